@@ -1,0 +1,113 @@
+# mapsize — size eBPF maps for the cluster an agent runs in.
+#   make            library, mapsize tool, demo agent
+#   make test       every test (unit, CLI, live kernel); SANITIZE=1 for ASan+UBSan
+#   make bench      benchmarks, results in bench/results.md
+#   make install    PREFIX=/usr/local DESTDIR=
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+BINDIR   ?= $(PREFIX)/bin
+INCDIR   ?= $(PREFIX)/include
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+SANITIZE ?=
+V        ?=
+
+VERSION  := $(shell sed -n 's/^\#define MAPSIZE_VERSION "\(.*\)"/\1/p' include/mapsize/mapsize.h)
+O        := build
+ifeq ($(SANITIZE),1)
+O        := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 jansson 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 2>/dev/null) -lelf -lz
+JSON_LIBS  := $(shell pkg-config --libs jansson 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS)
+CPPFLAGS += -Iinclude -Isrc -Itools/common -I$(O)/gen $(PKG_CFLAGS) -D_GNU_SOURCE
+LDFLAGS  += $(SANFLAGS)
+
+ifeq ($(V),)
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+else
+Q =
+msg =
+endif
+
+# ---- library -------------------------------------------------------------
+LIB_SRCS  := $(wildcard src/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o) $(O)/gen/builtin_profiles.o
+LIB_A     := $(O)/libmapsize.a
+PROFILES  := $(sort $(wildcard profiles/*.yaml))
+
+# ---- tools ---------------------------------------------------------------
+COMMON_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tools/common/*.c))
+MAPSIZE_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tools/mapsize/*.c))
+MAPSIZE   := $(O)/mapsize
+
+all: $(LIB_A) $(MAPSIZE) demo
+
+$(O)/%.o: %.c $(wildcard include/mapsize/*.h src/*.h tools/common/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/embed: tools/embed/embed.c
+	$(call msg,HOSTCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -o $@ $<
+
+$(O)/gen/builtin_profiles.c: $(O)/embed $(PROFILES)
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(O)/embed $(PROFILES) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/builtin_profiles.o: $(O)/gen/builtin_profiles.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS)
+
+# ---- demo agent (BPF object, skeleton, user space) ----------------------
+-include tools/demo/demo.mk
+
+# ---- tests ---------------------------------------------------------------
+UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(O)/tests/%,$(wildcard tests/kernel/test_*.c))
+TEST_HELPERS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
+
+$(O)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(LIB_A)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
+
+$(O)/tests/%: tests/kernel/%.c $(TEST_HELPERS) $(LIB_A)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
+
+tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) demo
+
+test: tests
+	$(Q)O=$(O) tests/run.sh
+
+bench: all
+	$(Q)O=$(O) bench/run.sh
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all demo tests test bench clean install
+.SECONDARY:

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libmapsize's libbpf edge: apply a plan to a bpf_object between open and
+ * load, create inner map instances, read node-local dimensions.
+ *
+ *	skel = agent_bpf__open();
+ *	applied = mapsize_plan__apply(plan, skel->obj, NULL, &err);
+ *	err = agent_bpf__load(skel);
+ *	mapsize_applied__free(applied);	// after load: closes inner templates
+ */
+#ifndef MAPSIZE_BPF_H
+#define MAPSIZE_BPF_H
+
+#include <mapsize/mapsize.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+
+/* ---- node-local dimensions -------------------------------------------- */
+
+struct mapsize_node {
+	uint32_t possible_cpus;		/* /sys/devices/system/cpu/possible */
+	uint64_t memory_bytes;		/* MemTotal from /proc/meminfo */
+	char kernel_release[65];	/* uname -r */
+};
+
+/* Read the running machine.  0 or negative errno. */
+int mapsize_node__read(struct mapsize_node *node);
+/* Feed cpus/memory into the planner as node-local dimensions (a --set
+ * of the same name still wins). */
+int mapsize_planner__use_node(struct mapsize_planner *pl, const struct mapsize_node *node);
+
+/* ---- applying a plan --------------------------------------------------- */
+
+enum mapsize_map_status {
+	MAPSIZE_MAP_APPLIED,	/* the object's map has a rule; size and flags set */
+	MAPSIZE_MAP_UNMANAGED,	/* object map without a rule: left as compiled */
+	MAPSIZE_MAP_MISSING,	/* rule without a map in the object */
+};
+
+struct mapsize_applied_map {
+	const char *name;
+	enum mapsize_map_status status;
+	const struct mapsize_plan_map *planned;	/* NULL when unmanaged */
+	uint32_t compiled_max_entries;		/* as the object had it before apply */
+	uint32_t compiled_map_flags;
+	uint32_t max_entries;			/* what the object will ask the kernel for */
+	uint32_t map_flags;
+	unsigned int bpf_type;			/* enum bpf_map_type; 0 when missing */
+	uint32_t key_size, value_size;		/* the object's */
+};
+
+struct mapsize_apply_opts {
+	size_t sz; /* sizeof(struct mapsize_apply_opts) */
+	/* A rule with no map in the object is an error (-ENOENT) instead of
+	 * a MAPSIZE_MAP_MISSING entry. */
+	bool strict;
+};
+#define mapsize_apply_opts__last_field strict
+
+struct mapsize_applied;
+
+/* Set max_entries and map_flags of every object map that has a rule,
+ * after bpf_object__open*() and before bpf_object__load().  Flags the
+ * object sets are kept; BPF_F_NO_PREALLOC is added or removed per the plan.
+ * Type, key size and value size must match the rule (-EINVAL otherwise,
+ * naming the map and both values).  Inner templates of map-in-maps are
+ * replaced by a map created with the `outer.inner` rule's size and flags.
+ * Returns NULL and fills *err on failure.  Keep the result until the
+ * object is loaded, then free it. */
+struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan,
+					    struct bpf_object *obj,
+					    const struct mapsize_apply_opts *opts,
+					    struct mapsize_error *err);
+size_t mapsize_applied__map_cnt(const struct mapsize_applied *applied);
+const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_applied *applied,
+							size_t idx);
+void mapsize_applied__free(struct mapsize_applied *applied);
+
+/* Create one more inner map for the map-in-map `outer` with the planned
+ * size and flags of its `outer.inner` rule (what an agent does per policy
+ * at run time).  Returns a map fd or a negative errno (*err filled). */
+int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
+				   const char *instance_name, struct mapsize_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAPSIZE_BPF_H */

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libmapsize — size eBPF maps for the cluster an agent runs in.
+ *
+ * The pure part: cluster profiles + an application's map rules -> a plan
+ * (max_entries and map_flags for every map) and the outputs that need no
+ * kernel.  Nothing declared here performs I/O except the functions whose
+ * name ends in __load_file / __write_file; the libbpf edge lives in
+ * <mapsize/bpf.h>.
+ *
+ * Conventions borrowed from libbpf: object__verb names, negative errno
+ * returns, extensible opts structs with a leading `sz`, and a print callback
+ * instead of writing to stderr.
+ */
+#ifndef MAPSIZE_MAPSIZE_H
+#define MAPSIZE_MAPSIZE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MAPSIZE_VERSION "0.1.0"
+
+/* ---- logging --------------------------------------------------------- */
+
+enum mapsize_print_level {
+	MAPSIZE_WARN,
+	MAPSIZE_INFO,
+	MAPSIZE_DEBUG,
+};
+
+typedef int (*mapsize_print_fn_t)(enum mapsize_print_level level,
+				  const char *fmt, va_list args);
+
+/* Install a print callback; returns the previous one.  NULL silences the
+ * library.  The default prints warnings to stderr. */
+mapsize_print_fn_t mapsize_set_print(mapsize_print_fn_t fn);
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* Where a diagnostic points: 1-based line and column, 0 when unknown. */
+struct mapsize_loc {
+	const char *file; /* as given by the caller; NULL for command-line input */
+	unsigned int line;
+	unsigned int col;
+};
+
+/* Filled by every call that can fail on bad input.  `msg` is one line
+ * without location; mapsize_error__format() renders the canonical
+ * "FILE:LINE:COL: error: MSG" form. */
+struct mapsize_error {
+	int code;		/* negative errno, 0 = no error */
+	char file[256];		/* empty when the input came from the command line */
+	unsigned int line;
+	unsigned int col;
+	char msg[768];
+};
+
+/* Renders "FILE:LINE:COL: error: MSG" (or "error: MSG" without a file). */
+int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t size);
+
+/* ---- map types -------------------------------------------------------- */
+
+enum mapsize_map_type {
+	MAPSIZE_MAP_UNSPEC = 0,
+	MAPSIZE_MAP_HASH,
+	MAPSIZE_MAP_PERCPU_HASH,
+	MAPSIZE_MAP_LRU_HASH,
+	MAPSIZE_MAP_LRU_PERCPU_HASH,
+	MAPSIZE_MAP_ARRAY,
+	MAPSIZE_MAP_PERCPU_ARRAY,
+	MAPSIZE_MAP_PROG_ARRAY,
+	MAPSIZE_MAP_PERF_EVENT_ARRAY,
+	MAPSIZE_MAP_RINGBUF,
+	MAPSIZE_MAP_LPM_TRIE,
+	MAPSIZE_MAP_HASH_OF_MAPS,
+	MAPSIZE_MAP_ARRAY_OF_MAPS,
+	MAPSIZE_MAP_QUEUE,
+	MAPSIZE_MAP_STACK,
+	MAPSIZE_MAP_BLOOM_FILTER,
+	MAPSIZE_MAP_STACK_TRACE,
+	MAPSIZE_MAP_TASK_STORAGE,
+	MAPSIZE_MAP_INODE_STORAGE,
+	MAPSIZE_MAP_SK_STORAGE,
+	MAPSIZE_MAP_CGRP_STORAGE,
+	MAPSIZE_MAP_TYPE_CNT,
+};
+
+/* Rules-file spelling ("hash", "lru_percpu_hash", ...), NULL if out of range. */
+const char *mapsize_map_type__name(enum mapsize_map_type type);
+/* Inverse of __name; MAPSIZE_MAP_UNSPEC when unknown. */
+enum mapsize_map_type mapsize_map_type__from_name(const char *name);
+/* The kernel's enum bpf_map_type value (uapi, stable). */
+unsigned int mapsize_map_type__bpf_type(enum mapsize_map_type type);
+/* Inverse of __bpf_type; MAPSIZE_MAP_UNSPEC when mapsize does not model it. */
+enum mapsize_map_type mapsize_map_type__from_bpf_type(unsigned int bpf_type);
+bool mapsize_map_type__is_percpu(enum mapsize_map_type type);
+
+/* Kernel map flags mapsize manages or models (uapi values). */
+#define MAPSIZE_F_NO_PREALLOC	(1U << 0)
+#define MAPSIZE_F_NO_COMMON_LRU	(1U << 1)
+#define MAPSIZE_F_RDONLY_PROG	(1U << 7)
+#define MAPSIZE_F_WRONLY_PROG	(1U << 8)
+#define MAPSIZE_F_MMAPABLE	(1U << 10)
+#define MAPSIZE_F_INNER_MAP	(1U << 12)
+
+/* ---- rules (one file per application) --------------------------------- */
+
+enum mapsize_prealloc {
+	MAPSIZE_PREALLOC_TRUE = 0,	/* the kernel default */
+	MAPSIZE_PREALLOC_FALSE,
+	MAPSIZE_PREALLOC_AUTO,
+};
+
+/* Program types a map is used from; they decide whether a target kernel
+ * allows BPF_F_NO_PREALLOC for it (see mapsize_prealloc_allowed()). */
+enum mapsize_used_by {
+	MAPSIZE_USED_BY_KPROBE		= 1U << 0,	/* kprobe, kretprobe, uprobe, usdt */
+	MAPSIZE_USED_BY_TRACEPOINT	= 1U << 1,
+	MAPSIZE_USED_BY_RAW_TRACEPOINT	= 1U << 2,
+	MAPSIZE_USED_BY_PERF_EVENT	= 1U << 3,
+	MAPSIZE_USED_BY_TRACING		= 1U << 4,	/* fentry, fexit, tp_btf, iter */
+	MAPSIZE_USED_BY_LSM		= 1U << 5,
+	MAPSIZE_USED_BY_NETWORKING	= 1U << 6,	/* xdp, tc, socket, cgroup */
+	MAPSIZE_USED_BY_SYSCALL		= 1U << 7,	/* user space only / syscall progs */
+};
+
+struct mapsize_rules;
+
+/* Parse a rules document held in memory; `filename` is used in messages
+ * only.  Returns NULL and fills *err on failure. */
+struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len,
+					   const char *filename,
+					   struct mapsize_error *err);
+struct mapsize_rules *mapsize_rules__load_file(const char *path,
+					       struct mapsize_error *err);
+void mapsize_rules__free(struct mapsize_rules *rules);
+const char *mapsize_rules__app(const struct mapsize_rules *rules);
+size_t mapsize_rules__map_cnt(const struct mapsize_rules *rules);
+const char *mapsize_rules__map_name(const struct mapsize_rules *rules, size_t idx);
+
+/* ---- profiles and the planner ---------------------------------------- */
+
+/* Built-in profile documents (small, medium, large), embedded at build
+ * time from profiles/.  Returns NULL for an unknown name. */
+const char *mapsize_builtin_profile(const char *name, size_t *len);
+/* NULL-terminated list of built-in profile names, in size order. */
+const char *const *mapsize_builtin_profile_names(void);
+
+struct mapsize_planner;
+
+struct mapsize_planner_opts {
+	size_t sz; /* sizeof(struct mapsize_planner_opts) */
+	/* Built-in base profile; NULL = from the override files' `base:`,
+	 * else "medium". */
+	const char *map_size;
+	/* Target kernel "MAJOR.MINOR[...]" for era-dependent decisions; NULL
+	 * = the newest behaviour (callers pass the running kernel). */
+	const char *kernel_release;
+};
+#define mapsize_planner_opts__last_field kernel_release
+
+struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *opts,
+					     struct mapsize_error *err);
+void mapsize_planner__free(struct mapsize_planner *pl);
+
+/* Layers, lowest precedence first: built-in profile < override documents
+ * in the order added < --set < per-map command-line prealloc lists.
+ * Every call returns 0 or a negative errno and fills the planner's error. */
+int mapsize_planner__add_profile(struct mapsize_planner *pl, const char *buf,
+				 size_t len, const char *filename);
+int mapsize_planner__add_profile_file(struct mapsize_planner *pl, const char *path);
+/* "name=value" for a dimension, or "maps.NAME.max_entries=EXPR" /
+ * "maps.NAME.prealloc=true|false|auto". */
+int mapsize_planner__set(struct mapsize_planner *pl, const char *assignment);
+/* A node-local dimension (cpus, memory) read from the live machine: wins
+ * over profiles, loses to --set. */
+int mapsize_planner__set_node_dimension(struct mapsize_planner *pl,
+					const char *name, uint64_t value);
+/* --bpf-maps-prealloc=true|false */
+int mapsize_planner__set_prealloc_default(struct mapsize_planner *pl, bool prealloc);
+/* --bpf-maps-disable-prealloc=a,b / --bpf-maps-enable-prealloc=a,b
+ * (comma-separated; repeatable; checked against the rules at plan time). */
+int mapsize_planner__disable_prealloc(struct mapsize_planner *pl, const char *list);
+int mapsize_planner__enable_prealloc(struct mapsize_planner *pl, const char *list);
+const struct mapsize_error *mapsize_planner__error(const struct mapsize_planner *pl);
+
+/* ---- the plan ---------------------------------------------------------- */
+
+struct mapsize_plan;
+
+/* One map of a plan.  Fields are only ever appended. */
+struct mapsize_plan_map {
+	const char *name;		/* libbpf name; inner templates are "outer.inner" */
+	enum mapsize_map_type type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;		/* 0 for local storage, and for
+					   perf_event_array meaning one per CPU */
+	uint32_t map_flags;		/* flags mapsize sets (rule flags + NO_PREALLOC) */
+	bool prealloc;			/* memory taken at creation */
+	bool prealloc_toggle;		/* BPF_F_NO_PREALLOC optional for this map */
+	uint64_t expected_entries;	/* expected live entries (= max_entries without a rule) */
+	const char *prealloc_reason;	/* why prealloc is what it is, for people */
+	const char *inner_of;		/* outer map's name for an inner template, else NULL */
+	uint32_t baseline_max_entries;	/* the rules' `baseline:`, 0 when absent */
+	uint32_t used_by;		/* enum mapsize_used_by bits */
+	uint32_t map_extra;		/* bloom_filter hash count etc. */
+};
+
+/* Compute a plan.  Pure: no I/O. */
+struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
+					   const struct mapsize_rules *rules);
+void mapsize_plan__free(struct mapsize_plan *plan);
+
+const char *mapsize_plan__profile(const struct mapsize_plan *plan);
+size_t mapsize_plan__map_cnt(const struct mapsize_plan *plan);
+const struct mapsize_plan_map *mapsize_plan__map(const struct mapsize_plan *plan, size_t idx);
+const struct mapsize_plan_map *mapsize_plan__find(const struct mapsize_plan *plan,
+						  const char *name);
+size_t mapsize_plan__dim_cnt(const struct mapsize_plan *plan);
+/* Dimension idx in name order; returns its name and stores the value. */
+const char *mapsize_plan__dim(const struct mapsize_plan *plan, size_t idx, uint64_t *value);
+int mapsize_plan__dim_value(const struct mapsize_plan *plan, const char *name, uint64_t *value);
+/* FNV-1a 64 digest of every input that shaped the plan (documents, --set
+ * assignments, prealloc options, target kernel). */
+uint64_t mapsize_plan__digest(const struct mapsize_plan *plan);
+/* Warnings collected while planning (also sent to the print callback). */
+size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan);
+const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx);
+
+/* The C header for static builds, deterministic for the same inputs.
+ * Returns a malloc()ed NUL-terminated string or NULL with errno set. */
+char *mapsize_plan__header(const struct mapsize_plan *plan);
+/* Writes the header to `path` through a temp file + rename. */
+int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path,
+			       struct mapsize_error *err);
+
+/* Header macro stem for a map name: upper-cased, non-identifier bytes as
+ * '_' ("policy_filter_maps.inner" -> "POLICY_FILTER_MAPS_INNER"). */
+int mapsize_macro_name(const char *map_name, char *buf, size_t size);
+
+/* ---- kernel era ------------------------------------------------------- */
+
+/* Parse "6.1", "5.15.0-100-generic" into major*256+minor; -EINVAL if not. */
+int mapsize_kernel_version(const char *release, unsigned int *version);
+#define MAPSIZE_KERNEL_VERSION(a, b) (((a) << 8) + (b))
+
+/* Whether BPF_F_NO_PREALLOC is accepted and safe for a map used from
+ * `used_by` program types on kernel `version` (0 = newest).  Fills `why`
+ * with the reason when not. */
+bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
+			      unsigned int version, const char **why);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAPSIZE_MAPSIZE_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Internal helpers shared by libmapsize's files. */
+#ifndef MAPSIZE_INTERNAL_H
+#define MAPSIZE_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mapsize/mapsize.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+/* Input documents are small; anything bigger is a mistake or an attack. */
+#define MAPSIZE_MAX_INPUT_BYTES (4U << 20)
+
+/* ---- diagnostics ------------------------------------------------------- */
+
+void mapsize_pr(enum mapsize_print_level level, const char *fmt, ...) __printf(2, 3);
+#define pr_warn(fmt, ...)  mapsize_pr(MAPSIZE_WARN, fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)  mapsize_pr(MAPSIZE_INFO, fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) mapsize_pr(MAPSIZE_DEBUG, fmt, ##__VA_ARGS__)
+
+/* Fill *err (may be NULL) and return `code` (a negative errno). */
+int error_set(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
+	      const char *fmt, ...) __printf(4, 5);
+int error_vset(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
+	       const char *fmt, va_list ap);
+void error_clear(struct mapsize_error *err);
+
+/* Closest candidate within a small edit distance, or NULL. */
+const char *suggest_closest(const char *word, const char *const *candidates, size_t cnt);
+/* Appends " (did you mean 'x'?)" or "" — a static buffer-free formatter. */
+void suggestion_text(char *buf, size_t size, const char *word,
+		     const char *const *candidates, size_t cnt);
+
+/* ---- growable string --------------------------------------------------- */
+
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+	bool failed;	/* an allocation failed; buf holds what fit */
+};
+
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __printf(2, 3);
+void strbuf_add(struct strbuf *sb, const char *s, size_t len);
+/* Returns the string (caller frees) or NULL when an allocation failed. */
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+/* ---- digest ------------------------------------------------------------ */
+
+#define FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t fnv1a(uint64_t h, const void *data, size_t len);
+/* Mixes a string and its terminator, so ("ab","c") != ("a","bc"). */
+uint64_t fnv1a_str(uint64_t h, const char *s);
+
+/* ---- files (the only I/O helpers) -------------------------------------- */
+
+/* Reads a whole file (bounded by MAPSIZE_MAX_INPUT_BYTES). */
+int read_file(const char *path, char **buf, size_t *len, struct mapsize_error *err);
+/* Writes through PATH.tmpXXXXXX + rename so a failure leaves PATH untouched. */
+int write_file_atomic(const char *path, const char *data, size_t len, struct mapsize_error *err);
+
+/* ---- map types ----------------------------------------------------------- */
+
+struct map_type_info {
+	const char *name;
+	unsigned int bpf_type;
+	int fixed_key_size;	/* -1: free */
+	int fixed_value_size;	/* -1: free */
+	bool percpu;
+	bool prealloc_optional;	/* BPF_F_NO_PREALLOC may toggle */
+	bool no_prealloc_required;
+	bool zero_max_entries;	/* local storage: max_entries must be 0 */
+	bool map_in_map;
+	bool hash_like;		/* prealloc'd elements exist: hash family */
+};
+
+const struct map_type_info *map_type_info(enum mapsize_map_type type);
+const char *const *map_type_names(size_t *cnt);
+
+/* Flags that may be named in a rule's `flags:` list. */
+int map_flag_from_name(const char *name, uint32_t *flag);
+const char *const *map_flag_names(size_t *cnt);
+
+/* used_by names -> enum mapsize_used_by bit. */
+int used_by_from_name(const char *name, uint32_t *bit);
+const char *const *used_by_names(size_t *cnt);
+
+#endif

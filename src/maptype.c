@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* What mapsize knows about each map type: kernel ids, fixed sizes and the
+ * preallocation rules (see shared kernel notes: BPF_F_NO_PREALLOC optional
+ * for hash, percpu_hash, hash_of_maps; required for lpm_trie and local
+ * storage; rejected elsewhere). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const struct map_type_info types[MAPSIZE_MAP_TYPE_CNT] = {
+	/*                          name        bpf  key val percpu opt  req  zero mim  hash */
+	[MAPSIZE_MAP_HASH]             = { "hash",             1, -1, -1, false, true,  false, false, false, true },
+	[MAPSIZE_MAP_PERCPU_HASH]      = { "percpu_hash",      5, -1, -1, true,  true,  false, false, false, true },
+	[MAPSIZE_MAP_LRU_HASH]         = { "lru_hash",         9, -1, -1, false, false, false, false, false, true },
+	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = { "lru_percpu_hash", 10, -1, -1, true,  false, false, false, false, true },
+	[MAPSIZE_MAP_ARRAY]            = { "array",            2,  4, -1, false, false, false, false, false, false },
+	[MAPSIZE_MAP_PERCPU_ARRAY]     = { "percpu_array",     6,  4, -1, true,  false, false, false, false, false },
+	[MAPSIZE_MAP_PROG_ARRAY]       = { "prog_array",       3,  4,  4, false, false, false, false, false, false },
+	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = { "perf_event_array", 4,  4,  4, false, false, false, false, false, false },
+	[MAPSIZE_MAP_RINGBUF]          = { "ringbuf",         27,  0,  0, false, false, false, false, false, false },
+	[MAPSIZE_MAP_LPM_TRIE]         = { "lpm_trie",        11, -1, -1, false, false, true,  false, false, false },
+	[MAPSIZE_MAP_HASH_OF_MAPS]     = { "hash_of_maps",    13, -1,  4, false, true,  false, false, true,  true },
+	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = { "array_of_maps",   12,  4,  4, false, false, false, false, true,  false },
+	[MAPSIZE_MAP_QUEUE]            = { "queue",           22,  0, -1, false, false, false, false, false, false },
+	[MAPSIZE_MAP_STACK]            = { "stack",           23,  0, -1, false, false, false, false, false, false },
+	[MAPSIZE_MAP_BLOOM_FILTER]     = { "bloom_filter",    30,  0, -1, false, false, false, false, false, false },
+	[MAPSIZE_MAP_STACK_TRACE]      = { "stack_trace",      7,  4, -1, false, false, false, false, false, false },
+	[MAPSIZE_MAP_TASK_STORAGE]     = { "task_storage",    29,  4, -1, false, false, true,  true,  false, false },
+	[MAPSIZE_MAP_INODE_STORAGE]    = { "inode_storage",   28,  4, -1, false, false, true,  true,  false, false },
+	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, false, true,  true,  false, false },
+	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, false, true,  true,  false, false },
+};
+
+static const char *type_names[MAPSIZE_MAP_TYPE_CNT - 1];
+
+const struct map_type_info *map_type_info(enum mapsize_map_type type)
+{
+	if (type <= MAPSIZE_MAP_UNSPEC || type >= MAPSIZE_MAP_TYPE_CNT)
+		return NULL;
+	return &types[type];
+}
+
+const char *const *map_type_names(size_t *cnt)
+{
+	/* Built on first use; the table is constant so a race writes the same
+	 * pointers. */
+	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT; t++)
+		type_names[t - 1] = types[t].name;
+	*cnt = ARRAY_SIZE(type_names);
+	return type_names;
+}
+
+const char *mapsize_map_type__name(enum mapsize_map_type type)
+{
+	const struct map_type_info *ti = map_type_info(type);
+
+	return ti ? ti->name : NULL;
+}
+
+enum mapsize_map_type mapsize_map_type__from_name(const char *name)
+{
+	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT; t++)
+		if (!strcmp(types[t].name, name))
+			return (enum mapsize_map_type)t;
+	return MAPSIZE_MAP_UNSPEC;
+}
+
+unsigned int mapsize_map_type__bpf_type(enum mapsize_map_type type)
+{
+	const struct map_type_info *ti = map_type_info(type);
+
+	return ti ? ti->bpf_type : 0;
+}
+
+enum mapsize_map_type mapsize_map_type__from_bpf_type(unsigned int bpf_type)
+{
+	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT; t++)
+		if (types[t].bpf_type == bpf_type)
+			return (enum mapsize_map_type)t;
+	return MAPSIZE_MAP_UNSPEC;
+}
+
+bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
+{
+	const struct map_type_info *ti = map_type_info(type);
+
+	return ti && ti->percpu;
+}
+
+/* ---- flags and program kinds named in rules ------------------------------- */
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+} flag_table[] = {
+	{ "no_common_lru", MAPSIZE_F_NO_COMMON_LRU },
+	{ "rdonly_prog", MAPSIZE_F_RDONLY_PROG },
+	{ "wronly_prog", MAPSIZE_F_WRONLY_PROG },
+	{ "mmapable", MAPSIZE_F_MMAPABLE },
+	{ "inner_map", MAPSIZE_F_INNER_MAP },
+};
+static const char *const flag_names[] = {
+	"no_common_lru", "rdonly_prog", "wronly_prog", "mmapable", "inner_map",
+};
+
+int map_flag_from_name(const char *name, uint32_t *flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(flag_table); i++)
+		if (!strcmp(flag_table[i].name, name)) {
+			*flag = flag_table[i].flag;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+const char *const *map_flag_names(size_t *cnt)
+{
+	*cnt = ARRAY_SIZE(flag_names);
+	return flag_names;
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} used_by_table[] = {
+	{ "kprobe", MAPSIZE_USED_BY_KPROBE },
+	{ "kretprobe", MAPSIZE_USED_BY_KPROBE },
+	{ "uprobe", MAPSIZE_USED_BY_KPROBE },
+	{ "uretprobe", MAPSIZE_USED_BY_KPROBE },
+	{ "usdt", MAPSIZE_USED_BY_KPROBE },
+	{ "tracepoint", MAPSIZE_USED_BY_TRACEPOINT },
+	{ "raw_tracepoint", MAPSIZE_USED_BY_RAW_TRACEPOINT },
+	{ "perf_event", MAPSIZE_USED_BY_PERF_EVENT },
+	{ "fentry", MAPSIZE_USED_BY_TRACING },
+	{ "fexit", MAPSIZE_USED_BY_TRACING },
+	{ "tp_btf", MAPSIZE_USED_BY_TRACING },
+	{ "iter", MAPSIZE_USED_BY_TRACING },
+	{ "lsm", MAPSIZE_USED_BY_LSM },
+	{ "xdp", MAPSIZE_USED_BY_NETWORKING },
+	{ "tc", MAPSIZE_USED_BY_NETWORKING },
+	{ "socket", MAPSIZE_USED_BY_NETWORKING },
+	{ "cgroup", MAPSIZE_USED_BY_NETWORKING },
+	{ "syscall", MAPSIZE_USED_BY_SYSCALL },
+};
+static const char *used_by_name_list[ARRAY_SIZE(used_by_table)];
+
+int used_by_from_name(const char *name, uint32_t *bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(used_by_table); i++)
+		if (!strcmp(used_by_table[i].name, name)) {
+			*bit = used_by_table[i].bit;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+const char *const *used_by_names(size_t *cnt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(used_by_table); i++)
+		used_by_name_list[i] = used_by_table[i].name;
+	*cnt = ARRAY_SIZE(used_by_table);
+	return used_by_name_list;
+}
+
+/* ---- kernel era --------------------------------------------------------------- */
+
+int mapsize_kernel_version(const char *release, unsigned int *version)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (!release || release[0] < '0' || release[0] > '9')
+		return -EINVAL;
+	major = strtoul(release, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	minor = strtoul(end + 1, &end, 10);
+	if (major > 255 || minor > 255 || (*end && *end != '.' && *end != '-' && *end != '+'))
+		return -EINVAL;
+	*version = MAPSIZE_KERNEL_VERSION((unsigned int)major, (unsigned int)minor);
+	return 0;
+}
+
+bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
+			      unsigned int version, const char **why)
+{
+	const struct map_type_info *ti = map_type_info(type);
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (!ti || !ti->prealloc_optional) {
+		*why = ti && ti->no_prealloc_required ? "the kernel requires BPF_F_NO_PREALLOC for this type"
+						      : "the kernel rejects BPF_F_NO_PREALLOC for this type";
+		return false;
+	}
+	/* Since 6.1 (bpf_mem_alloc) run-time allocation is safe from any context. */
+	if (!version || version >= MAPSIZE_KERNEL_VERSION(6, 1))
+		return true;
+	if (used_by & MAPSIZE_USED_BY_PERF_EVENT) {
+		*why = "perf_event programs need preallocated hash maps before Linux 6.1";
+		return false;
+	}
+	if (used_by & (MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_TRACEPOINT |
+		       MAPSIZE_USED_BY_RAW_TRACEPOINT)) {
+		*why = version >= MAPSIZE_KERNEL_VERSION(5, 7)
+			       ? "tracing programs with run-time allocated hash maps are flagged unsafe on Linux 5.7-6.0"
+			       : "run-time allocation from tracing programs can deadlock before Linux 6.1";
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Planner and plan internals shared by planner.c, plan.c and header.c. */
+#ifndef MAPSIZE_PLANNER_H
+#define MAPSIZE_PLANNER_H
+
+#include "model.h"
+
+/* Node-local dimensions: read from the machine when applying/verifying. */
+extern const char *const mapsize_node_dims[2];
+
+enum set_kind { SET_DIM, SET_MAP_MAX_ENTRIES, SET_MAP_PREALLOC };
+
+struct set_entry {
+	enum set_kind kind;
+	char *text;			/* the whole assignment */
+	char *origin;			/* "--set 'text'" for messages */
+	char *name;			/* dimension or map name */
+	const char *value;		/* points into text */
+	uint64_t number;		/* SET_DIM */
+	struct src_expr expr;		/* SET_MAP_MAX_ENTRIES */
+	enum mapsize_prealloc prealloc;	/* SET_MAP_PREALLOC */
+};
+
+struct mapsize_planner {
+	char *map_size;
+	char *kernel_release;
+	unsigned int kernel_version;	/* 0 = newest behaviour */
+	struct profile **profiles;
+	size_t profile_cnt;
+	struct set_entry *sets;
+	size_t set_cnt;
+	uint64_t node_value[2];
+	bool node_set[2];
+	int prealloc_default;		/* -1 unset */
+	char **disable, **enable;
+	size_t disable_cnt, enable_cnt;
+	struct mapsize_error err;
+};
+
+struct plan_dim {
+	char *name;
+	uint64_t value;
+	char *origin;			/* "profiles/medium.yaml:7:9", "node", "--set 'x=1'" */
+};
+
+struct mapsize_plan {
+	char *profile;
+	char *app;
+	struct plan_dim *dims;
+	size_t dim_cnt;
+	struct mapsize_plan_map *maps;
+	size_t map_cnt;
+	char **warnings;
+	size_t warning_cnt;
+	unsigned int kernel_version;
+	uint64_t digest;
+};
+
+#endif

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Diagnostics, suggestions, strings, digest and the few file helpers. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* ---- print callback ------------------------------------------------------ */
+
+static int default_print(enum mapsize_print_level level, const char *fmt, va_list ap)
+{
+	if (level != MAPSIZE_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static mapsize_print_fn_t print_fn = default_print;
+
+mapsize_print_fn_t mapsize_set_print(mapsize_print_fn_t fn)
+{
+	mapsize_print_fn_t old = print_fn;
+
+	print_fn = fn;
+	return old;
+}
+
+void mapsize_pr(enum mapsize_print_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!print_fn)
+		return;
+	va_start(ap, fmt);
+	print_fn(level, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+void error_clear(struct mapsize_error *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+}
+
+int error_vset(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
+	       const char *fmt, va_list ap)
+{
+	if (!err)
+		return code;
+	error_clear(err);
+	err->code = code;
+	if (loc) {
+		if (loc->file)
+			snprintf(err->file, sizeof(err->file), "%s", loc->file);
+		err->line = loc->line;
+		err->col = loc->col;
+	}
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return code;
+}
+
+int error_set(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, code, loc, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t size)
+{
+	if (!err->file[0])
+		return snprintf(buf, size, "error: %s", err->msg);
+	if (!err->line)
+		return snprintf(buf, size, "%s: error: %s", err->file, err->msg);
+	return snprintf(buf, size, "%s:%u:%u: error: %s", err->file, err->line,
+			err->col ? err->col : 1, err->msg);
+}
+
+/* ---- suggestions ----------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *suggest_closest(const char *word, const char *const *candidates, size_t cnt)
+{
+	/* A third of the word, at least 1 and at most 3 edits: close enough to
+	 * be a typo, far enough not to suggest nonsense. */
+	size_t limit = strlen(word) / 3;
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
+	for (size_t i = 0; i < cnt; i++) {
+		size_t d = edit_distance(word, candidates[i]);
+
+		if (d <= limit && d < best_d) {
+			best = candidates[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+void suggestion_text(char *buf, size_t size, const char *word,
+		     const char *const *candidates, size_t cnt)
+{
+	const char *s = suggest_closest(word, candidates, cnt);
+
+	if (s)
+		snprintf(buf, size, " (did you mean '%s'?)", s);
+	else if (size)
+		buf[0] = '\0';
+}
+
+/* ---- strbuf ------------------------------------------------------------------ */
+
+static bool strbuf_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (sb->failed)
+		return false;
+	if (__builtin_add_overflow(sb->len, extra + 1, &need))
+		goto fail;
+	if (need <= sb->cap)
+		return true;
+	cap = sb->cap ? sb->cap : 256;
+	while (cap < need)
+		if (__builtin_mul_overflow(cap, 2, &cap))
+			goto fail;
+	p = realloc(sb->buf, cap);
+	if (!p)
+		goto fail;
+	sb->buf = p;
+	sb->cap = cap;
+	return true;
+fail:
+	sb->failed = true;
+	return false;
+}
+
+void strbuf_add(struct strbuf *sb, const char *s, size_t len)
+{
+	if (!strbuf_grow(sb, len))
+		return;
+	memcpy(sb->buf + sb->len, s, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !strbuf_grow(sb, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+char *strbuf_detach(struct strbuf *sb)
+{
+	char *s;
+
+	if (sb->failed) {
+		strbuf_release(sb);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s = sb->buf ? sb->buf : strdup("");
+	memset(sb, 0, sizeof(*sb));
+	return s;
+}
+
+void strbuf_release(struct strbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+/* ---- digest -------------------------------------------------------------------- */
+
+uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t fnv1a_str(uint64_t h, const char *s)
+{
+	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+/* ---- files ------------------------------------------------------------------------ */
+
+int read_file(const char *path, char **bufp, size_t *lenp, struct mapsize_error *err)
+{
+	struct mapsize_loc loc = { .file = path };
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *p;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, -errno, &loc, "cannot open: %s", strerror(errno));
+	for (;;) {
+		if (len + 1 >= cap || !buf) {
+			if (cap > MAPSIZE_MAX_INPUT_BYTES) {
+				ret = error_set(err, -EFBIG, &loc,
+						"file larger than %u bytes, expected a small YAML document",
+						MAPSIZE_MAX_INPUT_BYTES);
+				goto out;
+			}
+			if (buf)
+				cap *= 2;
+			p = realloc(buf, cap + 1);
+			if (!p) {
+				ret = error_set(err, -ENOMEM, &loc, "out of memory");
+				goto out;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = error_set(err, -errno, &loc, "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > MAPSIZE_MAX_INPUT_BYTES) {
+		ret = error_set(err, -EFBIG, &loc, "file larger than %u bytes, expected a small YAML document",
+				MAPSIZE_MAX_INPUT_BYTES);
+		goto out;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	close(fd);
+	return 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, struct mapsize_error *err)
+{
+	struct mapsize_loc loc = { .file = path };
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16);
+	int fd, ret = 0;
+
+	if (!tmp)
+		return error_set(err, -ENOMEM, &loc, "out of memory");
+	snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = error_set(err, -errno, &loc, "cannot create a temporary file beside it: %s",
+				strerror(errno));
+		free(tmp);
+		return ret;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = error_set(err, n < 0 ? -errno : -EIO, &loc, "cannot write: %s",
+					strerror(n < 0 ? errno : EIO));
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) || fsync(fd)) {
+		ret = error_set(err, -errno, &loc, "cannot write: %s", strerror(errno));
+		goto fail;
+	}
+	if (close(fd)) {
+		fd = -1;
+		ret = error_set(err, -errno, &loc, "cannot write: %s", strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		ret = error_set(err, -errno, &loc, "cannot rename the temporary file into place: %s",
+				strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return ret;
+}

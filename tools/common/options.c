@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Plan options shared by mapsize and the demo agent. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+void plan_options__init(struct plan_options *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->prealloc_default = -1;
+}
+
+static int push(const char **v, size_t *cnt, const char *arg, const char *flag)
+{
+	if (*cnt >= PLAN_OPTIONS_MAX) {
+		fprintf(stderr, "error: too many %s options, expected at most %d\n", flag, PLAN_OPTIONS_MAX);
+		return -1;
+	}
+	v[(*cnt)++] = arg;
+	return 1;
+}
+
+int plan_options__handle(struct plan_options *po, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_MAP_SIZE:
+		if (!mapsize_builtin_profile(arg, NULL)) {
+			fprintf(stderr, "error: unknown --map-size '%s', expected small, medium or large\n", arg);
+			return -1;
+		}
+		po->map_size = arg;
+		return 1;
+	case OPT_PROFILE:
+		return push(po->profiles, &po->profile_cnt, arg, "--profile");
+	case OPT_SET:
+		return push(po->sets, &po->set_cnt, arg, "--set");
+	case OPT_PREALLOC:
+		if (!strcmp(arg, "true")) {
+			po->prealloc_default = 1;
+		} else if (!strcmp(arg, "false")) {
+			po->prealloc_default = 0;
+		} else {
+			fprintf(stderr, "error: --bpf-maps-prealloc=%s, expected true or false\n", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_DISABLE_PREALLOC:
+		return push(po->disable, &po->disable_cnt, arg, "--bpf-maps-disable-prealloc");
+	case OPT_ENABLE_PREALLOC:
+		return push(po->enable, &po->enable_cnt, arg, "--bpf-maps-enable-prealloc");
+	case OPT_KERNEL: {
+		unsigned int v;
+
+		if (mapsize_kernel_version(arg, &v)) {
+			fprintf(stderr, "error: --kernel '%s', expected a release like 6.1 or 5.15.0-100-generic\n",
+				arg);
+			return -1;
+		}
+		po->kernel = arg;
+		return 1;
+	}
+	case OPT_FORMAT:
+		if (!strcmp(arg, "table")) {
+			po->format = FORMAT_TABLE;
+		} else if (!strcmp(arg, "json")) {
+			po->format = FORMAT_JSON;
+		} else {
+			fprintf(stderr, "error: unknown --format '%s', expected table or json\n", arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+void plan_options__usage(FILE *out)
+{
+	fprintf(out,
+		"Plan options (precedence, lowest first: built-in profile < --profile files in order\n"
+		"< node-local cpus/memory on a live machine < --set < per-map prealloc lists):\n"
+		"  --map-size=small|medium|large   built-in cluster profile (default: the profiles'\n"
+		"                                  'base:', else medium)\n"
+		"  --profile FILE                  override profile (YAML); repeatable, later wins\n"
+		"  --set NAME=VALUE                set a dimension (procs=65536, memory=16Gi), or\n"
+		"                                  maps.MAP.max_entries=EXPR / maps.MAP.prealloc=true|false|auto\n"
+		"  --bpf-maps-prealloc=true|false  preallocation default for every eligible map\n"
+		"  --bpf-maps-disable-prealloc=a,b maps NOT to preallocate (exceptions to a true default)\n"
+		"  --bpf-maps-enable-prealloc=a,b  maps to preallocate (exceptions to a false default)\n"
+		"  --kernel RELEASE                target kernel for era rules (default: running kernel)\n"
+		"  --format table|json             output for people or machines (default: table)\n");
+}
+
+void print_error(const struct mapsize_error *err)
+{
+	char buf[1200];
+
+	mapsize_error__format(err, buf, sizeof(buf));
+	fprintf(stderr, "%s\n", buf);
+}
+
+struct mapsize_planner *plan_options__planner(const struct plan_options *po,
+					      const struct mapsize_node *node,
+					      struct mapsize_error *err)
+{
+	struct mapsize_planner_opts opts = {
+		.sz = sizeof(opts),
+		.map_size = po->map_size,
+		.kernel_release = po->kernel ? po->kernel : node && node->kernel_release[0] ? node->kernel_release : NULL,
+	};
+	struct mapsize_node running;
+	struct mapsize_planner *pl;
+	int ret = 0;
+
+	/* The target kernel defaults to the running one even for plain plans. */
+	if (!opts.kernel_release && !mapsize_node__read(&running))
+		opts.kernel_release = running.kernel_release;
+	pl = mapsize_planner__new(&opts, err);
+	if (!pl)
+		return NULL;
+	for (size_t i = 0; !ret && i < po->profile_cnt; i++)
+		ret = mapsize_planner__add_profile_file(pl, po->profiles[i]);
+	if (!ret && node)
+		ret = mapsize_planner__use_node(pl, node);
+	for (size_t i = 0; !ret && i < po->set_cnt; i++)
+		ret = mapsize_planner__set(pl, po->sets[i]);
+	if (!ret && po->prealloc_default >= 0)
+		ret = mapsize_planner__set_prealloc_default(pl, po->prealloc_default);
+	for (size_t i = 0; !ret && i < po->disable_cnt; i++)
+		ret = mapsize_planner__disable_prealloc(pl, po->disable[i]);
+	for (size_t i = 0; !ret && i < po->enable_cnt; i++)
+		ret = mapsize_planner__enable_prealloc(pl, po->enable[i]);
+	if (ret) {
+		*err = *mapsize_planner__error(pl);
+		mapsize_planner__free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+struct mapsize_plan *plan_options__plan(const struct plan_options *po, const char *rules_path,
+					const struct mapsize_node *node)
+{
+	struct mapsize_error err;
+	struct mapsize_rules *rules;
+	struct mapsize_planner *pl;
+	struct mapsize_plan *plan;
+
+	rules = mapsize_rules__load_file(rules_path, &err);
+	if (!rules) {
+		print_error(&err);
+		return NULL;
+	}
+	pl = plan_options__planner(po, node, &err);
+	if (!pl) {
+		print_error(&err);
+		mapsize_rules__free(rules);
+		return NULL;
+	}
+	plan = mapsize_planner__plan(pl, rules);
+	if (!plan)
+		print_error(mapsize_planner__error(pl));
+	mapsize_planner__free(pl);
+	mapsize_rules__free(rules);
+	return plan;
+}
+
+void plan_options__print_toggles(FILE *out, const struct mapsize_plan *plan)
+{
+	size_t n = 0;
+
+	fprintf(out, "Maps whose preallocation can toggle (--bpf-maps-disable-prealloc / "
+		"--bpf-maps-enable-prealloc):\n");
+	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
+		const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
+
+		if (!m->prealloc_toggle)
+			continue;
+		fprintf(out, "  %-32s %-14s %s (%s)\n", m->name, mapsize_map_type__name(m->type),
+			m->prealloc ? "preallocated" : "not preallocated", m->prealloc_reason);
+		n++;
+	}
+	if (!n)
+		fprintf(out, "  (none)\n");
+}
+
+int exit_code_for(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ENOENT:
+	case -EFBIG:
+	case -EEXIST:
+	case -ENAMETOOLONG:
+	case -EISDIR:
+	case -EACCES:
+	case -ERANGE:
+		return 2;
+	default:
+		return 1;
+	}
+}

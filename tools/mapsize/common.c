@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Argument parsing and output helpers shared by mapsize's commands. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapsize.h"
+
+#define OPT_HELP 'h'
+
+const char *parse_cmd_args(int argc, char **argv, struct plan_options *po,
+			   const struct option *extra, size_t extra_cnt,
+			   int (*extra_cb)(int opt, const char *arg, void *ctx), void *ctx)
+{
+	static const struct option plan_opts[] = { PLAN_LONG_OPTIONS, { "help", no_argument, NULL, OPT_HELP } };
+	const size_t nplan = sizeof(plan_opts) / sizeof(plan_opts[0]);
+	struct option opts[64] = { 0 };
+	char shortopts[32] = "h";
+	bool help = false;
+	int opt;
+
+	memcpy(opts, plan_opts, sizeof(plan_opts));
+	for (size_t i = 0; i < extra_cnt && nplan + i < 63; i++) {
+		opts[nplan + i] = extra[i];
+		if (extra[i].val < 0x80 && strlen(shortopts) < sizeof(shortopts) - 3) {
+			size_t l = strlen(shortopts);
+
+			shortopts[l] = (char)extra[i].val;
+			shortopts[l + 1] = extra[i].has_arg ? ':' : '\0';
+		}
+	}
+	plan_options__init(po);
+	optind = 1;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		int r;
+
+		if (opt == OPT_HELP) {
+			help = true;
+			continue;
+		}
+		if (opt == '?')
+			goto usage;
+		r = plan_options__handle(po, opt, optarg);
+		if (!r && extra_cb)
+			r = extra_cb(opt, optarg, ctx);
+		if (r < 0)
+			exit(2);
+		if (!r)
+			goto usage;
+	}
+	if (help) {
+		/* With a rules file, --help also lists the maps that can toggle. */
+		struct mapsize_plan *plan = optind == argc - 1 ? plan_options__plan(po, argv[optind], NULL) : NULL;
+
+		printf("Usage: mapsize %s RULES [OPTIONS]\n\n", argv[0]);
+		plan_options__usage(stdout);
+		if (plan) {
+			printf("\n");
+			plan_options__print_toggles(stdout, plan);
+			mapsize_plan__free(plan);
+		}
+		exit(0);
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "error: mapsize %s expects exactly one RULES file, found %d arguments\n",
+			argv[0], argc - optind);
+		goto usage;
+	}
+	return argv[optind];
+usage:
+	fprintf(stderr, "see: mapsize %s --help\n", argv[0]);
+	exit(2);
+}
+
+const char *human_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+const char *flags_str(uint32_t flags, char *buf, size_t size)
+{
+	snprintf(buf, size, "0x%x", flags);
+	return buf;
+}
+
+int print_json(json_t *root)
+{
+	char *s;
+
+	if (!root)
+		return 1;
+	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		return 1;
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}

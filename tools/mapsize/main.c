@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* mapsize: size eBPF maps for the cluster an agent runs in. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mapsize.h"
+
+static const struct cmd cmds[] = {
+	{ "plan", do_plan, "RULES [plan options]",
+	  "compute max_entries and preallocation of every map" },
+	{ "gen-header", do_gen_header, "RULES [plan options] -o FILE",
+	  "write a C header with the plan for static builds" },
+	{ "maps", do_maps, "RULES [plan options]",
+	  "list the maps and which can toggle preallocation" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: mapsize COMMAND RULES [OPTIONS]\n"
+		     "       mapsize --help | --version\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-11s %-45s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	fprintf(out, "\n");
+	plan_options__usage(out);
+	fprintf(out, "\n`mapsize maps RULES` lists the maps whose preallocation can toggle.\n"
+		     "Exit status: 0 success, 2 usage or input error, 1 other failure.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("mapsize %s\n", MAPSIZE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify or report "
+		"(see mapsize --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The mapsize command: one table of subcommands, bpftool style. */
+#ifndef MAPSIZE_TOOL_H
+#define MAPSIZE_TOOL_H
+
+#include <jansson.h>
+#include "options.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+int do_plan(int argc, char **argv);
+int do_gen_header(int argc, char **argv);
+int do_maps(int argc, char **argv);
+int do_verify(int argc, char **argv);
+int do_report(int argc, char **argv);
+
+/* Parses `mapsize CMD RULES [plan options] [extra]`; extra options go to
+ * `extra_cb` (return 1 handled, -1 error).  Returns the rules path or
+ * NULL after printing a usage error. */
+const char *parse_cmd_args(int argc, char **argv, struct plan_options *po,
+			   const struct option *extra, size_t extra_cnt,
+			   int (*extra_cb)(int opt, const char *arg, void *ctx), void *ctx);
+
+/* Plan output shared by plan and verify. */
+json_t *plan_json(const struct mapsize_plan *plan);
+json_t *plan_map_json(const struct mapsize_plan_map *m);
+int print_json(json_t *root);
+const char *human_bytes(uint64_t bytes, char *buf, size_t size);
+const char *flags_str(uint32_t flags, char *buf, size_t size);
+
+#endif
