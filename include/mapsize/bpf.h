@@ -86,6 +86,21 @@ void mapsize_applied__free(struct mapsize_applied *applied);
 int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
 				   const char *instance_name, struct mapsize_error *err);
 
+/* ---- reading maps back from the kernel -------------------------------- */
+
+struct mapsize_kernel_map {
+	char name[16];			/* the kernel's (truncated) name */
+	unsigned int bpf_type;
+	uint32_t id;
+	uint32_t key_size, value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;
+	uint64_t memlock_bytes;		/* fdinfo "memlock:" */
+};
+
+/* bpf_obj_get_info_by_fd() + /proc/self/fdinfo/<fd>.  0 or negative errno. */
+int mapsize_kernel_map__read(int map_fd, struct mapsize_kernel_map *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,8 @@ static const struct cmd cmds[] = {
 	  "write a C header with the plan for static builds" },
 	{ "maps", do_maps, "RULES [plan options]",
 	  "list the maps and which can toggle preallocation" },
+	{ "verify", do_verify, "RULES --object FILE.bpf.o [--strict] [plan options]",
+	  "apply the plan to an object, load it, compare with the kernel" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,46 @@
+# Helpers for CLI tests: source it, call the checks, end with `finish`.
+# Each check prints PASS/FAIL NAME; finish prints "NAME: N passed, N failed, N skipped".
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+O=${O:-build}
+MAPSIZE=${MAPSIZE:-$PWD/$O/mapsize}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+_pass=0 _fail=0 _skip=0
+_suite=$(basename "$0" .sh)
+
+pass() { _pass=$((_pass + 1)); echo "PASS $1"; }
+fail() { _fail=$((_fail + 1)); echo "FAIL $1${2:+: $2}"; }
+skip() { _skip=$((_skip + 1)); echo "SKIP $1${2:+: $2}"; }
+
+# run CMD...: stdout in $TMP/out, stderr in $TMP/err, status in $rc
+run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
+
+# expect_rc NAME STATUS CMD...
+expect_rc() {
+	local name=$1 want=$2; shift 2
+	run "$@"
+	if [ "$rc" -eq "$want" ]; then pass "$name"; else fail "$name" "exit $rc, expected $want; stderr: $(head -c 400 "$TMP/err")"; fi
+}
+
+# expect_err NAME STATUS REGEX CMD...: exit status and an stderr line matching REGEX (grep -E)
+expect_err() {
+	local name=$1 want=$2 re=$3; shift 3
+	run "$@"
+	if [ "$rc" -ne "$want" ]; then fail "$name" "exit $rc, expected $want; stderr: $(head -c 400 "$TMP/err")"
+	elif ! grep -Eq -- "$re" "$TMP/err"; then fail "$name" "stderr does not match /$re/: $(head -c 400 "$TMP/err")"
+	else pass "$name"; fi
+}
+
+# expect_eq NAME ACTUAL EXPECTED
+expect_eq() {
+	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi
+}
+
+# jqv FILTER: evaluate jq on $TMP/out
+jqv() { jq -r "$1" "$TMP/out"; }
+
+finish() {
+	echo "$_suite: $_pass passed, $_fail failed, $_skip skipped"
+	[ "$_fail" -eq 0 ]
+}

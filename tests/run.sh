@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test program and prints one closing line: "N passed, N failed, N skipped".
+# Unit and kernel tests are cmocka programs in $O/tests; CLI tests are tests/cli/*.sh.
+# A program that crashes or exits non-zero without a summary counts as one failure.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export O MAPSIZE="$PWD/$O/mapsize"
+passed=0 failed=0 skipped=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+count() { # name status
+	local name=$1 status=$2 p f s
+	# cmocka: "[  PASSED  ] 3 test(s)." / "[  FAILED  ] 1 test(s)" / "[  SKIPPED ] 1 test(s)"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s).*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+	# our own programs and scripts: "NAME: N passed, N failed[, N skipped]"
+	if grep -Eq '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$out"; then
+		read -r p f s < <(grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$out" |
+			sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' |
+			awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+	fi
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $name exited with status $status without reporting a failed test"
+		f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+}
+
+for t in "$O"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	"$t" >"$out" 2>&1
+	status=$?
+	[ -n "${VERBOSE:-}" ] || grep -Eq '^\[  (FAILED|  ERROR)|FAIL' "$out" && cat "$out"
+	count "$name" "$status"
+done
+for t in tests/cli/test_*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	bash "$t" >"$out" 2>&1
+	status=$?
+	[ -n "${VERBOSE:-}" ] || grep -q '^FAIL' "$out" && cat "$out"
+	count "$name" "$status"
+done
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* mapsize verify: apply the plan to an object, load it into the running
+ * kernel, read every map back and compare with the plan. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "mapsize.h"
+
+/* libbpf's last messages, shown when a load fails. */
+static char libbpf_log[8192];
+static size_t libbpf_log_len;
+static bool verbose;
+
+static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	if (verbose)
+		fputs(line, stderr);
+	if (level == LIBBPF_DEBUG || n <= 0)
+		return 0;
+	if (libbpf_log_len + strlen(line) >= sizeof(libbpf_log))
+		libbpf_log_len = 0; /* keep the most recent messages */
+	memcpy(libbpf_log + libbpf_log_len, line, strlen(line) + 1);
+	libbpf_log_len += strlen(line);
+	return 0;
+}
+
+static const char *load_hint(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return "the kernel refused bpf(): run as root or with CAP_BPF (+CAP_PERFMON), "
+		       "and check kernel.unprivileged_bpf_disabled / lockdown";
+	case EINVAL:
+	case ENOTSUP:
+	case 524: /* ENOTSUPP */
+		return "the kernel rejected a map's size or flags (e.g. BPF_F_NO_PREALLOC on a type "
+		       "that cannot take it, or a program rejected by the verifier)";
+	case ENOMEM:
+	case E2BIG:
+		return "not enough memory for the maps (memory cgroup limit?) or a size above the "
+		       "kernel's limit: try a smaller --map-size or no preallocation";
+	default:
+		return "see libbpf's messages above";
+	}
+}
+
+struct verify_args {
+	const char *object;
+	bool strict;
+};
+
+static int verify_opt(int opt, const char *arg, void *ctx)
+{
+	struct verify_args *va = ctx;
+
+	switch (opt) {
+	case 'O':
+		va->object = arg;
+		return 1;
+	case 's':
+		va->strict = true;
+		return 1;
+	case 'v':
+		verbose = true;
+		return 1;
+	}
+	return 0;
+}
+
+struct row {
+	const char *name;
+	bool managed;
+	bool instance;		/* an inner map instance we created */
+	uint32_t planned_max_entries, planned_map_flags;
+	struct mapsize_kernel_map k;
+	bool match;
+};
+
+/* Does what the kernel created match the plan? */
+static bool row_matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus)
+{
+	uint32_t want = r->planned_max_entries;
+
+	if (pm && pm->type == MAPSIZE_MAP_PERF_EVENT_ARRAY && !want)
+		want = cpus; /* libbpf: one per possible CPU */
+	return r->k.max_entries == want &&
+	       (r->k.map_flags & MAPSIZE_F_NO_PREALLOC) == (r->planned_map_flags & MAPSIZE_F_NO_PREALLOC) &&
+	       (r->k.map_flags & r->planned_map_flags) == r->planned_map_flags;
+}
+
+int do_verify(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "object", required_argument, NULL, 'O' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+	};
+	struct verify_args va = { 0 };
+	struct plan_options po;
+	struct mapsize_node node;
+	struct mapsize_error err;
+	struct mapsize_apply_opts aopts = { .sz = sizeof(aopts) };
+	struct mapsize_applied *applied = NULL;
+	struct mapsize_plan *plan = NULL;
+	struct bpf_object *obj = NULL;
+	struct row rows[256];
+	size_t nrows = 0, mismatches = 0;
+	uint64_t total = 0;
+	const char *rules;
+	int ret, status = 1, inner_fd = -1;
+	struct bpf_map *map;
+
+	rules = parse_cmd_args(argc, argv, &po, extra, 3, verify_opt, &va);
+	if (!va.object) {
+		fprintf(stderr, "error: mapsize verify needs --object FILE.bpf.o\n");
+		return 2;
+	}
+	aopts.strict = va.strict;
+	ret = mapsize_node__read(&node);
+	if (ret) {
+		fprintf(stderr, "error: cannot read the node's CPUs and memory: %s\n", strerror(-ret));
+		return 1;
+	}
+	plan = plan_options__plan(&po, rules, &node);
+	if (!plan)
+		return 2;
+	libbpf_set_print(capture_libbpf);
+	obj = bpf_object__open_file(va.object, NULL);
+	if (!obj) {
+		ret = -errno;
+		fprintf(stderr, "%s: error: cannot open BPF object: %s, expected an ELF file built with "
+			"clang -target bpf\n%s", va.object, strerror(-ret), libbpf_log);
+		status = ret == -ENOENT || ret == -EINVAL || ret == -ENOEXEC ? 2 : 1;
+		goto out;
+	}
+	applied = mapsize_plan__apply(plan, obj, &aopts, &err);
+	if (!applied) {
+		print_error(&err);
+		status = 2;
+		goto out;
+	}
+	ret = bpf_object__load(obj);
+	if (ret) {
+		fprintf(stderr, "%serror: loading %s failed: %s\nhint: %s\n", libbpf_log, va.object,
+			strerror(-ret), load_hint(ret));
+		goto out;
+	}
+	/* The inner templates served their purpose at load. */
+	bpf_object__for_each_map(map, obj) {
+		const struct mapsize_plan_map *pm = mapsize_plan__find(plan, bpf_map__name(map));
+		struct row *r = &rows[nrows];
+
+		if (nrows >= sizeof(rows) / sizeof(rows[0]) - 1)
+			break;
+		memset(r, 0, sizeof(*r));
+		r->name = bpf_map__name(map);
+		r->managed = pm && !pm->inner_of;
+		for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++) {
+			const struct mapsize_applied_map *am = mapsize_applied__map(applied, i);
+
+			if (am->status != MAPSIZE_MAP_MISSING && !strcmp(am->name, r->name)) {
+				r->planned_max_entries = am->max_entries;
+				r->planned_map_flags = am->map_flags;
+			}
+		}
+		ret = mapsize_kernel_map__read(bpf_map__fd(map), &r->k);
+		if (ret) {
+			fprintf(stderr, "error: cannot read map '%s' back from the kernel: %s\n", r->name,
+				strerror(-ret));
+			goto out;
+		}
+		r->match = !r->managed || row_matches(r, pm, node.possible_cpus);
+		mismatches += !r->match;
+		total += r->k.memlock_bytes;
+		nrows++;
+		/* One inner instance per map-in-map, created as an agent would. */
+		if (pm && mapsize_map_type__bpf_type(pm->type) && (pm->type == MAPSIZE_MAP_HASH_OF_MAPS ||
+		    pm->type == MAPSIZE_MAP_ARRAY_OF_MAPS)) {
+			char iname[256];
+			const struct mapsize_plan_map *ipm;
+
+			snprintf(iname, sizeof(iname), "%s.inner", r->name);
+			ipm = mapsize_plan__find(plan, iname);
+			if (!ipm)
+				continue;
+			inner_fd = mapsize_plan__create_inner_map(plan, r->name, "inner_instance", &err);
+			if (inner_fd < 0) {
+				print_error(&err);
+				goto out;
+			}
+			r = &rows[nrows];
+			memset(r, 0, sizeof(*r));
+			r->name = ipm->name;
+			r->managed = true;
+			r->instance = true;
+			r->planned_max_entries = ipm->max_entries;
+			r->planned_map_flags = ipm->map_flags;
+			ret = mapsize_kernel_map__read(inner_fd, &r->k);
+			close(inner_fd);
+			inner_fd = -1;
+			if (ret) {
+				fprintf(stderr, "error: cannot read map '%s' back: %s\n", r->name, strerror(-ret));
+				goto out;
+			}
+			r->match = row_matches(r, ipm, node.possible_cpus);
+			mismatches += !r->match;
+			total += r->k.memlock_bytes;
+			nrows++;
+		}
+	}
+	if (po.format == FORMAT_JSON) {
+		json_t *root = json_object(), *maps = json_array();
+
+		json_object_set_new(root, "object", json_string(va.object));
+		json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
+		json_object_set_new(root, "kernel", json_string(node.kernel_release));
+		json_object_set_new(root, "possible_cpus", json_integer(node.possible_cpus));
+		for (size_t i = 0; i < nrows; i++) {
+			const struct row *r = &rows[i];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "name", json_string(r->name));
+			json_object_set_new(o, "managed", json_boolean(r->managed));
+			json_object_set_new(o, "inner_instance", json_boolean(r->instance));
+			json_object_set_new(o, "planned_max_entries",
+					    r->managed ? json_integer(r->planned_max_entries) : json_null());
+			json_object_set_new(o, "kernel_max_entries", json_integer(r->k.max_entries));
+			json_object_set_new(o, "planned_map_flags",
+					    r->managed ? json_integer(r->planned_map_flags) : json_null());
+			json_object_set_new(o, "kernel_map_flags", json_integer(r->k.map_flags));
+			json_object_set_new(o, "kernel_memlock_bytes", json_integer((json_int_t)r->k.memlock_bytes));
+			json_object_set_new(o, "match", json_boolean(r->match));
+			json_array_append_new(maps, o);
+		}
+		json_object_set_new(root, "maps", maps);
+		json_object_set_new(root, "total_kernel_memlock_bytes", json_integer((json_int_t)total));
+		json_object_set_new(root, "mismatches", json_integer((json_int_t)mismatches));
+		print_json(root);
+	} else {
+		char hb[32];
+
+		printf("object: %s  profile: %s  kernel: %s  possible cpus: %u\n\n", va.object,
+		       mapsize_plan__profile(plan), node.kernel_release, node.possible_cpus);
+		printf("%-32s %-8s %12s %12s %8s %8s %12s  %s\n", "MAP", "MANAGED", "PLANNED_MAX", "KERNEL_MAX",
+		       "PLAN_FL", "KERN_FL", "MEMLOCK", "RESULT");
+		for (size_t i = 0; i < nrows; i++) {
+			const struct row *r = &rows[i];
+			char pmax[16] = "-", pfl[16] = "-";
+
+			if (r->managed) {
+				snprintf(pmax, sizeof(pmax), "%u", r->planned_max_entries);
+				snprintf(pfl, sizeof(pfl), "0x%x", r->planned_map_flags);
+			}
+			printf("%-32s %-8s %12s %12u %8s %8s %12s  %s\n", r->name,
+			       r->instance ? "instance" : r->managed ? "yes" : "no", pmax, r->k.max_entries, pfl,
+			       (snprintf(hb, sizeof(hb), "0x%x", r->k.map_flags), hb),
+			       human_bytes(r->k.memlock_bytes, (char[32]){ 0 }, 32),
+			       !r->managed ? "unmanaged" : r->match ? "ok" : "MISMATCH");
+		}
+		printf("\ntotal kernel memlock: %s (%llu bytes); %zu maps, %zu mismatches\n",
+		       human_bytes(total, hb, sizeof(hb)), (unsigned long long)total, nrows, mismatches);
+	}
+	status = mismatches ? 1 : 0;
+out:
+	bpf_object__close(obj);
+	mapsize_applied__free(applied);
+	mapsize_plan__free(plan);
+	return status;
+}
