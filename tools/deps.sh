@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what mapsize needs to build and test on Debian 12 (run as root).
+# Build: compiler, libbpf/libelf/zlib, libyaml, jansson; BPF objects: clang, llvm, bpftool;
+# tests: cmocka, jq; the Linux 6.1 memory tests: qemu, busybox-static, cpio.
+set -eu
+pkgs="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libyaml-dev libjansson-dev
+      clang llvm bpftool libcmocka-dev jq qemu-system-x86 busybox-static cpio"
+if [ "${1:-}" = "--list" ]; then
+	echo $pkgs
+	exit 0
+fi
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq $missing >/dev/null
+fi
