@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * mapsize-demo-agent: the demo agent's user space.  It does what a real
+ * agent does with libmapsize:
+ *
+ *	plan  = rules + cluster profile + this node        (plan_options__plan)
+ *	skel  = agent_bpf__open()                           (Tetragon's sizes)
+ *	apply = mapsize_plan__apply(plan, skel->obj, ...)   (planned sizes/flags)
+ *	        agent_bpf__load(skel)
+ *	        one inner map per policy                    (mapsize_plan__create_inner_map)
+ *
+ * and then reports what the kernel actually allocated for every map
+ * (max_entries and flags from BPF_OBJ_GET_INFO_BY_FD, memlock from
+ * /proc/self/fdinfo), as a table or JSON.  With --run it keeps the programs
+ * attached for a while so the maps can be inspected with bpftool.
+ *
+ * Exit status: 0 ok, 2 usage or input error, 1 any other failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#include <mapsize/mapsize.h>
+#include <mapsize/bpf.h>
+#include "options.h"
+#include "agent.skel.h"
+
+#ifndef DEMO_RULES
+#define DEMO_RULES "examples/agent.rules.yaml"
+#endif
+
+#define EXIT_USAGE 2
+#define POLICY_OUTER "policy_filter_maps"
+#define MAX_INNER 4096
+
+/* Mirrors of the BPF program's user-visible structs (tools/demo/agent.bpf.c). */
+struct agent_conf {
+	uint32_t nr_policies;
+	uint32_t rate_limit;
+	uint32_t override_policy;
+	int32_t override_errno;
+	uint32_t stack_policy_mask;
+	uint32_t reserved[11];
+};
+_Static_assert(sizeof(struct agent_conf) == 64, "tg_conf_map value_size");
+
+enum { EVENT_EXEC = 1, EVENT_CONNECT = 2 };
+enum { STATS_COUNT, STATS_EUPDATE, STATS_EDELETE, STATS_MAX };
+
+enum {
+	OPT_RULES = OPT_PLAN_LAST,
+	OPT_POLICIES,
+	OPT_RUN,
+	OPT_NO_ATTACH,
+};
+
+static const struct option long_options[] = {
+	PLAN_LONG_OPTIONS,
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "policies", required_argument, NULL, OPT_POLICIES },
+	{ "run", required_argument, NULL, OPT_RUN },
+	{ "no-attach", no_argument, NULL, OPT_NO_ATTACH },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int verbose;
+static volatile sig_atomic_t stopping;
+
+/* One line of the report: an object map or an inner map instance. */
+struct map_row {
+	char name[64];
+	const char *type;
+	uint32_t key_size, value_size;
+	uint32_t max_entries, map_flags;
+	uint64_t memlock;
+	bool have_compiled;
+	uint32_t compiled_max_entries, compiled_map_flags;
+	const char *status;		/* applied / unmanaged / inner */
+	const char *inner_of;		/* outer map for inner instances */
+	uint32_t inner_key;		/* policy id for inner instances */
+};
+
+struct report {
+	struct map_row *rows;
+	size_t cnt, cap;
+	uint64_t total;
+};
+
+/* ---- logging ------------------------------------------------------------ */
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_INFO && verbose < 1)
+		return 0;
+	if (level == LIBBPF_DEBUG && verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int mapsize_print(enum mapsize_print_level level, const char *fmt, va_list args)
+{
+	if (level == MAPSIZE_INFO && verbose < 1)
+		return 0;
+	if (level == MAPSIZE_DEBUG && verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: mapsize-demo-agent [OPTIONS]\n"
+"\n"
+"Load the demo agent (a Tetragon-like BPF program) with its maps sized by\n"
+"mapsize for this cluster and node, then report what the kernel allocated.\n"
+"\n"
+"Options:\n"
+"  --rules FILE         map rules (default: %s)\n"
+"  --policies N         policies to load: inner maps created in policy_filter_maps\n"
+"                       (default 3)\n"
+"  --run SECONDS        keep the programs attached for SECONDS, then exit\n"
+"                       (inspect the maps with `bpftool map show`)\n"
+"  --no-attach          load only; do not attach the programs\n"
+"  --format table|json  output format (default table)\n"
+"  -v, --verbose        libbpf and mapsize info messages (-vv: debug)\n"
+"  -h, --help           this help\n"
+"\n", DEMO_RULES);
+	plan_options__usage(out);
+	fprintf(out,
+"\n"
+"Exit status: 0 ok, 2 usage or input error, 1 other failure (e.g. load).\n");
+}
+
+/* The prealloc-toggle list of --help: the rules planned for the default
+ * (medium) profile, without the node, so it reads the same everywhere. */
+static void usage_toggles(FILE *out, const char *rules_path)
+{
+	struct plan_options po;
+	struct mapsize_plan *plan;
+
+	plan_options__init(&po);
+	po.map_size = "medium";
+	plan = plan_options__plan(&po, rules_path, NULL);
+	if (!plan) {
+		fprintf(out, "\n(cannot list the maps of %s; see the error above)\n", rules_path);
+		return;
+	}
+	fprintf(out, "\n%s, medium profile:\n", rules_path);
+	plan_options__print_toggles(out, plan);
+	mapsize_plan__free(plan);
+}
+
+static int parse_uint(const char *opt, const char *arg, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || arg[0] == '-' || v > max) {
+		fprintf(stderr, "mapsize-demo-agent: %s: expected an integer 0..%lu, got '%s'\n",
+			opt, max, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- kernel facts -------------------------------------------------------- */
+
+/* `memlock:` of a map fd from /proc/self/fdinfo; 0 if unreadable. */
+static uint64_t fd_memlock(int fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	}
+	fclose(f);
+	return v;
+}
+
+static const char *map_type_str(unsigned int type)
+{
+	const char *s = libbpf_bpf_map_type_str(type);
+
+	return s ? s : "unknown";
+}
+
+static struct map_row *report_add(struct report *r)
+{
+	if (r->cnt == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		struct map_row *rows = realloc(r->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return NULL;
+		r->rows = rows;
+		r->cap = cap;
+	}
+	memset(&r->rows[r->cnt], 0, sizeof(r->rows[0]));
+	return &r->rows[r->cnt++];
+}
+
+/* Fill a row from the kernel's view of map fd. */
+static int row_from_fd(struct map_row *row, int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err)
+		return -errno;
+	row->type = map_type_str(info.type);
+	row->key_size = info.key_size;
+	row->value_size = info.value_size;
+	row->max_entries = info.max_entries;
+	row->map_flags = info.map_flags;
+	row->memlock = fd_memlock(fd);
+	return 0;
+}
+
+static void human(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static void print_table(const struct report *r, const struct mapsize_plan *plan,
+			const char *rules_path, const struct mapsize_node *node)
+{
+	char hb[32];
+	size_t i;
+
+	printf("demo-agent: rules %s, profile %s", rules_path, mapsize_plan__profile(plan));
+	if (node)
+		printf(", kernel %s, %u possible CPUs", node->kernel_release, node->possible_cpus);
+	printf("\nplan:");
+	for (i = 0; i < mapsize_plan__dim_cnt(plan); i++) {
+		uint64_t v;
+		const char *name = mapsize_plan__dim(plan, i, &v);
+
+		printf(" %s=%" PRIu64, name, v);
+	}
+	printf("\n\n%-28s %-16s %5s %6s %9s %11s %6s %12s\n", "MAP", "TYPE", "KEY",
+	       "VALUE", "COMPILED", "MAX_ENTRIES", "FLAGS", "MEMLOCK");
+	for (i = 0; i < r->cnt; i++) {
+		const struct map_row *m = &r->rows[i];
+		char name[80], compiled[16];
+
+		if (m->inner_of)
+			snprintf(name, sizeof(name), "  %s", m->name);
+		else if (!strcmp(m->status, "unmanaged"))
+			snprintf(name, sizeof(name), "%s*", m->name);
+		else
+			snprintf(name, sizeof(name), "%s", m->name);
+		if (m->have_compiled)
+			snprintf(compiled, sizeof(compiled), "%u", m->compiled_max_entries);
+		else
+			snprintf(compiled, sizeof(compiled), "-");
+		human(m->memlock, hb, sizeof(hb));
+		printf("%-28s %-16s %5u %6u %9s %11u %#6x %12" PRIu64 " %10s\n", name, m->type,
+		       m->key_size, m->value_size, compiled, m->max_entries, m->map_flags,
+		       m->memlock, hb);
+	}
+	human(r->total, hb, sizeof(hb));
+	printf("%-28s %-16s %5s %6s %9s %11s %6s %12" PRIu64 " %10s\n", "TOTAL", "", "", "", "",
+	       "", "", r->total, hb);
+	printf("\nCOMPILED: max_entries in the object before mapsize; indented: inner maps"
+	       " (one per policy); *: no rule, left as compiled.\n");
+}
+
+static int print_json(const struct report *r, const struct mapsize_plan *plan,
+		      const char *rules_path, const struct mapsize_node *node)
+{
+	json_t *root = json_object(), *maps = json_array(), *dims = json_object();
+	char digest[24];
+	size_t i;
+	int err = 0;
+
+	if (!root || !maps || !dims) {
+		err = -ENOMEM;
+		goto out;
+	}
+	snprintf(digest, sizeof(digest), "%016" PRIx64, mapsize_plan__digest(plan));
+	json_object_set_new(root, "app", json_string("demo-agent"));
+	json_object_set_new(root, "rules", json_string(rules_path));
+	json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
+	json_object_set_new(root, "plan_digest", json_string(digest));
+	if (node) {
+		json_object_set_new(root, "kernel", json_string(node->kernel_release));
+		json_object_set_new(root, "possible_cpus", json_integer(node->possible_cpus));
+	}
+	for (i = 0; i < mapsize_plan__dim_cnt(plan); i++) {
+		uint64_t v;
+		const char *name = mapsize_plan__dim(plan, i, &v);
+
+		json_object_set_new(dims, name, json_integer((json_int_t)v));
+	}
+	json_object_set(root, "dimensions", dims);
+	for (i = 0; i < r->cnt; i++) {
+		const struct map_row *m = &r->rows[i];
+		json_t *o = json_object();
+
+		if (!o) {
+			err = -ENOMEM;
+			goto out;
+		}
+		json_object_set_new(o, "name", json_string(m->name));
+		json_object_set_new(o, "type", json_string(m->type));
+		json_object_set_new(o, "key_size", json_integer(m->key_size));
+		json_object_set_new(o, "value_size", json_integer(m->value_size));
+		json_object_set_new(o, "max_entries", json_integer(m->max_entries));
+		json_object_set_new(o, "map_flags", json_integer(m->map_flags));
+		json_object_set_new(o, "memlock_bytes", json_integer((json_int_t)m->memlock));
+		json_object_set_new(o, "status", json_string(m->status));
+		if (m->have_compiled) {
+			json_object_set_new(o, "compiled_max_entries",
+					    json_integer(m->compiled_max_entries));
+			json_object_set_new(o, "compiled_map_flags",
+					    json_integer(m->compiled_map_flags));
+		}
+		if (m->inner_of) {
+			json_object_set_new(o, "inner_of", json_string(m->inner_of));
+			json_object_set_new(o, "outer_key", json_integer(m->inner_key));
+		}
+		json_array_append_new(maps, o);
+	}
+	json_object_set(root, "maps", maps);
+	json_object_set_new(root, "total_memlock_bytes", json_integer((json_int_t)r->total));
+	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || puts("") < 0)
+		err = -EIO;
+out:
+	json_decref(dims);
+	json_decref(maps);
+	json_decref(root);
+	return err;
+}
+
+/* ---- load-failure hints ----------------------------------------------------------- */
+
+static void load_hint(int err)
+{
+	const char *hint;
+
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		hint = "loading needs root, or CAP_BPF + CAP_PERFMON (CAP_SYS_ADMIN before 5.8)";
+		break;
+	case EINVAL:
+	case ENOTSUP:
+	case 524: /* ENOTSUPP: e.g. BPF_F_NO_PREALLOC on an LRU map */
+		hint = "the kernel rejected a map size or flag (see libbpf's message above): "
+		       "BPF_F_NO_PREALLOC may be unsupported for that map on this kernel "
+		       "(try --bpf-maps-prealloc=true or --bpf-maps-enable-prealloc=MAP)";
+		break;
+	case ENOMEM:
+	case E2BIG:
+		hint = "not enough memory for the planned maps (memory cgroup limit, or "
+		       "RLIMIT_MEMLOCK before 5.11): try a smaller --map-size or "
+		       "--bpf-maps-prealloc=false";
+		break;
+	default:
+		hint = "see libbpf's message above; -v shows more";
+	}
+	fprintf(stderr, "hint: %s\n", hint);
+}
+
+/* ---- run ---------------------------------------------------------------------------- */
+
+struct run_counts {
+	unsigned long long exec, connect, other;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run_counts *c = ctx;
+	uint32_t type;
+
+	if (size < sizeof(type))
+		return 0;
+	memcpy(&type, data, sizeof(type));
+	if (type == EVENT_EXEC)
+		c->exec++;
+	else if (type == EVENT_CONNECT)
+		c->connect++;
+	else
+		c->other++;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sum of a per-CPU s64 slot of execve_map_stats. */
+static long long stats_sum(int fd, uint32_t slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	long long sum = 0;
+	int64_t *vals;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &slot, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static int run_for(struct agent_bpf *skel, unsigned long seconds)
+{
+	struct run_counts counts = { 0 };
+	struct ring_buffer *rb;
+	struct sigaction sa;
+	double deadline;
+	int err = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &counts, NULL);
+	if (!rb) {
+		err = -errno;
+		fprintf(stderr, "mapsize-demo-agent: ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "running for %lu s (pid %d): inspect with `bpftool map show`; "
+		"Ctrl-C stops\n", seconds, (int)getpid());
+	deadline = now_s() + (double)seconds;
+	while (!stopping) {
+		double left = deadline - now_s();
+		int ms;
+
+		if (left <= 0)
+			break;
+		ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
+		err = ring_buffer__poll(rb, ms);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			fprintf(stderr, "mapsize-demo-agent: ring buffer poll: %s\n", strerror(-err));
+			break;
+		}
+		err = 0;
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+
+	int sfd = bpf_map__fd(skel->maps.execve_map_stats);
+	fprintf(stderr, "events: %llu exec, %llu connect; execve_map: %lld entries, "
+		"%lld update errors, %lld delete misses (processes older than the agent)\n",
+		counts.exec, counts.connect, stats_sum(sfd, STATS_COUNT),
+		stats_sum(sfd, STATS_EUPDATE), stats_sum(sfd, STATS_EDELETE));
+	return err;
+}
+
+/* ---- main ---------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	const char *rules_path = DEMO_RULES;
+	struct plan_options po;
+	struct mapsize_node node, *nodep = &node;
+	struct mapsize_plan *plan = NULL;
+	struct mapsize_applied *applied = NULL;
+	struct mapsize_error err;
+	struct agent_bpf *skel = NULL;
+	struct report rep = { 0 };
+	struct bpf_map *map;
+	unsigned long policies = 3, run_seconds = 0, v;
+	bool help = false, attach = true, run = false;
+	int inner_fds[MAX_INNER];
+	size_t inner_cnt = 0, i;
+	int opt, ret = 1, rc;
+
+	plan_options__init(&po);
+	while ((opt = getopt_long(argc, argv, "hv", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			help = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case OPT_RULES:
+			rules_path = optarg;
+			break;
+		case OPT_POLICIES:
+			if (parse_uint("--policies", optarg, MAX_INNER, &v))
+				return EXIT_USAGE;
+			policies = v;
+			break;
+		case OPT_RUN:
+			if (parse_uint("--run", optarg, 365UL * 24 * 3600, &v))
+				return EXIT_USAGE;
+			run_seconds = v;
+			run = true;
+			break;
+		case OPT_NO_ATTACH:
+			attach = false;
+			break;
+		case '?':
+			fprintf(stderr, "Try 'mapsize-demo-agent --help'.\n");
+			return EXIT_USAGE;
+		default:
+			rc = plan_options__handle(&po, opt, optarg);
+			if (rc < 0)
+				return EXIT_USAGE;
+			if (rc == 0) {
+				fprintf(stderr, "mapsize-demo-agent: unexpected option\n");
+				return EXIT_USAGE;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mapsize-demo-agent: unexpected argument '%s'\n"
+			"Try 'mapsize-demo-agent --help'.\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	mapsize_set_print(mapsize_print);
+	libbpf_set_print(libbpf_print);
+
+	if (help) {
+		usage(stdout);
+		usage_toggles(stdout, rules_path);
+		return 0;
+	}
+
+	/* plan: rules + profile + this node */
+	rc = mapsize_node__read(&node);
+	if (rc) {
+		fprintf(stderr, "warning: cannot read this node (%s); planning from the profile "
+			"alone\n", strerror(-rc));
+		nodep = NULL;
+	}
+	plan = plan_options__plan(&po, rules_path, nodep);
+	if (!plan)
+		return EXIT_USAGE;
+
+	/* open (Tetragon's sizes), apply the plan, load */
+	skel = agent_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "mapsize-demo-agent: opening the BPF object: %s\n", strerror(errno));
+		goto out;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		struct map_row *row = report_add(&rep);
+
+		if (!row) {
+			fprintf(stderr, "mapsize-demo-agent: out of memory\n");
+			goto out;
+		}
+		snprintf(row->name, sizeof(row->name), "%s", bpf_map__name(map));
+		row->have_compiled = true;
+		row->compiled_max_entries = bpf_map__max_entries(map);
+		row->compiled_map_flags = bpf_map__map_flags(map);
+		row->status = "unmanaged";
+	}
+
+	memset(&err, 0, sizeof(err));
+	applied = mapsize_plan__apply(plan, skel->obj, NULL, &err);
+	if (!applied) {
+		print_error(&err);
+		/* a rule that does not match the object is an input error; the
+		 * kernel refusing the inner map template is not */
+		if (err.code == -EPERM || err.code == -EACCES || err.code == -ENOMEM) {
+			load_hint(err.code);
+			ret = 1;
+		} else {
+			ret = exit_code_for(err.code);
+		}
+		goto out;
+	}
+	for (i = 0; i < mapsize_applied__map_cnt(applied); i++) {
+		const struct mapsize_applied_map *am = mapsize_applied__map(applied, i);
+
+		if (am->status == MAPSIZE_MAP_MISSING) {
+			fprintf(stderr, "warning: rule '%s' has no map in the BPF object\n",
+				am->name);
+			continue;
+		}
+		if (am->status != MAPSIZE_MAP_APPLIED)
+			continue;
+		for (size_t j = 0; j < rep.cnt; j++)
+			if (!strcmp(rep.rows[j].name, am->name))
+				rep.rows[j].status = "applied";
+	}
+
+	rc = agent_bpf__load(skel);
+	mapsize_applied__free(applied);
+	applied = NULL;
+	if (rc) {
+		fprintf(stderr, "mapsize-demo-agent: loading the BPF object failed: %s\n",
+			strerror(-rc));
+		load_hint(rc);
+		goto out;
+	}
+
+	/* the agent's configuration: how many policy ids the programs scan */
+	{
+		struct agent_conf conf = {
+			.nr_policies = (uint32_t)policies,
+			.override_errno = -EPERM,
+			.stack_policy_mask = 1,	/* policy 1 captures kernel stacks */
+		};
+		uint32_t zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tg_conf_map), &zero, &conf, BPF_ANY)) {
+			fprintf(stderr, "mapsize-demo-agent: writing tg_conf_map: %s\n",
+				strerror(errno));
+			goto out;
+		}
+	}
+
+	/* one inner map per policy, as the agent would create when a policy loads */
+	{
+		int outer_fd = bpf_map__fd(skel->maps.policy_filter_maps);
+		uint32_t outer_max = bpf_map__max_entries(skel->maps.policy_filter_maps);
+
+		if (policies > outer_max) {
+			fprintf(stderr, "mapsize-demo-agent: --policies %lu exceeds %s max_entries "
+				"%u (sized from `policies`; raise it with --set policies=%lu)\n",
+				policies, POLICY_OUTER, outer_max, policies);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		for (uint32_t id = 1; id <= policies; id++) {
+			char name[32];
+			int fd;
+
+			snprintf(name, sizeof(name), "policy_%u_map", id);
+			memset(&err, 0, sizeof(err));
+			fd = mapsize_plan__create_inner_map(plan, POLICY_OUTER, name, &err);
+			if (fd < 0) {
+				print_error(&err);
+				if (fd == -EPERM || fd == -ENOMEM || fd == -EINVAL)
+					load_hint(fd);
+				goto out;
+			}
+			inner_fds[inner_cnt++] = fd;
+			if (bpf_map_update_elem(outer_fd, &id, &fd, BPF_ANY)) {
+				fprintf(stderr, "mapsize-demo-agent: inserting %s into %s: %s\n",
+					name, POLICY_OUTER, strerror(errno));
+				goto out;
+			}
+		}
+	}
+
+	if (attach) {
+		rc = agent_bpf__attach(skel);
+		if (rc)
+			fprintf(stderr, "warning: attaching the programs failed (%s): is tracefs "
+				"mounted (/sys/kernel/tracing)? The maps are loaded and reported "
+				"anyway; --no-attach skips this step\n", strerror(-rc));
+	}
+
+	/* the kernel's view of every map */
+	for (i = 0; i < rep.cnt; i++) {
+		struct map_row *row = &rep.rows[i];
+		const struct mapsize_plan_map *pm;
+
+		map = bpf_object__find_map_by_name(skel->obj, row->name);
+		if (!map || row_from_fd(row, bpf_map__fd(map))) {
+			fprintf(stderr, "mapsize-demo-agent: map %s: no kernel info\n", row->name);
+			goto out;
+		}
+		pm = mapsize_plan__find(plan, row->name);
+		if (pm && !strcmp(row->status, "applied") && pm->max_entries != row->max_entries)
+			fprintf(stderr, "warning: map %s: the kernel reports max_entries %u, the "
+				"plan said %u\n", row->name, row->max_entries, pm->max_entries);
+		rep.total += row->memlock;
+	}
+	for (i = 0; i < inner_cnt; i++) {
+		struct map_row *row = report_add(&rep);
+
+		if (!row || row_from_fd(row, inner_fds[i])) {
+			fprintf(stderr, "mapsize-demo-agent: inner map %zu: no kernel info\n", i + 1);
+			goto out;
+		}
+		snprintf(row->name, sizeof(row->name), "policy_%zu_map", i + 1);
+		row->status = "inner";
+		row->inner_of = POLICY_OUTER;
+		row->inner_key = (uint32_t)(i + 1);
+		rep.total += row->memlock;
+	}
+
+	if (po.format == FORMAT_JSON) {
+		if (print_json(&rep, plan, rules_path, nodep)) {
+			fprintf(stderr, "mapsize-demo-agent: writing JSON failed\n");
+			goto out;
+		}
+	} else {
+		print_table(&rep, plan, rules_path, nodep);
+	}
+	fflush(stdout);
+
+	ret = 0;
+	if (run && run_for(skel, run_seconds))
+		ret = 1;
+out:
+	for (i = 0; i < inner_cnt; i++)
+		close(inner_fds[i]);
+	if (applied)
+		mapsize_applied__free(applied);
+	agent_bpf__destroy(skel);
+	if (plan)
+		mapsize_plan__free(plan);
+	free(rep.rows);
+	return ret;
+}
