@@ -82,6 +82,7 @@ $(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
 
 # ---- demo agent (BPF object, skeleton, user space) ----------------------
 -include tools/demo/demo.mk
+-include tests/kernel/kernel.mk
 
 # ---- tests ---------------------------------------------------------------
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -135,10 +135,16 @@ int do_verify(int argc, char **argv)
 	libbpf_set_print(capture_libbpf);
 	obj = bpf_object__open_file(va.object, NULL);
 	if (!obj) {
+		char msg[128];
+
 		ret = -errno;
+		libbpf_strerror(ret, msg, sizeof(msg));
 		fprintf(stderr, "%s: error: cannot open BPF object: %s, expected an ELF file built with "
-			"clang -target bpf\n%s", va.object, strerror(-ret), libbpf_log);
-		status = ret == -ENOENT || ret == -EINVAL || ret == -ENOEXEC ? 2 : 1;
+			"clang -target bpf\n%s", va.object, msg, libbpf_log);
+		/* a missing, unreadable or malformed file (libbpf's own errno
+		 * range starts at 4000: not ELF, wrong endianness, ...) is bad input */
+		status = ret == -ENOENT || ret == -EINVAL || ret == -ENOEXEC || ret == -EISDIR ||
+			 ret == -EACCES || ret <= -__LIBBPF_ERRNO__START ? 2 : 1;
 		goto out;
 	}
 	applied = mapsize_plan__apply(plan, obj, &aopts, &err);
