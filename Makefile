@@ -89,15 +89,15 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/tes
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(O)/tests/%,$(wildcard tests/kernel/test_*.c))
 TEST_HELPERS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
 
-$(O)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(LIB_A)
+$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TEST_HELPERS) $(LIB_A)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
 
 $(O)/tests/%: tests/kernel/%.c $(TEST_HELPERS) $(LIB_A)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
 
 tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) demo
 

@@ -279,6 +279,11 @@ static int size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_pla
 			p = p << 1 ? p << 1 : p; /* 2^63 cannot double */
 		if (p < v || p > hi)
 			p = pow2_floor(hi);	/* honour max: largest power of two below it */
+		if (p < lo)	/* no power of two in [min, max]: say so rather than go below min */
+			return value_error(c, r->max.expr ? &r->max : &r->min, r->name,
+					   "round: pow2 finds no power of two between "
+					   "min %llu and max %llu, expected a range that holds one",
+					   (unsigned long long)lo, (unsigned long long)hi);
 		v = p;
 	}
 	if (v > UINT32_MAX)
@@ -349,16 +354,8 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 	enum mapsize_prealloc want = r->prealloc;
 	char source[320];
 	const char *why;
-	bool allowed;
+	bool allowed, asked;
 
-	if (!ti->prealloc_optional && !ti->no_prealloc_required) {
-		m->prealloc = true;
-		return set_reason(m, "%s maps are always preallocated", ti->name);
-	}
-	if (ti->no_prealloc_required) {
-		m->prealloc = false;
-		return set_reason(m, "the kernel requires BPF_F_NO_PREALLOC for %s maps", ti->name);
-	}
 	allowed = mapsize_prealloc_allowed(r->type, r->used_by, c->pl->kernel_version, &why);
 	m->prealloc_toggle = allowed;
 	snprintf(source, sizeof(source), r->prealloc_node ? "rule at %s:%u:%u" : "kernel default",
@@ -384,13 +381,31 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 			want = c->pl->sets[i].prealloc;
 			snprintf(source, sizeof(source), "%s", c->pl->sets[i].origin);
 		}
+	/* The operator asked for this map specifically (profile or --set). */
+	asked = strncmp(source, "--bpf-maps-prealloc", 19) && strcmp(source, "kernel default") &&
+		strncmp(source, "rule at", 7);
+	if (!ti->prealloc_optional && !ti->no_prealloc_required) {
+		m->prealloc = true;
+		if (asked && want == MAPSIZE_PREALLOC_FALSE)
+			warn(c, "map '%s' stays preallocated despite %s: %s maps are always preallocated",
+			     r->name, source, ti->name);
+		return set_reason(m, "%s maps are always preallocated", ti->name);
+	}
+	if (ti->no_prealloc_required) {
+		m->prealloc = false;
+		if (asked && want == MAPSIZE_PREALLOC_TRUE)
+			warn(c, "map '%s' stays not preallocated despite %s: the kernel requires "
+			     "BPF_F_NO_PREALLOC for %s maps", r->name, source, ti->name);
+		return set_reason(m, "the kernel requires BPF_F_NO_PREALLOC for %s maps", ti->name);
+	}
 	if (want == MAPSIZE_PREALLOC_AUTO) {
 		if (!r->expected.expr) {
 			m->prealloc = true;
 			return set_reason(m, "auto (%s): no expected entries given, kernel default", source);
 		}
-		m->prealloc = m->expected_entries * AUTO_NO_PREALLOC_DEN >
-			      (uint64_t)m->max_entries * AUTO_NO_PREALLOC_NUM;
+		/* expected > max/4, written so a huge expected cannot wrap */
+		m->prealloc = m->expected_entries >
+			      (uint64_t)m->max_entries * AUTO_NO_PREALLOC_NUM / AUTO_NO_PREALLOC_DEN;
 		if (!m->prealloc && !allowed) {
 			m->prealloc = true;
 			return set_reason(m, "auto (%s): preallocated because %s", source, why);
@@ -402,7 +417,7 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 	m->prealloc = want == MAPSIZE_PREALLOC_TRUE;
 	if (!m->prealloc && !allowed) {
 		m->prealloc = true;
-		/* The operator asked for this map specifically: tell them. */
+		/* The operator or the rule asked for this map specifically: tell them. */
 		if (strncmp(source, "--bpf-maps-prealloc", 19) && strcmp(source, "kernel default"))
 			warn(c, "map '%s' stays preallocated despite %s: %s", r->name, source, why);
 		return set_reason(m, "preallocated because %s", why);
@@ -476,7 +491,7 @@ static int apply_lists(struct plan_ctx *c)
 		for (size_t i = 0; i < cnt; i++) {
 			struct mapsize_plan_map *m = (struct mapsize_plan_map *)mapsize_plan__find(c->plan, list[i]);
 
-			if (m->prealloc == want && pl->prealloc_default != !want)
+			if (m->prealloc == want && pl->prealloc_default != (int)want)
 				warn(c, "%s=%s has no effect: map '%s' is already %spreallocated (%s)", flag,
 				     list[i], list[i], want ? "" : "not ", m->prealloc_reason);
 			m->prealloc = want;

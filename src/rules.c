@@ -415,7 +415,7 @@ struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len, const ch
 	ret = ywalk_map(&w, rules->doc.root, doc_handlers, rules, "the rules file");
 	if (ret)
 		goto fail;
-	if (!rules->app) {
+	if (!rules->app || !rules->app[0]) {
 		ret = ywalk_error(&w, rules->doc.root, "no 'app', expected the application's name");
 		goto fail;
 	}

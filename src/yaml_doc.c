@@ -229,6 +229,21 @@ int ydoc_parse(const char *buf, size_t len, const char *file, struct ydoc *doc,
 				.col = (unsigned int)parser.problem_mark.column + 1,
 			};
 
+			/* Reader errors (bad UTF-8, control characters) carry
+			 * a byte offset, not a mark. */
+			if (parser.error == YAML_READER_ERROR) {
+				size_t off = parser.problem_offset < len ? parser.problem_offset : len;
+
+				loc.line = loc.col = 1;
+				for (size_t i = 0; i < off; i++) {
+					if (buf[i] == '\n') {
+						loc.line++;
+						loc.col = 1;
+					} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+						loc.col++;
+					}
+				}
+			}
 			if (parser.error == YAML_MEMORY_ERROR)
 				ret = error_set(err, -ENOMEM, &loc, "out of memory");
 			else

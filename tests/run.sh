@@ -40,7 +40,7 @@ for t in "$O"/tests/test_*; do
 done
 for t in tests/cli/test_*.sh; do
 	[ -f "$t" ] || continue
-	name=$(basename "$t" .sh)
+	name=cli/$(basename "$t" .sh)
 	bash "$t" >"$out" 2>&1
 	status=$?
 	[ -n "${VERBOSE:-}" ] || grep -q '^FAIL' "$out" && cat "$out"
