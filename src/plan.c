@@ -270,9 +270,19 @@ static int size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_pla
 	if (lo > hi)
 		return value_error(c, &r->min, r->name, "min %llu is above max %llu, expected min <= max",
 				   (unsigned long long)lo, (unsigned long long)hi);
-	if (se && (r->min.expr || r->max.expr))
+	/* A per-map override (profile or --set) is taken as written: the
+	 * operator chose that number, so min/max/round only shape the rule's
+	 * own expression.  Say so when it leaves the rule's bounds. */
+	if (se && se != &r->max_entries) {
+		if (v < lo || v > hi)
+			warn(c, "map '%s': max_entries %llu from %s is outside the rule's bounds "
+			     "[%llu, %llu]; using it as given", r->name, (unsigned long long)v,
+			     se->origin ? se->origin : se->file, (unsigned long long)lo,
+			     (unsigned long long)hi);
+	} else if (se && (r->min.expr || r->max.expr)) {
 		v = v < lo ? lo : v > hi ? hi : v;
-	if (r->round_pow2 && v) {
+	}
+	if (r->round_pow2 && v && (!se || se == &r->max_entries)) {
 		uint64_t p = pow2_floor(v);
 
 		if (p != v)

@@ -574,6 +574,31 @@ static void test_profile_file_missing(void **state)
 	mapsize_planner__free(pl);
 }
 
+/* A per-map override is exact: the rule's min/max/round shape only the
+ * rule's own expression; leaving the bounds is a warning, not a clamp. */
+static void test_map_override_is_exact(void **state)
+{
+	const char *rules = "app: t\nmaps:\n  m:\n    type: hash\n    key_size: 4\n    value_size: 4\n"
+			    "    max_entries: procs\n    min: 1024\n    max: 4096\n    round: pow2\n";
+	struct mapsize_planner *pl = planner("medium", NULL);
+	struct mapsize_plan *plan;
+
+	set_ok(pl, "maps.m.max_entries=100");
+	plan = plan_ok(pl, rules);
+	assert_int_equal(find(plan, "m")->max_entries, 100);
+	assert_contains(warnings(plan), "outside the rule's bounds [1024, 4096]");
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+
+	/* the rule's own expression is still clamped and rounded */
+	pl = planner("medium", NULL);
+	set_ok(pl, "procs=3000");
+	plan = plan_ok(pl, rules);
+	assert_int_equal(find(plan, "m")->max_entries, 4096);
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_map_override_errors),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_file_missing),
+		cmocka_unit_test(test_map_override_is_exact),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, capture_warnings, NULL);
