@@ -112,3 +112,20 @@ clean:
 
 .PHONY: all demo tests test bench clean install
 .SECONDARY:
+
+# ---- memory matrix: the model against the live kernel, and a static build
+# of it for Linux 6.1 under qemu (tests/qemu/run-kernel.sh) ---------------
+MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/memory.c src/kernel_consts.c
+
+$(O)/tests/memmatrix: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(MEMMATRIX_SRCS) $(PKG_LIBS)
+
+# No sanitizers with -static; libelf.a links without zstd on Debian 12.
+$(O)/tests/memmatrix-static: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ $(MEMMATRIX_SRCS) -lbpf -lelf -lz
+
+tests: $(O)/tests/memmatrix $(O)/tests/memmatrix-static

@@ -38,6 +38,27 @@ for t in "$O"/tests/test_*; do
 	[ -n "${VERBOSE:-}" ] || grep -Eq '^\[  (FAILED|  ERROR)|FAIL' "$out" && cat "$out"
 	count "$name" "$status"
 done
+# The memory model against the running kernel, to the byte.
+if [ -x "$O/tests/memmatrix" ]; then
+	"$O/tests/memmatrix" >"$out" 2>&1
+	status=$?
+	grep -q '^FAIL\|MISMATCH' "$out" && cat "$out"
+	count memmatrix "$status"
+fi
+# ... and on Debian's Linux 6.1 under qemu (exit 77: qemu or the kernel package
+# cannot be had here, counted as skipped).
+if [ -x "$O/tests/memmatrix-static" ] && [ -z "${MAPSIZE_NO_QEMU:-}" ]; then
+	tests/qemu/run-kernel.sh --kernel-version 6.1 "$O/tests/memmatrix-static" >"$out" 2>&1
+	status=$?
+	if [ "$status" -eq 77 ]; then
+		grep SKIP "$out"
+		skipped=$((skipped + 1))
+		printf '%-28s %4d passed, %d failed, %d skipped\n' memmatrix-linux-6.1 0 0 1
+	else
+		grep -q 'FAIL\|MISMATCH' "$out" && cat "$out"
+		count memmatrix-linux-6.1 "$status"
+	fi
+fi
 for t in tests/cli/test_*.sh; do
 	[ -f "$t" ] || continue
 	name=cli/$(basename "$t" .sh)

@@ -77,16 +77,17 @@ expect_rc "plan table exits 0" 0 "$MAPSIZE" plan "$R" "${KERNEL[@]}"
 expect_eq "table: profile line" "$(head -1 "$TMP/out")" "profile: medium"
 expect_eq "table: dimensions line" "$(grep -c '^dimensions: .*cpus=8 .*procs=32768' "$TMP/out")" 1
 expect_eq "table: header" "$(grep -E '^MAP ' "$TMP/out" | tr -s ' ')" \
-	"MAP TYPE KEY VALUE MAX_ENTRIES PREALLOC EXPECTED"
-row() { awk -v n="$1" '$1 == n { $1 = ""; sub(/^ /, ""); print }' "$TMP/out"; }
+	"MAP TYPE KEY VALUE MAX_ENTRIES PREALLOC EXPECTED AT_LOAD AT_EXPECTED FULL"
+# the sizing columns of a row (memory columns are checked through the JSON)
+row() { awk -v n="$1" '$1 == n { print $2, $3, $4, $5, $6, $7 }' "$TMP/out"; }
 expect_eq "table: procs_map row" "$(row procs_map)" "hash 4 64 32768 no 4096"
 expect_eq "table: cpu_ring row" "$(row cpu_ring)" "ringbuf 0 0 32768 yes 32768"
 expect_eq "table: lru row" "$(row lru)" "lru_hash 8 8 1100 yes 1100"
 expect_eq "table: stats row" "$(row stats)" "percpu_array 4 8 4 yes 4"
 expect_eq "table: outer row" "$(row outer)" "hash_of_maps 4 4 128 yes 128"
 expect_eq "table: outer.inner row" "$(row outer.inner)" "hash 8 1 220 yes 220"
-expect_eq "table: totals" "$(row TOTAL)" "$((32768 + 32768 + 1100 + 4 + 128 + 220)) $((4096 + 32768 + 1100 + 4 + 128 + 220))"
-expect_eq "table: summary" "$(tail -1 "$TMP/out")" "6 maps, 5 preallocated, 1 not"
+expect_eq "table: totals" "$(awk '$1 == "TOTAL" { print $2, $3 }' "$TMP/out")" "$((32768 + 32768 + 1100 + 4 + 128 + 220)) $((4096 + 32768 + 1100 + 4 + 128 + 220))"
+expect_eq "table: summary" "$(tail -1 "$TMP/out" | cut -d';' -f1)" "6 maps, 5 preallocated, 1 not"
 expect_eq "table: nothing on stderr" "$(cat "$TMP/err")" ""
 
 # ---- plan as JSON, per --map-size ------------------------------------------------------
@@ -229,7 +230,7 @@ if [ -f "$EXAMPLE" ]; then
 		# the table shows the same sizes as the JSON
 		run "$MAPSIZE" plan "$R" --map-size=$size "${KERNEL[@]}"
 		expect_eq "example $size: table matches JSON" \
-			"$(awk '$1 != "TOTAL" && NF == 7 && $5 ~ /^[0-9]+$/ { print $1, $5 }' "$TMP/out")" \
+			"$(awk '$1 != "TOTAL" && $2 ~ /^[a-z_]+$/ && $5 ~ /^[0-9]+$/ && $7 ~ /^[0-9]+$/ { print $1, $5 }' "$TMP/out")" \
 			"$(jq -r '.maps[] | "\(.name) \(.max_entries)"' "$TMP/example-$size.json")"
 	done
 	expect_eq "example: nodes grow small < medium < large" \
@@ -241,5 +242,29 @@ if [ -f "$EXAMPLE" ]; then
 else
 	skip "example" "$EXAMPLE not found"
 fi
+
+# ---- memory predictions (issue 4): totals add up, prealloc costs at load ----------------
+R=examples/agent.rules.yaml
+run "$MAPSIZE" plan "$R" --map-size=medium --kernel 6.18 --format json
+expect_eq "memory: every map has the three memlock figures" \
+	"$(jqv '[.maps[] | has("memlock_bytes") and has("memlock_expected_bytes") and has("memlock_full_bytes")] | all')" "true"
+expect_eq "memory: total at load = sum over non-inner maps" "$(jqv '.total_memlock_bytes')" \
+	"$(jqv '[.maps[] | select(.inner_of == null) | .memlock_bytes] | add')"
+expect_eq "memory: total full counts inner maps per outer slot" "$(jqv '.total_memlock_full_bytes')" \
+	"$(jqv '[.maps[] | .memlock_full_bytes * (.instances_full // 1)] | add')"
+expect_eq "memory: preallocated hash costs its full size at load" \
+	"$(jqv '[.maps[] | select(.type == "lru_hash") | .memlock_bytes == .memlock_full_bytes] | all')" "true"
+expect_eq "memory: no-prealloc hash is cheaper at load than full" \
+	"$(jqv '[.maps[] | select(.type == "hash" and .prealloc == false) | .memlock_bytes < .memlock_full_bytes] | all')" "true"
+# hash K=4 V=896 M=32768 without prealloc, 8 CPUs, 6.18 sizes: 832 + 4*8*8 + 16*32768 = 525376 at load
+run "$MAPSIZE" plan "$R" --map-size=medium --kernel 6.18 --btf /nonexistent --format json
+expect_eq "memory: a missing --btf is an input error" "$rc" "2"
+run "$MAPSIZE" plan "$R" --map-size=medium --kernel 6.18 --format json
+expect_eq "memory: execve_map at load (6.18, 8 CPUs, no prealloc)" \
+	"$(jqv '.maps[] | select(.name == "execve_map") | .memlock_bytes')" "$((832 + 4 * 8 * 8 + 16 * 32768))"
+run "$MAPSIZE" plan "$R" --map-size=medium --kernel 6.1 --format json
+expect_eq "memory: 6.1 reports round_up(M*ru8(K+V), 4096) whatever prealloc" \
+	"$(jqv '.maps[] | select(.name == "execve_map") | .memlock_bytes')" "$(( (32768 * 904 + 4095) / 4096 * 4096 ))"
+expect_eq "memory: 6.1 era is pages" "$(jqv '.kernel_era')" "pages"
 
 finish

@@ -168,4 +168,16 @@ else
 	fail "demo agent" "$AGENT is missing; run make tests"
 fi
 
+# ---- predicted memlock equals the kernel's, to the byte (issue 4) ---------------------
+if [ "$(id -u)" -eq 0 ]; then
+	for size in small medium large; do
+		run "$MAPSIZE" verify examples/agent.rules.yaml --object "$O/demo/agent.bpf.o" --map-size=$size --format json
+		expect_eq "verify $size: exit 0 with predictions" "$rc" "0"
+		expect_eq "verify $size: predicted = kernel memlock for every map" \
+			"$(jqv '[.maps[] | .predicted_memlock_bytes == .kernel_memlock_bytes] | all')" "true"
+		expect_eq "verify $size: predicted total = kernel total" \
+			"$(jqv '.total_predicted_memlock_bytes')" "$(jqv '.total_kernel_memlock_bytes')"
+	done
+fi
+
 finish

@@ -61,6 +61,20 @@ int plan_options__handle(struct plan_options *po, int opt, const char *arg)
 		po->kernel = arg;
 		return 1;
 	}
+	case OPT_BTF:
+		po->btf = arg;
+		return 1;
+	case OPT_KERNEL_ERA: {
+		enum mapsize_mem_era era;
+
+		if (mapsize_mem_era__from_name(arg, &era)) {
+			fprintf(stderr, "error: unknown --kernel-era '%s', expected mem_usage (6.4+) or "
+				"pages (5.11-6.3)\n", arg);
+			return -1;
+		}
+		po->kernel_era = arg;
+		return 1;
+	}
 	case OPT_FORMAT:
 		if (!strcmp(arg, "table")) {
 			po->format = FORMAT_TABLE;
@@ -89,7 +103,11 @@ void plan_options__usage(FILE *out)
 		"  --bpf-maps-disable-prealloc=a,b maps NOT to preallocate (exceptions to a true default)\n"
 		"  --bpf-maps-enable-prealloc=a,b  maps to preallocate (exceptions to a false default)\n"
 		"  --kernel RELEASE                target kernel for era rules (default: running kernel)\n"
-		"  --format table|json             output for people or machines (default: table)\n");
+		"  --format table|json             output for people or machines (default: table)\n"
+		"  --btf FILE                      kernel BTF for memory predictions (default: the\n"
+		"                                  running kernel's, or built-in sizes for --kernel)\n"
+		"  --kernel-era mem_usage|pages    memlock accounting: 6.4+ or 5.11-6.3 (default: from\n"
+		"                                  the target kernel)\n");
 }
 
 void print_error(const struct mapsize_error *err)
@@ -164,6 +182,45 @@ struct mapsize_plan *plan_options__plan(const struct plan_options *po, const cha
 	mapsize_planner__free(pl);
 	mapsize_rules__free(rules);
 	return plan;
+}
+
+int plan_options__memory_model(const struct plan_options *po, struct mapsize_kernel_consts *consts,
+			       enum mapsize_mem_era *era)
+{
+	struct mapsize_node running;
+	const char *release = po->kernel;
+	unsigned int version = 0;
+	int ret;
+
+	if (!release && !mapsize_node__read(&running))
+		release = running.kernel_release;
+	if (release)
+		mapsize_kernel_version(release, &version);
+	if (po->kernel_era) {
+		mapsize_mem_era__from_name(po->kernel_era, era);
+	} else if (mapsize_mem_era__from_kernel(version, era)) {
+		fprintf(stderr, "error: no memory model for kernel %s, expected 5.11 or newer "
+			"(or --kernel-era)\n", release);
+		return -1;
+	}
+	if (po->btf || !po->kernel) {
+		ret = mapsize_kernel_consts__from_btf(po->btf, consts);
+		if (!ret) {
+			mapsize_kernel_consts__set_kernel(consts, version);
+			return 0;
+		}
+		if (po->btf) {
+			fprintf(stderr, "%s: error: cannot read kernel BTF: %s, expected a BTF file such as "
+				"/sys/kernel/btf/vmlinux\n", po->btf, strerror(-ret));
+			return -1;
+		}
+	}
+	/* No exact sizes for this kernel: the newest built-in ones, and the
+	 * output names their source ("builtin 6.18") so nobody mistakes them. */
+	if (mapsize_kernel_consts__builtin(release, consts))
+		mapsize_kernel_consts__builtin(NULL, consts);
+	mapsize_kernel_consts__set_kernel(consts, version);
+	return 0;
 }
 
 void plan_options__print_toggles(FILE *out, const struct mapsize_plan *plan)

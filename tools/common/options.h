@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <mapsize/mapsize.h>
 #include <mapsize/bpf.h>
+#include <mapsize/memory.h>
 
 enum plan_option_code {
 	OPT_MAP_SIZE = 0x100,
@@ -21,6 +22,8 @@ enum plan_option_code {
 	OPT_ENABLE_PREALLOC,
 	OPT_KERNEL,
 	OPT_FORMAT,
+	OPT_BTF,
+	OPT_KERNEL_ERA,
 	OPT_PLAN_LAST,
 };
 
@@ -32,7 +35,9 @@ enum plan_option_code {
 	{ "bpf-maps-disable-prealloc", required_argument, NULL, OPT_DISABLE_PREALLOC }, \
 	{ "bpf-maps-enable-prealloc", required_argument, NULL, OPT_ENABLE_PREALLOC }, \
 	{ "kernel", required_argument, NULL, OPT_KERNEL },		\
-	{ "format", required_argument, NULL, OPT_FORMAT }
+	{ "format", required_argument, NULL, OPT_FORMAT },		\
+	{ "btf", required_argument, NULL, OPT_BTF },			\
+	{ "kernel-era", required_argument, NULL, OPT_KERNEL_ERA }
 
 enum output_format { FORMAT_TABLE, FORMAT_JSON };
 
@@ -51,6 +56,8 @@ struct plan_options {
 	size_t enable_cnt;
 	const char *kernel;			/* --kernel RELEASE; NULL = running kernel */
 	enum output_format format;
+	const char *btf;			/* --btf FILE: kernel struct sizes */
+	const char *kernel_era;			/* --kernel-era mem_usage|pages */
 };
 
 void plan_options__init(struct plan_options *po);
@@ -69,6 +76,11 @@ struct mapsize_planner *plan_options__planner(const struct plan_options *po,
  * "FILE:LINE:COL: error: ..." line to stderr and returns NULL. */
 struct mapsize_plan *plan_options__plan(const struct plan_options *po, const char *rules_path,
 					const struct mapsize_node *node);
+/* Kernel constants and accounting era for memory predictions: --btf,
+ * else the running kernel's BTF when the target is the running kernel, else
+ * built-in constants for --kernel.  0 or -1 after printing an error. */
+int plan_options__memory_model(const struct plan_options *po, struct mapsize_kernel_consts *consts,
+			       enum mapsize_mem_era *era);
 /* Print the maps whose preallocation can toggle (for --help and `maps`). */
 void plan_options__print_toggles(FILE *out, const struct mapsize_plan *plan);
 /* Exit status for a library error: 2 for bad input, 1 otherwise. */

@@ -25,7 +25,42 @@ json_t *plan_map_json(const struct mapsize_plan_map *m)
 	return o;
 }
 
-json_t *plan_json(const struct mapsize_plan *plan)
+/* Memory of every map and the totals; NULL after printing an error. */
+struct plan_memory *plan_memory_new(const struct plan_options *po, const struct mapsize_plan *plan,
+				    uint32_t possible_cpus)
+{
+	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .possible_cpus = possible_cpus };
+	struct plan_memory *pm = calloc(1, sizeof(*pm));
+	int ret;
+
+	if (!pm || !(pm->maps = calloc(mapsize_plan__map_cnt(plan) + 1, sizeof(*pm->maps)))) {
+		free(pm);
+		fprintf(stderr, "error: out of memory\n");
+		return NULL;
+	}
+	if (plan_options__memory_model(po, &pm->consts, &pm->era))
+		goto fail;
+	mo.consts = &pm->consts;
+	mo.era = pm->era;
+	ret = mapsize_plan__memory(plan, &mo, pm->maps, &pm->total);
+	if (ret) {
+		fprintf(stderr, "error: cannot predict the plan's memory: %s\n", strerror(-ret));
+		goto fail;
+	}
+	return pm;
+fail:
+	plan_memory_free(pm);
+	return NULL;
+}
+
+void plan_memory_free(struct plan_memory *pm)
+{
+	if (pm)
+		free(pm->maps);
+	free(pm);
+}
+
+json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 {
 	json_t *root = json_object(), *dims = json_object(), *maps = json_array(), *warn = json_array();
 
@@ -38,8 +73,34 @@ json_t *plan_json(const struct mapsize_plan *plan)
 
 		json_object_set_new(dims, name, json_integer((json_int_t)v));
 	}
-	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++)
-		json_array_append_new(maps, plan_map_json(mapsize_plan__map(plan, i)));
+	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
+		json_t *o = plan_map_json(mapsize_plan__map(plan, i));
+
+		if (mem) {
+			const struct mapsize_map_memory *m = &mem->maps[i];
+
+			json_object_set_new(o, "memlock_bytes", json_integer((json_int_t)m->memlock_load));
+			json_object_set_new(o, "memlock_expected_bytes", json_integer((json_int_t)m->memlock_expected));
+			json_object_set_new(o, "memlock_full_bytes", json_integer((json_int_t)m->memlock_full));
+			json_object_set_new(o, "real_expected_bytes", json_integer((json_int_t)m->real_expected));
+			if (mapsize_plan__map(plan, i)->inner_of) {
+				json_object_set_new(o, "instances_expected", json_integer((json_int_t)m->instances_expected));
+				json_object_set_new(o, "instances_full", json_integer((json_int_t)m->instances_full));
+			}
+		}
+		json_array_append_new(maps, o);
+	}
+	if (mem) {
+		json_object_set_new(root, "total_memlock_bytes", json_integer((json_int_t)mem->total.memlock_load));
+		json_object_set_new(root, "total_memlock_expected_bytes",
+				    json_integer((json_int_t)mem->total.memlock_expected));
+		json_object_set_new(root, "total_memlock_full_bytes",
+				    json_integer((json_int_t)mem->total.memlock_full));
+		json_object_set_new(root, "total_real_expected_bytes",
+				    json_integer((json_int_t)mem->total.real_expected));
+		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(mem->era)));
+		json_object_set_new(root, "kernel_consts", json_string(mem->consts.source));
+	}
 	for (size_t i = 0; i < mapsize_plan__warning_cnt(plan); i++)
 		json_array_append_new(warn, json_string(mapsize_plan__warning(plan, i)));
 	json_object_set_new(root, "warnings", warn);
@@ -52,8 +113,9 @@ json_t *plan_json(const struct mapsize_plan *plan)
 	return root;
 }
 
-static void print_plan_table(const struct mapsize_plan *plan)
+static void print_plan_table(const struct mapsize_plan *plan, const struct plan_memory *mem)
 {
+	char b1[32], b2[32], b3[32];
 	uint64_t total_entries = 0, total_expected = 0;
 	size_t n_prealloc = 0;
 
@@ -64,21 +126,31 @@ static void print_plan_table(const struct mapsize_plan *plan)
 
 		printf(" %s=%llu", name, (unsigned long long)v);
 	}
-	printf("\n\n%-32s %-16s %5s %6s %12s %-8s %12s\n", "MAP", "TYPE", "KEY", "VALUE", "MAX_ENTRIES",
-	       "PREALLOC", "EXPECTED");
+	printf("\nmemory model: %s era, kernel struct sizes from %s\n", mapsize_mem_era__name(mem->era),
+	       mem->consts.source);
+	printf("\n%-30s %-16s %5s %6s %11s %-8s %10s %11s %11s %11s\n", "MAP", "TYPE", "KEY", "VALUE",
+	       "MAX_ENTRIES", "PREALLOC", "EXPECTED", "AT_LOAD", "AT_EXPECTED", "FULL");
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 		const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
 
-		printf("%-32s %-16s %5u %6u %12u %-8s %12llu\n", m->name, mapsize_map_type__name(m->type),
-		       m->key_size, m->value_size, m->max_entries, m->prealloc ? "yes" : "no",
-		       (unsigned long long)m->expected_entries);
+		printf("%-30s %-16s %5u %6u %11u %-8s %10llu %11s %11s %11s%s\n", m->name,
+		       mapsize_map_type__name(m->type), m->key_size, m->value_size, m->max_entries,
+		       m->prealloc ? "yes" : "no", (unsigned long long)m->expected_entries,
+		       human_bytes(mem->maps[i].memlock_load, b1, sizeof(b1)),
+		       human_bytes(mem->maps[i].memlock_expected, b2, sizeof(b2)),
+		       human_bytes(mem->maps[i].memlock_full, b3, sizeof(b3)),
+		       m->inner_of ? "  (per inner map)" : "");
 		total_entries += m->max_entries;
 		total_expected += m->expected_entries;
 		n_prealloc += m->prealloc;
 	}
-	printf("%-32s %-16s %5s %6s %12llu %-8s %12llu\n", "TOTAL", "", "", "",
-	       (unsigned long long)total_entries, "", (unsigned long long)total_expected);
-	printf("\n%zu maps, %zu preallocated, %zu not\n", mapsize_plan__map_cnt(plan), n_prealloc,
+	printf("%-30s %-16s %5s %6s %11llu %-8s %10llu %11s %11s %11s\n", "TOTAL", "", "", "",
+	       (unsigned long long)total_entries, "", (unsigned long long)total_expected,
+	       human_bytes(mem->total.memlock_load, b1, sizeof(b1)),
+	       human_bytes(mem->total.memlock_expected, b2, sizeof(b2)),
+	       human_bytes(mem->total.memlock_full, b3, sizeof(b3)));
+	printf("\n%zu maps, %zu preallocated, %zu not; memory is the kernel's memlock (totals count inner "
+	       "maps per expected/max outer entry)\n", mapsize_plan__map_cnt(plan), n_prealloc,
 	       mapsize_plan__map_cnt(plan) - n_prealloc);
 }
 
@@ -87,14 +159,21 @@ int do_plan(int argc, char **argv)
 	struct plan_options po;
 	const char *rules = parse_cmd_args(argc, argv, &po, NULL, 0, NULL, NULL);
 	struct mapsize_plan *plan = plan_options__plan(&po, rules, NULL);
+	struct plan_memory *mem;
 	int ret = 0;
 
 	if (!plan)
 		return 2;
+	mem = plan_memory_new(&po, plan, 0);
+	if (!mem) {
+		mapsize_plan__free(plan);
+		return 2;
+	}
 	if (po.format == FORMAT_JSON)
-		ret = print_json(plan_json(plan));
+		ret = print_json(plan_json(plan, mem));
 	else
-		print_plan_table(plan);
+		print_plan_table(plan, mem);
+	plan_memory_free(mem);
 	mapsize_plan__free(plan);
 	return ret;
 }

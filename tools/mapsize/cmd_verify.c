@@ -82,7 +82,28 @@ struct row {
 	uint32_t planned_max_entries, planned_map_flags;
 	struct mapsize_kernel_map k;
 	bool match;
+	bool has_prediction;
+	uint64_t predicted;	/* memlock predicted from what was created */
 };
+
+/* Predict the memlock of the map the kernel created, from its type, sizes
+ * and flags: the model must match the kernel's own figure to the byte. */
+static void predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus,
+		    const struct mapsize_kernel_consts *k, enum mapsize_mem_era era)
+{
+	struct mapsize_mem_map mm = {
+		.type = mapsize_map_type__from_bpf_type(r->k.bpf_type),
+		.key_size = r->k.key_size,
+		.value_size = r->k.value_size,
+		.max_entries = r->k.max_entries,
+		.map_flags = r->k.map_flags,
+		.map_extra = pm ? pm->map_extra : 0,
+		.possible_cpus = cpus,
+	};
+
+	r->has_prediction = mm.type != MAPSIZE_MAP_UNSPEC &&
+			    !mapsize_memlock_at_load(&mm, k, era, &r->predicted);
+}
 
 /* Does what the kernel created match the plan? */
 static bool row_matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus)
@@ -111,6 +132,9 @@ int do_verify(int argc, char **argv)
 	struct mapsize_applied *applied = NULL;
 	struct mapsize_plan *plan = NULL;
 	struct bpf_object *obj = NULL;
+	struct mapsize_kernel_consts consts;
+	enum mapsize_mem_era era;
+	uint64_t total_predicted = 0;
 	struct row rows[256];
 	size_t nrows = 0, mismatches = 0;
 	uint64_t total = 0;
@@ -132,6 +156,10 @@ int do_verify(int argc, char **argv)
 	plan = plan_options__plan(&po, rules, &node);
 	if (!plan)
 		return 2;
+	if (plan_options__memory_model(&po, &consts, &era)) {
+		status = 2;
+		goto out;
+	}
 	libbpf_set_print(capture_libbpf);
 	obj = bpf_object__open_file(va.object, NULL);
 	if (!obj) {
@@ -184,8 +212,11 @@ int do_verify(int argc, char **argv)
 			goto out;
 		}
 		r->match = !r->managed || row_matches(r, pm, node.possible_cpus);
+		predict(r, pm, node.possible_cpus, &consts, era);
+		r->match &= !r->has_prediction || r->predicted == r->k.memlock_bytes;
 		mismatches += !r->match;
 		total += r->k.memlock_bytes;
+		total_predicted += r->predicted;
 		nrows++;
 		/* One inner instance per map-in-map, created as an agent would. */
 		if (pm && mapsize_map_type__bpf_type(pm->type) && (pm->type == MAPSIZE_MAP_HASH_OF_MAPS ||
@@ -217,8 +248,11 @@ int do_verify(int argc, char **argv)
 				goto out;
 			}
 			r->match = row_matches(r, ipm, node.possible_cpus);
+			predict(r, ipm, node.possible_cpus, &consts, era);
+			r->match &= !r->has_prediction || r->predicted == r->k.memlock_bytes;
 			mismatches += !r->match;
 			total += r->k.memlock_bytes;
+			total_predicted += r->predicted;
 			nrows++;
 		}
 	}
@@ -243,11 +277,16 @@ int do_verify(int argc, char **argv)
 					    r->managed ? json_integer(r->planned_map_flags) : json_null());
 			json_object_set_new(o, "kernel_map_flags", json_integer(r->k.map_flags));
 			json_object_set_new(o, "kernel_memlock_bytes", json_integer((json_int_t)r->k.memlock_bytes));
+			json_object_set_new(o, "predicted_memlock_bytes",
+					    r->has_prediction ? json_integer((json_int_t)r->predicted) : json_null());
 			json_object_set_new(o, "match", json_boolean(r->match));
 			json_array_append_new(maps, o);
 		}
 		json_object_set_new(root, "maps", maps);
 		json_object_set_new(root, "total_kernel_memlock_bytes", json_integer((json_int_t)total));
+		json_object_set_new(root, "total_predicted_memlock_bytes", json_integer((json_int_t)total_predicted));
+		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(era)));
+		json_object_set_new(root, "kernel_consts", json_string(consts.source));
 		json_object_set_new(root, "mismatches", json_integer((json_int_t)mismatches));
 		print_json(root);
 	} else {
@@ -255,8 +294,8 @@ int do_verify(int argc, char **argv)
 
 		printf("object: %s  profile: %s  kernel: %s  possible cpus: %u\n\n", va.object,
 		       mapsize_plan__profile(plan), node.kernel_release, node.possible_cpus);
-		printf("%-32s %-8s %12s %12s %8s %8s %12s  %s\n", "MAP", "MANAGED", "PLANNED_MAX", "KERNEL_MAX",
-		       "PLAN_FL", "KERN_FL", "MEMLOCK", "RESULT");
+		printf("%-28s %-8s %11s %11s %7s %7s %12s %12s  %s\n", "MAP", "MANAGED", "PLANNED_MAX",
+		       "KERNEL_MAX", "PLAN_FL", "KERN_FL", "MEMLOCK", "PREDICTED", "RESULT");
 		for (size_t i = 0; i < nrows; i++) {
 			const struct row *r = &rows[i];
 			char pmax[16] = "-", pfl[16] = "-";
@@ -265,14 +304,20 @@ int do_verify(int argc, char **argv)
 				snprintf(pmax, sizeof(pmax), "%u", r->planned_max_entries);
 				snprintf(pfl, sizeof(pfl), "0x%x", r->planned_map_flags);
 			}
-			printf("%-32s %-8s %12s %12u %8s %8s %12s  %s\n", r->name,
+			char pred[24] = "-";
+
+			if (r->has_prediction)
+				snprintf(pred, sizeof(pred), "%llu", (unsigned long long)r->predicted);
+			printf("%-28s %-8s %11s %11u %7s %7s %12llu %12s  %s\n", r->name,
 			       r->instance ? "instance" : r->managed ? "yes" : "no", pmax, r->k.max_entries, pfl,
 			       (snprintf(hb, sizeof(hb), "0x%x", r->k.map_flags), hb),
-			       human_bytes(r->k.memlock_bytes, (char[32]){ 0 }, 32),
-			       !r->managed ? "unmanaged" : r->match ? "ok" : "MISMATCH");
+			       (unsigned long long)r->k.memlock_bytes, pred,
+			       !r->match ? "MISMATCH" : !r->managed ? "unmanaged" : "ok");
 		}
-		printf("\ntotal kernel memlock: %s (%llu bytes); %zu maps, %zu mismatches\n",
-		       human_bytes(total, hb, sizeof(hb)), (unsigned long long)total, nrows, mismatches);
+		printf("\ntotal kernel memlock: %s (%llu bytes), predicted %llu bytes (%s era, sizes from %s); "
+		       "%zu maps, %zu mismatches\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
+		       (unsigned long long)total_predicted, mapsize_mem_era__name(era), consts.source, nrows,
+		       mismatches);
 	}
 	status = mismatches ? 1 : 0;
 out:

@@ -26,8 +26,19 @@ const char *parse_cmd_args(int argc, char **argv, struct plan_options *po,
 			   const struct option *extra, size_t extra_cnt,
 			   int (*extra_cb)(int opt, const char *arg, void *ctx), void *ctx);
 
+/* The memory model applied to a plan (plan, verify, report). */
+struct plan_memory {
+	struct mapsize_kernel_consts consts;
+	enum mapsize_mem_era era;
+	struct mapsize_map_memory *maps;	/* one per plan map */
+	struct mapsize_map_memory total;
+};
+struct plan_memory *plan_memory_new(const struct plan_options *po, const struct mapsize_plan *plan,
+				    uint32_t possible_cpus);
+void plan_memory_free(struct plan_memory *pm);
+
 /* Plan output shared by plan and verify. */
-json_t *plan_json(const struct mapsize_plan *plan);
+json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem);
 json_t *plan_map_json(const struct mapsize_plan_map *m);
 int print_json(json_t *root);
 const char *human_bytes(uint64_t bytes, char *buf, size_t size);

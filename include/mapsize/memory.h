@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libmapsize memory model: predict, before loading, the `memlock:` figure the
+ * kernel reports for a BPF map in /proc/<pid>/fdinfo/<fd> (and bpftool's
+ * `memlock`), to the byte, plus an estimate of the memory the map really
+ * takes.
+ *
+ * Everything here is pure (no I/O) except mapsize_kernel_consts__from_btf(),
+ * which reads a kernel's BTF with libbpf.
+ *
+ * Two accounting eras are modelled:
+ *
+ *   MAPSIZE_MEM_ERA_MEM_USAGE (6.4+)  map->ops->map_mem_usage(): bytes, not
+ *       page-rounded, recomputed at every read; follows the live element
+ *       count of non-preallocated maps and LPM tries.  Uses the kernel's
+ *       struct sizes (struct mapsize_kernel_consts).
+ *   MAPSIZE_MEM_ERA_PAGES (5.11 - 6.3)  bpf_map_memory_footprint():
+ *       round_up(max_entries * round_up(key_size + value', 8), PAGE_SIZE)
+ *       with value' = round_up(value_size, 8) * possible_cpus for per-CPU
+ *       maps, 4 for fd maps, value_size otherwise.  Independent of
+ *       preallocation, fill level and struct sizes; 0 for ringbuf and local
+ *       storage maps (key and/or max_entries are 0).
+ *
+ * Kernels up to 5.10 charged RLIMIT_MEMLOCK with per-type page counts; that
+ * era is not modelled (mapsize_mem_era__from_kernel() returns -EOPNOTSUPP).
+ */
+#ifndef MAPSIZE_MEMORY_H
+#define MAPSIZE_MEMORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mapsize/mapsize.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- kernel constants ------------------------------------------------- */
+
+/* Sizes of kernel structures (x86_64) and a few behaviour switches the
+ * formulas need.  Field names follow the kernel's struct names.  Every
+ * size is in bytes. */
+struct mapsize_kernel_consts {
+	/* Where the values came from: "builtin 6.18", "builtin 6.1", "btf",
+	 * or "btf+builtin 6.18" when some structs were missing from the BTF
+	 * (then `fallback` says which).  Points to a static string. */
+	const char *source;
+	uint32_t fallback;		/* MAPSIZE_KC_* bits of fields that took
+					   builtin 6.18 values; 0 for builtins */
+	uint32_t page_size;		/* PAGE_SIZE */
+
+	/* kernel/bpf/hashtab.c */
+	uint32_t bpf_htab;		/* sizeof(struct bpf_htab) */
+	uint32_t htab_elem;		/* sizeof(struct htab_elem) */
+	uint32_t htab_bucket;		/* sizeof(struct bucket) */
+	uint32_t htab_lock_count;	/* HASHTAB_MAP_LOCK_COUNT: htab_map_mem_usage()
+					   adds sizeof(int) * possible_cpus * this */
+	uint32_t llist_node;		/* sizeof(struct llist_node), LLIST_NODE_SZ */
+	bool hofm_extra_elems;		/* preallocated hash_of_maps keeps
+					   possible_cpus spare elements (< 6.15) */
+
+	/* kernel/bpf/arraymap.c */
+	uint32_t bpf_array;		/* sizeof(struct bpf_array) */
+
+	/* kernel/bpf/lpm_trie.c */
+	uint32_t lpm_trie;		/* sizeof(struct lpm_trie) */
+	uint32_t lpm_trie_node;		/* sizeof(struct lpm_trie_node) */
+	bool lpm_mem_alloc;		/* nodes come from bpf_mem_alloc (6.13+):
+					   every node has value room + llist_node */
+
+	/* kernel/bpf/ringbuf.c */
+	uint32_t bpf_ringbuf_map;	/* sizeof(struct bpf_ringbuf_map) */
+	uint32_t ringbuf_meta_pages;	/* RINGBUF_NR_META_PAGES =
+					   offsetof(bpf_ringbuf, consumer_pos)/PAGE + 2 */
+
+	/* kernel/bpf/bpf_local_storage.c */
+	uint32_t bpf_local_storage_map;	/* sizeof(struct bpf_local_storage_map) */
+	uint32_t local_storage_bucket;	/* sizeof(struct bpf_local_storage_map_bucket) */
+	uint32_t local_storage_elem;	/* sizeof(struct bpf_local_storage_elem) */
+	uint32_t local_storage;		/* sizeof(struct bpf_local_storage) */
+
+	/* kernel/bpf/stackmap.c */
+	uint32_t bpf_stack_map;		/* sizeof(struct bpf_stack_map) */
+	uint32_t stack_map_bucket;	/* sizeof(struct stack_map_bucket) */
+
+	/* kernel/bpf/bloom_filter.c, kernel/bpf/queue_stack_maps.c */
+	uint32_t bpf_bloom_filter;	/* sizeof(struct bpf_bloom_filter) */
+	uint32_t bpf_queue_stack;	/* sizeof(struct bpf_queue_stack) */
+};
+
+/* Bits of mapsize_kernel_consts.fallback (one per BTF-derived field). */
+enum {
+	MAPSIZE_KC_BPF_HTAB		= 1U << 0,
+	MAPSIZE_KC_HTAB_ELEM		= 1U << 1,
+	MAPSIZE_KC_HTAB_BUCKET		= 1U << 2,
+	MAPSIZE_KC_LLIST_NODE		= 1U << 3,
+	MAPSIZE_KC_BPF_ARRAY		= 1U << 4,
+	MAPSIZE_KC_LPM_TRIE		= 1U << 5,
+	MAPSIZE_KC_LPM_TRIE_NODE	= 1U << 6,
+	MAPSIZE_KC_BPF_RINGBUF_MAP	= 1U << 7,
+	MAPSIZE_KC_RINGBUF_META_PAGES	= 1U << 8,
+	MAPSIZE_KC_LOCAL_STORAGE_MAP	= 1U << 9,
+	MAPSIZE_KC_LOCAL_STORAGE_BUCKET	= 1U << 10,
+	MAPSIZE_KC_LOCAL_STORAGE_ELEM	= 1U << 11,
+	MAPSIZE_KC_LOCAL_STORAGE	= 1U << 12,
+	MAPSIZE_KC_BPF_STACK_MAP	= 1U << 13,
+	MAPSIZE_KC_STACK_MAP_BUCKET	= 1U << 14,
+	MAPSIZE_KC_BPF_BLOOM_FILTER	= 1U << 15,
+	MAPSIZE_KC_BPF_QUEUE_STACK	= 1U << 16,
+	MAPSIZE_KC_LPM_MEM_ALLOC	= 1U << 17,
+};
+
+/* Built-in constants for kernel "MAJOR.MINOR[anything]": "6.18" (x86_64,
+ * checked against a live 6.18 kernel) and "6.1" (Debian bookworm's
+ * 6.1.0-x-amd64, read from its BTF).  NULL means the newest builtin.
+ * -ENOENT for other kernels, -EINVAL for a malformed string. */
+int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c);
+
+/* Read the struct sizes from a kernel's BTF (a raw BTF file such as
+ * /sys/kernel/btf/vmlinux, or a vmlinux ELF with a .BTF section; NULL means
+ * /sys/kernel/btf/vmlinux).  A struct missing from the BTF keeps its builtin
+ * 6.18 value and sets its bit in c->fallback (c->source is then
+ * "btf+builtin 6.18").  Behaviour switches the BTF cannot show
+ * (htab_lock_count, hofm_extra_elems) are set for 6.18; call
+ * mapsize_kernel_consts__set_kernel() when the kernel is known.
+ * Negative errno when the BTF cannot be read. */
+int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_consts *c);
+
+/* Set the behaviour switches that depend on the kernel version rather than
+ * on struct sizes (MAPSIZE_KERNEL_VERSION(major, minor); 0 = newest). */
+void mapsize_kernel_consts__set_kernel(struct mapsize_kernel_consts *c, unsigned int version);
+
+/* Name of a MAPSIZE_KC_* bit ("bpf_htab", ...), NULL for an unknown bit. */
+const char *mapsize_kernel_consts__field_name(uint32_t bit);
+
+/* ---- accounting era --------------------------------------------------- */
+
+enum mapsize_mem_era {
+	MAPSIZE_MEM_ERA_MEM_USAGE = 0,	/* 6.4+: map->ops->map_mem_usage() */
+	MAPSIZE_MEM_ERA_PAGES,		/* 5.11-6.3: round_up(M * ru8(K + V'), PAGE) */
+};
+
+/* Era of kernel `version` (MAPSIZE_KERNEL_VERSION(major, minor); 0 = the
+ * newest).  -EOPNOTSUPP for kernels before 5.11. */
+int mapsize_mem_era__from_kernel(unsigned int version, enum mapsize_mem_era *era);
+/* "mem_usage" / "pages"; NULL when out of range. */
+const char *mapsize_mem_era__name(enum mapsize_mem_era era);
+/* Inverse of __name; -EINVAL when unknown. */
+int mapsize_mem_era__from_name(const char *name, enum mapsize_mem_era *era);
+
+/* ---- the model ---------------------------------------------------------- */
+
+/* A map as the kernel sees it at BPF_MAP_CREATE. */
+struct mapsize_mem_map {
+	enum mapsize_map_type type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;	/* perf_event_array: 0 = one per possible CPU
+				   (what libbpf does); local storage: 0 */
+	uint32_t map_flags;	/* MAPSIZE_F_* (uapi BPF_F_*) */
+	uint32_t map_extra;	/* bloom_filter: number of hashes (0 = 5) */
+	uint32_t possible_cpus;	/* /sys/devices/system/cpu/possible count */
+};
+
+/* Check the map against the kernel's creation rules the model depends on.
+ * 0, or the negative errno the kernel would give (-EINVAL, -E2BIG,
+ * -EOPNOTSUPP where the kernel says ENOTSUPP). */
+int mapsize_mem_map__check(const struct mapsize_mem_map *m);
+
+/* max_entries as the kernel stores it: perf_event_array 0 -> possible_cpus,
+ * BPF_F_NO_COMMON_LRU rounds up to a multiple of possible_cpus.  This is
+ * also the largest element count `entries` may take.  0 or -errno. */
+int mapsize_mem_map__max_entries(const struct mapsize_mem_map *m, uint32_t *max_entries);
+
+/* Whether the map's memlock follows its live element count in the
+ * MEM_USAGE era (non-preallocated hashes and lpm_trie). */
+bool mapsize_mem_map__counts_entries(const struct mapsize_mem_map *m);
+
+/* The memlock the kernel reports for map `m` holding `entries` live
+ * elements (used for non-preallocated hashes and lpm_trie; ignored for
+ * everything else), with constants `k` (only used in the MEM_USAGE era; may
+ * be NULL in the PAGES era).  All arithmetic is checked 64-bit.
+ * 0 on success; -EINVAL for a map the kernel would reject (see __check) or
+ * entries > max_entries; -EOVERFLOW when a size does not fit 64 bits. */
+int mapsize_memlock(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+		    enum mapsize_mem_era era, uint64_t entries, uint64_t *bytes);
+/* memlock right after creation (entries = 0). */
+int mapsize_memlock_at_load(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+			    enum mapsize_mem_era era, uint64_t *bytes);
+/* memlock with every slot used (entries = __max_entries()). */
+int mapsize_memlock_at_max(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+			   enum mapsize_mem_era era, uint64_t *bytes);
+
+/* Estimate of the kernel memory the map really takes with `entries` live
+ * elements, whatever the era reports:
+ *  - preallocated maps: the MEM_USAGE figure (real within ~1%);
+ *  - non-preallocated hash elements: elem + llist_node rounded up to the
+ *    kmalloc size class (8, 16, 32, 64, 96, 128, 192, 256, 512 ... 8192,
+ *    then whole page orders); per-CPU ones add a 16-byte kmalloc-16 object
+ *    and possible_cpus * ru8(value) of per-CPU memory;
+ *  - lpm_trie: an upper bound, entries leaves plus entries - 1 intermediate
+ *    nodes, each slab-rounded (intermediate nodes are never counted by the
+ *    kernel);
+ *  - local storage: `entries` owners each holding one element: the map plus
+ *    entries * (slab(bpf_local_storage_elem + value) + slab(bpf_local_storage))
+ *    (elements are never counted by the kernel).
+ * Same errors as mapsize_memlock(). */
+int mapsize_memory_real(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+			uint64_t entries, uint64_t *bytes);
+
+/* kmalloc size class for `size` bytes (x86_64 SLUB, 4 KiB pages):
+ * 0 for 0; -EOVERFLOW past 2^62. */
+int mapsize_kmalloc_size(uint64_t size, uint64_t *bytes);
+
+/* ---- a whole plan -------------------------------------------------------- */
+
+struct mapsize_plan;
+
+/* Kernel memory of one planned map.  For an inner map template the
+ * figures are per instance; totals count no instance at load (the agent
+ * creates them at run time), the outer map's expected entries at
+ * "expected", and its max_entries at "full". */
+struct mapsize_map_memory {
+	uint64_t memlock_load;		/* fdinfo memlock right after creation */
+	uint64_t memlock_expected;	/* ... with expected_entries live */
+	uint64_t memlock_full;		/* ... with every slot used */
+	uint64_t real_expected;		/* estimated real memory at expected entries */
+	uint64_t instances_expected;	/* inner templates: outer's expected entries, else 1 */
+	uint64_t instances_full;	/* inner templates: outer's max_entries, else 1 */
+};
+
+struct mapsize_memory_opts {
+	size_t sz; /* sizeof(struct mapsize_memory_opts) */
+	const struct mapsize_kernel_consts *consts;	/* NULL: builtin newest */
+	enum mapsize_mem_era era;
+	uint32_t possible_cpus;		/* 0: the plan's `cpus` dimension */
+};
+#define mapsize_memory_opts__last_field possible_cpus
+
+/* Fill out[i] for every map of the plan (mapsize_plan__map_cnt entries)
+ * and *total.  Pure.  0 or negative errno (-EOVERFLOW, -EINVAL). */
+int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
+			 struct mapsize_map_memory *out, struct mapsize_map_memory *total);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAPSIZE_MEMORY_H */

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The memory model applied to a whole plan.  Pure computation. */
+#include <string.h>
+
+#include <mapsize/memory.h>
+#include "planner.h"
+
+static int add(uint64_t *acc, uint64_t v, uint64_t times)
+{
+	uint64_t p;
+
+	if (__builtin_mul_overflow(v, times, &p) || __builtin_add_overflow(*acc, p, acc))
+		return -EOVERFLOW;
+	return 0;
+}
+
+int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
+			 struct mapsize_map_memory *out, struct mapsize_map_memory *total)
+{
+	struct mapsize_kernel_consts builtin;
+	const struct mapsize_kernel_consts *k = opts ? opts->consts : NULL;
+	enum mapsize_mem_era era = opts ? opts->era : MAPSIZE_MEM_ERA_MEM_USAGE;
+	uint64_t cpus = opts && opts->possible_cpus ? opts->possible_cpus : 0;
+	int ret;
+
+	memset(total, 0, sizeof(*total));
+	if (!k) {
+		ret = mapsize_kernel_consts__builtin(NULL, &builtin);
+		if (ret)
+			return ret;
+		k = &builtin;
+	}
+	if (!cpus && mapsize_plan__dim_value(plan, "cpus", &cpus))
+		return -EINVAL;
+	if (!cpus || cpus > UINT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < plan->map_cnt; i++) {
+		const struct mapsize_plan_map *pm = &plan->maps[i];
+		struct mapsize_mem_map mm = {
+			.type = pm->type,
+			.key_size = pm->key_size,
+			.value_size = pm->value_size,
+			.max_entries = pm->max_entries,
+			.map_flags = pm->map_flags,
+			.map_extra = pm->map_extra,
+			.possible_cpus = (uint32_t)cpus,
+		};
+		struct mapsize_map_memory *o = &out[i];
+		uint32_t slots;
+		uint64_t expected;
+
+		memset(o, 0, sizeof(*o));
+		ret = mapsize_mem_map__max_entries(&mm, &slots);
+		if (ret)
+			return ret;
+		expected = pm->expected_entries < slots ? pm->expected_entries : slots;
+		ret = mapsize_memlock_at_load(&mm, k, era, &o->memlock_load);
+		if (!ret)
+			ret = mapsize_memlock(&mm, k, era, expected, &o->memlock_expected);
+		if (!ret)
+			ret = mapsize_memlock_at_max(&mm, k, era, &o->memlock_full);
+		if (!ret)
+			ret = mapsize_memory_real(&mm, k, expected, &o->real_expected);
+		if (ret)
+			return ret;
+		o->instances_expected = o->instances_full = 1;
+		if (pm->inner_of) {
+			const struct mapsize_plan_map *outer = mapsize_plan__find(plan, pm->inner_of);
+
+			o->instances_expected = outer ? outer->expected_entries : 0;
+			o->instances_full = outer ? outer->max_entries : 0;
+		}
+		if ((ret = add(&total->memlock_load, o->memlock_load, pm->inner_of ? 0 : 1)) ||
+		    (ret = add(&total->memlock_expected, o->memlock_expected, o->instances_expected)) ||
+		    (ret = add(&total->memlock_full, o->memlock_full, o->instances_full)) ||
+		    (ret = add(&total->real_expected, o->real_expected, o->instances_expected)))
+			return ret;
+	}
+	return 0;
+}
