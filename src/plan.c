@@ -616,11 +616,19 @@ struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 	base = profile_parse(text, len, path, true, &pl->err);
 	if (!base)
 		goto fail;
-	c.plan->profile = strdup(base->name);
+	{
+		const char *name = base->name;
+
+		for (size_t i = 0; i < pl->profile_cnt; i++)
+			if (pl->profiles[i]->name)
+				name = pl->profiles[i]->name;
+		c.plan->profile = strdup(name);
+		c.plan->base_profile = strdup(base->name);
+	}
 	c.plan->app = strdup(rules->app);
 	c.plan->kernel_version = pl->kernel_version;
 	c.plan->maps = calloc(rules->cnt, sizeof(*c.plan->maps));
-	if (!c.plan->profile || !c.plan->app || !c.plan->maps) {
+	if (!c.plan->profile || !c.plan->base_profile || !c.plan->app || !c.plan->maps) {
 		error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 		goto fail;
 	}
@@ -691,6 +699,7 @@ void mapsize_plan__free(struct mapsize_plan *plan)
 	free(plan->dims);
 	free(plan->maps);
 	free(plan->profile);
+	free(plan->base_profile);
 	free(plan->app);
 	free(plan);
 }
@@ -700,6 +709,11 @@ void mapsize_plan__free(struct mapsize_plan *plan)
 const char *mapsize_plan__profile(const struct mapsize_plan *plan)
 {
 	return plan->profile;
+}
+
+const char *mapsize_plan__base_profile(const struct mapsize_plan *plan)
+{
+	return plan->base_profile;
 }
 
 size_t mapsize_plan__map_cnt(const struct mapsize_plan *plan)

@@ -44,7 +44,8 @@ struct plan_dim {
 };
 
 struct mapsize_plan {
-	char *profile;
+	char *profile;			/* the last override file's name:, else the base */
+	char *base_profile;		/* the built-in profile underneath */
 	char *app;
 	struct plan_dim *dims;
 	size_t dim_cnt;

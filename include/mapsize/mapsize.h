@@ -218,7 +218,10 @@ struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 					   const struct mapsize_rules *rules);
 void mapsize_plan__free(struct mapsize_plan *plan);
 
+/* The profile's name: the last override file's `name:`, else the built-in
+ * base's; __base_profile() is always the built-in underneath. */
 const char *mapsize_plan__profile(const struct mapsize_plan *plan);
+const char *mapsize_plan__base_profile(const struct mapsize_plan *plan);
 size_t mapsize_plan__map_cnt(const struct mapsize_plan *plan);
 const struct mapsize_plan_map *mapsize_plan__map(const struct mapsize_plan *plan, size_t idx);
 const struct mapsize_plan_map *mapsize_plan__find(const struct mapsize_plan *plan,

@@ -189,7 +189,8 @@ static void test_override_new_dimension_and_suffixes(void **state)
 	assert_int_equal(dim(plan, "policies"), 1000);
 	assert_int_equal(find(plan, "conns")->max_entries, 200 * 110);
 	/* the plan names the built-in the dimensions started from */
-	assert_string_equal(mapsize_plan__profile(plan), "medium");
+	assert_string_equal(mapsize_plan__profile(plan), "mine");
+	assert_string_equal(mapsize_plan__base_profile(plan), "medium");
 	mapsize_plan__free(plan);
 	mapsize_planner__free(pl);
 }
@@ -599,6 +600,25 @@ static void test_map_override_is_exact(void **state)
 	mapsize_planner__free(pl);
 }
 
+/* An override file's name: names the plan; the built-in stays visible. */
+static void test_override_name(void **state)
+{
+	struct mapsize_planner *pl = planner("large", NULL);
+	struct mapsize_plan *plan;
+	char *hdr;
+
+	add_profile(pl, "name: prod-eu\ndimensions:\n  pods: 40\n", "prod.yaml");
+	plan = plan_ok(pl, ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n    max_entries: pods\n"));
+	assert_string_equal(mapsize_plan__profile(plan), "prod-eu");
+	assert_string_equal(mapsize_plan__base_profile(plan), "large");
+	hdr = mapsize_plan__header(plan);
+	assert_contains(hdr, " * profile: prod-eu (base large)\n");
+	assert_contains(hdr, "#define MAPSIZE_PROFILE \"large\"\n");
+	free(hdr);
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_file_missing),
 		cmocka_unit_test(test_map_override_is_exact),
+		cmocka_unit_test(test_override_name),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, capture_warnings, NULL);

@@ -65,6 +65,7 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 	json_t *root = json_object(), *dims = json_object(), *maps = json_array(), *warn = json_array();
 
 	json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
+	json_object_set_new(root, "base_profile", json_string(mapsize_plan__base_profile(plan)));
 	json_object_set_new(root, "dimensions", dims);
 	json_object_set_new(root, "maps", maps);
 	for (size_t i = 0; i < mapsize_plan__dim_cnt(plan); i++) {
@@ -119,7 +120,10 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	uint64_t total_entries = 0, total_expected = 0;
 	size_t n_prealloc = 0;
 
-	printf("profile: %s\ndimensions:", mapsize_plan__profile(plan));
+	printf("profile: %s", mapsize_plan__profile(plan));
+	if (strcmp(mapsize_plan__profile(plan), mapsize_plan__base_profile(plan)))
+		printf(" (base %s)", mapsize_plan__base_profile(plan));
+	printf("\ndimensions:");
 	for (size_t i = 0; i < mapsize_plan__dim_cnt(plan); i++) {
 		uint64_t v;
 		const char *name = mapsize_plan__dim(plan, i, &v);
