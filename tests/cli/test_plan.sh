@@ -267,4 +267,8 @@ expect_eq "memory: 6.1 reports round_up(M*ru8(K+V), 4096) whatever prealloc" \
 	"$(jqv '.maps[] | select(.name == "execve_map") | .memlock_bytes')" "$(( (32768 * 904 + 4095) / 4096 * 4096 ))"
 expect_eq "memory: 6.1 era is pages" "$(jqv '.kernel_era')" "pages"
 
+run "$MAPSIZE" plan examples/agent.rules.yaml --kernel 6.18 --set memory=1Gi --set maps.data_heap.max_entries=200000
+expect_eq "memory: warning when full maps exceed a tenth of the node" \
+	"$(grep -c "^warning: the maps take .* when full, more than 10% of the node's 1.0 GiB memory" "$TMP/err")" "1"
+
 finish

@@ -31,6 +31,7 @@ struct plan_memory *plan_memory_new(const struct plan_options *po, const struct 
 {
 	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .possible_cpus = possible_cpus };
 	struct plan_memory *pm = calloc(1, sizeof(*pm));
+	uint64_t node_memory;
 	int ret;
 
 	if (!pm || !(pm->maps = calloc(mapsize_plan__map_cnt(plan) + 1, sizeof(*pm->maps)))) {
@@ -46,6 +47,15 @@ struct plan_memory *plan_memory_new(const struct plan_options *po, const struct 
 	if (ret) {
 		fprintf(stderr, "error: cannot predict the plan's memory: %s\n", strerror(-ret));
 		goto fail;
+	}
+	/* Full maps taking a tenth of the node is a sizing mistake, not a plan. */
+	if (!mapsize_plan__dim_value(plan, "memory", &node_memory) && node_memory &&
+	    pm->total.memlock_full > node_memory / 10) {
+		char a[32], b[32];
+
+		fprintf(stderr, "warning: the maps take %s when full, more than 10%% of the node's %s "
+			"memory\n", human_bytes(pm->total.memlock_full, a, sizeof(a)),
+			human_bytes(node_memory, b, sizeof(b)));
 	}
 	return pm;
 fail:
