@@ -44,6 +44,7 @@ endif
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o) $(O)/gen/builtin_profiles.o
 LIB_A     := $(O)/libmapsize.a
+LIB_SO    := $(O)/libmapsize.so.$(VERSION)
 PROFILES  := $(sort $(wildcard profiles/*.yaml))
 
 # ---- tools ---------------------------------------------------------------
@@ -51,7 +52,7 @@ COMMON_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tools/common/*.c))
 MAPSIZE_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tools/mapsize/*.c))
 MAPSIZE   := $(O)/mapsize
 
-all: $(LIB_A) $(MAPSIZE) demo
+all: $(LIB_A) $(LIB_SO) $(O)/libmapsize.pc $(MAPSIZE) demo
 
 $(O)/%.o: %.c $(wildcard include/mapsize/*.h src/*.h tools/common/*.h)
 	$(call msg,CC,$@)
@@ -75,6 +76,20 @@ $(O)/gen/builtin_profiles.o: $(O)/gen/builtin_profiles.c
 $(LIB_A): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libmapsize.so.0 -o $@ $^ $(PKG_LIBS)
+
+$(O)/libmapsize.pc: doc/libmapsize.pc.in include/mapsize/mapsize.h
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# A static mapsize for nodes without the shared libraries.
+static: $(O)/mapsize-static
+$(O)/mapsize-static: $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
+	$(call msg,STATIC,$@)
+	$(Q)$(CC) -static -o $@ $^ -lbpf -lelf -lz -lyaml -ljansson
 
 $(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
@@ -107,10 +122,23 @@ test: tests
 bench: all
 	$(Q)O=$(O) bench/run.sh
 
+install: $(LIB_A) $(LIB_SO) $(MAPSIZE)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/mapsize \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(MAPSIZE) $(DESTDIR)$(BINDIR)/mapsize
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libmapsize.a
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmapsize.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmapsize.so.0
+	ln -sf libmapsize.so.0 $(DESTDIR)$(LIBDIR)/libmapsize.so
+	install -m 0644 include/mapsize/*.h $(DESTDIR)$(INCDIR)/mapsize/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' doc/libmapsize.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmapsize.pc
+	install -m 0644 doc/mapsize.8 $(DESTDIR)$(MANDIR)/man8/
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all demo tests test bench clean install
+.PHONY: all demo tests test bench clean install static
 .SECONDARY:
 
 # ---- memory matrix: the model against the live kernel, and a static build
