@@ -98,6 +98,7 @@ $(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
 # ---- demo agent (BPF object, skeleton, user space) ----------------------
 -include tools/demo/demo.mk
 -include tests/kernel/kernel.mk
+-include bench/bench.mk
 
 # ---- tests ---------------------------------------------------------------
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -182,25 +182,6 @@ static int parse_uint(const char *opt, const char *arg, unsigned long max, unsig
 
 /* ---- kernel facts -------------------------------------------------------- */
 
-/* `memlock:` of a map fd from /proc/self/fdinfo; 0 if unreadable. */
-static uint64_t fd_memlock(int fd)
-{
-	char path[64], line[256];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	}
-	fclose(f);
-	return v;
-}
-
 static const char *map_type_str(unsigned int type)
 {
 	const char *s = libbpf_bpf_map_type_str(type);
@@ -226,20 +207,17 @@ static struct map_row *report_add(struct report *r)
 /* Fill a row from the kernel's view of map fd. */
 static int row_from_fd(struct map_row *row, int fd)
 {
-	struct bpf_map_info info;
-	uint32_t len = sizeof(info);
-	int err;
+	struct mapsize_kernel_map k;
+	int err = mapsize_kernel_map__read(fd, &k);
 
-	memset(&info, 0, sizeof(info));
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
 	if (err)
-		return -errno;
-	row->type = map_type_str(info.type);
-	row->key_size = info.key_size;
-	row->value_size = info.value_size;
-	row->max_entries = info.max_entries;
-	row->map_flags = info.map_flags;
-	row->memlock = fd_memlock(fd);
+		return err;
+	row->type = map_type_str(k.bpf_type);
+	row->key_size = k.key_size;
+	row->value_size = k.value_size;
+	row->max_entries = k.max_entries;
+	row->map_flags = k.map_flags;
+	row->memlock = k.memlock_bytes;
 	return 0;
 }
 

@@ -1,0 +1,42 @@
+# `make bench` build rules (issue 4, item 4).  Included by the top Makefile
+# after tools/demo/demo.mk; it needs O CC CLANG BPFTOOL CPPFLAGS CFLAGS LDFLAGS
+# PKG_LIBS LIB_A DEMO_SKEL DEMO_BPF_CFLAGS msg Q from there.  bench/run.sh
+# builds through it on its own (make -f Makefile -f bench/bench.mk
+# bench-build) when the top Makefile does not include it, hence the guard.
+#
+#   $(O)/bench/prealloc.bpf.o    hash map + XDP programs for BPF_PROG_TEST_RUN
+#   $(O)/bench/prealloc.skel.h   its skeleton
+#   $(O)/bench/mapsize-bench     memlock | prealloc | overhead  (markdown out)
+ifndef BENCH_MK_INCLUDED
+BENCH_MK_INCLUDED := 1
+
+BENCH_O    := $(O)/bench
+BENCH_BPF  := $(BENCH_O)/prealloc.bpf.o
+BENCH_SKEL := $(BENCH_O)/prealloc.skel.h
+BENCH_BIN  := $(BENCH_O)/mapsize-bench
+
+$(BENCH_BPF): bench/prealloc.bpf.c
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(DEMO_BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_SKEL): $(BENCH_BPF)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name prealloc_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH_O)/bench.o: bench/bench.c $(BENCH_SKEL) $(DEMO_SKEL) $(wildcard include/mapsize/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BENCH_O) -I$(O)/demo -DBENCH_RULES='"$(CURDIR)/examples/agent.rules.yaml"' \
+		$(CFLAGS) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_O)/bench.o $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+bench-build: $(BENCH_BIN)
+
+bench: bench-build
+
+.PHONY: bench-build
+endif

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `make bench` (issue 4, item 4): builds bench/ through bench/bench.mk, runs
+# the three benchmarks of $O/bench/mapsize-bench and writes bench/results.md:
+#   (a) kernel memlock of the demo agent's maps: baseline vs small/medium/large
+#   (b) CPU cost of preallocation (BPF_PROG_TEST_RUN), prealloc vs no-prealloc
+#   (c) time mapsize adds to open + load of the demo object
+# A benchmark, not a test: it fails only when something cannot run.  Needs
+# root (or CAP_BPF + CAP_PERFMON); when bpf() is refused the reason goes into
+# results.md instead of numbers.
+#
+#   O=build bench/run.sh                 (what `make bench` runs)
+#   BENCH_ROUNDS=31 BENCH_OV_ROUNDS=31   rounds of (b) and of (c)
+#   BENCH_OUT=FILE                       write somewhere else than bench/results.md
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+ROUNDS=${BENCH_ROUNDS:-31}
+OV_ROUNDS=${BENCH_OV_ROUNDS:-31}
+OUT=${BENCH_OUT:-bench/results.md}
+BIN=$O/bench/mapsize-bench
+SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-150}
+
+san=
+[ "$O" = build-san ] && san=SANITIZE=1
+# Works whether or not the top Makefile includes bench/bench.mk (guarded).
+if ! make --no-print-directory -f Makefile -f bench/bench.mk $san bench-build; then
+	echo "bench: building $BIN failed" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+start=$(date +%s)
+
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+[ -n "$cpu_model" ] || cpu_model=$(uname -m)
+possible=$(cat /sys/devices/system/cpu/possible 2>/dev/null || echo '?')
+libbpf_v=$(pkg-config --modversion libbpf 2>/dev/null || echo '?')
+clang_v=$(${CLANG:-clang} --version 2>/dev/null | head -n1 | sed 's/ *(.*//')
+cc_v=$(${CC:-cc} --version 2>/dev/null | head -n1)
+mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+
+{
+	echo "# mapsize benchmarks"
+	echo
+	echo "Machine: $(uname -sr) $(uname -m), $cpu_model, $(nproc) online CPUs (possible: $possible), $mem RAM;"
+	echo "libbpf $libbpf_v, $clang_v (BPF), $cc_v; run $(date -u '+%Y-%m-%d %H:%M UTC') as $(id -un)."
+	echo "Shared 2-core machine with noisy neighbours: read the **ratios** (both sides measured"
+	echo "in the same run, interleaved, medians over rounds), not the absolute times."
+	[ -n "$san" ] && echo && echo "**Built with SANITIZE=1 (ASan+UBSan): user-space times in (c) are inflated.**"
+	echo
+	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 20 s on this machine)."
+	echo "\`BENCH_ROUNDS=N\` (default 31) sets the rounds of (b), \`BENCH_OV_ROUNDS=N\` (default 31)"
+	echo "those of (c).  Sources: \`bench/bench.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
+	echo
+} >"$tmp/head.md"
+
+status=0
+refused=
+title() {
+	case $1 in
+	memlock) echo "(a) Kernel memory of the demo agent's maps" ;;
+	prealloc) echo "(b) CPU cost of preallocation" ;;
+	overhead) echo "(c) Time mapsize adds to open + load" ;;
+	esac
+}
+
+run_section() { # name args...
+	local name=$1 rc
+	shift
+	echo "bench: $name ..." >&2
+	timeout "$SECTION_TIMEOUT" "$BIN" "$@" >"$tmp/$name.md" 2>"$tmp/$name.err"
+	rc=$?
+	if [ -s "$tmp/$name.err" ]; then sed "s/^/  $name: /" "$tmp/$name.err" >&2; fi
+	case $rc in
+	0) ;;
+	3)	# bpf() refused: its reason instead of numbers
+		refused=$(grep -m1 'bpf() refused' "$tmp/$name.err")
+		{
+			echo "## $(title "$name"): not measured"
+			echo
+			echo "${refused:-bpf() refused}"
+			echo
+		} >"$tmp/$name.md"
+		;;
+	*)
+		{
+			echo "## $(title "$name"): failed (exit status $rc)"
+			echo
+			echo '```'
+			if [ "$rc" -eq 124 ]; then echo "timed out after ${SECTION_TIMEOUT}s"; fi
+			tail -n 20 "$tmp/$name.err"
+			echo '```'
+			echo
+		} >"$tmp/$name.md"
+		status=1
+		;;
+	esac
+}
+
+run_section memlock memlock
+if [ -z "$refused" ]; then
+	run_section prealloc prealloc --rounds "$ROUNDS"
+	run_section overhead overhead --rounds "$OV_ROUNDS"
+else
+	for s in prealloc overhead; do
+		printf '## %s: not measured\n\n%s\n\n' "$(title "$s")" "$refused" >"$tmp/$s.md"
+	done
+	echo "bench: $refused" >&2
+fi
+
+{
+	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md"
+	echo "Whole run: $(( $(date +%s) - start )) s."
+} >"$tmp/results.md"
+mv "$tmp/results.md" "$OUT"
+cat "$OUT"
+echo "bench: wrote $OUT" >&2
+exit $status
