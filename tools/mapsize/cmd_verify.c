@@ -135,8 +135,8 @@ int do_verify(int argc, char **argv)
 	struct mapsize_kernel_consts consts;
 	enum mapsize_mem_era era;
 	uint64_t total_predicted = 0;
-	struct row rows[256];
-	size_t nrows = 0, mismatches = 0;
+	struct row *rows = NULL;
+	size_t nrows = 0, mismatches = 0, nobj = 0;
 	uint64_t total = 0;
 	const char *rules;
 	int ret, status = 1, inner_fd = -1;
@@ -187,14 +187,18 @@ int do_verify(int argc, char **argv)
 			strerror(-ret), load_hint(ret));
 		goto out;
 	}
-	/* The inner templates served their purpose at load. */
+	/* Room for every object map plus one inner instance each. */
+	bpf_object__for_each_map(map, obj)
+		nobj++;
+	rows = calloc(2 * nobj + 1, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "error: out of memory\n");
+		goto out;
+	}
 	bpf_object__for_each_map(map, obj) {
 		const struct mapsize_plan_map *pm = mapsize_plan__find(plan, bpf_map__name(map));
 		struct row *r = &rows[nrows];
 
-		if (nrows >= sizeof(rows) / sizeof(rows[0]) - 1)
-			break;
-		memset(r, 0, sizeof(*r));
 		r->name = bpf_map__name(map);
 		r->managed = pm && !pm->inner_of;
 		for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++) {
@@ -219,8 +223,7 @@ int do_verify(int argc, char **argv)
 		total_predicted += r->predicted;
 		nrows++;
 		/* One inner instance per map-in-map, created as an agent would. */
-		if (pm && mapsize_map_type__bpf_type(pm->type) && (pm->type == MAPSIZE_MAP_HASH_OF_MAPS ||
-		    pm->type == MAPSIZE_MAP_ARRAY_OF_MAPS)) {
+		if (pm && (pm->type == MAPSIZE_MAP_HASH_OF_MAPS || pm->type == MAPSIZE_MAP_ARRAY_OF_MAPS)) {
 			char iname[256];
 			const struct mapsize_plan_map *ipm;
 
@@ -234,7 +237,6 @@ int do_verify(int argc, char **argv)
 				goto out;
 			}
 			r = &rows[nrows];
-			memset(r, 0, sizeof(*r));
 			r->name = ipm->name;
 			r->managed = true;
 			r->instance = true;
@@ -321,6 +323,7 @@ int do_verify(int argc, char **argv)
 	}
 	status = mismatches ? 1 : 0;
 out:
+	free(rows);
 	bpf_object__close(obj);
 	mapsize_applied__free(applied);
 	mapsize_plan__free(plan);
