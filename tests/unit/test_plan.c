@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mapsize_test.h"
+#include <mapsize/memory.h>
 
 /* a: eligible, kernel default; b: eligible, `prealloc: false` at 13:15;
  * lru: always preallocated; trie: never preallocated. */
@@ -878,6 +879,38 @@ static void test_map_type_names(void **state)
 	assert_false(mapsize_map_type__is_percpu(MAPSIZE_MAP_HASH));
 }
 
+/* Plan memory: per-instance figures for inner templates, totals counting
+ * no instance at load, the outer's expected entries at "expected" and its
+ * max_entries when full (builtin 6.18 sizes, 2 CPUs). */
+static void test_plan_memory_totals(void **state)
+{
+	struct mapsize_kernel_consts k;
+	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = &k, .possible_cpus = 2 };
+	struct mapsize_map_memory mem[3], total;
+	struct mapsize_plan *plan = quick_plan(
+		"app: t\nmaps:\n"
+		"  h:\n    type: hash\n    key_size: 16\n    value_size: 24\n    max_entries: 4096\n"
+		"  o:\n    type: hash_of_maps\n    key_size: 4\n    max_entries: 10\n    expected: 3\n"
+		"  o.inner:\n    type: hash\n    key_size: 8\n    value_size: 1\n    max_entries: 64\n"
+		"    prealloc: false\n");
+
+	assert_int_equal(mapsize_kernel_consts__builtin("6.18", &k), 0);
+	assert_int_equal(mapsize_plan__memory(plan, &mo, mem, &total), 0);
+	/* the shared notes' worked example: hash K=16 V=24 M=4096, N=2, preallocated */
+	assert_int_equal(mem[0].memlock_load, 427072);
+	assert_int_equal(mem[0].memlock_full, 427072);
+	assert_int_equal(mem[2].instances_expected, 3);
+	assert_int_equal(mem[2].instances_full, 10);
+	assert_int_equal(mem[0].instances_expected, 1);
+	assert_int_equal(total.memlock_load, mem[0].memlock_load + mem[1].memlock_load);
+	assert_int_equal(total.memlock_expected,
+			 mem[0].memlock_expected + mem[1].memlock_expected + 3 * mem[2].memlock_expected);
+	assert_int_equal(total.memlock_full, mem[0].memlock_full + mem[1].memlock_full + 10 * mem[2].memlock_full);
+	/* a no-prealloc inner map grows from empty to full */
+	assert_true(mem[2].memlock_load < mem[2].memlock_full);
+	mapsize_plan__free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_write_header),
 		cmocka_unit_test(test_macro_name),
 		cmocka_unit_test(test_map_type_names),
+		cmocka_unit_test(test_plan_memory_totals),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, capture_warnings, NULL);
