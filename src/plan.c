@@ -357,11 +357,21 @@ static int set_reason(struct mapsize_plan_map *m, const char *fmt, ...)
 	return 0;
 }
 
+/* Who asked for a map's preallocation, lowest precedence first. */
+enum prealloc_source {
+	FROM_KERNEL_DEFAULT,
+	FROM_RULE,
+	FROM_GLOBAL_DEFAULT,	/* --bpf-maps-prealloc */
+	FROM_PROFILE,		/* an override file's maps.NAME.prealloc */
+	FROM_SET,		/* --set maps.NAME.prealloc */
+};
+
 /* Decide one map's preallocation before the command-line exception lists. */
 static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_map *m)
 {
 	const struct map_type_info *ti = map_type_info(r->type);
 	enum mapsize_prealloc want = r->prealloc;
+	enum prealloc_source from = r->prealloc_node ? FROM_RULE : FROM_KERNEL_DEFAULT;
 	char source[320];
 	const char *why;
 	bool allowed, asked;
@@ -373,6 +383,7 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 		 r->prealloc_node ? r->prealloc_node->col : 0);
 	if (c->pl->prealloc_default >= 0) {
 		want = c->pl->prealloc_default ? MAPSIZE_PREALLOC_TRUE : MAPSIZE_PREALLOC_FALSE;
+		from = FROM_GLOBAL_DEFAULT;
 		snprintf(source, sizeof(source), "--bpf-maps-prealloc=%s",
 			 c->pl->prealloc_default ? "true" : "false");
 	}
@@ -382,6 +393,7 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 		for (size_t j = 0; j < p->map_cnt; j++)
 			if (!strcmp(p->maps[j].name, r->name) && p->maps[j].has_prealloc) {
 				want = p->maps[j].prealloc;
+				from = FROM_PROFILE;
 				snprintf(source, sizeof(source), "profile %s:%u:%u", p->doc.file,
 					 p->maps[j].prealloc_node->line, p->maps[j].prealloc_node->col);
 			}
@@ -389,11 +401,11 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 	for (size_t i = 0; i < c->pl->set_cnt; i++)
 		if (c->pl->sets[i].kind == SET_MAP_PREALLOC && !strcmp(c->pl->sets[i].name, r->name)) {
 			want = c->pl->sets[i].prealloc;
+			from = FROM_SET;
 			snprintf(source, sizeof(source), "%s", c->pl->sets[i].origin);
 		}
 	/* The operator asked for this map specifically (profile or --set). */
-	asked = strncmp(source, "--bpf-maps-prealloc", 19) && strcmp(source, "kernel default") &&
-		strncmp(source, "rule at", 7);
+	asked = from >= FROM_PROFILE;
 	if (!ti->prealloc_optional && !ti->no_prealloc_required) {
 		m->prealloc = true;
 		if (asked && want == MAPSIZE_PREALLOC_FALSE)
@@ -428,7 +440,7 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 	if (!m->prealloc && !allowed) {
 		m->prealloc = true;
 		/* The operator or the rule asked for this map specifically: tell them. */
-		if (strncmp(source, "--bpf-maps-prealloc", 19) && strcmp(source, "kernel default"))
+		if (asked || from == FROM_RULE)
 			warn(c, "map '%s' stays preallocated despite %s: %s", r->name, source, why);
 		return set_reason(m, "preallocated because %s", why);
 	}
