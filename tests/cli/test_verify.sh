@@ -147,6 +147,11 @@ expect_err "no --object: exit 2" 2 "--object" "$MAPSIZE" verify "$RULES" --map-s
 	>"$TMP/ghost.rules.yaml"
 expect_rc "a rule without a map is not an error by default" 0 \
 	"$MAPSIZE" verify "$TMP/ghost.rules.yaml" --object "$OBJ" --map-size=small
+run "$MAPSIZE" verify "$TMP/ghost.rules.yaml" --object "$OBJ" --map-size=small --format json
+expect_eq "a rule without a map is listed in JSON" "$(jqv '.rules_without_map | join(",")')" "ghost_map"
+run "$MAPSIZE" verify "$TMP/ghost.rules.yaml" --object "$OBJ" --map-size=small
+expect_eq "a rule without a map is listed in the table" \
+	"$(grep -c '^rules without a map in the object: ghost_map$' "$TMP/out")" "1"
 expect_err "--strict: a rule without a map: exit 2" 2 "ghost_map" \
 	"$MAPSIZE" verify "$TMP/ghost.rules.yaml" --object "$OBJ" --map-size=small --strict
 

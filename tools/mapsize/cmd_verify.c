@@ -285,6 +285,15 @@ int do_verify(int argc, char **argv)
 			json_array_append_new(maps, o);
 		}
 		json_object_set_new(root, "maps", maps);
+		{
+			json_t *missing = json_array();
+
+			for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++)
+				if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
+					json_array_append_new(missing,
+							      json_string(mapsize_applied__map(applied, i)->name));
+			json_object_set_new(root, "rules_without_map", missing);
+		}
 		json_object_set_new(root, "total_kernel_memlock_bytes", json_integer((json_int_t)total));
 		json_object_set_new(root, "total_predicted_memlock_bytes", json_integer((json_int_t)total_predicted));
 		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(era)));
@@ -316,6 +325,10 @@ int do_verify(int argc, char **argv)
 			       (unsigned long long)r->k.memlock_bytes, pred,
 			       !r->match ? "MISMATCH" : !r->managed ? "unmanaged" : "ok");
 		}
+		for (size_t i = 0, n = 0; i < mapsize_applied__map_cnt(applied); i++)
+			if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
+				printf("%s%s", n++ ? ", " : "\nrules without a map in the object: ",
+				       mapsize_applied__map(applied, i)->name);
 		printf("\ntotal kernel memlock: %s (%llu bytes), predicted %llu bytes (%s era, sizes from %s); "
 		       "%zu maps, %zu mismatches\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
 		       (unsigned long long)total_predicted, mapsize_mem_era__name(era), consts.source, nrows,
