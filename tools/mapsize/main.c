@@ -15,6 +15,8 @@ static const struct cmd cmds[] = {
 	  "list the maps and which can toggle preallocation" },
 	{ "verify", do_verify, "RULES --object FILE.bpf.o [--strict] [plan options]",
 	  "apply the plan to an object, load it, compare with the kernel" },
+	{ "report", do_report, "RULES [--object OBJ] [--svg FILE] [options]",
+	  "memory of every map: small, medium, large vs a baseline, SVG chart" },
 };
 
 static void usage(FILE *out)
@@ -22,7 +24,7 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: mapsize COMMAND RULES [OPTIONS]\n"
 		     "       mapsize --help | --version\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-11s %-45s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+		fprintf(out, "  %-11s %s\n  %-11s   %s\n", cmds[i].name, cmds[i].args, "", cmds[i].help);
 	fprintf(out, "\n");
 	plan_options__usage(out);
 	fprintf(out, "\n`mapsize maps RULES` lists the maps whose preallocation can toggle.\n"
