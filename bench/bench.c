@@ -41,6 +41,7 @@
 #include <mapsize/bpf.h>
 #include <mapsize/memory.h>
 
+#include "format.h"
 #include "agent.skel.h"
 #include "prealloc.skel.h"
 
@@ -102,23 +103,6 @@ static double quantile(const double *v, int n, double q)
 static double median(const double *v, int n)
 {
 	return quantile(v, n, 0.5);
-}
-
-static const char *human(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, size, "%" PRIu64 " B", bytes);
-	else
-		snprintf(buf, size, "%.1f %s", v, units[u]);
-	return buf;
 }
 
 static const char *map_type_str(unsigned int type)
@@ -457,7 +441,7 @@ static void mem_cell(const struct mem_row *r, char *buf, size_t size)
 {
 	char hb[32];
 
-	snprintf(buf, size, "%s (%u%s)", human(r->memlock, hb, sizeof(hb)), r->max_entries,
+	snprintf(buf, size, "%s (%u%s)", human_bytes(r->memlock, hb, sizeof(hb)), r->max_entries,
 		 r->map_flags & BPF_F_NO_PREALLOC ? ", np" : "");
 }
 
@@ -505,12 +489,12 @@ static int cmd_memlock(void)
 		char hb2[32];
 
 		printf("| %s | %" PRIu64 " B (%s) | %.4f | %" PRIu64 " B (%s) | %.4f |",
-		       conf[i].name, t, human(t, hb, sizeof(hb)), b ? (double)t / (double)b : NAN,
-		       ti, human(ti, hb2, sizeof(hb2)), bi ? (double)ti / (double)bi : NAN);
+		       conf[i].name, t, human_bytes(t, hb, sizeof(hb)), b ? (double)t / (double)b : NAN,
+		       ti, human_bytes(ti, hb2, sizeof(hb2)), bi ? (double)ti / (double)bi : NAN);
 		if (model_ok) {
-			printf(" %s | %.4f |", human(conf[i].expected, hb, sizeof(hb)),
+			printf(" %s | %.4f |", human_bytes(conf[i].expected, hb, sizeof(hb)),
 			       conf[0].expected ? (double)conf[i].expected / (double)conf[0].expected : NAN);
-			printf(" %s | %.4f |", human(conf[i].full, hb, sizeof(hb)),
+			printf(" %s | %.4f |", human_bytes(conf[i].full, hb, sizeof(hb)),
 			       conf[0].full ? (double)conf[i].full / (double)conf[0].full : NAN);
 		}
 		printf("\n");
@@ -570,12 +554,12 @@ static int cmd_memlock(void)
 	}
 	printf("| **total, object maps** | |");
 	for (int i = 0; i < NCONF; i++)
-		printf(" **%s** |", human(conf[i].total, hb, sizeof(hb)));
+		printf(" **%s** |", human_bytes(conf[i].total, hb, sizeof(hb)));
 	printf("\n\n**In short:** at load, the plans take %.3f (small), %.3f (medium) and %.3f "
 	       "(large) of the kernel memory the compiled sizes take (%s)",
 	       (double)conf[1].total / (double)conf[0].total,
 	       (double)conf[2].total / (double)conf[0].total,
-	       (double)conf[3].total / (double)conf[0].total, human(conf[0].total, hb, sizeof(hb)));
+	       (double)conf[3].total / (double)conf[0].total, human_bytes(conf[0].total, hb, sizeof(hb)));
 	if (model_ok)
 		printf("; with the rules' expected entries in the maps that grow, %.3f, %.3f and %.3f",
 		       (double)conf[1].expected / (double)conf[0].expected,
@@ -831,8 +815,8 @@ static int cmd_prealloc(void)
 		for (int op = 0; op < NOP; op++) {
 			if (op == 0)
 				printf("| %d%% (%" PRIu64 ") | %s / %s |", fills_pct[f], fill_entries[f],
-				       human(memlock[f][VAR_PREALLOC], h0, sizeof(h0)),
-				       human(memlock[f][VAR_NOPREALLOC], h1, sizeof(h1)));
+				       human_bytes(memlock[f][VAR_PREALLOC], h0, sizeof(h0)),
+				       human_bytes(memlock[f][VAR_NOPREALLOC], h1, sizeof(h1)));
 			else
 				printf("| | |");
 			printf(" %s | %.1f | %.1f | **%.2f** [%.2f–%.2f] |\n", op_name[op],

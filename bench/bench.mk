@@ -30,7 +30,7 @@ $(BENCH_O)/bench.o: bench/bench.c $(BENCH_SKEL) $(DEMO_SKEL) $(wildcard include/
 	$(Q)$(CC) $(CPPFLAGS) -I$(BENCH_O) -I$(O)/demo -DBENCH_RULES='"$(CURDIR)/examples/agent.rules.yaml"' \
 		$(CFLAGS) -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_O)/bench.o $(LIB_A)
+$(BENCH_BIN): $(BENCH_O)/bench.o $(O)/tools/common/format.o $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 

@@ -34,6 +34,7 @@
 
 #include <mapsize/mapsize.h>
 #include <mapsize/bpf.h>
+#include "format.h"
 #include "options.h"
 #include "agent.skel.h"
 
@@ -221,22 +222,6 @@ static int row_from_fd(struct map_row *row, int fd)
 	return 0;
 }
 
-static void human(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, size, "%" PRIu64 " B", bytes);
-	else
-		snprintf(buf, size, "%.1f %s", v, units[u]);
-}
-
 /* ---- output ------------------------------------------------------------------ */
 
 static void print_table(const struct report *r, const struct mapsize_plan *plan,
@@ -271,12 +256,12 @@ static void print_table(const struct report *r, const struct mapsize_plan *plan,
 			snprintf(compiled, sizeof(compiled), "%u", m->compiled_max_entries);
 		else
 			snprintf(compiled, sizeof(compiled), "-");
-		human(m->memlock, hb, sizeof(hb));
+		human_bytes(m->memlock, hb, sizeof(hb));
 		printf("%-28s %-16s %5u %6u %9s %11u %#6x %12" PRIu64 " %10s\n", name, m->type,
 		       m->key_size, m->value_size, compiled, m->max_entries, m->map_flags,
 		       m->memlock, hb);
 	}
-	human(r->total, hb, sizeof(hb));
+	human_bytes(r->total, hb, sizeof(hb));
 	printf("%-28s %-16s %5s %6s %9s %11s %6s %12" PRIu64 " %10s\n", "TOTAL", "", "", "", "",
 	       "", "", r->total, hb);
 	printf("\nCOMPILED: max_entries in the object before mapsize; indented: inner maps"

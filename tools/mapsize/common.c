@@ -72,23 +72,6 @@ usage:
 	exit(2);
 }
 
-const char *human_bytes(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (!u)
-		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
-	else
-		snprintf(buf, size, "%.1f %s", v, units[u]);
-	return buf;
-}
-
 const char *flags_str(uint32_t flags, char *buf, size_t size)
 {
 	snprintf(buf, size, "0x%x", flags);

@@ -4,6 +4,7 @@
 #define MAPSIZE_TOOL_H
 
 #include <jansson.h>
+#include "format.h"
 #include "options.h"
 
 struct cmd {
@@ -41,7 +42,6 @@ void plan_memory_free(struct plan_memory *pm);
 json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem);
 json_t *plan_map_json(const struct mapsize_plan_map *m);
 int print_json(json_t *root);
-const char *human_bytes(uint64_t bytes, char *buf, size_t size);
 const char *flags_str(uint32_t flags, char *buf, size_t size);
 
 #endif
