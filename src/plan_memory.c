@@ -14,6 +14,19 @@ static int add(uint64_t *acc, uint64_t v, uint64_t times)
 	return 0;
 }
 
+void mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
+			       struct mapsize_mem_map *mm)
+{
+	memset(mm, 0, sizeof(*mm));
+	mm->type = pm->type;
+	mm->key_size = pm->key_size;
+	mm->value_size = pm->value_size;
+	mm->max_entries = pm->max_entries;
+	mm->map_flags = pm->map_flags;
+	mm->map_extra = pm->map_extra;
+	mm->possible_cpus = possible_cpus;
+}
+
 int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
 			 struct mapsize_map_memory *out, struct mapsize_map_memory *total)
 {
@@ -36,20 +49,13 @@ int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_m
 		return -EINVAL;
 	for (size_t i = 0; i < plan->map_cnt; i++) {
 		const struct mapsize_plan_map *pm = &plan->maps[i];
-		struct mapsize_mem_map mm = {
-			.type = pm->type,
-			.key_size = pm->key_size,
-			.value_size = pm->value_size,
-			.max_entries = pm->max_entries,
-			.map_flags = pm->map_flags,
-			.map_extra = pm->map_extra,
-			.possible_cpus = (uint32_t)cpus,
-		};
 		struct mapsize_map_memory *o = &out[i];
+		struct mapsize_mem_map mm;
 		uint32_t slots;
 		uint64_t expected;
 
 		memset(o, 0, sizeof(*o));
+		mapsize_plan_map__mem_map(pm, (uint32_t)cpus, &mm);
 		ret = mapsize_mem_map__max_entries(&mm, &slots);
 		if (ret)
 			return ret;

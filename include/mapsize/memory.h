@@ -238,6 +238,10 @@ struct mapsize_memory_opts {
 };
 #define mapsize_memory_opts__last_field possible_cpus
 
+/* The model's view of a planned map on `possible_cpus` CPUs. */
+void mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
+			       struct mapsize_mem_map *mm);
+
 /* Fill out[i] for every map of the plan (mapsize_plan__map_cnt entries)
  * and *total.  Pure.  0 or negative errno (-EOVERFLOW, -EINVAL). */
 int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,

@@ -129,18 +129,6 @@ static void mm_from_base(const struct base *b, uint32_t cpus, struct mapsize_mem
 	mm->possible_cpus = cpus;
 }
 
-static void mm_from_plan(const struct mapsize_plan_map *pm, uint32_t cpus, struct mapsize_mem_map *mm)
-{
-	memset(mm, 0, sizeof(*mm));
-	mm->type = pm->type;
-	mm->key_size = pm->key_size;
-	mm->value_size = pm->value_size;
-	mm->max_entries = pm->max_entries;
-	mm->map_flags = pm->map_flags;
-	mm->map_extra = pm->map_extra;
-	mm->possible_cpus = cpus;
-}
-
 static bool is_local_storage(enum mapsize_map_type t)
 {
 	return t == MAPSIZE_MAP_TASK_STORAGE || t == MAPSIZE_MAP_INODE_STORAGE ||
@@ -307,7 +295,7 @@ static int compute(struct report *rep)
 		if (r->toggle) {
 			uint32_t slots;
 
-			mm_from_plan(pm, (uint32_t)rep->cpus[REF], &mm);
+			mapsize_plan_map__mem_map(pm, (uint32_t)rep->cpus[REF], &mm);
 			mm.map_flags &= ~MAPSIZE_F_NO_PREALLOC;
 			ret = mapsize_memlock_at_load(&mm, &rep->consts, rep->era, &r->pre_load);
 			if (ret)
