@@ -135,6 +135,8 @@ install: $(LIB_A) $(LIB_SO) $(MAPSIZE)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 		-e 's|@VERSION@|$(VERSION)|' doc/libmapsize.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmapsize.pc
 	install -m 0644 doc/mapsize.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 tools/completion/mapsize.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mapsize
 
 clean:
 	rm -rf build build-san

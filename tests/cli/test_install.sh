@@ -8,7 +8,8 @@ D="$TMP/root"
 # cannot be linked by a program built without the sanitizer runtime.
 expect_rc "make install DESTDIR" 0 env -u MAKEFLAGS -u MAKELEVEL make -s install O=build SANITIZE= DESTDIR="$D" PREFIX=/usr
 for f in usr/bin/mapsize usr/include/mapsize/mapsize.h usr/include/mapsize/bpf.h \
-	 usr/include/mapsize/memory.h usr/lib/pkgconfig/libmapsize.pc usr/share/man/man8/mapsize.8; do
+	 usr/include/mapsize/memory.h usr/lib/pkgconfig/libmapsize.pc usr/share/man/man8/mapsize.8 \
+	 usr/share/bash-completion/completions/mapsize; do
 	[ -f "$D/$f" ] && pass "installed $f" || fail "installed $f" "missing"
 done
 [ -L "$D/usr/lib/libmapsize.so" ] && pass "libmapsize.so symlink" || fail "libmapsize.so symlink" "missing"
