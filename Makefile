@@ -99,6 +99,7 @@ $(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
 -include tools/demo/demo.mk
 -include tests/kernel/kernel.mk
 -include bench/bench.mk
+-include tests/fuzz/fuzz.mk
 
 # ---- tests ---------------------------------------------------------------
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))

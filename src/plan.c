@@ -16,27 +16,65 @@
 #define AUTO_NO_PREALLOC_NUM 1
 #define AUTO_NO_PREALLOC_DEN 4
 
+/* The override files' last word on one rule (NULL: none). */
+struct rule_ovr {
+	const struct src_expr *max_entries;
+	const struct profile_map *prealloc;
+	const struct profile *prealloc_profile;
+};
+
 struct plan_ctx {
 	struct mapsize_planner *pl;
 	const struct mapsize_rules *rules;
 	struct mapsize_plan *plan;
 	struct mapsize_error *err;
+	struct rule_ovr *ovr;		/* per rule, filled by index_overrides() */
 };
 
 /* ---- dimensions ------------------------------------------------------------------ */
 
+/* plan->dims stays sorted by name (strcmp order) while it is built, so an
+ * expression's names are found by binary search: rules with thousands of
+ * names over profiles with thousands of dimensions stay fast. */
+static int dim_cmp(const char *dim_name, const char *name, size_t len)
+{
+	int c = strncmp(dim_name, name, len);
+
+	return c ? c : dim_name[len] ? 1 : 0;
+}
+
+/* The dimension called name[0..len), or NULL and *pos where it would go. */
+static struct plan_dim *dim_search(const struct mapsize_plan *plan, const char *name, size_t len,
+				   size_t *pos)
+{
+	size_t lo = 0, hi = plan->dim_cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = dim_cmp(plan->dims[mid].name, name, len);
+
+		if (!c)
+			return &plan->dims[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pos)
+		*pos = lo;
+	return NULL;
+}
+
 static struct plan_dim *dim_find(const struct mapsize_plan *plan, const char *name, size_t len)
 {
-	for (size_t i = 0; i < plan->dim_cnt; i++)
-		if (strlen(plan->dims[i].name) == len && !memcmp(plan->dims[i].name, name, len))
-			return &plan->dims[i];
-	return NULL;
+	return dim_search(plan, name, len, NULL);
 }
 
 static int dim_set(struct plan_ctx *c, const char *name, uint64_t value, char *origin)
 {
 	struct mapsize_plan *plan = c->plan;
-	struct plan_dim *d = dim_find(plan, name, strlen(name));
+	size_t pos = 0;
+	struct plan_dim *d = dim_search(plan, name, strlen(name), &pos);
 
 	if (!origin)
 		return error_set(c->err, -ENOMEM, NULL, "out of memory");
@@ -50,7 +88,9 @@ static int dim_set(struct plan_ctx *c, const char *name, uint64_t value, char *o
 			return error_set(c->err, -ENOMEM, NULL, "out of memory");
 		}
 		plan->dims = v;
-		d = &v[plan->dim_cnt++];
+		memmove(&v[pos + 1], &v[pos], (plan->dim_cnt - pos) * sizeof(*v));
+		plan->dim_cnt++;
+		d = &v[pos];
 		d->name = (char *)name;
 		d->origin = NULL;
 	}
@@ -229,13 +269,8 @@ static const struct src_expr *max_entries_source(struct plan_ctx *c, const struc
 {
 	const struct src_expr *se = r->max_entries.expr ? &r->max_entries : NULL;
 
-	for (size_t i = 0; i < c->pl->profile_cnt; i++) {
-		const struct profile *p = c->pl->profiles[i];
-
-		for (size_t j = 0; j < p->map_cnt; j++)
-			if (!strcmp(p->maps[j].name, r->name) && p->maps[j].max_entries.expr)
-				se = &p->maps[j].max_entries;
-	}
+	if (c->ovr[r - c->rules->rules].max_entries)
+		se = c->ovr[r - c->rules->rules].max_entries;
 	for (size_t i = 0; i < c->pl->set_cnt; i++)
 		if (c->pl->sets[i].kind == SET_MAP_MAX_ENTRIES && !strcmp(c->pl->sets[i].name, r->name))
 			se = &c->pl->sets[i].expr;
@@ -305,6 +340,9 @@ static int size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_pla
 	if (ti->hash_like && v > (1ULL << 27))
 		return value_error(c, se, r->name, "max_entries %llu exceeds 134217728 (2^27), the most "
 				   "the kernel allows for a %s map (E2BIG)", (unsigned long long)v, ti->name);
+	if (r->type == MAPSIZE_MAP_STACK_TRACE && v > (1ULL << 31))
+		return value_error(c, se, r->name, "max_entries %llu exceeds 2147483648 (2^31), the most "
+				   "the kernel allows for a stack_trace map (E2BIG)", (unsigned long long)v);
 	if (r->type == MAPSIZE_MAP_RINGBUF && ((v & (v - 1)) || v % 4096))
 		return value_error(c, se, r->name, "ringbuf size %llu bytes is not a power of two multiple "
 				   "of the 4096-byte page size, expected e.g. %llu (add 'round: pow2')",
@@ -387,16 +425,14 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 		snprintf(source, sizeof(source), "--bpf-maps-prealloc=%s",
 			 c->pl->prealloc_default ? "true" : "false");
 	}
-	for (size_t i = 0; i < c->pl->profile_cnt; i++) {
-		const struct profile *p = c->pl->profiles[i];
+	if (c->ovr[r - c->rules->rules].prealloc) {
+		const struct profile_map *pm = c->ovr[r - c->rules->rules].prealloc;
 
-		for (size_t j = 0; j < p->map_cnt; j++)
-			if (!strcmp(p->maps[j].name, r->name) && p->maps[j].has_prealloc) {
-				want = p->maps[j].prealloc;
-				from = FROM_PROFILE;
-				snprintf(source, sizeof(source), "profile %s:%u:%u", p->doc.file,
-					 p->maps[j].prealloc_node->line, p->maps[j].prealloc_node->col);
-			}
+		want = pm->prealloc;
+		from = FROM_PROFILE;
+		snprintf(source, sizeof(source), "profile %s:%u:%u",
+			 c->ovr[r - c->rules->rules].prealloc_profile->doc.file,
+			 pm->prealloc_node->line, pm->prealloc_node->col);
 	}
 	for (size_t i = 0; i < c->pl->set_cnt; i++)
 		if (c->pl->sets[i].kind == SET_MAP_PREALLOC && !strcmp(c->pl->sets[i].name, r->name)) {
@@ -451,9 +487,14 @@ static int check_list_names(struct plan_ctx *c, char **list, size_t cnt, const c
 {
 	for (size_t i = 0; i < cnt; i++) {
 		const struct mapsize_plan_map *m = mapsize_plan__find(c->plan, list[i]);
-		char *eligible = eligible_list(c->plan);
+		char *eligible;
 		int ret = 0;
 
+		if (m && m->prealloc_toggle)
+			continue;
+		/* Only an error lists the eligible maps: building the list for
+		 * every name would be quadratic. */
+		eligible = eligible_list(c->plan);
 		if (!eligible)
 			return error_set(c->err, -ENOMEM, NULL, "out of memory");
 		if (!m) {
@@ -526,38 +567,80 @@ static int apply_lists(struct plan_ctx *c)
 
 /* ---- the plan ---------------------------------------------------------------------------- */
 
-static int check_override_names(struct plan_ctx *c)
+struct rule_name {
+	const char *name;
+	size_t idx;
+};
+
+static int cmp_rule_name(const void *a, const void *b)
+{
+	return strcmp(((const struct rule_name *)a)->name, ((const struct rule_name *)b)->name);
+}
+
+static const struct rule_name *find_rule_name(const struct rule_name *sorted, size_t cnt,
+					      const char *name)
+{
+	struct rule_name key = { .name = name };
+
+	return bsearch(&key, sorted, cnt, sizeof(*sorted), cmp_rule_name);
+}
+
+/* Check that every override names a map of the rules and record, per
+ * rule, the last override file's max_entries and prealloc for it.  Rules
+ * are looked up through a sorted index: thousands of maps times thousands
+ * of overrides stay fast. */
+static int index_overrides(struct plan_ctx *c)
 {
 	size_t cnt = c->rules->cnt;
 	const char **names = calloc(cnt + 1, sizeof(*names));
+	struct rule_name *sorted = calloc(cnt + 1, sizeof(*sorted));
 	char hint[96];
 	int ret = 0;
 
-	if (!names)
+	c->ovr = calloc(cnt + 1, sizeof(*c->ovr));
+	if (!names || !sorted || !c->ovr) {
+		free(names);
+		free(sorted);
 		return error_set(c->err, -ENOMEM, NULL, "out of memory");
-	for (size_t i = 0; i < cnt; i++)
+	}
+	for (size_t i = 0; i < cnt; i++) {
 		names[i] = c->rules->rules[i].name;
+		sorted[i].name = names[i];
+		sorted[i].idx = i;
+	}
+	qsort(sorted, cnt, sizeof(*sorted), cmp_rule_name);
 	for (size_t i = 0; !ret && i < c->pl->profile_cnt; i++) {
 		const struct profile *p = c->pl->profiles[i];
 		struct ywalk w = { .file = p->doc.file, .err = c->err };
 
 		for (size_t j = 0; !ret && j < p->map_cnt; j++) {
-			if (rules_find(c->rules, p->maps[j].name))
+			const struct profile_map *pm = &p->maps[j];
+			const struct rule_name *rn = find_rule_name(sorted, cnt, pm->name);
+
+			if (rn) {
+				if (pm->max_entries.expr)
+					c->ovr[rn->idx].max_entries = &pm->max_entries;
+				if (pm->has_prealloc) {
+					c->ovr[rn->idx].prealloc = pm;
+					c->ovr[rn->idx].prealloc_profile = p;
+				}
 				continue;
-			suggestion_text(hint, sizeof(hint), p->maps[j].name, names, cnt);
-			ret = ywalk_error(&w, p->maps[j].name_node, "override of unknown map '%s'%s, expected "
-					  "a map of the rules of '%s'", p->maps[j].name, hint, c->rules->app);
+			}
+			suggestion_text(hint, sizeof(hint), pm->name, names, cnt);
+			ret = ywalk_error(&w, pm->name_node, "override of unknown map '%s'%s, expected "
+					  "a map of the rules of '%s'", pm->name, hint, c->rules->app);
 		}
 	}
 	for (size_t i = 0; !ret && i < c->pl->set_cnt; i++) {
 		const struct set_entry *s = &c->pl->sets[i];
 
-		if (s->kind == SET_DIM || rules_find(c->rules, s->name))
+		if (s->kind == SET_DIM || find_rule_name(sorted, cnt, s->name))
 			continue;
 		suggestion_text(hint, sizeof(hint), s->name, names, cnt);
 		ret = error_set(c->err, -EINVAL, NULL, "%s: unknown map '%s'%s, expected a map of the rules "
 				"of '%s'", s->origin, s->name, hint, c->rules->app);
 	}
+	free(sorted);
 	free(names);
 	return ret;
 }
@@ -646,7 +729,7 @@ struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 	}
 	ret = resolve_dims(&c, base);
 	if (!ret)
-		ret = check_override_names(&c);
+		ret = index_overrides(&c);
 	for (size_t i = 0; !ret && i < rules->cnt; i++) {
 		const struct rule *r = &rules->rules[i];
 		struct mapsize_plan_map *m = &c.plan->maps[c.plan->map_cnt++];
@@ -684,9 +767,11 @@ struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 	qsort(c.plan->dims, c.plan->dim_cnt, sizeof(*c.plan->dims), cmp_dim);
 	c.plan->digest = plan_digest(pl, rules, base);
 	profile_free(base);
+	free(c.ovr);
 	return c.plan;
 fail:
 	profile_free(base);
+	free(c.ovr);
 	mapsize_plan__free(c.plan);
 	errno = pl->err.code ? -pl->err.code : EINVAL;
 	return NULL;

@@ -77,6 +77,22 @@ bool dim_name_valid(const char *name)
 	return strlen(name) < 64;
 }
 
+/* KMALLOC_MAX_SIZE on x86_64 (include/mapsize/memory.h models the same). */
+#define KMALLOC_MAX (4U << 20)
+
+/* A name libbpf can give a map: 1..127 bytes, no spaces or control bytes. */
+static bool map_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len > 127)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
 /* ---- per-key handlers --------------------------------------------------------- */
 
 static int h_type(const struct ywalk *w, const struct ynode *key, const struct ynode *v,
@@ -264,6 +280,23 @@ static int check_sizes(const struct ywalk *w, struct rule *r, const struct ynode
 	if (r->type == MAPSIZE_MAP_STACK_TRACE && r->value_size % 8)
 		return ywalk_error(w, vn, "value_size %u, expected a multiple of 8 for a stack_trace map "
 				   "(an array of u64 addresses)", r->value_size);
+	/* One element must fit the kernel's largest allocation (KMALLOC_MAX_SIZE,
+	 * 4 MiB on x86_64), less the headers it carries; local storage values
+	 * are bounded by a u16 (BPF_LOCAL_STORAGE_MAX_VALUE_SIZE). */
+	if (ti->hash_like && (uint64_t)r->key_size + r->value_size >= KMALLOC_MAX - 48)
+		return ywalk_error(w, vn, "value_size %u with key_size %u, expected key_size + value_size "
+				   "below %u for a %s map (the kernel's largest allocation)", r->value_size,
+				   r->key_size, KMALLOC_MAX - 48, tn);
+	if ((r->type == MAPSIZE_MAP_ARRAY || r->type == MAPSIZE_MAP_QUEUE || r->type == MAPSIZE_MAP_STACK ||
+	     r->type == MAPSIZE_MAP_BLOOM_FILTER) && r->value_size > KMALLOC_MAX)
+		return ywalk_error(w, vn, "value_size %u, expected at most %u for a %s map (the kernel's "
+				   "largest allocation)", r->value_size, KMALLOC_MAX, tn);
+	if (r->type == MAPSIZE_MAP_LPM_TRIE && r->value_size > KMALLOC_MAX - 256 - 40)
+		return ywalk_error(w, vn, "value_size %u, expected at most %u for an lpm_trie (the kernel's "
+				   "largest allocation less a node)", r->value_size, KMALLOC_MAX - 256 - 40);
+	if (ti->zero_max_entries && r->value_size > 65535 - 128)
+		return ywalk_error(w, vn, "value_size %u, expected at most %u for a %s map (a u16 less "
+				   "the element header)", r->value_size, 65535 - 128, tn);
 	return 0;
 }
 
@@ -304,6 +337,11 @@ static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode 
 		return ywalk_error(w, ymap_get(body, "flags"), "no_common_lru only applies to lru maps");
 	if ((r->flags & MAPSIZE_F_MMAPABLE) && r->type != MAPSIZE_MAP_ARRAY)
 		return ywalk_error(w, ymap_get(body, "flags"), "mmapable only applies to array maps");
+	if ((r->flags & (MAPSIZE_F_RDONLY_PROG | MAPSIZE_F_WRONLY_PROG)) &&
+	    (r->type == MAPSIZE_MAP_PROG_ARRAY || r->type == MAPSIZE_MAP_PERF_EVENT_ARRAY ||
+	     r->type == MAPSIZE_MAP_ARRAY_OF_MAPS))
+		return ywalk_error(w, ymap_get(body, "flags"), "rdonly_prog and wronly_prog do not apply to "
+				   "%s maps (the kernel rejects them for fd arrays)", ti->name);
 	return 0;
 }
 
@@ -329,9 +367,10 @@ static int h_maps(const struct ywalk *w, const struct ynode *key, const struct y
 		rules->cnt++;
 		r->name = v->keys[i]->value;
 		r->name_node = v->keys[i];
-		if (!r->name[0] || strlen(r->name) > 127 || strchr(r->name, ' '))
+		if (!map_name_valid(r->name))
 			return ywalk_error(w, r->name_node, "'%s' is not a map name, expected the name "
-					   "libbpf gives the map (at most 127 characters, no spaces)", r->name);
+					   "libbpf gives the map (at most 127 characters, no spaces or "
+					   "control characters)", r->name);
 		snprintf(what, sizeof(what), "map '%s'", r->name);
 		ret = ywalk_map(w, v->items[i], rule_handlers, r, what);
 		if (ret)

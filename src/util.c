@@ -47,9 +47,42 @@ void error_clear(struct mapsize_error *err)
 		memset(err, 0, sizeof(*err));
 }
 
+/* Copies s into buf with control characters escaped ("\n", "\x01"), so a
+ * message quoting input (a scalar "a\nb") stays one line.  An escape that
+ * does not fit is dropped whole. */
+static void copy_escaped(char *buf, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[5];
+		size_t n;
+
+		if (c >= 0x20 && c != 0x7f) {
+			esc[0] = (char)c;
+			n = 1;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			esc[0] = '\\';
+			esc[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			n = 2;
+		} else {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			n = 4;
+		}
+		if (o + n >= size)
+			break;
+		memcpy(buf + o, esc, n);
+		o += n;
+	}
+	buf[o] = '\0';
+}
+
 int error_vset(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
 	       const char *fmt, va_list ap)
 {
+	char msg[sizeof(err->msg)];
+
 	if (!err)
 		return code;
 	error_clear(err);
@@ -60,7 +93,8 @@ int error_vset(struct mapsize_error *err, int code, const struct mapsize_loc *lo
 		err->line = loc->line;
 		err->col = loc->col;
 	}
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	copy_escaped(err->msg, sizeof(err->msg), msg);
 	return code;
 }
 

@@ -70,13 +70,63 @@ static int ynode_append(struct ynode *parent, struct ynode *key, struct ynode *i
 	return 0;
 }
 
+/* Duplicate keys are found through a hash set of key indices once a
+ * mapping has more than a few keys, so a mapping of YDOC_MAX_MAP_KEYS long
+ * keys costs one hash per key instead of a comparison with every other. */
+#define YDOC_KEYSET_MIN	16
+#define YDOC_KEYSET_SIZE (2 * YDOC_MAX_MAP_KEYS)	/* power of two, load <= 1/2 */
+
 struct frame {
 	struct ynode *node;
 	struct ynode *pending_key;	/* map: key waiting for its value */
+	uint16_t *keyset;		/* map: index + 1 of each key, 0 = empty */
 };
+
+static size_t key_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* Finds a key equal to `key` among the mapping's first `cnt` keys; with
+ * `insert`, records `key` as key number cnt when it is new.  -ENOMEM, or
+ * the index of the duplicate, or -1 when there is none. */
+static long keyset_find(struct frame *f, const char *key, bool insert)
+{
+	struct ynode *map = f->node;
+	size_t cnt = map->cnt, i;
+
+	if (!f->keyset && cnt >= YDOC_KEYSET_MIN) {
+		f->keyset = calloc(YDOC_KEYSET_SIZE, sizeof(*f->keyset));
+		if (!f->keyset)
+			return -ENOMEM;
+		for (size_t k = 0; k < cnt; k++) {
+			for (i = key_hash(map->keys[k]->value) & (YDOC_KEYSET_SIZE - 1); f->keyset[i];
+			     i = (i + 1) & (YDOC_KEYSET_SIZE - 1))
+				;
+			f->keyset[i] = (uint16_t)(k + 1);
+		}
+	}
+	if (!f->keyset) {
+		for (size_t k = 0; k < cnt; k++)
+			if (!strcmp(map->keys[k]->value, key))
+				return (long)k;
+		return -1;
+	}
+	for (i = key_hash(key) & (YDOC_KEYSET_SIZE - 1); f->keyset[i]; i = (i + 1) & (YDOC_KEYSET_SIZE - 1))
+		if (!strcmp(map->keys[f->keyset[i] - 1]->value, key))
+			return f->keyset[i] - 1;
+	if (insert && cnt < YDOC_MAX_MAP_KEYS)
+		f->keyset[i] = (uint16_t)(cnt + 1);
+	return -1;
+}
 
 struct builder {
 	struct ywalk w;
+	unsigned int end_line, end_col;	/* just past the last character */
 	struct frame stack[YDOC_MAX_DEPTH + 1];
 	int depth;
 	size_t nodes;
@@ -87,6 +137,7 @@ struct builder {
 static int attach(struct builder *b, struct ynode *n)
 {
 	struct frame *f;
+	long dup;
 	int ret;
 
 	if (b->depth == 0) {
@@ -106,15 +157,18 @@ static int attach(struct builder *b, struct ynode *n)
 			ynode_free(n);
 			return ret;
 		}
-		for (size_t i = 0; i < f->node->cnt; i++) {
-			const struct ynode *k = f->node->keys[i];
+		dup = keyset_find(f, n->value, true);
+		if (dup >= 0) {
+			const struct ynode *k = f->node->keys[dup];
 
-			if (!strcmp(k->value, n->value)) {
-				ret = ywalk_error(&b->w, n, "duplicate key '%s' (first at line %u, column %u)",
-						  n->value, k->line, k->col);
-				ynode_free(n);
-				return ret;
-			}
+			ret = ywalk_error(&b->w, n, "duplicate key '%s' (first at line %u, column %u)",
+					  n->value, k->line, k->col);
+			ynode_free(n);
+			return ret;
+		}
+		if (dup == -ENOMEM) {
+			ynode_free(n);
+			return error_set(b->w.err, -ENOMEM, NULL, "out of memory");
 		}
 		if (f->node->cnt >= YDOC_MAX_MAP_KEYS) {
 			ret = ywalk_error(&b->w, n, "more than %d keys in one mapping", YDOC_MAX_MAP_KEYS);
@@ -148,59 +202,117 @@ static int mark_error(struct builder *b, const yaml_mark_t *mark, const char *fm
 
 static int handle_event(struct builder *b, yaml_event_t *ev)
 {
+	yaml_mark_t mark = ev->start_mark;
 	struct ynode *n;
 
+	/* libyaml marks the end of input that lacks a final line break on
+	 * the line after the last one (an empty value there, say). */
+	if (mark.line + 1 > b->end_line) {
+		mark.line = b->end_line - 1;
+		mark.column = b->end_col - 1;
+	}
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (b->root_done)
-			return mark_error(b, &ev->start_mark,
+			return mark_error(b, &mark,
 					  "a second YAML document, expected a single %s", "document");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		return mark_error(b, &ev->start_mark,
+		return mark_error(b, &mark,
 				  "YAML alias '*%s' is not supported, expected the value written out",
 				  (const char *)ev->data.alias.anchor);
 	case YAML_SCALAR_EVENT:
 		if (ev->data.scalar.length > YDOC_MAX_SCALAR)
-			return mark_error(b, &ev->start_mark, "scalar longer than %s bytes", "4096");
+			return mark_error(b, &mark, "scalar longer than %s bytes", "4096");
 		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
-			return mark_error(b, &ev->start_mark, "NUL byte in a scalar, expected %s", "text");
-		n = ynode_new(YNODE_SCALAR, &ev->start_mark);
+			return mark_error(b, &mark, "NUL byte in a scalar, expected %s", "text");
+		n = ynode_new(YNODE_SCALAR, &mark);
 		if (!n || !(n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length))) {
 			ynode_free(n);
 			return error_set(b->w.err, -ENOMEM, NULL, "out of memory");
 		}
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		/* Folded, escaped or block scalars do not map byte for byte onto
+		 * their source; diagnostics inside them point at the scalar. */
+		n->exact = ev->start_mark.line == ev->end_mark.line &&
+			   (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
+			    ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+			    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) &&
+			   ev->end_mark.index - ev->start_mark.index ==
+			   ev->data.scalar.length + (n->plain ? 0 : 2);
 		break;
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:
 		if (b->depth >= YDOC_MAX_DEPTH)
-			return mark_error(b, &ev->start_mark,
+			return mark_error(b, &mark,
 					  "nesting deeper than %s levels, expected a flat document", "32");
 		n = ynode_new(ev->type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ,
-			      &ev->start_mark);
+			      &mark);
 		if (!n)
 			return error_set(b->w.err, -ENOMEM, NULL, "out of memory");
 		if (++b->nodes > YDOC_MAX_NODES) {
 			ynode_free(n);
-			return mark_error(b, &ev->start_mark, "more than %s nodes", "200000");
+			return mark_error(b, &mark, "more than %s nodes", "200000");
 		}
 		b->stack[b->depth].node = n;
 		b->stack[b->depth].pending_key = NULL;
+		b->stack[b->depth].keyset = NULL;
 		b->depth++;
 		return 0;
 	case YAML_MAPPING_END_EVENT:
 	case YAML_SEQUENCE_END_EVENT:
 		n = b->stack[--b->depth].node;
+		free(b->stack[b->depth].keyset);
+		b->stack[b->depth].keyset = NULL;
 		break;
 	default:
 		return 0;
 	}
 	if (++b->nodes > YDOC_MAX_NODES) {
 		ynode_free(n);
-		return mark_error(b, &ev->start_mark, "more than %s nodes", "200000");
+		return mark_error(b, &mark, "more than %s nodes", "200000");
 	}
 	return attach(b, n);
+}
+
+/* Line and column (1-based, in characters) of byte `off` of the input,
+ * counting line breaks as libyaml does: \r\n, \r, \n, NEL, LS and PS.
+ * Like libyaml, a UTF-16 byte order mark makes the input UTF-16. */
+static void input_loc(const char *buf, size_t len, size_t off, unsigned int *line,
+		      unsigned int *col)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	int le = len >= 2 && s[0] == 0xff && s[1] == 0xfe;
+	int be = len >= 2 && s[0] == 0xfe && s[1] == 0xff;
+	size_t unit = le || be ? 2 : 1;
+	bool cr = false;
+
+	*line = *col = 1;
+	if (off > len)
+		off = len;
+	for (size_t i = unit == 2 ? 2 : 0; i + unit <= off; i += unit) {
+		unsigned int c = unit == 1 ? s[i] : le ? s[i] | s[i + 1] << 8 : s[i] << 8 | s[i + 1];
+		bool brk = c == '\n' || c == '\r';
+
+		if (unit == 2) {
+			brk |= c == 0x85 || c == 0x2028 || c == 0x2029;
+		} else if (c == 0xc2 && i + 1 < len && s[i + 1] == 0x85) {
+			brk = true;		/* NEL */
+			i++;
+		} else if (c == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+			   (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+			brk = true;		/* LS, PS */
+			i += 2;
+		}
+		if (brk) {
+			if (!(c == '\n' && cr))	/* \r\n is one break */
+				(*line)++;
+			*col = 1;
+		} else if (unit == 1 ? (c & 0xc0) != 0x80 : c < 0xdc00 || c > 0xdfff) {
+			(*col)++;	/* not a UTF-8 continuation or a low surrogate */
+		}
+		cr = c == '\r';
+	}
 }
 
 int ydoc_parse(const char *buf, size_t len, const char *file, struct ydoc *doc,
@@ -221,6 +333,7 @@ int ydoc_parse(const char *buf, size_t len, const char *file, struct ydoc *doc,
 	if (!yaml_parser_initialize(&parser))
 		return error_set(err, -ENOMEM, NULL, "out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	input_loc(buf, len, len, &b.end_line, &b.end_col);
 	while (!done && !ret) {
 		if (!yaml_parser_parse(&parser, &ev)) {
 			struct mapsize_loc loc = {
@@ -232,17 +345,11 @@ int ydoc_parse(const char *buf, size_t len, const char *file, struct ydoc *doc,
 			/* Reader errors (bad UTF-8, control characters) carry
 			 * a byte offset, not a mark. */
 			if (parser.error == YAML_READER_ERROR) {
-				size_t off = parser.problem_offset < len ? parser.problem_offset : len;
-
-				loc.line = loc.col = 1;
-				for (size_t i = 0; i < off; i++) {
-					if (buf[i] == '\n') {
-						loc.line++;
-						loc.col = 1;
-					} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-						loc.col++;
-					}
-				}
+				input_loc(buf, len, parser.problem_offset, &loc.line, &loc.col);
+			} else if (loc.line > b.end_line) {
+				/* at the end of input without a final line break */
+				loc.line = b.end_line;
+				loc.col = b.end_col;
 			}
 			if (parser.error == YAML_MEMORY_ERROR)
 				ret = error_set(err, -ENOMEM, &loc, "out of memory");
@@ -263,6 +370,7 @@ int ydoc_parse(const char *buf, size_t len, const char *file, struct ydoc *doc,
 		b.depth--;
 		ynode_free(b.stack[b.depth].pending_key);
 		ynode_free(b.stack[b.depth].node);
+		free(b.stack[b.depth].keyset);
 	}
 	if (ret) {
 		ynode_free(b.root);
@@ -299,9 +407,10 @@ struct mapsize_loc ynode_loc_at(const struct ywalk *w, const struct ynode *n, si
 {
 	struct mapsize_loc loc = ynode_loc(w, n);
 
-	/* Quoted scalars start one column before their text; multi-line
-	 * scalars would need a map of folds, so point at the scalar then. */
-	if (n->kind == YNODE_SCALAR && !strchr(n->value, '\n'))
+	/* Quoted scalars start one column before their text; folded,
+	 * escaped and multi-line scalars would need a map of their source,
+	 * so point at the scalar then. */
+	if (n->kind == YNODE_SCALAR && n->exact)
 		loc.col += (unsigned int)offset + (n->plain ? 0 : 1);
 	return loc;
 }

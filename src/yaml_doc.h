@@ -24,6 +24,8 @@ struct ynode {
 	/* scalar */
 	char *value;
 	bool plain;		/* unquoted: col of value[0] is col */
+	bool exact;		/* one line, no escapes or folds: value[i] is at
+				   col + i (+ 1 past a quote) */
 	/* map: keys[i] -> items[i]; seq: items[i] */
 	struct ynode **keys;
 	struct ynode **items;

@@ -9,7 +9,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <time.h>
+
 #include "mapsize_test.h"
+#include <mapsize/memory.h>
 
 /* ---- every key ------------------------------------------------------------------ */
 
@@ -896,6 +899,157 @@ static void test_error_format(void **state)
 	assert_string_equal(buf, "error: negative number '-4', expected a number >= 0");
 }
 
+/* ---- regressions found by fuzzing (tests/fuzz) ----------------------------------- */
+
+/* fuzz_rules: a folded scalar with a blank line is "8\n* 1"; the message
+ * quoting it was two lines.  Control characters are now escaped, and map
+ * names cannot hold them. */
+static void test_fuzz_message_stays_one_line(void **state)
+{
+	struct mapsize_error err;
+	char buf[1200];
+
+	err = rules_err(ONE_MAP("    type: array\n    value_size: 8\n\n      * 1\n    max_entries: 1\n"));
+	assert_error_at(&err, RULES_FILE, 5, 17, "'8\\n* 1' is not a number");
+	mapsize_error__format(&err, buf, sizeof(buf));
+	assert_null(strchr(buf, '\n'));
+	err = rules_err("app: t\nmaps:\n  \"a\\tb\": {type: array, value_size: 4, max_entries: 1}\n");
+	assert_error_at(&err, RULES_FILE, 3, 3, "'a\\tb' is not a map name");
+	err = rules_err("app: t\nmaps:\n  \"a\\nb\\x01\": {type: array, value_size: 4, max_entries: 1}\n");
+	assert_error_at(&err, RULES_FILE, 3, 3, "'a\\nb\\x01' is not a map name");
+	assert_contains(err.msg, "no spaces or control characters");
+}
+
+/* The plan must not hold a map the kernel rejects: fuzz_rules found
+ * `cg: {type: cgrp_storage, value_size: 8M}` planned fine, then the memory
+ * model (and the kernel) refused it with E2BIG and no location.  Each
+ * element-size limit: accepted at the limit (and the memory model agrees),
+ * an error at the value one past it. */
+static void test_fuzz_element_size_limits(void **state)
+{
+	static const struct {
+		const char *type, *key;
+		unsigned int max_value;
+		const char *msg;
+	} cases[] = {
+		{ "hash", "    key_size: 512\n", 4194255 - 512,
+		  "expected key_size + value_size below 4194256 for a hash map" },
+		{ "lru_hash", "    key_size: 4\n", 4194255 - 4, "below 4194256 for a lru_hash map" },
+		{ "array", "", 4194304, "expected at most 4194304 for a array map" },
+		{ "queue", "", 4194304, "expected at most 4194304 for a queue map" },
+		{ "stack", "", 4194304, "expected at most 4194304 for a stack map" },
+		{ "bloom_filter", "", 4194304, "expected at most 4194304 for a bloom_filter map" },
+		{ "lpm_trie", "    key_size: 8\n", 4194008, "expected at most 4194008 for an lpm_trie" },
+		{ "task_storage", "", 65407, "expected at most 65407 for a task_storage map" },
+		{ "cgrp_storage", "", 65407, "expected at most 65407 for a cgrp_storage map" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool storage = !strcmp(cases[i].type + strlen(cases[i].type) - 7, "storage");
+		const char *prealloc = !strcmp(cases[i].type, "lpm_trie") ? "    prealloc: false\n" : "";
+		struct mapsize_map_memory mem, total;
+		struct mapsize_plan *plan;
+		struct mapsize_error err;
+		char yaml[512];
+
+		snprintf(yaml, sizeof(yaml), ONE_MAP("    type: %s\n%s    value_size: %u\n%s%s"),
+			 cases[i].type, cases[i].key, cases[i].max_value,
+			 storage ? "" : "    max_entries: 1\n", prealloc);
+		plan = quick_plan(yaml);
+		assert_int_equal(mapsize_plan__memory(plan, NULL, &mem, &total), 0);
+		mapsize_plan__free(plan);
+		snprintf(yaml, sizeof(yaml), ONE_MAP("    type: %s\n%s    value_size: %u\n%s%s"),
+			 cases[i].type, cases[i].key, cases[i].max_value + 1,
+			 storage ? "" : "    max_entries: 1\n", prealloc);
+		err = rules_err(yaml);
+		assert_error_at(&err, RULES_FILE, cases[i].key[0] ? 6 : 5, 17, cases[i].msg);
+	}
+}
+
+/* fd arrays take no rdonly_prog/wronly_prog (the kernel says EINVAL). */
+static void test_fuzz_fd_array_flags(void **state)
+{
+	static const char *const types[] = { "prog_array", "perf_event_array", "array_of_maps" };
+	struct mapsize_error err;
+	char yaml[256];
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(yaml, sizeof(yaml), ONE_MAP("    type: %s\n    max_entries: 4\n"
+						     "    flags: [wronly_prog]\n"), types[i]);
+		err = rules_err(yaml);
+		assert_error_at(&err, RULES_FILE, 6, 12, "rdonly_prog and wronly_prog do not apply to");
+		assert_contains(err.msg, types[i]);
+	}
+	mapsize_plan__free(quick_plan(ONE_MAP("    type: array\n    value_size: 4\n    max_entries: 4\n"
+					      "    flags: [rdonly_prog]\n")));
+}
+
+/* stack_trace: the kernel caps max_entries at 2^31 (E2BIG above). */
+static void test_fuzz_stack_trace_max_entries(void **state)
+{
+	struct mapsize_error err;
+	struct mapsize_map_memory mem, total;
+	struct mapsize_plan *plan;
+
+	plan = quick_plan(ONE_MAP("    type: stack_trace\n    value_size: 8\n    max_entries: 2Gi\n"));
+	assert_int_equal(find(plan, "m")->max_entries, 1U << 31);
+	assert_int_equal(mapsize_plan__memory(plan, NULL, &mem, &total), 0);
+	mapsize_plan__free(plan);
+	err = quick_plan_err(ONE_MAP("    type: stack_trace\n    value_size: 8\n    max_entries: 2Gi + 1\n"));
+	assert_error_at(&err, RULES_FILE, 6, 18, "max_entries 2147483649 exceeds 2147483648 (2^31)");
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A mapping holds at most 4096 keys; duplicates are found through a hash
+ * set (they were found by comparing every key with every other: a 4 MiB
+ * document of 24 mappings x 4096 keys took ~1 s at -O2). */
+static void test_many_keys(void **state)
+{
+	size_t cap = 4U << 20, len = 0;
+	char *yaml = malloc(cap);
+	struct mapsize_error err;
+	double t;
+
+	assert_non_null(yaml);
+	len += (size_t)snprintf(yaml + len, cap - len, "app: t\nmaps:\n");
+	for (int i = 0; i < 4096; i++)
+		len += (size_t)snprintf(yaml + len, cap - len, "  m%04d: {type: array, value_size: 4, "
+					"max_entries: 1}\n", i);
+	mapsize_rules__free(rules_ok(yaml));
+	/* the 4097th key */
+	snprintf(yaml + len, cap - len, "  x: {}\n");
+	err = rules_err(yaml);
+	assert_error_at(&err, RULES_FILE, 4099, 3, "more than 4096 keys in one mapping");
+	/* a duplicate far into a big mapping still points at the first one */
+	snprintf(yaml + len, cap - len, "  m0017: {}\n");
+	err = rules_err(yaml);
+	assert_error_at(&err, RULES_FILE, 4099, 3, "duplicate key 'm0017' (first at line 20, column 3)");
+
+	/* ~3.7 MiB: 24 mappings of 4096 keys sharing a long prefix */
+	len = (size_t)snprintf(yaml, cap, "app: t\nx:\n");
+	for (int m = 0; m < 24; m++) {
+		len += (size_t)snprintf(yaml + len, cap - len, "  m%d:\n", m);
+		for (int k = 0; k < 4096; k++)
+			len += (size_t)snprintf(yaml + len, cap - len,
+						"    a_very_long_common_prefix_%04d: 1\n", k);
+	}
+	assert_true(len < cap);
+	t = seconds();
+	err = rules_err(yaml);
+	t = seconds() - t;
+	assert_error_at(&err, RULES_FILE, 2, 1, "unknown key 'x' in the rules file");
+	if (t > 1.0)
+		fail_msg("parsing %zu bytes of keys took %.2f s", len, t);
+	free(yaml);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -936,6 +1090,11 @@ int main(void)
 		cmocka_unit_test(test_bad_other_documents),
 		cmocka_unit_test(test_load_file_missing),
 		cmocka_unit_test(test_error_format),
+		cmocka_unit_test(test_fuzz_message_stays_one_line),
+		cmocka_unit_test(test_fuzz_element_size_limits),
+		cmocka_unit_test(test_fuzz_fd_array_flags),
+		cmocka_unit_test(test_fuzz_stack_trace_max_entries),
+		cmocka_unit_test(test_many_keys),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, capture_warnings, NULL);
