@@ -59,6 +59,21 @@ if [ -x "$O/tests/memmatrix-static" ] && [ -z "${MAPSIZE_NO_QEMU:-}" ]; then
 		count memmatrix-linux-6.1 "$status"
 	fi
 fi
+# The fuzzers replay their committed corpus (regressions; no new inputs, so
+# the result is the same every run).
+for t in "$O"/fuzz/fuzz_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	corpus=tests/fuzz/corpus/${name#fuzz_}
+	"$t" -runs=0 "$corpus" >"$out" 2>&1
+	status=$?
+	if [ "$status" -eq 0 ]; then
+		passed=$((passed + 1)); p=1 f=0
+	else
+		tail -30 "$out"; failed=$((failed + 1)); p=0 f=1
+	fi
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name-corpus" "$p" "$f" 0
+done
 for t in tests/cli/test_*.sh; do
 	[ -f "$t" ] || continue
 	name=cli/$(basename "$t" .sh)

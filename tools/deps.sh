@@ -4,7 +4,7 @@
 # tests: cmocka, jq; the Linux 6.1 memory tests: qemu, busybox-static, cpio.
 set -eu
 pkgs="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libyaml-dev libjansson-dev
-      clang llvm bpftool libcmocka-dev jq qemu-system-x86 busybox-static cpio"
+      clang llvm libclang-rt-14-dev bpftool libcmocka-dev jq qemu-system-x86 busybox-static cpio"
 if [ "${1:-}" = "--list" ]; then
 	echo $pkgs
 	exit 0
