@@ -945,7 +945,7 @@ static void test_fuzz_element_size_limits(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool storage = !strcmp(cases[i].type + strlen(cases[i].type) - 7, "storage");
+		bool storage = strstr(cases[i].type, "_storage") != NULL;
 		const char *prealloc = !strcmp(cases[i].type, "lpm_trie") ? "    prealloc: false\n" : "";
 		struct mapsize_map_memory mem, total;
 		struct mapsize_plan *plan;
@@ -997,6 +997,51 @@ static void test_fuzz_stack_trace_max_entries(void **state)
 	mapsize_plan__free(plan);
 	err = quick_plan_err(ONE_MAP("    type: stack_trace\n    value_size: 8\n    max_entries: 2Gi + 1\n"));
 	assert_error_at(&err, RULES_FILE, 6, 18, "max_entries 2147483649 exceeds 2147483648 (2^31)");
+}
+
+/* Positions must point into the document.  fuzz_rules found: an error at
+ * the end of input without a final line break one line past the end
+ * ("[[", or a last key without a value); a folded scalar's offset added
+ * to its first line's column, past the end of that line; line breaks
+ * other than \n (\r, NEL, UTF-16 input) not counted for encoding errors. */
+static void test_fuzz_positions_inside_the_input(void **state)
+{
+	static const char utf16[] = "\xff\xfe" "a\0p\0p\0:\0 \0t\0\n\0m\0a\0p\0s\0:\0 \0[\0[\0";
+	struct mapsize_error err;
+	struct mapsize_rules *r;
+
+	err = rules_err("app: t\nmaps: [[");
+	assert_error_at(&err, RULES_FILE, 2, 9, "did not find expected node content");
+	err = rules_err("app: t\nmaps:\n  m:");
+	assert_error_at(&err, RULES_FILE, 3, 5, "but found nothing");
+	err = rules_err("app: t\nmaps:\n ? m");
+	assert_error_at(&err, RULES_FILE, 3, 5, "but found nothing");
+
+	/* expressions: folded or escaped scalars point at the scalar */
+	err = quick_plan_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"
+				     "    max_entries: procs +\n      foo\n"));
+	assert_error_at(&err, RULES_FILE, 7, 18, "unknown dimension 'foo'");
+	err = quick_plan_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"
+				     "    max_entries: \"\\x41 + foo\"\n"));
+	assert_error_at(&err, RULES_FILE, 7, 18, "unknown dimension 'A'");
+	err = quick_plan_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"
+				     "    max_entries: \"procs + foo\"\n"));
+	assert_error_at(&err, RULES_FILE, 7, 27, "unknown dimension 'foo'");
+
+	/* \r, \r\n, NEL and LS end lines for libyaml, so for its reader errors too */
+	err = rules_err("app: t\rmaps:\r  m: {type: hash}\xff");
+	assert_error_at(&err, RULES_FILE, 3, 18, "invalid leading UTF-8 octet");
+	err = rules_err("app: t\r\nmaps:\r\n  m: {type: hash}\xff");
+	assert_error_at(&err, RULES_FILE, 3, 18, "invalid leading UTF-8 octet");
+	err = rules_err("app: t\xc2\x85maps:\xe2\x80\xa8  m: {type: hash}\xff");
+	assert_error_at(&err, RULES_FILE, 3, 18, "invalid leading UTF-8 octet");
+	/* UTF-16 input: lines and columns in characters */
+	r = mapsize_rules__parse(utf16, sizeof(utf16) - 1, RULES_FILE, &err);
+	assert_null(r);
+	assert_error_at(&err, RULES_FILE, 2, 9, "did not find expected node content");
+	r = mapsize_rules__parse(utf16, sizeof(utf16) - 2, RULES_FILE, &err);
+	assert_null(r);
+	assert_error_at(&err, RULES_FILE, 2, 8, "incomplete UTF-16 character");
 }
 
 static double seconds(void)
@@ -1094,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_fuzz_element_size_limits),
 		cmocka_unit_test(test_fuzz_fd_array_flags),
 		cmocka_unit_test(test_fuzz_stack_trace_max_entries),
+		cmocka_unit_test(test_fuzz_positions_inside_the_input),
 		cmocka_unit_test(test_many_keys),
 	};
 
