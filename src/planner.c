@@ -175,6 +175,11 @@ int mapsize_planner__set(struct mapsize_planner *pl, const char *assignment)
 					ret == -ERANGE ? "out of range" : "not a number");
 			goto fail;
 		}
+		if (!strcmp(lhs, "cpus") && (!s->number || s->number > UINT32_MAX)) {
+			ret = error_set(&pl->err, -EINVAL, NULL, "%s: cpus %s, expected 1..4294967295 "
+					"possible CPUs per node", s->origin, s->value);
+			goto fail;
+		}
 		return 0;
 	}
 	field = strrchr(lhs, '.');
@@ -230,6 +235,9 @@ fail:
 int mapsize_planner__set_node_dimension(struct mapsize_planner *pl, const char *name, uint64_t value)
 {
 	error_clear(&pl->err);
+	if (!strcmp(name, "cpus") && (!value || value > UINT32_MAX))
+		return error_set(&pl->err, -EINVAL, NULL, "cpus %llu, expected 1..4294967295 possible "
+				 "CPUs per node", (unsigned long long)value);
 	for (size_t i = 0; i < ARRAY_SIZE(mapsize_node_dims); i++)
 		if (!strcmp(name, mapsize_node_dims[i])) {
 			pl->node_value[i] = value;

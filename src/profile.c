@@ -66,6 +66,9 @@ static int h_dimensions(const struct ywalk *w, const struct ynode *key, const st
 		ret = yscalar_u64(w, v->items[i], &d->value);
 		if (ret)
 			return ret;
+		if (!strcmp(d->name, "cpus") && (!d->value || d->value > UINT32_MAX))
+			return ywalk_error(w, v->items[i], "cpus %s, expected 1..4294967295 possible CPUs "
+					   "per node", v->items[i]->value);
 		p->dim_cnt++;
 	}
 	return 0;

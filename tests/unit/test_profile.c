@@ -332,6 +332,10 @@ static void test_node_dims_only_cpus_memory(void **state)
 	assert_int_equal(mapsize_planner__set_node_dimension(pl, "procs", 5), -EINVAL);
 	assert_cmdline_error(mapsize_planner__error(pl),
 			     "'procs' is not a node-local dimension, expected cpus or memory");
+	assert_int_equal(mapsize_planner__set_node_dimension(pl, "cpus", 0), -EINVAL);
+	assert_cmdline_error(mapsize_planner__error(pl), "cpus 0, expected 1..4294967295");
+	assert_int_equal(mapsize_planner__set_node_dimension(pl, "cpus", 1ULL << 32), -EINVAL);
+	assert_int_equal(mapsize_planner__set_node_dimension(pl, "cpus", UINT32_MAX), 0);
 	mapsize_planner__free(pl);
 }
 
@@ -409,6 +413,10 @@ static void test_set_errors(void **state)
 					   "expected true, false or auto" },
 		{ "maps.m.max_entries=1+", "--set 'maps.m.max_entries=1+': unexpected end of expression" },
 		{ "maps.m.max_entries=(1", "(at character 3 of the value)" },
+		/* fuzz_set: cpus 0 planned, then the memory model refused it
+		 * without a location */
+		{ "cpus=0", "--set 'cpus=0': cpus 0, expected 1..4294967295 possible CPUs per node" },
+		{ "cpus=4Gi", "--set 'cpus=4Gi': cpus 4Gi, expected 1..4294967295" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -552,6 +560,9 @@ static void test_profile_errors(void **state)
 		{ "", 1, 1, "empty profile, expected a mapping with 'name' and 'dimensions' (or 'base')" },
 		{ "dimensions:\n  procs: &p 5\n  pods: *p\n", 3, 9, "YAML alias '*p' is not supported" },
 		{ "dimensions: {procs: 5\n", 2, 1, "invalid YAML" },
+		/* fuzz_profile: the memory model needs 1..2^32-1 possible CPUs */
+		{ "dimensions:\n  cpus: 0\n", 2, 9, "cpus 0, expected 1..4294967295 possible CPUs per node" },
+		{ "dimensions:\n  cpus: 4294967296\n", 2, 9, "cpus 4294967296, expected 1..4294967295" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
