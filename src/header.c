@@ -35,10 +35,16 @@ static void add_comment_text(struct strbuf *sb, const char *s)
 	}
 }
 
+static int cmp_stem(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 char *mapsize_plan__header(const struct mapsize_plan *plan)
 {
 	struct strbuf sb = { 0 };
 	char guard[160], app[128], (*stems)[160];
+	const char **sorted;
 
 	stems = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*stems));
 	if (!stems) {
@@ -51,14 +57,26 @@ char *mapsize_plan__header(const struct mapsize_plan *plan)
 			errno = ENAMETOOLONG;
 			return NULL;
 		}
-		/* "a.b" and "a_b" would define the same macros. */
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(stems[i], stems[j])) {
-				free(stems);
-				errno = EEXIST;
-				return NULL;
-			}
 	}
+	/* "a.b" and "a_b" would define the same macros: sorted, equal stems
+	 * are neighbours (comparing every pair was quadratic). */
+	sorted = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*sorted));
+	if (!sorted) {
+		free(stems);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < plan->map_cnt; i++)
+		sorted[i] = stems[i];
+	qsort(sorted, plan->map_cnt, sizeof(*sorted), cmp_stem);
+	for (size_t i = 1; i < plan->map_cnt; i++)
+		if (!strcmp(sorted[i - 1], sorted[i])) {
+			free(sorted);
+			free(stems);
+			errno = EEXIST;
+			return NULL;
+		}
+	free(sorted);
 	/* A long app name is cut for the guard; an unusable one gets a fixed guard. */
 	snprintf(app, sizeof(app), "%s", plan->app);
 	if (mapsize_macro_name(app, guard, sizeof(guard)))

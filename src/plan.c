@@ -16,11 +16,13 @@
 #define AUTO_NO_PREALLOC_NUM 1
 #define AUTO_NO_PREALLOC_DEN 4
 
-/* The override files' last word on one rule (NULL: none). */
+/* The override files' and then --set's last word on one rule (NULL: none). */
 struct rule_ovr {
 	const struct src_expr *max_entries;
 	const struct profile_map *prealloc;
 	const struct profile *prealloc_profile;
+	const struct src_expr *set_max_entries;
+	const struct set_entry *set_prealloc;
 };
 
 struct plan_ctx {
@@ -79,7 +81,11 @@ static int dim_set(struct plan_ctx *c, const char *name, uint64_t value, char *o
 	if (!origin)
 		return error_set(c->err, -ENOMEM, NULL, "out of memory");
 	if (!d) {
-		struct plan_dim *v = realloc(plan->dims, (plan->dim_cnt + 1) * sizeof(*v));
+		/* capacity: the power of two above dim_cnt, at least 8 (growing
+		 * one at a time copied the array for every new dimension) */
+		size_t cnt = plan->dim_cnt;
+		struct plan_dim *v = cnt < 8 || !(cnt & (cnt - 1)) ?
+				     realloc(plan->dims, (cnt < 8 ? 8 : 2 * cnt) * sizeof(*v)) : plan->dims;
 
 		if (!v || !(name = strdup(name))) {
 			if (v)
@@ -271,9 +277,8 @@ static const struct src_expr *max_entries_source(struct plan_ctx *c, const struc
 
 	if (c->ovr[r - c->rules->rules].max_entries)
 		se = c->ovr[r - c->rules->rules].max_entries;
-	for (size_t i = 0; i < c->pl->set_cnt; i++)
-		if (c->pl->sets[i].kind == SET_MAP_MAX_ENTRIES && !strcmp(c->pl->sets[i].name, r->name))
-			se = &c->pl->sets[i].expr;
+	if (c->ovr[r - c->rules->rules].set_max_entries)
+		se = c->ovr[r - c->rules->rules].set_max_entries;
 	return se;
 }
 
@@ -434,12 +439,13 @@ static int decide_prealloc(struct plan_ctx *c, const struct rule *r, struct maps
 			 c->ovr[r - c->rules->rules].prealloc_profile->doc.file,
 			 pm->prealloc_node->line, pm->prealloc_node->col);
 	}
-	for (size_t i = 0; i < c->pl->set_cnt; i++)
-		if (c->pl->sets[i].kind == SET_MAP_PREALLOC && !strcmp(c->pl->sets[i].name, r->name)) {
-			want = c->pl->sets[i].prealloc;
-			from = FROM_SET;
-			snprintf(source, sizeof(source), "%s", c->pl->sets[i].origin);
-		}
+	if (c->ovr[r - c->rules->rules].set_prealloc) {
+		const struct set_entry *se = c->ovr[r - c->rules->rules].set_prealloc;
+
+		want = se->prealloc;
+		from = FROM_SET;
+		snprintf(source, sizeof(source), "%s", se->origin);
+	}
 	/* The operator asked for this map specifically (profile or --set). */
 	asked = from >= FROM_PROFILE;
 	if (!ti->prealloc_optional && !ti->no_prealloc_required) {
@@ -586,7 +592,8 @@ static const struct rule_name *find_rule_name(const struct rule_name *sorted, si
 }
 
 /* Check that every override names a map of the rules and record, per
- * rule, the last override file's max_entries and prealloc for it.  Rules
+ * rule, the last override file's and the last --set's max_entries and
+ * prealloc for it.  Rules
  * are looked up through a sorted index: thousands of maps times thousands
  * of overrides stay fast. */
 static int index_overrides(struct plan_ctx *c)
@@ -633,9 +640,18 @@ static int index_overrides(struct plan_ctx *c)
 	}
 	for (size_t i = 0; !ret && i < c->pl->set_cnt; i++) {
 		const struct set_entry *s = &c->pl->sets[i];
+		const struct rule_name *rn;
 
-		if (s->kind == SET_DIM || find_rule_name(sorted, cnt, s->name))
+		if (s->kind == SET_DIM)
 			continue;
+		rn = find_rule_name(sorted, cnt, s->name);
+		if (rn) {
+			if (s->kind == SET_MAP_MAX_ENTRIES)
+				c->ovr[rn->idx].set_max_entries = &s->expr;
+			else
+				c->ovr[rn->idx].set_prealloc = s;
+			continue;
+		}
 		suggestion_text(hint, sizeof(hint), s->name, names, cnt);
 		ret = error_set(c->err, -EINVAL, NULL, "%s: unknown map '%s'%s, expected a map of the rules "
 				"of '%s'", s->origin, s->name, hint, c->rules->app);

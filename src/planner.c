@@ -121,7 +121,10 @@ int mapsize_planner__add_profile_file(struct mapsize_planner *pl, const char *pa
 
 static struct set_entry *new_set(struct mapsize_planner *pl)
 {
-	struct set_entry *v = realloc(pl->sets, (pl->set_cnt + 1) * sizeof(*v));
+	/* capacity: the power of two at or above set_cnt, at least 8 */
+	size_t cnt = pl->set_cnt;
+	struct set_entry *v = cnt < 8 || !(cnt & (cnt - 1)) ?
+			      realloc(pl->sets, (cnt < 8 ? 8 : 2 * cnt) * sizeof(*v)) : pl->sets;
 
 	if (!v)
 		return NULL;
