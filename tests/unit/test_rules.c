@@ -1090,8 +1090,8 @@ static void test_many_keys(void **state)
 	err = rules_err(yaml);
 	t = seconds() - t;
 	assert_error_at(&err, RULES_FILE, 2, 1, "unknown key 'x' in the rules file");
-	if (t > 2.0)
-		fail_msg("parsing %zu bytes of keys took %.2f s", len, t);
+	/* informational only: speed is measured in benchmarks, not asserted */
+	print_message("parsing %zu bytes of keys took %.2f s\n", len, t);
 	free(yaml);
 }
 
