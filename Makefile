@@ -29,7 +29,7 @@ TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS)
-CPPFLAGS += -Iinclude -Isrc -Itools/common -I$(O)/gen $(PKG_CFLAGS) -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Isrc/core -Itools/common -I$(O)/gen $(PKG_CFLAGS) -D_GNU_SOURCE
 LDFLAGS  += $(SANFLAGS)
 
 ifeq ($(V),)
@@ -41,7 +41,8 @@ msg =
 endif
 
 # ---- library -------------------------------------------------------------
-LIB_SRCS  := $(wildcard src/*.c)
+# src/core: pure computation; src/io: files and the default printer; src/kernel: libbpf and the running kernel
+LIB_SRCS  := $(wildcard src/core/*.c src/io/*.c src/kernel/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o) $(O)/gen/builtin_profiles.o
 LIB_A     := $(O)/libmapsize.a
 LIB_SO    := $(O)/libmapsize.so.$(VERSION)
@@ -54,7 +55,7 @@ MAPSIZE   := $(O)/mapsize
 
 all: $(LIB_A) $(LIB_SO) $(O)/libmapsize.pc $(MAPSIZE) demo
 
-$(O)/%.o: %.c $(wildcard include/mapsize/*.h src/*.h tools/common/*.h)
+$(O)/%.o: %.c $(wildcard include/mapsize/*.h src/*/*.h tools/common/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -147,7 +148,7 @@ clean:
 
 # ---- memory matrix: the model against the live kernel, and a static build
 # of it for Linux 6.1 under qemu (tests/qemu/run-kernel.sh) ---------------
-MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/memory.c src/kernel_consts.c
+MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/core/memory.c src/kernel/kernel_consts.c
 
 $(O)/tests/memmatrix: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
 	$(call msg,TEST,$@)

@@ -4,24 +4,23 @@
 #   make fuzz-run FUZZ_TARGETS=expr  only some of them
 # Needs clang with libFuzzer (Debian: clang + libclang-rt-dev).  The library
 # sources are compiled again, with the same sanitizers as the harnesses;
-# the libbpf edge (apply.c kmap.c node.c kernel_consts.c) is left out.
+# the libbpf edge (src/kernel/) is left out: the fuzzers link core and io only.
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
 FUZZ_TARGETS  ?= rules profile expr set plan
 FUZZ_FLAGS    ?=
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(FUZZ_SAN)
-FUZZ_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+FUZZ_CPPFLAGS := -Iinclude -Isrc/core -D_GNU_SOURCE $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 FUZZ_LIBS     := $(shell pkg-config --libs yaml-0.1 2>/dev/null)
-FUZZ_EDGE     := src/apply.c src/kmap.c src/node.c src/kernel_consts.c
-FUZZ_LIB_OBJS := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(filter-out $(FUZZ_EDGE),$(wildcard src/*.c))) \
+FUZZ_LIB_OBJS := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(wildcard src/core/*.c src/io/*.c)) \
 		 $(O)/fuzz/obj/gen/builtin_profiles.o
 FUZZ_ALL      := rules profile expr set plan
 FUZZ_BINS     := $(FUZZ_ALL:%=$(O)/fuzz/fuzz_%)
 
 fuzz: $(FUZZ_BINS)
 
-$(O)/fuzz/obj/src/%.o: src/%.c $(wildcard include/mapsize/*.h src/*.h)
+$(O)/fuzz/obj/src/%.o: src/%.c $(wildcard include/mapsize/*.h src/*/*.h)
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@

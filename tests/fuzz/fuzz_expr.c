@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* libFuzzer: sizing expressions (src/expr.c): expr_parse, expr_eval,
+/* libFuzzer: sizing expressions (src/core/expr.c): expr_parse, expr_eval,
  * expr_for_each_name and expr_parse_quantity on the same text.
  *
  * Besides the sanitizers, every result is compared with a small reference
- * implementation written from the grammar in src/expr.h (an independent
+ * implementation written from the grammar in src/core/expr.h (an independent
  * recursive descent that parses, then evaluates left to right with checked
  * arithmetic): both must accept the same texts, fail with the same error
  * class, and compute the same value. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* libFuzzer: an override profile (mapsize_planner__add_profile: src/profile.c
- * over src/yaml_doc.c).  A profile that parses is added twice (layers) and
+/* libFuzzer: an override profile (mapsize_planner__add_profile: src/core/profile.c
+ * over src/core/yaml_doc.c).  A profile that parses is added twice (layers) and
  * planned against a fixed rules document touching every kind of map, so
  * dimensions, `base:` and per-map overrides reach the planner. */
 #include "fuzz_common.h"

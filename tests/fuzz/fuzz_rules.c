@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* libFuzzer: a rules document (mapsize_rules__parse: src/rules.c over
- * src/yaml_doc.c and libyaml).  A document that parses is planned against
+/* libFuzzer: a rules document (mapsize_rules__parse: src/core/rules.c over
+ * src/core/yaml_doc.c and libyaml).  A document that parses is planned against
  * the medium profile, so the static checks and the planner's type rules
  * meet the same inputs. */
 #include "fuzz_common.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* libFuzzer: command-line input to the planner (src/planner.c).  The input
+/* libFuzzer: command-line input to the planner (src/core/planner.c).  The input
  * is lines:
  *   line 1         the target kernel release (planner option; may be empty)
  *   "D:a,b"        --bpf-maps-disable-prealloc=a,b

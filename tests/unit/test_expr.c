@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Unit tests for the sizing-expression parser/evaluator (src/expr.c). */
+/* Unit tests for the sizing-expression parser/evaluator (src/core/expr.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

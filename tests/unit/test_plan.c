@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Unit tests for the plan (src/plan.c, src/header.c, src/maptype.c):
+/* Unit tests for the plan (src/core/plan.c, src/core/header.c, src/core/maptype.c):
  * preallocation decisions (default, exception lists, their warnings and
  * errors, prealloc: auto, kernel era), per-map prealloc precedence, the
  * generated header and the small helpers behind them. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Unit tests for cluster profiles and the layers that shape dimensions and
- * per-map max_entries (src/profile.c, src/planner.c, src/plan.c).
+ * per-map max_entries (src/core/profile.c, src/core/planner.c, src/core/plan.c).
  * Precedence, lowest first, each step tested on its own:
  *   built-in profile < override files in order < node-local cpus/memory
  *   (unless a file or --set names them) < --set,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Unit tests for map rules (src/rules.c, src/yaml_doc.c) and the type
- * rules applied when a plan sizes each map (src/plan.c): every rule key,
+/* Unit tests for map rules (src/core/rules.c, src/core/yaml_doc.c) and the type
+ * rules applied when a plan sizes each map (src/core/plan.c): every rule key,
  * fixed sizes, kernel limits per type, min/max/round, expression errors
  * located inside the expression, and each class of bad YAML input. */
 #include <stdarg.h>

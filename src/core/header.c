@@ -121,20 +121,3 @@ char *mapsize_plan__header(const struct mapsize_plan *plan)
 	free(stems);
 	return strbuf_detach(&sb);
 }
-
-int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path,
-			       struct mapsize_error *err)
-{
-	struct mapsize_loc loc = { .file = path };
-	char *text = mapsize_plan__header(plan);
-	int ret;
-
-	if (!text)
-		return error_set(err, errno == EEXIST ? -EEXIST : -errno, &loc,
-				 errno == EEXIST ? "two map names give the same macro name (they differ only "
-				 "in characters that become '_'), expected distinct names"
-				 : "cannot render the header: %s", strerror(errno));
-	ret = write_file_atomic(path, text, strlen(text), err);
-	free(text);
-	return ret;
-}

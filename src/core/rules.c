@@ -473,22 +473,6 @@ fail:
 	return NULL;
 }
 
-struct mapsize_rules *mapsize_rules__load_file(const char *path, struct mapsize_error *err)
-{
-	struct mapsize_rules *rules;
-	char *buf;
-	size_t len;
-	int ret = read_file(path, &buf, &len, err);
-
-	if (ret) {
-		errno = -ret;
-		return NULL;
-	}
-	rules = mapsize_rules__parse(buf, len, path, err);
-	free(buf);
-	return rules;
-}
-
 void mapsize_rules__free(struct mapsize_rules *rules)
 {
 	if (!rules)

@@ -18,6 +18,8 @@
 
 /* ---- diagnostics ------------------------------------------------------- */
 
+/* src/io/print.c: the printer used until mapsize_set_print() replaces it. */
+int mapsize_default_print(enum mapsize_print_level level, const char *fmt, va_list ap);
 void mapsize_pr(enum mapsize_print_level level, const char *fmt, ...) __printf(2, 3);
 #define pr_warn(fmt, ...)  mapsize_pr(MAPSIZE_WARN, fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...)  mapsize_pr(MAPSIZE_INFO, fmt, ##__VA_ARGS__)

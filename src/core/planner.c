@@ -104,21 +104,6 @@ int mapsize_planner__add_profile(struct mapsize_planner *pl, const char *buf, si
 	return 0;
 }
 
-int mapsize_planner__add_profile_file(struct mapsize_planner *pl, const char *path)
-{
-	char *buf;
-	size_t len;
-	int ret;
-
-	error_clear(&pl->err);
-	ret = read_file(path, &buf, &len, &pl->err);
-	if (ret)
-		return ret;
-	ret = mapsize_planner__add_profile(pl, buf, len, path);
-	free(buf);
-	return ret;
-}
-
 static struct set_entry *new_set(struct mapsize_planner *pl)
 {
 	/* capacity: the power of two at or above set_cnt, at least 8 */
