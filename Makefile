@@ -148,7 +148,7 @@ clean:
 
 # ---- memory matrix: the model against the live kernel, and a static build
 # of it for Linux 6.1 under qemu (tests/qemu/run-kernel.sh) ---------------
-MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/core/memory.c src/kernel/kernel_consts.c
+MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/core/memory.c src/core/maptype.c src/kernel/kernel_consts.c
 
 $(O)/tests/memmatrix: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
 	$(call msg,TEST,$@)

@@ -64,6 +64,11 @@ struct mapsize_error {
 /* Renders "FILE:LINE:COL: error: MSG" (or "error: MSG" without a file). */
 int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t size);
 
+/* Writes DATA to PATH through PATH.tmpXXXXXX in the same directory + rename,
+ * so a reader never sees a partial file and a failure leaves PATH as it was. */
+int mapsize_file__write_atomic(const char *path, const void *data, size_t len,
+			       struct mapsize_error *err);
+
 /* ---- map types -------------------------------------------------------- */
 
 enum mapsize_map_type {

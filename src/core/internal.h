@@ -13,6 +13,10 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
+/* KMALLOC_MAX_SIZE on x86_64: MAX_PAGE_ORDER 10 + PAGE_SHIFT 12.  The largest
+ * single allocation the kernel makes for a map element or array. */
+#define MAPSIZE_KMALLOC_MAX (4U << 20)
+
 /* Input documents are small; anything bigger is a mistake or an attack. */
 #define MAPSIZE_MAX_INPUT_BYTES (4U << 20)
 
@@ -79,6 +83,9 @@ struct map_type_info {
 	bool zero_max_entries;	/* local storage: max_entries must be 0 */
 	bool map_in_map;
 	bool hash_like;		/* prealloc'd elements exist: hash family */
+	bool lru;		/* evicts before full */
+	bool fd_map;		/* values are fds: prog/perf arrays, map-in-maps */
+	bool storage;		/* local storage: task/inode/sk/cgrp */
 };
 
 const struct map_type_info *map_type_info(enum mapsize_map_type type);

@@ -10,27 +10,27 @@
 #include "internal.h"
 
 static const struct map_type_info types[MAPSIZE_MAP_TYPE_CNT] = {
-	/*                          name        bpf  key val percpu opt  req  zero mim  hash */
-	[MAPSIZE_MAP_HASH]             = { "hash",             1, -1, -1, false, true,  false, false, false, true },
-	[MAPSIZE_MAP_PERCPU_HASH]      = { "percpu_hash",      5, -1, -1, true,  true,  false, false, false, true },
-	[MAPSIZE_MAP_LRU_HASH]         = { "lru_hash",         9, -1, -1, false, false, false, false, false, true },
-	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = { "lru_percpu_hash", 10, -1, -1, true,  false, false, false, false, true },
-	[MAPSIZE_MAP_ARRAY]            = { "array",            2,  4, -1, false, false, false, false, false, false },
-	[MAPSIZE_MAP_PERCPU_ARRAY]     = { "percpu_array",     6,  4, -1, true,  false, false, false, false, false },
-	[MAPSIZE_MAP_PROG_ARRAY]       = { "prog_array",       3,  4,  4, false, false, false, false, false, false },
-	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = { "perf_event_array", 4,  4,  4, false, false, false, false, false, false },
-	[MAPSIZE_MAP_RINGBUF]          = { "ringbuf",         27,  0,  0, false, false, false, false, false, false },
-	[MAPSIZE_MAP_LPM_TRIE]         = { "lpm_trie",        11, -1, -1, false, false, true,  false, false, false },
-	[MAPSIZE_MAP_HASH_OF_MAPS]     = { "hash_of_maps",    13, -1,  4, false, true,  false, false, true,  true },
-	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = { "array_of_maps",   12,  4,  4, false, false, false, false, true,  false },
-	[MAPSIZE_MAP_QUEUE]            = { "queue",           22,  0, -1, false, false, false, false, false, false },
-	[MAPSIZE_MAP_STACK]            = { "stack",           23,  0, -1, false, false, false, false, false, false },
-	[MAPSIZE_MAP_BLOOM_FILTER]     = { "bloom_filter",    30,  0, -1, false, false, false, false, false, false },
-	[MAPSIZE_MAP_STACK_TRACE]      = { "stack_trace",      7,  4, -1, false, false, false, false, false, false },
-	[MAPSIZE_MAP_TASK_STORAGE]     = { "task_storage",    29,  4, -1, false, false, true,  true,  false, false },
-	[MAPSIZE_MAP_INODE_STORAGE]    = { "inode_storage",   28,  4, -1, false, false, true,  true,  false, false },
-	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, false, true,  true,  false, false },
-	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, false, true,  true,  false, false },
+	/*                          name        bpf  key val percpu opt  req  zero mim  hash   lru    fd     storage */
+	[MAPSIZE_MAP_HASH]             = { "hash",             1, -1, -1, false, true,  false, false, false, true, false, false, false },
+	[MAPSIZE_MAP_PERCPU_HASH]      = { "percpu_hash",      5, -1, -1, true,  true,  false, false, false, true, false, false, false },
+	[MAPSIZE_MAP_LRU_HASH]         = { "lru_hash",         9, -1, -1, false, false, false, false, false, true, true,  false, false },
+	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = { "lru_percpu_hash", 10, -1, -1, true,  false, false, false, false, true, true,  false, false },
+	[MAPSIZE_MAP_ARRAY]            = { "array",            2,  4, -1, false, false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_PERCPU_ARRAY]     = { "percpu_array",     6,  4, -1, true,  false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_PROG_ARRAY]       = { "prog_array",       3,  4,  4, false, false, false, false, false, false, false, true,  false },
+	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = { "perf_event_array", 4,  4,  4, false, false, false, false, false, false, false, true,  false },
+	[MAPSIZE_MAP_RINGBUF]          = { "ringbuf",         27,  0,  0, false, false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_LPM_TRIE]         = { "lpm_trie",        11, -1, -1, false, false, true,  false, false, false, false, false, false },
+	[MAPSIZE_MAP_HASH_OF_MAPS]     = { "hash_of_maps",    13, -1,  4, false, true,  false, false, true,  true, false, true,  false },
+	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = { "array_of_maps",   12,  4,  4, false, false, false, false, true,  false, false, true,  false },
+	[MAPSIZE_MAP_QUEUE]            = { "queue",           22,  0, -1, false, false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_STACK]            = { "stack",           23,  0, -1, false, false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_BLOOM_FILTER]     = { "bloom_filter",    30,  0, -1, false, false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_STACK_TRACE]      = { "stack_trace",      7,  4, -1, false, false, false, false, false, false, false, false, false },
+	[MAPSIZE_MAP_TASK_STORAGE]     = { "task_storage",    29,  4, -1, false, false, true,  true,  false, false, false, false, true },
+	[MAPSIZE_MAP_INODE_STORAGE]    = { "inode_storage",   28,  4, -1, false, false, true,  true,  false, false, false, false, true },
+	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, false, true,  true,  false, false, false, false, true },
+	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, false, true,  true,  false, false, false, false, true },
 };
 
 static const char *type_names[MAPSIZE_MAP_TYPE_CNT - 1];

@@ -20,7 +20,8 @@
 
 #include <mapsize/memory.h>
 
-#define KMALLOC_MAX_SIZE	(1ULL << 22)	/* x86_64: MAX_PAGE_ORDER 10 + PAGE_SHIFT 12 */
+#include "internal.h"
+
 #define PCPU_MIN_UNIT_SIZE	(32U << 10)
 #define LPM_DATA_SIZE_MAX	256U
 #define LPM_KEY_HDR		4U		/* struct bpf_lpm_trie_key_hdr (prefixlen) */
@@ -84,27 +85,9 @@ static const struct mapsize_kernel_consts consts_6_1 = {
 	.bpf_queue_stack = 320,
 };
 
-static int parse_major_minor(const char *s, unsigned int *major, unsigned int *minor)
-{
-	char *end;
-	unsigned long a, b;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	a = strtoul(s, &end, 10);
-	if (*end != '.' || end[1] < '0' || end[1] > '9')
-		return -EINVAL;
-	b = strtoul(end + 1, &end, 10);
-	if (a > 255 || b > 255)
-		return -EINVAL;
-	*major = (unsigned int)a;
-	*minor = (unsigned int)b;
-	return 0;
-}
-
 int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c)
 {
-	unsigned int major, minor;
+	unsigned int version;
 	int err;
 
 	if (!c)
@@ -113,12 +96,12 @@ int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_con
 		*c = consts_6_18;
 		return 0;
 	}
-	err = parse_major_minor(kernel, &major, &minor);
+	err = mapsize_kernel_version(kernel, &version);
 	if (err)
 		return err;
-	if (major == 6 && minor == 18)
+	if (version == MAPSIZE_KERNEL_VERSION(6, 18))
 		*c = consts_6_18;
-	else if (major == 6 && minor == 1)
+	else if (version == MAPSIZE_KERNEL_VERSION(6, 1))
 		*c = consts_6_1;
 	else
 		return -ENOENT;
@@ -246,35 +229,21 @@ static uint64_t pow2_roundup(uint64_t x, int *err)
 
 /* ---- map properties ------------------------------------------------------ */
 
-static bool is_hash(enum mapsize_map_type t)
+/* Facts about a type come from the one type table (maptype.c). */
+static const struct map_type_info no_type;
+
+static const struct map_type_info *facts(enum mapsize_map_type t)
 {
-	return t == MAPSIZE_MAP_HASH || t == MAPSIZE_MAP_PERCPU_HASH ||
-	       t == MAPSIZE_MAP_LRU_HASH || t == MAPSIZE_MAP_LRU_PERCPU_HASH ||
-	       t == MAPSIZE_MAP_HASH_OF_MAPS;
+	const struct map_type_info *ti = map_type_info(t);
+
+	return ti ? ti : &no_type;
 }
 
-static bool is_lru(enum mapsize_map_type t)
-{
-	return t == MAPSIZE_MAP_LRU_HASH || t == MAPSIZE_MAP_LRU_PERCPU_HASH;
-}
-
-static bool is_percpu(enum mapsize_map_type t)
-{
-	return t == MAPSIZE_MAP_PERCPU_HASH || t == MAPSIZE_MAP_LRU_PERCPU_HASH ||
-	       t == MAPSIZE_MAP_PERCPU_ARRAY;
-}
-
-static bool is_fd_map(enum mapsize_map_type t)
-{
-	return t == MAPSIZE_MAP_PROG_ARRAY || t == MAPSIZE_MAP_PERF_EVENT_ARRAY ||
-	       t == MAPSIZE_MAP_ARRAY_OF_MAPS || t == MAPSIZE_MAP_HASH_OF_MAPS;
-}
-
-static bool is_storage(enum mapsize_map_type t)
-{
-	return t == MAPSIZE_MAP_TASK_STORAGE || t == MAPSIZE_MAP_INODE_STORAGE ||
-	       t == MAPSIZE_MAP_SK_STORAGE || t == MAPSIZE_MAP_CGRP_STORAGE;
-}
+#define is_hash(t)    (facts(t)->hash_like)
+#define is_lru(t)     (facts(t)->lru)
+#define is_percpu(t)  (facts(t)->percpu)
+#define is_fd_map(t)  (facts(t)->fd_map)
+#define is_storage(t) (facts(t)->storage)
 
 static bool is_pow2(uint64_t x)
 {
@@ -314,7 +283,7 @@ int mapsize_mem_map__check(const struct mapsize_mem_map *m)
 			return -EINVAL;
 		if (t == MAPSIZE_MAP_HASH_OF_MAPS && V != 4)
 			return -EINVAL;
-		if ((uint64_t)K + V >= KMALLOC_MAX_SIZE - 48)
+		if ((uint64_t)K + V >= MAPSIZE_KMALLOC_MAX - 48)
 			return -E2BIG;
 		if (is_percpu(t) && ((uint64_t)V + 7) / 8 * 8 > PCPU_MIN_UNIT_SIZE)
 			return -E2BIG;
@@ -331,7 +300,7 @@ int mapsize_mem_map__check(const struct mapsize_mem_map *m)
 	case MAPSIZE_MAP_PERCPU_ARRAY:
 		if (K != 4 || !V || !M || !prealloc)
 			return -EINVAL;
-		if (V > KMALLOC_MAX_SIZE)
+		if (V > MAPSIZE_KMALLOC_MAX)
 			return -E2BIG;
 		if (is_percpu(t) && ((uint64_t)V + 7) / 8 * 8 > PCPU_MIN_UNIT_SIZE)
 			return -E2BIG;
@@ -358,20 +327,20 @@ int mapsize_mem_map__check(const struct mapsize_mem_map *m)
 			return -EINVAL;
 		if (K < LPM_KEY_HDR + 1 || K > LPM_KEY_HDR + LPM_DATA_SIZE_MAX)
 			return -EINVAL;
-		if (!V || V > KMALLOC_MAX_SIZE - LPM_DATA_SIZE_MAX - 40)
+		if (!V || V > MAPSIZE_KMALLOC_MAX - LPM_DATA_SIZE_MAX - 40)
 			return -EINVAL;
 		return 0;
 	case MAPSIZE_MAP_QUEUE:
 	case MAPSIZE_MAP_STACK:
 		if (K || !V || !M || !prealloc)
 			return -EINVAL;
-		if (V > KMALLOC_MAX_SIZE)
+		if (V > MAPSIZE_KMALLOC_MAX)
 			return -E2BIG;
 		return 0;
 	case MAPSIZE_MAP_BLOOM_FILTER:
 		if (K || !V || !M || !prealloc || (m->map_extra & ~0xFU))
 			return -EINVAL;
-		if (V > KMALLOC_MAX_SIZE)
+		if (V > MAPSIZE_KMALLOC_MAX)
 			return -E2BIG;
 		return 0;
 	case MAPSIZE_MAP_STACK_TRACE:

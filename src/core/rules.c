@@ -77,8 +77,6 @@ bool dim_name_valid(const char *name)
 	return strlen(name) < 64;
 }
 
-/* KMALLOC_MAX_SIZE on x86_64 (include/mapsize/memory.h models the same). */
-#define KMALLOC_MAX (4U << 20)
 
 /* A name libbpf can give a map: 1..127 bytes, no spaces or control bytes. */
 static bool map_name_valid(const char *name)
@@ -280,20 +278,20 @@ static int check_sizes(const struct ywalk *w, struct rule *r, const struct ynode
 	if (r->type == MAPSIZE_MAP_STACK_TRACE && r->value_size % 8)
 		return ywalk_error(w, vn, "value_size %u, expected a multiple of 8 for a stack_trace map "
 				   "(an array of u64 addresses)", r->value_size);
-	/* One element must fit the kernel's largest allocation (KMALLOC_MAX_SIZE,
+	/* One element must fit the kernel's largest allocation (MAPSIZE_KMALLOC_MAX_SIZE,
 	 * 4 MiB on x86_64), less the headers it carries; local storage values
 	 * are bounded by a u16 (BPF_LOCAL_STORAGE_MAX_VALUE_SIZE). */
-	if (ti->hash_like && (uint64_t)r->key_size + r->value_size >= KMALLOC_MAX - 48)
+	if (ti->hash_like && (uint64_t)r->key_size + r->value_size >= MAPSIZE_KMALLOC_MAX - 48)
 		return ywalk_error(w, vn, "value_size %u with key_size %u, expected key_size + value_size "
 				   "below %u for a %s map (the kernel's largest allocation)", r->value_size,
-				   r->key_size, KMALLOC_MAX - 48, tn);
+				   r->key_size, MAPSIZE_KMALLOC_MAX - 48, tn);
 	if ((r->type == MAPSIZE_MAP_ARRAY || r->type == MAPSIZE_MAP_QUEUE || r->type == MAPSIZE_MAP_STACK ||
-	     r->type == MAPSIZE_MAP_BLOOM_FILTER) && r->value_size > KMALLOC_MAX)
+	     r->type == MAPSIZE_MAP_BLOOM_FILTER) && r->value_size > MAPSIZE_KMALLOC_MAX)
 		return ywalk_error(w, vn, "value_size %u, expected at most %u for a %s map (the kernel's "
-				   "largest allocation)", r->value_size, KMALLOC_MAX, tn);
-	if (r->type == MAPSIZE_MAP_LPM_TRIE && r->value_size > KMALLOC_MAX - 256 - 40)
+				   "largest allocation)", r->value_size, MAPSIZE_KMALLOC_MAX, tn);
+	if (r->type == MAPSIZE_MAP_LPM_TRIE && r->value_size > MAPSIZE_KMALLOC_MAX - 256 - 40)
 		return ywalk_error(w, vn, "value_size %u, expected at most %u for an lpm_trie (the kernel's "
-				   "largest allocation less a node)", r->value_size, KMALLOC_MAX - 256 - 40);
+				   "largest allocation less a node)", r->value_size, MAPSIZE_KMALLOC_MAX - 256 - 40);
 	if (ti->zero_max_entries && r->value_size > 65535 - 128)
 		return ywalk_error(w, vn, "value_size %u, expected at most %u for a %s map (a u16 less "
 				   "the element header)", r->value_size, 65535 - 128, tn);

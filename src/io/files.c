@@ -172,3 +172,9 @@ int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path
 	free(text);
 	return ret;
 }
+
+int mapsize_file__write_atomic(const char *path, const void *data, size_t len,
+			       struct mapsize_error *err)
+{
+	return write_file_atomic(path, data, len, err);
+}
