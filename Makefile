@@ -78,9 +78,10 @@ $(LIB_A): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS)
+$(LIB_SO): $(LIB_OBJS) src/libmapsize.map
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libmapsize.so.0 -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libmapsize.so.0 -Wl,--version-script=src/libmapsize.map \
+		-o $@ $(LIB_OBJS) $(PKG_LIBS)
 
 $(O)/libmapsize.pc: doc/libmapsize.pc.in include/mapsize/mapsize.h
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \

@@ -57,7 +57,7 @@
 
 static const char *rules_path = BENCH_RULES;
 static int rounds = 31;
-static struct mapsize_node node;
+static struct mapsize_node node = { .sz = sizeof(struct mapsize_node) };
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -233,7 +233,7 @@ struct mem_config {
 
 static int read_row(int fd, const char *name, struct mem_row *row)
 {
-	struct mapsize_kernel_map km;
+	struct mapsize_kernel_map km = { .sz = sizeof(km) };
 	int ret = mapsize_kernel_map__read(fd, &km);
 
 	if (ret)
@@ -250,7 +250,7 @@ static int read_row(int fd, const char *name, struct mem_row *row)
 
 /* mapsize's memory model for this kernel, to show what the maps cost when
  * full (a no-prealloc map's memlock grows with its entries). */
-static struct mapsize_kernel_consts kconsts;
+static struct mapsize_kernel_consts kconsts = { .sz = sizeof(struct mapsize_kernel_consts) };
 static enum mapsize_mem_era kera;
 static bool kmodel;
 
@@ -273,6 +273,7 @@ static void model_init(void)
 static void model_row(struct mem_row *row, uint64_t expected)
 {
 	struct mapsize_mem_map mm = {
+		.sz = sizeof(mm),
 		.type = mapsize_map_type__from_bpf_type(row->bpf_type),
 		.key_size = row->key_size,
 		.value_size = row->value_size,
@@ -712,7 +713,7 @@ static int cmd_prealloc(void)
 			want = PB_MAX_ENTRIES - PB_NR_OPS;
 		fill_entries[f] = want;
 		for (int i = 0; i < NVAR; i++) {
-			struct mapsize_kernel_map km;
+			struct mapsize_kernel_map km = { .sz = sizeof(km) };
 
 			if (want > have && (ret = pb_fill(var[i].map_fd, have, want))) {
 				fprintf(stderr, "mapsize-bench: filling the %s map to %" PRIu64 ": %s\n",
@@ -948,7 +949,7 @@ static int ov_once(int v, struct ov_times *t)
 		return -errno;
 	t1 = now_ns();
 	if (v != OV_PLAIN) {
-		struct mapsize_node n;
+		struct mapsize_node n = { .sz = sizeof(n) };
 
 		if (!mapsize_node__read(&n))	/* part of planning on a live node */
 			node = n;

@@ -22,6 +22,7 @@ struct bpf_object;
 /* ---- node-local dimensions -------------------------------------------- */
 
 struct mapsize_node {
+	size_t sz; /* sizeof(struct mapsize_node) */
 	uint32_t possible_cpus;		/* /sys/devices/system/cpu/possible */
 	uint64_t memory_bytes;		/* MemTotal from /proc/meminfo */
 	char kernel_release[65];	/* uname -r */
@@ -89,6 +90,7 @@ int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *
 /* ---- reading maps back from the kernel -------------------------------- */
 
 struct mapsize_kernel_map {
+	size_t sz; /* sizeof(struct mapsize_kernel_map) */
 	char name[16];			/* the kernel's (truncated) name */
 	unsigned int bpf_type;
 	uint32_t id;

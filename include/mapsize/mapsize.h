@@ -8,9 +8,23 @@
  * name ends in __load_file / __write_file; the libbpf edge lives in
  * <mapsize/bpf.h>.
  *
- * Conventions borrowed from libbpf: object__verb names, negative errno
- * returns, extensible opts structs with a leading `sz`, and a print callback
- * instead of writing to stderr.
+ * Conventions borrowed from libbpf: object__verb names, extensible structs
+ * with a leading `sz`, and a print callback instead of writing to stderr.
+ *
+ * Errors, one convention for the whole API: a function returning int returns
+ * 0 or a negative errno; one returning a pointer returns NULL and sets errno.
+ * Where a function takes a `struct mapsize_error *` (may be NULL), it also
+ * fills it with the code and a one-line message and location.  Objects that
+ * keep their own error (the planner) expose it with object__error().
+ *
+ * Extensible structs: every opts struct and every struct the caller allocates
+ * for the library to read or fill (kernel constants, node facts, memory
+ * figures, kernel map info) starts with `size_t sz`, set to sizeof() of the
+ * struct as the caller compiled it (MAPSIZE_OPTS does it).  A NULL opts means
+ * all defaults; an sz the library does not accept gives -EINVAL.  The shared
+ * library exports only mapsize_* symbols, versioned MAPSIZE_0.1.
+ * `struct mapsize_error` and `struct mapsize_loc` are exceptions: their
+ * layout is frozen.
  */
 #ifndef MAPSIZE_MAPSIZE_H
 #define MAPSIZE_MAPSIZE_H
@@ -25,6 +39,15 @@ extern "C" {
 #endif
 
 #define MAPSIZE_VERSION "0.1.0"
+
+/* The library's version at run time ("0.1.0"), to compare with
+ * MAPSIZE_VERSION the caller compiled against. */
+const char *mapsize_version(void);
+
+/* Declare an extensible struct with `sz` set, like libbpf's LIBBPF_OPTS:
+ * MAPSIZE_OPTS(mapsize_planner_opts, opts, .map_size = "small"); */
+#define MAPSIZE_OPTS(TYPE, NAME, ...) \
+	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }
 
 /* ---- logging --------------------------------------------------------- */
 

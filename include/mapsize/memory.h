@@ -42,6 +42,7 @@ extern "C" {
  * formulas need.  Field names follow the kernel's struct names.  Every
  * size is in bytes. */
 struct mapsize_kernel_consts {
+	size_t sz; /* sizeof(struct mapsize_kernel_consts) */
 	/* Where the values came from: "builtin 6.18", "builtin 6.1", "btf",
 	 * or "btf+builtin 6.18" when some structs were missing from the BTF
 	 * (then `fallback` says which).  Points to a static string. */
@@ -153,6 +154,7 @@ int mapsize_mem_era__from_name(const char *name, enum mapsize_mem_era *era);
 
 /* A map as the kernel sees it at BPF_MAP_CREATE. */
 struct mapsize_mem_map {
+	size_t sz; /* sizeof(struct mapsize_mem_map) */
 	enum mapsize_map_type type;
 	uint32_t key_size;
 	uint32_t value_size;
@@ -222,6 +224,7 @@ struct mapsize_plan;
  * creates them at run time), the outer map's expected entries at
  * "expected", and its max_entries at "full". */
 struct mapsize_map_memory {
+	size_t sz; /* sizeof(struct mapsize_map_memory); in an array, out[0].sz is the stride */
 	uint64_t memlock_load;		/* fdinfo memlock right after creation */
 	uint64_t memlock_expected;	/* ... with expected_entries live */
 	uint64_t memlock_full;		/* ... with every slot used */
@@ -239,11 +242,12 @@ struct mapsize_memory_opts {
 #define mapsize_memory_opts__last_field possible_cpus
 
 /* The model's view of a planned map on `possible_cpus` CPUs. */
-void mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
-			       struct mapsize_mem_map *mm);
+int mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
+			      struct mapsize_mem_map *mm);
 
-/* Fill out[i] for every map of the plan (mapsize_plan__map_cnt entries)
- * and *total.  Pure.  0 or negative errno (-EOVERFLOW, -EINVAL). */
+/* Fill out[i] for every map of the plan (mapsize_plan__map_cnt entries;
+ * set out[0].sz, the element size) and *total (total->sz set).  Pure.
+ * 0 or negative errno (-EOVERFLOW, -EINVAL). */
 int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
 			 struct mapsize_map_memory *out, struct mapsize_map_memory *total);
 

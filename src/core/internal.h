@@ -42,6 +42,41 @@ const char *suggest_closest(const char *word, const char *const *candidates, siz
 void suggestion_text(char *buf, size_t size, const char *word,
 		     const char *const *candidates, size_t cnt);
 
+/* ---- extensible structs (libbpf's OPTS_VALID / OPTS_GET) ---------------- */
+
+/* sz covers at least `min_sz` bytes, and any bytes past what this library
+ * knows (`known_sz`) are zero: a newer caller asking for nothing we lack. */
+static inline bool mapsize_sz_valid(const void *s, size_t sz, size_t min_sz, size_t known_sz)
+{
+	if (sz < min_sz)
+		return false;
+	for (size_t i = known_sz; i < sz; i++)
+		if (((const char *)s)[i])
+			return false;
+	return true;
+}
+
+#define mapsize_offsetofend(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+/* opts: NULL is fine; sz must cover sz itself. */
+#define OPTS_VALID(opts, type) \
+	(!(opts) || mapsize_sz_valid((opts), (opts)->sz, sizeof(size_t), sizeof(struct type)))
+#define OPTS_HAS(opts, type, field) \
+	((opts) && (opts)->sz >= mapsize_offsetofend(struct type, field))
+#define OPTS_GET(opts, type, field, fallback) \
+	(OPTS_HAS(opts, type, field) ? (opts)->field : (fallback))
+/* A caller-allocated struct the library reads or fills: not NULL, and sz
+ * covers every field of version 0.1 (the first ABI, so all of them). */
+#define STRUCT_VALID(p, type) \
+	((p) && mapsize_sz_valid((p), (p)->sz, sizeof(struct type), sizeof(struct type)))
+/* Zero a validated out-struct up to the caller's sz, keeping sz. */
+static inline void struct_out_reset(void *p)
+{
+	size_t sz = *(size_t *)p;
+
+	__builtin_memset(p, 0, sz);
+	*(size_t *)p = sz;
+}
+
 /* ---- growable string --------------------------------------------------- */
 
 struct strbuf {

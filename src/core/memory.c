@@ -33,6 +33,7 @@
 /* Linux 6.18 x86_64, read from /sys/kernel/btf/vmlinux of 6.18.44 and checked
  * to the byte against fdinfo on that kernel (tests/kernel/memmatrix.c). */
 static const struct mapsize_kernel_consts consts_6_18 = {
+	.sz = sizeof(struct mapsize_kernel_consts),
 	.source = "builtin 6.18",
 	.page_size = 4096,
 	.bpf_htab = 832,
@@ -61,6 +62,7 @@ static const struct mapsize_kernel_consts consts_6_18 = {
  * vmlinux.  6.1 reports memlock in the PAGES era, so these only feed
  * mapsize_memory_real() and MEM_USAGE what-ifs. */
 static const struct mapsize_kernel_consts consts_6_1 = {
+	.sz = sizeof(struct mapsize_kernel_consts),
 	.source = "builtin 6.1",
 	.page_size = 4096,
 	.bpf_htab = 832,
@@ -90,8 +92,9 @@ int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_con
 	unsigned int version;
 	int err;
 
-	if (!c)
+	if (!c || c->sz < sizeof(*c))
 		return -EINVAL;
+	struct_out_reset(c);
 	if (!kernel) {
 		*c = consts_6_18;
 		return 0;
@@ -110,7 +113,7 @@ int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_con
 
 void mapsize_kernel_consts__set_kernel(struct mapsize_kernel_consts *c, unsigned int version)
 {
-	if (!c)
+	if (!STRUCT_VALID(c, mapsize_kernel_consts))
 		return;
 	/* "bpf: Remove unnecessary extra_elems for fd htab" (6.15) */
 	c->hofm_extra_elems = version && version < MAPSIZE_KERNEL_VERSION(6, 15);
@@ -256,7 +259,7 @@ int mapsize_mem_map__check(const struct mapsize_mem_map *m)
 	uint32_t f, K, V, M;
 	bool prealloc;
 
-	if (!m)
+	if (!STRUCT_VALID(m, mapsize_mem_map))
 		return -EINVAL;
 	t = m->type;
 	if (t <= MAPSIZE_MAP_UNSPEC || t >= MAPSIZE_MAP_TYPE_CNT || !m->possible_cpus)
@@ -389,7 +392,7 @@ int mapsize_mem_map__max_entries(const struct mapsize_mem_map *m, uint32_t *max_
 
 bool mapsize_mem_map__counts_entries(const struct mapsize_mem_map *m)
 {
-	if (!m)
+	if (!STRUCT_VALID(m, mapsize_mem_map))
 		return false;
 	if (m->type == MAPSIZE_MAP_LPM_TRIE)
 		return true;
@@ -588,7 +591,7 @@ int mapsize_memlock(const struct mapsize_mem_map *m, const struct mapsize_kernel
 	uint32_t max;
 	int err;
 
-	if (!bytes)
+	if (!bytes || (k && !STRUCT_VALID(k, mapsize_kernel_consts)))
 		return -EINVAL;
 	err = prepare(m, entries, &max);
 	if (err)
@@ -667,7 +670,7 @@ int mapsize_memory_real(const struct mapsize_mem_map *m, const struct mapsize_ke
 	uint32_t max;
 	int err;
 
-	if (!bytes || !k)
+	if (!bytes || !STRUCT_VALID(k, mapsize_kernel_consts))
 		return -EINVAL;
 	err = prepare(m, entries, &max);
 	if (err)

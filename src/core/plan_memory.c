@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <mapsize/memory.h>
+#include "internal.h"
 #include "planner.h"
 
 static int add(uint64_t *acc, uint64_t v, uint64_t times)
@@ -14,10 +15,12 @@ static int add(uint64_t *acc, uint64_t v, uint64_t times)
 	return 0;
 }
 
-void mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
-			       struct mapsize_mem_map *mm)
+int mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
+			      struct mapsize_mem_map *mm)
 {
-	memset(mm, 0, sizeof(*mm));
+	if (!pm || !mm || mm->sz < sizeof(*mm))
+		return -EINVAL;
+	struct_out_reset(mm);
 	mm->type = pm->type;
 	mm->key_size = pm->key_size;
 	mm->value_size = pm->value_size;
@@ -25,18 +28,27 @@ void mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possi
 	mm->map_flags = pm->map_flags;
 	mm->map_extra = pm->map_extra;
 	mm->possible_cpus = possible_cpus;
+	return 0;
 }
 
 int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
 			 struct mapsize_map_memory *out, struct mapsize_map_memory *total)
 {
-	struct mapsize_kernel_consts builtin;
-	const struct mapsize_kernel_consts *k = opts ? opts->consts : NULL;
-	enum mapsize_mem_era era = opts ? opts->era : MAPSIZE_MEM_ERA_MEM_USAGE;
-	uint64_t cpus = opts && opts->possible_cpus ? opts->possible_cpus : 0;
+	MAPSIZE_OPTS(mapsize_kernel_consts, builtin);
+	const struct mapsize_kernel_consts *k;
+	enum mapsize_mem_era era;
+	uint64_t cpus;
+	size_t stride;
 	int ret;
 
-	memset(total, 0, sizeof(*total));
+	if (!OPTS_VALID(opts, mapsize_memory_opts) || !plan || !total ||
+	    total->sz < sizeof(*total) || (plan->map_cnt && (!out || out->sz < sizeof(*out))))
+		return -EINVAL;
+	k = OPTS_GET(opts, mapsize_memory_opts, consts, NULL);
+	era = OPTS_GET(opts, mapsize_memory_opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
+	cpus = OPTS_GET(opts, mapsize_memory_opts, possible_cpus, 0);
+	stride = plan->map_cnt ? out->sz : 0;	/* the caller's element size */
+	struct_out_reset(total);
 	if (!k) {
 		ret = mapsize_kernel_consts__builtin(NULL, &builtin);
 		if (ret)
@@ -49,12 +61,13 @@ int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_m
 		return -EINVAL;
 	for (size_t i = 0; i < plan->map_cnt; i++) {
 		const struct mapsize_plan_map *pm = &plan->maps[i];
-		struct mapsize_map_memory *o = &out[i];
-		struct mapsize_mem_map mm;
+		struct mapsize_map_memory *o = (struct mapsize_map_memory *)((char *)out + i * stride);
+		MAPSIZE_OPTS(mapsize_mem_map, mm);
 		uint32_t slots;
 		uint64_t expected;
 
-		memset(o, 0, sizeof(*o));
+		o->sz = stride;
+		struct_out_reset(o);
 		mapsize_plan_map__mem_map(pm, (uint32_t)cpus, &mm);
 		ret = mapsize_mem_map__max_entries(&mm, &slots);
 		if (ret)

@@ -14,17 +14,16 @@ const char *const mapsize_node_dims[] = { "cpus", "memory" };
 struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *opts,
 					     struct mapsize_error *err)
 {
+	const char *map_size, *kernel_release;
 	struct mapsize_planner *pl;
 
 	error_clear(err);
-	if (opts && opts->sz > sizeof(*opts)) {
-		/* A newer caller: accept only if the unknown tail is zero. */
-		for (size_t i = sizeof(*opts); i < opts->sz; i++)
-			if (((const char *)opts)[i]) {
-				error_set(err, -EINVAL, NULL, "unsupported planner option (newer libmapsize?)");
-				errno = EINVAL;
-				return NULL;
-			}
+	if (!OPTS_VALID(opts, mapsize_planner_opts)) {
+		/* sz too small, or a newer caller's unknown tail is not zero */
+		error_set(err, -EINVAL, NULL, "unsupported planner options (sz %zu; newer libmapsize?)",
+			  opts->sz);
+		errno = EINVAL;
+		return NULL;
 	}
 	pl = calloc(1, sizeof(*pl));
 	if (!pl) {
@@ -32,25 +31,27 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		return NULL;
 	}
 	pl->prealloc_default = -1;
-	if (opts && opts->map_size) {
-		if (!mapsize_builtin_profile(opts->map_size, NULL)) {
+	map_size = OPTS_GET(opts, mapsize_planner_opts, map_size, NULL);
+	kernel_release = OPTS_GET(opts, mapsize_planner_opts, kernel_release, NULL);
+	if (map_size) {
+		if (!mapsize_builtin_profile(map_size, NULL)) {
 			error_set(err, -EINVAL, NULL, "unknown --map-size '%s', expected small, medium or large",
-				  opts->map_size);
+				  map_size);
 			free(pl);
 			errno = EINVAL;
 			return NULL;
 		}
-		pl->map_size = strdup(opts->map_size);
+		pl->map_size = strdup(map_size);
 	}
-	if (opts && opts->kernel_release) {
-		if (mapsize_kernel_version(opts->kernel_release, &pl->kernel_version)) {
+	if (kernel_release) {
+		if (mapsize_kernel_version(kernel_release, &pl->kernel_version)) {
 			error_set(err, -EINVAL, NULL, "kernel release '%s' is not MAJOR.MINOR[...], "
-				  "expected e.g. 6.1 or 5.15.0-100-generic", opts->kernel_release);
+				  "expected e.g. 6.1 or 5.15.0-100-generic", kernel_release);
 			mapsize_planner__free(pl);
 			errno = EINVAL;
 			return NULL;
 		}
-		pl->kernel_release = strdup(opts->kernel_release);
+		pl->kernel_release = strdup(kernel_release);
 	}
 	return pl;
 }

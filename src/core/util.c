@@ -271,3 +271,10 @@ uint64_t fnv1a_str(uint64_t h, const char *s)
 {
 	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
+
+/* ---- version ----------------------------------------------------------------- */
+
+const char *mapsize_version(void)
+{
+	return MAPSIZE_VERSION;
+}

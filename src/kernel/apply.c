@@ -184,13 +184,19 @@ struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan, str
 					    const struct mapsize_apply_opts *opts,
 					    struct mapsize_error *err)
 {
-	struct mapsize_applied *a = calloc(1, sizeof(*a));
-	bool strict = opts && opts->sz >= offsetof(struct mapsize_apply_opts, strict) + sizeof(bool) &&
-		      opts->strict;
+	struct mapsize_applied *a;
+	bool strict = OPTS_GET(opts, mapsize_apply_opts, strict, false);
 	struct bpf_map *map;
 	int ret = 0;
 
 	error_clear(err);
+	if (!OPTS_VALID(opts, mapsize_apply_opts)) {
+		error_set(err, -EINVAL, NULL, "unsupported apply options (sz %zu; newer libmapsize?)",
+			  opts->sz);
+		errno = EINVAL;
+		return NULL;
+	}
+	a = calloc(1, sizeof(*a));
 	if (!a) {
 		error_set(err, -ENOMEM, NULL, "out of memory");
 		return NULL;

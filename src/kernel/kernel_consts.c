@@ -84,7 +84,7 @@ int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_
 	__u32 id;
 	long err;
 
-	if (!c)
+	if (!c || c->sz < sizeof(*c))
 		return -EINVAL;
 	btf = btf__parse(btf_path ? btf_path : DEFAULT_BTF, NULL);
 	err = libbpf_get_error(btf);

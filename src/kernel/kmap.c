@@ -17,7 +17,9 @@ int mapsize_kernel_map__read(int map_fd, struct mapsize_kernel_map *out)
 	bool found = false;
 	FILE *f;
 
-	memset(out, 0, sizeof(*out));
+	if (!out || out->sz < sizeof(*out))
+		return -EINVAL;
+	struct_out_reset(out);
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
 		return -errno;

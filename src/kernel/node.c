@@ -39,7 +39,9 @@ int mapsize_node__read(struct mapsize_node *node)
 	FILE *f;
 	int ret;
 
-	memset(node, 0, sizeof(*node));
+	if (!node || node->sz < sizeof(*node))
+		return -EINVAL;
+	struct_out_reset(node);
 	f = fopen("/sys/devices/system/cpu/possible", "re");
 	if (!f)
 		return -errno;
@@ -69,6 +71,8 @@ int mapsize_planner__use_node(struct mapsize_planner *pl, const struct mapsize_n
 {
 	int ret = 0;
 
+	if (!STRUCT_VALID(node, mapsize_node))
+		return -EINVAL;
 	if (node->possible_cpus)
 		ret = mapsize_planner__set_node_dimension(pl, "cpus", node->possible_cpus);
 	if (!ret && node->memory_bytes)

@@ -264,7 +264,7 @@ static inline bool fuzz_is_hash(enum mapsize_map_type t)
 static inline void fuzz_check_plan(const struct mapsize_plan *plan)
 {
 	size_t cnt = mapsize_plan__map_cnt(plan), dims = mapsize_plan__dim_cnt(plan);
-	struct mapsize_map_memory *mem, total;
+	struct mapsize_map_memory *mem, total = { .sz = sizeof(total) };
 	const char *prev = NULL;
 	char *h1, *h2;
 	uint64_t v;
@@ -319,6 +319,7 @@ static inline void fuzz_check_plan(const struct mapsize_plan *plan)
 	mem = calloc(cnt ? cnt : 1, sizeof(*mem));
 	if (!mem)
 		abort();
+	mem[0].sz = sizeof(mem[0]);
 	for (int era = MAPSIZE_MEM_ERA_MEM_USAGE; era <= MAPSIZE_MEM_ERA_PAGES; era++) {
 		struct mapsize_memory_opts mo = { .sz = sizeof(mo), .era = (enum mapsize_mem_era)era };
 		int ret = mapsize_plan__memory(plan, &mo, mem, &total);

@@ -116,7 +116,7 @@ static size_t ncases, cap;
 /* Setup shared by the run. */
 static unsigned int model_cpus, real_cpus;
 static enum mapsize_mem_era era;
-static struct mapsize_kernel_consts kc;
+static struct mapsize_kernel_consts kc = { .sz = sizeof(struct mapsize_kernel_consts) };
 
 static void add_case(enum mapsize_map_type t, uint32_t K, uint32_t V, uint32_t M,
 		     uint32_t flags, uint32_t extra, const uint32_t *fills, int nfill)
@@ -130,6 +130,7 @@ static void add_case(enum mapsize_map_type t, uint32_t K, uint32_t V, uint32_t M
 	c.m.max_entries = M;
 	c.m.map_flags = flags;
 	c.m.map_extra = extra;
+	c.m.sz = sizeof(c.m);
 	c.m.possible_cpus = real_cpus;
 	/* --quick (slow emulated guests): small maps only */
 	if (quick && M > (t == MAPSIZE_MAP_RINGBUF ? 65536U : 1024U))

@@ -165,7 +165,7 @@ static size_t check_kernel(const struct run *r)
 		const char *name = bpf_map__name(map);
 		const struct mapsize_plan_map *pm = mapsize_plan__find(r->plan, name);
 		size_t c = compiled_idx(r, name);
-		struct mapsize_kernel_map k;
+		struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 
 		tk_kmap(bpf_map__fd(map), &k, name);
 		assert_int_equal(k.bpf_type, bpf_map__type(map));
@@ -209,7 +209,8 @@ static size_t check_inner_instances(const struct run *r, uint32_t cnt)
 	for (size_t i = 0; i < mapsize_plan__map_cnt(r->plan); i++) {
 		const struct mapsize_plan_map *pm = mapsize_plan__map(r->plan, i);
 		struct bpf_map *outer;
-		struct mapsize_kernel_map k, ko;
+		MAPSIZE_OPTS(mapsize_kernel_map, k);
+		MAPSIZE_OPTS(mapsize_kernel_map, ko);
 		uint32_t n;
 
 		if (!pm->inner_of)
@@ -313,7 +314,7 @@ static void test_profiles_grow(void **state)
 	REQUIRE_BPF();
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct tk_req req = { .size = sizes[i] };
-		struct mapsize_kernel_map k;
+		struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 		struct run r;
 
 		run_apply(&r, &req, DEMO_OBJ, false);
@@ -590,7 +591,7 @@ static void mixed_test(const char *sets_inner_prealloc)
 	struct tk_req req = { .size = "small", .rules = rules };
 	static const char *const globals[] = { ".rodata", ".data", ".bss" };
 	const struct mapsize_plan_map *inner;
-	struct mapsize_kernel_map k;
+	struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 	struct bpf_map *map;
 	uint32_t key, cnt = 0;
 	int fd, tables_fd;
@@ -778,7 +779,7 @@ static void fill_hash_test(const char *prealloc)
 	char set[64];
 	struct tk_req req = { .size = "small", .sets = { "maps.execve_map.max_entries=1024", set } };
 	const struct mapsize_plan_map *pm;
-	struct mapsize_kernel_map k;
+	struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 	struct run r;
 
 	REQUIRE_BPF();

@@ -31,7 +31,7 @@
 static char tk_root[PATH_MAX];		/* the repository */
 static char tk_build[PATH_MAX];		/* $O (default build), under tk_root unless absolute */
 static char tk_tmp[PATH_MAX];		/* a private temp dir, removed by tk_teardown() */
-static struct mapsize_node tk_node;	/* the running machine */
+static struct mapsize_node tk_node = { .sz = sizeof(struct mapsize_node) };	/* the running machine */
 
 /* ---- libbpf's messages: kept, shown only when a load fails ------------------ */
 
@@ -342,7 +342,7 @@ static inline size_t tk_check_static_plan(const struct mapsize_plan *plan, struc
 
 	bpf_object__for_each_map(map, obj) {
 		const struct mapsize_plan_map *pm = mapsize_plan__find(plan, bpf_map__name(map));
-		struct mapsize_kernel_map k;
+		struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 
 		if (!pm)
 			continue;

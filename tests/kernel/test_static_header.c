@@ -95,7 +95,7 @@ static void static_load_test(const char *size)
 	/* inner instances of the planned size and flags fit the compiled template */
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 		const struct mapsize_plan_map *pm = mapsize_plan__map(plan, i);
-		struct mapsize_kernel_map k;
+		struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 		struct mapsize_error err;
 		int outer_fd, fd;
 

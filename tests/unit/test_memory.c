@@ -16,7 +16,7 @@
 
 #include <mapsize/memory.h>
 
-static struct mapsize_kernel_consts k618;
+static struct mapsize_kernel_consts k618 = { .sz = sizeof(struct mapsize_kernel_consts) };
 
 static int setup(void **state)
 {
@@ -27,7 +27,7 @@ static struct mapsize_mem_map mk(enum mapsize_map_type t, uint32_t K, uint32_t V
 				 uint32_t flags, uint32_t cpus)
 {
 	struct mapsize_mem_map m = {
-		.type = t, .key_size = K, .value_size = V, .max_entries = M,
+		.sz = sizeof(m), .type = t, .key_size = K, .value_size = V, .max_entries = M,
 		.map_flags = flags, .possible_cpus = cpus,
 	};
 	return m;
@@ -101,7 +101,7 @@ static void test_seed_example(void **state)
 
 static void test_hash_family(void **state)
 {
-	struct mapsize_mem_map m;
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 
 	/* percpu_hash: elem 48 + 16 + 8 ptr; values 24 * 2 per element */
 	m = mk(MAPSIZE_MAP_PERCPU_HASH, 16, 24, 1024, 0, 2);
@@ -150,7 +150,7 @@ static void test_hash_family(void **state)
 
 static void test_arrays(void **state)
 {
-	struct mapsize_mem_map m;
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 
 	m = mk(MAPSIZE_MAP_ARRAY, 4, 1, 37, 0, 2);
 	assert_int_equal(usage(&m, 0), 312 + 37 * 8);
@@ -190,7 +190,7 @@ static void test_perf_event_array_zero(void **state)
 
 static void test_other_types(void **state)
 {
-	struct mapsize_mem_map m;
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 
 	m = mk(MAPSIZE_MAP_LPM_TRIE, 8, 8, 1024, MAPSIZE_F_NO_PREALLOC, 2);
 	assert_int_equal(usage(&m, 0), 0);
@@ -251,7 +251,7 @@ static void test_bloom(void **state)
 
 static void test_pages_era(void **state)
 {
-	struct mapsize_mem_map m;
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 
 	/* round_up(4096 * ru8(16 + 24), 4096): fill and prealloc don't matter */
 	m = mk(MAPSIZE_MAP_HASH, 16, 24, 4096, 0, 2);
@@ -319,7 +319,7 @@ static void test_eras(void **state)
 
 static void test_builtin_consts(void **state)
 {
-	struct mapsize_kernel_consts c;
+	struct mapsize_kernel_consts c = { .sz = sizeof(struct mapsize_kernel_consts) };
 
 	assert_int_equal(mapsize_kernel_consts__builtin(NULL, &c), 0);
 	assert_string_equal(c.source, "builtin 6.18");
@@ -346,7 +346,7 @@ static void test_builtin_consts(void **state)
 
 static void test_from_btf(void **state)
 {
-	struct mapsize_kernel_consts c;
+	struct mapsize_kernel_consts c = { .sz = sizeof(struct mapsize_kernel_consts) };
 
 	assert_true(mapsize_kernel_consts__from_btf("/nonexistent/vmlinux", &c) < 0);
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
@@ -362,7 +362,7 @@ static void test_from_btf(void **state)
 
 static void test_overflow(void **state)
 {
-	struct mapsize_mem_map m;
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 	uint64_t b = 0;
 
 	/* 2^32 entries * 32 KiB * 2^32 CPUs */
@@ -385,7 +385,7 @@ static void test_overflow(void **state)
 
 static void test_invalid(void **state)
 {
-	struct mapsize_mem_map m;
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 	uint64_t b;
 
 	m = mk(MAPSIZE_MAP_LRU_HASH, 4, 4, 16, MAPSIZE_F_NO_PREALLOC, 2);
@@ -439,8 +439,8 @@ static void test_kmalloc(void **state)
 
 static void test_real(void **state)
 {
-	struct mapsize_kernel_consts k61;
-	struct mapsize_mem_map m;
+	struct mapsize_kernel_consts k61 = { .sz = sizeof(struct mapsize_kernel_consts) };
+	struct mapsize_mem_map m = { .sz = sizeof(struct mapsize_mem_map) };
 	uint64_t b;
 
 	/* preallocated: the MEM_USAGE figure */

@@ -885,9 +885,10 @@ static void test_map_type_names(void **state)
  * max_entries when full (builtin 6.18 sizes, 2 CPUs). */
 static void test_plan_memory_totals(void **state)
 {
-	struct mapsize_kernel_consts k;
+	struct mapsize_kernel_consts k = { .sz = sizeof(struct mapsize_kernel_consts) };
 	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = &k, .possible_cpus = 2 };
-	struct mapsize_map_memory mem[3], total;
+	struct mapsize_map_memory mem[3] = { { .sz = sizeof(mem[0]) } };
+	MAPSIZE_OPTS(mapsize_map_memory, total);
 	struct mapsize_plan *plan = quick_plan(
 		"app: t\nmaps:\n"
 		"  h:\n    type: hash\n    key_size: 16\n    value_size: 24\n    max_entries: 4096\n"

@@ -272,7 +272,7 @@ static void test_map_size_beats_base(void **state)
 static void test_node_dims_replace_builtin(void **state)
 {
 	struct mapsize_planner *pl = planner(NULL, NULL);
-	struct mapsize_node node = { .possible_cpus = 3, .memory_bytes = 1ULL << 30 };
+	struct mapsize_node node = { .sz = sizeof(node), .possible_cpus = 3, .memory_bytes = 1ULL << 30 };
 	struct mapsize_plan *plan;
 
 	assert_int_equal(mapsize_planner__use_node(pl, &node), 0);
@@ -286,7 +286,7 @@ static void test_node_dims_replace_builtin(void **state)
 
 	/* a node that could not be read leaves the profile's values */
 	pl = planner(NULL, NULL);
-	node = (struct mapsize_node){ 0 };
+	node = (struct mapsize_node){ .sz = sizeof(node) };
 	assert_int_equal(mapsize_planner__use_node(pl, &node), 0);
 	plan = plan_ok(pl, dims_rules);
 	assert_int_equal(dim(plan, "cpus"), 8);

@@ -947,7 +947,8 @@ static void test_fuzz_element_size_limits(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bool storage = strstr(cases[i].type, "_storage") != NULL;
 		const char *prealloc = !strcmp(cases[i].type, "lpm_trie") ? "    prealloc: false\n" : "";
-		struct mapsize_map_memory mem, total;
+		MAPSIZE_OPTS(mapsize_map_memory, mem);
+		MAPSIZE_OPTS(mapsize_map_memory, total);
 		struct mapsize_plan *plan;
 		struct mapsize_error err;
 		char yaml[512];
@@ -988,7 +989,8 @@ static void test_fuzz_fd_array_flags(void **state)
 static void test_fuzz_stack_trace_max_entries(void **state)
 {
 	struct mapsize_error err;
-	struct mapsize_map_memory mem, total;
+	MAPSIZE_OPTS(mapsize_map_memory, mem);
+	MAPSIZE_OPTS(mapsize_map_memory, total);
 	struct mapsize_plan *plan;
 
 	plan = quick_plan(ONE_MAP("    type: stack_trace\n    value_size: 8\n    max_entries: 2Gi\n"));

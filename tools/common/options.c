@@ -127,7 +127,7 @@ struct mapsize_planner *plan_options__planner(const struct plan_options *po,
 		.map_size = po->map_size,
 		.kernel_release = po->kernel ? po->kernel : node && node->kernel_release[0] ? node->kernel_release : NULL,
 	};
-	struct mapsize_node running;
+	struct mapsize_node running = { .sz = sizeof(struct mapsize_node) };
 	struct mapsize_planner *pl;
 	int ret = 0;
 
@@ -187,7 +187,7 @@ struct mapsize_plan *plan_options__plan(const struct plan_options *po, const cha
 int plan_options__memory_model(const struct plan_options *po, struct mapsize_kernel_consts *consts,
 			       enum mapsize_mem_era *era)
 {
-	struct mapsize_node running;
+	struct mapsize_node running = { .sz = sizeof(struct mapsize_node) };
 	const char *release = po->kernel;
 	unsigned int version = 0;
 	int ret;

@@ -208,7 +208,7 @@ static struct map_row *report_add(struct report *r)
 /* Fill a row from the kernel's view of map fd. */
 static int row_from_fd(struct map_row *row, int fd)
 {
-	struct mapsize_kernel_map k;
+	struct mapsize_kernel_map k = { .sz = sizeof(struct mapsize_kernel_map) };
 	int err = mapsize_kernel_map__read(fd, &k);
 
 	if (err)
@@ -477,7 +477,8 @@ int main(int argc, char **argv)
 {
 	const char *rules_path = DEMO_RULES;
 	struct plan_options po;
-	struct mapsize_node node, *nodep = &node;
+	MAPSIZE_OPTS(mapsize_node, node);
+	struct mapsize_node *nodep = &node;
 	struct mapsize_plan *plan = NULL;
 	struct mapsize_applied *applied = NULL;
 	struct mapsize_error err;

@@ -39,6 +39,9 @@ struct plan_memory *plan_memory_new(const struct plan_options *po, const struct 
 		fprintf(stderr, "error: out of memory\n");
 		return NULL;
 	}
+	pm->consts.sz = sizeof(pm->consts);
+	pm->maps[0].sz = sizeof(pm->maps[0]);
+	pm->total.sz = sizeof(pm->total);
 	if (plan_options__memory_model(po, &pm->consts, &pm->era))
 		goto fail;
 	mo.consts = &pm->consts;

@@ -120,6 +120,7 @@ static int print_once(enum mapsize_print_level level, const char *fmt, va_list a
 static void mm_from_base(const struct base *b, uint32_t cpus, struct mapsize_mem_map *mm)
 {
 	memset(mm, 0, sizeof(*mm));
+	mm->sz = sizeof(*mm);
 	mm->type = b->type;
 	mm->key_size = b->key_size;
 	mm->value_size = b->value_size;
@@ -246,7 +247,7 @@ static const struct row *find_row(const struct report *rep, const char *name)
  * map preallocated vs not.  0 or negative errno. */
 static int compute(struct report *rep)
 {
-	struct mapsize_mem_map mm;
+	struct mapsize_mem_map mm = { .sz = sizeof(mm) };
 	int ret;
 
 	for (size_t i = 0; i < rep->nrows; i++) {
@@ -1340,7 +1341,7 @@ int do_report(int argc, char **argv)
 	struct mapsize_error err;
 	struct mapsize_rules *rules = NULL;
 	struct mapsize_map_memory *mem[NPROF] = { 0 };
-	struct mapsize_node node;
+	struct mapsize_node node = { .sz = sizeof(node) };
 	const char *rules_path;
 	int status = 2, ret;
 
@@ -1382,6 +1383,7 @@ int do_report(int argc, char **argv)
 		if (!rep.plan[p])
 			goto out;
 	}
+	rep.consts.sz = sizeof(rep.consts);
 	if (plan_options__memory_model(&po, &rep.consts, &rep.era))
 		goto out;
 	if (po.kernel)
@@ -1406,6 +1408,8 @@ int do_report(int argc, char **argv)
 			status = 1;
 			goto out;
 		}
+		mem[p][0].sz = sizeof(mem[p][0]);
+		rep.total[p].sz = sizeof(rep.total[p]);
 		ret = mapsize_plan__memory(rep.plan[p], &mo, mem[p], &rep.total[p]);
 		if (ret) {
 			fprintf(stderr, "error: cannot predict the memory of the %s plan: %s\n", prof_names[p],

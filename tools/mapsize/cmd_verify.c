@@ -92,6 +92,7 @@ static void predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t c
 		    const struct mapsize_kernel_consts *k, enum mapsize_mem_era era)
 {
 	struct mapsize_mem_map mm = {
+		.sz = sizeof(mm),
 		.type = mapsize_map_type__from_bpf_type(r->k.bpf_type),
 		.key_size = r->k.key_size,
 		.value_size = r->k.value_size,
@@ -126,13 +127,13 @@ int do_verify(int argc, char **argv)
 	};
 	struct verify_args va = { 0 };
 	struct plan_options po;
-	struct mapsize_node node;
+	struct mapsize_node node = { .sz = sizeof(struct mapsize_node) };
 	struct mapsize_error err;
 	struct mapsize_apply_opts aopts = { .sz = sizeof(aopts) };
 	struct mapsize_applied *applied = NULL;
 	struct mapsize_plan *plan = NULL;
 	struct bpf_object *obj = NULL;
-	struct mapsize_kernel_consts consts;
+	struct mapsize_kernel_consts consts = { .sz = sizeof(struct mapsize_kernel_consts) };
 	enum mapsize_mem_era era;
 	uint64_t total_predicted = 0;
 	struct row *rows = NULL;
@@ -209,6 +210,7 @@ int do_verify(int argc, char **argv)
 				r->planned_map_flags = am->map_flags;
 			}
 		}
+		r->k.sz = sizeof(r->k);
 		ret = mapsize_kernel_map__read(bpf_map__fd(map), &r->k);
 		if (ret) {
 			fprintf(stderr, "error: cannot read map '%s' back from the kernel: %s\n", r->name,
@@ -242,6 +244,7 @@ int do_verify(int argc, char **argv)
 			r->instance = true;
 			r->planned_max_entries = ipm->max_entries;
 			r->planned_map_flags = ipm->map_flags;
+			r->k.sz = sizeof(r->k);
 			ret = mapsize_kernel_map__read(inner_fd, &r->k);
 			close(inner_fd);
 			inner_fd = -1;
