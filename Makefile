@@ -118,7 +118,7 @@ $(O)/tests/%: tests/kernel/%.c $(TEST_HELPERS) $(LIB_A)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
 
-tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) demo fuzz
+tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) $(LIB_SO) demo fuzz
 
 test: tests
 	$(Q)O=$(O) tests/run.sh

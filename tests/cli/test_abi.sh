@@ -7,7 +7,7 @@
 SO=$(ls "$O"/libmapsize.so.* 2>/dev/null | head -1)
 if [ -z "$SO" ]; then
 	fail "shared library built" "no $O/libmapsize.so.*"
-	finish
+	finish; exit
 fi
 nm -D --defined-only "$SO" | awk '$3 != "MAPSIZE_0.1" {print $3}' | sort >"$TMP/exported"
 cat include/mapsize/*.h | tr -s ' \t\n' ' ' | grep -o 'mapsize_[a-z0-9_]*(' | tr -d '(' | sort -u >"$TMP/declared"
