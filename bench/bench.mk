@@ -6,7 +6,8 @@
 #
 #   $(O)/bench/prealloc.bpf.o    hash map + XDP programs for BPF_PROG_TEST_RUN
 #   $(O)/bench/prealloc.skel.h   its skeleton
-#   $(O)/bench/mapsize-bench     memlock | prealloc | overhead  (markdown out)
+#   $(O)/bench/mapsize-bench     memlock | prealloc | overhead  (markdown out),
+#                                from bench/main.c bench_common.c bench_<name>.c
 ifndef BENCH_MK_INCLUDED
 BENCH_MK_INCLUDED := 1
 
@@ -24,13 +25,21 @@ $(BENCH_SKEL): $(BENCH_BPF)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name prealloc_bpf > $@.tmp && mv $@.tmp $@
 
-$(BENCH_O)/bench.o: bench/bench.c $(BENCH_SKEL) $(DEMO_SKEL) $(wildcard include/mapsize/*.h)
+# main.c (subcommand table), bench_common.c and one bench_<name>.c per
+# subcommand; the *.bpf.c beside them are BPF programs, built above.
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_O)/%.o,$(BENCH_SRCS))
+
+# Every object gets both skeletons and bench_common.h as prerequisites: cheap,
+# and no file's list goes stale when a benchmark starts using another skeleton.
+$(BENCH_OBJS): $(BENCH_O)/%.o: bench/%.c bench/bench_common.h $(BENCH_SKEL) $(DEMO_SKEL) \
+		$(wildcard include/mapsize/*.h tools/common/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -I$(BENCH_O) -I$(O)/demo -DBENCH_RULES='"$(CURDIR)/examples/agent.rules.yaml"' \
 		$(CFLAGS) -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_O)/bench.o $(O)/tools/common/format.o $(LIB_A)
+$(BENCH_BIN): $(BENCH_OBJS) $(O)/tools/common/format.o $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 

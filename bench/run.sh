@@ -23,7 +23,8 @@ SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-150}
 san=
 [ "$O" = build-san ] && san=SANITIZE=1
 # Works whether or not the top Makefile includes bench/bench.mk (guarded).
-if ! make --no-print-directory -f Makefile -f bench/bench.mk $san bench-build; then
+# O on the command line: the Makefile's `O := build` beats the environment.
+if ! make --no-print-directory -f Makefile -f bench/bench.mk $san O="$O" bench-build; then
 	echo "bench: building $BIN failed" >&2
 	exit 1
 fi
@@ -51,7 +52,7 @@ mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo
 	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 20 s on this machine)."
 	echo "\`BENCH_ROUNDS=N\` (default 31) sets the rounds of (b), \`BENCH_OV_ROUNDS=N\` (default 31)"
-	echo "those of (c).  Sources: \`bench/bench.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
+	echo "those of (c).  Sources: \`bench/main.c\`, \`bench/bench_*.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
 	echo
 } >"$tmp/head.md"
 
