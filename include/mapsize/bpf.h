@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * libmapsize's libbpf edge: apply a plan to a bpf_object between open and
- * load, create inner map instances, read node-local dimensions.
+ * load, create inner map instances, read node-local dimensions, read a
+ * kernel's struct sizes from its BTF.
  *
  *	skel = agent_bpf__open();
  *	applied = mapsize_plan__apply(plan, skel->obj, NULL, &err);
@@ -12,12 +13,25 @@
 #define MAPSIZE_BPF_H
 
 #include <mapsize/mapsize.h>
+#include <mapsize/memory.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct bpf_object;
+
+/* ---- kernel struct sizes from BTF ------------------------------------ */
+
+/* Read the struct sizes from a kernel's BTF (a raw BTF file such as
+ * /sys/kernel/btf/vmlinux, or a vmlinux ELF with a .BTF section; NULL means
+ * /sys/kernel/btf/vmlinux).  A struct missing from the BTF keeps its builtin
+ * 6.18 value and sets its bit in c->fallback (c->source is then
+ * "btf+builtin 6.18").  Behaviour switches the BTF cannot show
+ * (htab_lock_count, hofm_extra_elems) are set for 6.18; call
+ * mapsize_kernel_consts__set_kernel() when the kernel is known.
+ * Negative errno when the BTF cannot be read. */
+int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_consts *c);
 
 /* ---- node-local dimensions -------------------------------------------- */
 

@@ -5,8 +5,8 @@
  * `memlock`), to the byte, plus an estimate of the memory the map really
  * takes.
  *
- * Everything here is pure (no I/O) except mapsize_kernel_consts__from_btf(),
- * which reads a kernel's BTF with libbpf.
+ * Everything here is pure (no I/O).  Reading struct sizes from a kernel's BTF
+ * (mapsize_kernel_consts__from_btf()) is libbpf's work: <mapsize/bpf.h>.
  *
  * Two accounting eras are modelled:
  *
@@ -117,16 +117,6 @@ enum {
  * 6.1.0-x-amd64, read from its BTF).  NULL means the newest builtin.
  * -ENOENT for other kernels, -EINVAL for a malformed string. */
 int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c);
-
-/* Read the struct sizes from a kernel's BTF (a raw BTF file such as
- * /sys/kernel/btf/vmlinux, or a vmlinux ELF with a .BTF section; NULL means
- * /sys/kernel/btf/vmlinux).  A struct missing from the BTF keeps its builtin
- * 6.18 value and sets its bit in c->fallback (c->source is then
- * "btf+builtin 6.18").  Behaviour switches the BTF cannot show
- * (htab_lock_count, hofm_extra_elems) are set for 6.18; call
- * mapsize_kernel_consts__set_kernel() when the kernel is known.
- * Negative errno when the BTF cannot be read. */
-int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_consts *c);
 
 /* Set the behaviour switches that depend on the kernel version rather than
  * on struct sizes (MAPSIZE_KERNEL_VERSION(major, minor); 0 = newest). */

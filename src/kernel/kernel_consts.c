@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <mapsize/bpf.h>
 #include <mapsize/memory.h>
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"

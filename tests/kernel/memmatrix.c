@@ -43,6 +43,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <mapsize/bpf.h>
 #include <mapsize/memory.h>
 
 #define CGRP_STORAGE_BPF_TYPE	32	/* BPF_MAP_TYPE_CGRP_STORAGE (6.2+) */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <mapsize/bpf.h>
 #include <mapsize/memory.h>
 
 static struct mapsize_kernel_consts k618 = { .sz = sizeof(struct mapsize_kernel_consts) };
