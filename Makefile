@@ -123,6 +123,10 @@ tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) $(LIB_SO) demo fuzz
 test: tests
 	$(Q)O=$(O) tests/run.sh
 
+# src/core pure (no libbpf, kernel headers or I/O), no source file over ~800 lines.
+check-layout:
+	$(Q)tools/check-layout.sh && echo "layout ok"
+
 bench: all
 	$(Q)O=$(O) bench/run.sh
 
@@ -144,7 +148,7 @@ install: $(LIB_A) $(LIB_SO) $(MAPSIZE)
 clean:
 	rm -rf build build-san
 
-.PHONY: all demo tests test bench clean install static
+.PHONY: all demo tests test check-layout bench clean install static
 .SECONDARY:
 
 # ---- memory matrix: the model against the live kernel, and a static build
