@@ -23,7 +23,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 jansson 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 2>/dev/null) -lelf -lz
+PKG_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 2>/dev/null) -lelf -lz -lm
 JSON_LIBS  := $(shell pkg-config --libs jansson 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -73,6 +73,19 @@ $(O)/gen/builtin_profiles.c: $(O)/embed $(PROFILES)
 $(O)/gen/builtin_profiles.o: $(O)/gen/builtin_profiles.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The live-count iterator (src/kernel/bpf/): BPF C built with clang at build
+# time and embedded in the library through a bpftool skeleton.
+$(O)/gen/map_count.bpf.o: src/kernel/bpf/map_count.bpf.c
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(DEMO_BPF_CFLAGS) -c $< -o $@
+
+$(O)/gen/map_count.skel.h: $(O)/gen/map_count.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name map_count_bpf > $@.tmp && mv $@.tmp $@
+
+$(O)/src/kernel/status_kfunc.o: $(O)/gen/map_count.skel.h
 
 $(LIB_A): $(LIB_OBJS)
 	$(call msg,AR,$@)

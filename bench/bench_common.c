@@ -21,9 +21,14 @@
 #ifndef BENCH_RULES
 #define BENCH_RULES "examples/agent.rules.yaml"
 #endif
+#ifndef BENCH_MAPSIZE
+#define BENCH_MAPSIZE "build/mapsize"
+#endif
 
 const char *bench_rules_path = BENCH_RULES;
+const char *bench_mapsize_path = BENCH_MAPSIZE;
 int bench_rounds = 31;
+bool bench_rounds_set;
 struct mapsize_node bench_node = { .sz = sizeof(struct mapsize_node) };
 
 /* ---- timing and statistics ------------------------------------------------ */

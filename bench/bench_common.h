@@ -21,6 +21,8 @@
 /* Set by main() before any benchmark runs. */
 extern const char *bench_rules_path;	/* --rules */
 extern int bench_rounds;		/* --rounds: interleaved rounds, medians over them */
+extern bool bench_rounds_set;		/* --rounds given (status has its own default) */
+extern const char *bench_mapsize_path;	/* --mapsize: the CLI that status runs */
 extern struct mapsize_node bench_node;	/* this node, read once at start */
 
 /* ---- timing and statistics ---- */
@@ -36,11 +38,12 @@ void print_mapsize_error(const char *what, const struct mapsize_error *err);
 int probe_bpf(void);
 struct mapsize_plan *make_plan(const char *profile, const char *const *sets, int set_cnt);
 
-/* ---- the benchmarks (bench_memlock.c, bench_prealloc.c, bench_overhead.c) ---- */
+/* ---- the benchmarks (bench_memlock.c, bench_prealloc.c, bench_overhead.c, bench_status.c) ---- */
 
 int cmd_memlock(void);
 int cmd_prealloc(void);
 int cmd_overhead(void);
+int cmd_status(void);
 
 /* prealloc's own options (--fills, --target-ms): 0, or EXIT_USAGE */
 int prealloc_set_fills(const char *arg);

@@ -3,7 +3,8 @@
  * mapsize-bench: the benchmarks behind `make bench` (issue 4, item 4).  Each
  * subcommand prints one markdown section on stdout; bench/run.sh puts them
  * together in bench/results.md.  A benchmark, not a test: it never fails on
- * a number, only when the kernel refuses something.
+ * a number (the targets it prints are pass/fail lines, not its exit status),
+ * only when the kernel refuses something or, in status, a count is wrong.
  *
  *   mapsize-bench memlock   (a) the demo agent's maps loaded in the kernel
  *                           as compiled (Tetragon's sizes) and planned for
@@ -17,11 +18,16 @@
  *   mapsize-bench overhead  (c) open+load of the demo object with and without
  *                           mapsize (rules + plan + apply) in between
  *                           (bench_overhead.c)
+ *   mapsize-bench status    (d) `mapsize status` over 1,000 live maps, one a
+ *                           1,000,000-entry hash: the whole CLI per count
+ *                           method, and the big map alone through the library;
+ *                           exits 1 when a method miscounts (bench_status.c)
  *
- * Options: --rounds N (interleaved rounds, default 31; medians are over them),
+ * Options: --rounds N (interleaved rounds, default 31, status 7; medians are over them),
  *          --rules FILE (default examples/agent.rules.yaml),
  *          --fills 10,50,90 (prealloc: fill levels in percent, ascending),
- *          --target-ms MS (prealloc: length of one measurement, default 10).
+ *          --target-ms MS (prealloc: length of one measurement, default 10),
+ *          --mapsize PATH (status: the mapsize CLI, default $(O)/mapsize of the build).
  *
  * Exit status: 0 ok, 2 usage, 3 bpf() refused (reason on stderr), 1 other.
  */
@@ -48,6 +54,7 @@ static const struct bench_cmd bench_cmds[] = {
 	{ "memlock", cmd_memlock },
 	{ "prealloc", cmd_prealloc },
 	{ "overhead", cmd_overhead },
+	{ "status", cmd_status },
 };
 #define BENCH_CMD_CNT (sizeof(bench_cmds) / sizeof(bench_cmds[0]))
 
@@ -66,7 +73,7 @@ static void usage(FILE *out)
 		fprintf(out, "%s%s", i ? "|" : "", bench_cmds[i].name);
 	fprintf(out,
 " [--rounds N] [--rules FILE]\n"
-"                     [--fills P,P,...] [--target-ms MS]\n"
+"                     [--fills P,P,...] [--target-ms MS] [--mapsize PATH]\n"
 "Prints one markdown section of bench/results.md (see bench/run.sh).\n");
 }
 
@@ -92,6 +99,7 @@ int main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'R' },
 		{ "fills", required_argument, NULL, 'f' },
 		{ "target-ms", required_argument, NULL, 't' },
+		{ "mapsize", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +114,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mapsize-bench: --rounds: 1..%d\n", MAX_ROUNDS);
 				return EXIT_USAGE;
 			}
+			bench_rounds_set = true;
 			break;
 		case 'R':
 			bench_rules_path = optarg;
@@ -117,6 +126,9 @@ int main(int argc, char **argv)
 		case 't':
 			if (prealloc_set_target_ms(optarg))
 				return EXIT_USAGE;
+			break;
+		case 'm':
+			bench_mapsize_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# `make bench` (issue 4, item 4): builds bench/ through bench/bench.mk, runs
-# the three benchmarks of $O/bench/mapsize-bench and writes bench/results.md:
+# `make bench` (issue 4, item 4; issue 8): builds bench/ through bench/bench.mk
+# (mapsize-bench and the mapsize CLI), runs the four benchmarks of
+# $O/bench/mapsize-bench and writes bench/results.md:
 #   (a) kernel memlock of the demo agent's maps: baseline vs small/medium/large
 #   (b) CPU cost of preallocation (BPF_PROG_TEST_RUN), prealloc vs no-prealloc
 #   (c) time mapsize adds to open + load of the demo object
-# A benchmark, not a test: it fails only when something cannot run.  Needs
+#   (d) `mapsize status` over 1,000 live maps (one of 1,000,000 entries) per
+#       count method: whole CLI, and the big map alone through the library
+# A benchmark, not a test: it fails only when something cannot run, or when
+# (d) finds a method that miscounts (its targets are pass/fail lines).  Needs
 # root (or CAP_BPF + CAP_PERFMON); when bpf() is refused the reason goes into
 # results.md instead of numbers.
 #
 #   O=build bench/run.sh                 (what `make bench` runs)
 #   BENCH_ROUNDS=31 BENCH_OV_ROUNDS=31   rounds of (b) and of (c)
+#   BENCH_ST_ROUNDS=7                    rounds of (d)
 #   BENCH_OUT=FILE                       write somewhere else than bench/results.md
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 ROUNDS=${BENCH_ROUNDS:-31}
 OV_ROUNDS=${BENCH_OV_ROUNDS:-31}
+ST_ROUNDS=${BENCH_ST_ROUNDS:-7}
 OUT=${BENCH_OUT:-bench/results.md}
 BIN=$O/bench/mapsize-bench
 SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-150}
@@ -48,11 +54,12 @@ mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "libbpf $libbpf_v, $clang_v (BPF), $cc_v; run $(date -u '+%Y-%m-%d %H:%M UTC') as $(id -un)."
 	echo "Shared 2-core machine with noisy neighbours: read the **ratios** (both sides measured"
 	echo "in the same run, interleaved, medians over rounds), not the absolute times."
-	[ -n "$san" ] && echo && echo "**Built with SANITIZE=1 (ASan+UBSan): user-space times in (c) are inflated.**"
+	[ -n "$san" ] && echo && echo "**Built with SANITIZE=1 (ASan+UBSan): user-space times in (c) and (d) are inflated.**"
 	echo
-	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 20 s on this machine)."
+	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 35 s on this machine)."
 	echo "\`BENCH_ROUNDS=N\` (default 31) sets the rounds of (b), \`BENCH_OV_ROUNDS=N\` (default 31)"
-	echo "those of (c).  Sources: \`bench/main.c\`, \`bench/bench_*.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
+	echo "those of (c), \`BENCH_ST_ROUNDS=N\` (default 7) those of (d).  Sources: \`bench/main.c\`,"
+	echo "\`bench/bench_*.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
 	echo
 } >"$tmp/head.md"
 
@@ -63,6 +70,7 @@ title() {
 	memlock) echo "(a) Kernel memory of the demo agent's maps" ;;
 	prealloc) echo "(b) CPU cost of preallocation" ;;
 	overhead) echo "(c) Time mapsize adds to open + load" ;;
+	status) echo "(d) \`mapsize status\` over 1,000 live maps" ;;
 	esac
 }
 
@@ -103,15 +111,16 @@ run_section memlock memlock
 if [ -z "$refused" ]; then
 	run_section prealloc prealloc --rounds "$ROUNDS"
 	run_section overhead overhead --rounds "$OV_ROUNDS"
+	run_section status status --rounds "$ST_ROUNDS" --mapsize "$O/mapsize"
 else
-	for s in prealloc overhead; do
+	for s in prealloc overhead status; do
 		printf '## %s: not measured\n\n%s\n\n' "$(title "$s")" "$refused" >"$tmp/$s.md"
 	done
 	echo "bench: $refused" >&2
 fi
 
 {
-	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md"
+	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md" "$tmp/status.md"
 	echo "Whole run: $(( $(date +%s) - start )) s."
 } >"$tmp/results.md"
 mv "$tmp/results.md" "$OUT"

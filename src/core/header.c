@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The C header for static builds: one block of macros per map, usable in
  * BPF C as __uint(max_entries, MAPSIZE_EXECVE_MAP_MAX_ENTRIES).  Map ids
- * (index in the plan) let BPF-side counters be indexed per map. */
+ * (index in the plan) let BPF-side counters be indexed per map, and the
+ * slot list MAPSIZE_OVERFLOW_SLOTS(X) gives <mapsize/bpf_overflow.h> the
+ * maps' names as C identifiers, in id order. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,43 +42,75 @@ static int cmp_stem(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A map name as a C identifier for the overflow slot list: bytes other than
+ * [A-Za-z0-9_] as '_', and a '_' before a leading digit
+ * ("policy_filter_maps.inner" -> "policy_filter_maps_inner"). */
+static int slot_ident(const char *map_name, char *buf, size_t size)
+{
+	size_t n = strlen(map_name), pre = map_name[0] >= '0' && map_name[0] <= '9';
+
+	if (!n || pre + n + 1 > size)
+		return -ENAMETOOLONG;
+	buf[0] = '_';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)map_name[i];
+
+		buf[pre + i] = (isalnum(ch) && ch < 0x80) || ch == '_' ? (char)ch : '_';
+	}
+	buf[pre + n] = '\0';
+	return 0;
+}
+
+/* Whether two of the cnt names (rows of 160 bytes) are equal: sorted, equal
+ * names are neighbours (comparing every pair was quadratic).  -ENOMEM,
+ * -EEXIST or 0. */
+static int find_duplicate(char (*names)[160], size_t cnt)
+{
+	const char **sorted = calloc(cnt ? cnt : 1, sizeof(*sorted));
+	int ret = 0;
+
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < cnt; i++)
+		sorted[i] = names[i];
+	qsort(sorted, cnt, sizeof(*sorted), cmp_stem);
+	for (size_t i = 1; i < cnt && !ret; i++)
+		if (!strcmp(sorted[i - 1], sorted[i]))
+			ret = -EEXIST;
+	free(sorted);
+	return ret;
+}
+
 char *mapsize_plan__header(const struct mapsize_plan *plan)
 {
 	struct strbuf sb = { 0 };
-	char guard[160], app[128], (*stems)[160];
-	const char **sorted;
+	char guard[160], app[128], (*stems)[160], (*idents)[160];
+	int ret = 0;
 
 	stems = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*stems));
-	if (!stems) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < plan->map_cnt; i++) {
-		if (mapsize_macro_name(plan->maps[i].name, stems[i], sizeof(stems[i]))) {
-			free(stems);
-			errno = ENAMETOOLONG;
-			return NULL;
-		}
-	}
-	/* "a.b" and "a_b" would define the same macros: sorted, equal stems
-	 * are neighbours (comparing every pair was quadratic). */
-	sorted = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*sorted));
-	if (!sorted) {
+	idents = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*idents));
+	if (!stems || !idents) {
 		free(stems);
+		free(idents);
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (size_t i = 0; i < plan->map_cnt; i++)
-		sorted[i] = stems[i];
-	qsort(sorted, plan->map_cnt, sizeof(*sorted), cmp_stem);
-	for (size_t i = 1; i < plan->map_cnt; i++)
-		if (!strcmp(sorted[i - 1], sorted[i])) {
-			free(sorted);
-			free(stems);
-			errno = EEXIST;
-			return NULL;
-		}
-	free(sorted);
+	for (size_t i = 0; i < plan->map_cnt && !ret; i++)
+		if (mapsize_macro_name(plan->maps[i].name, stems[i], sizeof(stems[i])) ||
+		    slot_ident(plan->maps[i].name, idents[i], sizeof(idents[i])))
+			ret = -ENAMETOOLONG;
+	/* "a.b" and "a_b" would define the same macros, "1a" and "_1a" the
+	 * same overflow slot */
+	if (!ret)
+		ret = find_duplicate(stems, plan->map_cnt);
+	if (!ret)
+		ret = find_duplicate(idents, plan->map_cnt);
+	if (ret) {
+		free(stems);
+		free(idents);
+		errno = -ret;
+		return NULL;
+	}
 	/* A long app name is cut for the guard; an unusable one gets a fixed guard. */
 	snprintf(app, sizeof(app), "%s", plan->app);
 	if (mapsize_macro_name(app, guard, sizeof(guard)))
@@ -117,7 +151,15 @@ char *mapsize_plan__header(const struct mapsize_plan *plan)
 		strbuf_addf(&sb, "#define MAPSIZE_%s_EXPECTED_ENTRIES %llu\n", stems[i],
 			    (unsigned long long)m->expected_entries);
 	}
+	/* After the per-map blocks: the slot list <mapsize/bpf_overflow.h> expands. */
+	strbuf_addf(&sb, "\n/* Overflow counter slots in MAPSIZE_<NAME>_ID order, for <mapsize/bpf_overflow.h>: "
+		    "the names become the counter map's BTF member names, so user space names every counter. */\n"
+		    "#define MAPSIZE_OVERFLOW_SLOTS(X)");
+	for (size_t i = 0; i < plan->map_cnt; i++)
+		strbuf_addf(&sb, " X(%s)", idents[i]);
+	strbuf_addf(&sb, "\n");
 	strbuf_addf(&sb, "\n#endif /* MAPSIZE_PLAN_%s_H */\n", guard);
 	free(stems);
+	free(idents);
 	return strbuf_detach(&sb);
 }

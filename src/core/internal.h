@@ -77,6 +77,13 @@ static inline void struct_out_reset(void *p)
 	*(size_t *)p = sz;
 }
 
+/* ---- growable array ---------------------------------------------------- */
+
+/* Room for at least `need` elements of `elem` bytes in *items (capacity
+ * *cap, doubled, at least 16): 0, or -ENOMEM (also when the size would
+ * overflow); *items is untouched on failure. */
+int array_reserve(void **items, size_t *cap, size_t need, size_t elem);
+
 /* ---- growable string --------------------------------------------------- */
 
 struct strbuf {

@@ -278,3 +278,25 @@ const char *mapsize_version(void)
 {
 	return MAPSIZE_VERSION;
 }
+
+int array_reserve(void **items, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	if (!elem || ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	p = realloc(*items, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = ncap;
+	return 0;
+}

@@ -165,8 +165,8 @@ int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path
 
 	if (!text)
 		return error_set(err, errno == EEXIST ? -EEXIST : -errno, &loc,
-				 errno == EEXIST ? "two map names give the same macro name (they differ only "
-				 "in characters that become '_'), expected distinct names"
+				 errno == EEXIST ? "two map names give the same macro name or overflow slot "
+				 "(they differ only in characters that become '_'), expected distinct names"
 				 : "cannot render the header: %s", strerror(errno));
 	ret = write_file_atomic(path, text, strlen(text), err);
 	free(text);

@@ -73,7 +73,7 @@ sorted() { LC_ALL=C sort | paste -sd' ' -; }
 COMP_WORDBREAKS=$DEFAULT_BREAKS
 M=$MAPSIZE
 
-check "commands" "gen-header maps plan report verify" _mapsize "$M "
+check "commands" "gen-header maps plan report status verify" _mapsize "$M "
 check "command prefix" "gen-header" _mapsize "$M g"
 check "top-level options" "--help --version" _mapsize "$M --"
 check "RULES: yaml files" "examples/agent.rules.yaml" _mapsize "$M plan examples/a"
@@ -93,6 +93,11 @@ check "verify options" "--strict" _mapsize "$M verify $RULES --st"
 check "options already given are not offered again" "" _mapsize "$M plan $RULES --format json --form"
 check "repeatable options are" "--profile" _mapsize "$M plan $RULES --profile a.yaml --prof"
 check "report takes no --map-size" "" _mapsize "$M report $RULES --map"
+check "status --format values" "json prometheus table" _mapsize "$M status --format "
+check "status --count-method= values" "memlock" _mapsize "$M status --count-method=m"
+check "status --fail-on values" "crit warn" _mapsize "$M status --fail-on "
+check "status options" "--warn --watch" _mapsize "$M status --wa"
+check "status --rules: yaml files" "examples/agent.rules.yaml" _mapsize "$M status --rules examples/a"
 
 # Map names come from `mapsize maps RULES --format json`.
 if command -v jq >/dev/null; then

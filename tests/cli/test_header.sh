@@ -96,6 +96,34 @@ else
 	fail "header compiles as C, twice included" "$(head -c 400 "$TMP/cc.err")"
 fi
 
+# the overflow slot list: after the last map block, the maps' names as C identifiers in id order
+expect_eq "one overflow slot list" "$(grep -c '^#define MAPSIZE_OVERFLOW_SLOTS(X) ' "$H")" "1"
+expect_eq "slot list = the plan's maps in order, as identifiers" \
+	"$(sed -n 's/^#define MAPSIZE_OVERFLOW_SLOTS(X) //p' "$H")" \
+	"$(jq -r '[.maps[].name | gsub("[^A-Za-z0-9_]"; "_") | "X(\(.))"] | join(" ")' "$TMP/plan.json")"
+expect_eq "slot list spelled out" "$(sed -n 's/^#define MAPSIZE_OVERFLOW_SLOTS(X) //p' "$H")" \
+	"X(execve_map) X(policy_filter_maps) X(policy_filter_maps_inner) X(stats) X(events) X(trie) X(task_data)"
+expect_eq "slot i is the map whose MAPSIZE_<NAME>_ID is i" \
+	"$(sed -n 's/^#define MAPSIZE_\([A-Z0-9_]*\)_ID \([0-9]*\)$/\2 \1/p' "$H" | xargs)" \
+	"$(sed -n 's/^#define MAPSIZE_OVERFLOW_SLOTS(X) //p' "$H" | grep -o 'X([^)]*)' | tr -d 'X()' |
+		tr 'a-z' 'A-Z' | awk '{ print NR - 1, $1 }' | xargs)"
+expect_eq "slot list: after the last map block, a comment line before it, then the guard's end" \
+	"$(grep -n -e '^#define MAPSIZE_TASK_DATA_EXPECTED_ENTRIES' -e '^/\* Overflow counter slots' \
+		-e '^#define MAPSIZE_OVERFLOW_SLOTS' -e '^#endif' "$H" | cut -d: -f1 | awk 'NR == 1 { b = $1 } { printf "%d ", $1 - b }')" \
+	"0 2 3 5 "
+if gcc -fsyntax-only -Wall -Werror -x c - <<<"#include \"$H\"
+#define ONE(name) + 1
+_Static_assert(0 MAPSIZE_OVERFLOW_SLOTS(ONE) == MAPSIZE_MAP_COUNT, \"one slot per map\");
+#define MEMBER(name) unsigned long long name[4];
+struct slots { MAPSIZE_OVERFLOW_SLOTS(MEMBER) };
+_Static_assert(__builtin_offsetof(struct slots, trie) == MAPSIZE_TRIE_ID * 32, \"slot i at i * 32\");
+_Static_assert(__builtin_offsetof(struct slots, policy_filter_maps_inner) == MAPSIZE_POLICY_FILTER_MAPS_INNER_ID * 32, \"inner\");" \
+	2>"$TMP/cc.err"; then
+	pass "slot list: one per map, slot i at MAPSIZE_<NAME>_ID * 32"
+else
+	fail "slot list: one per map, slot i at MAPSIZE_<NAME>_ID * 32" "$(head -c 400 "$TMP/cc.err")"
+fi
+
 # ---- a failed run leaves the existing file and no temp file ----------------------------------
 
 cp "$H" "$TMP/saved.h"
@@ -198,6 +226,31 @@ else
 	check_object "rules, all prealloc off" "$R" "${KERNEL[@]}" --bpf-maps-prealloc=false
 	grep -q 'MAPSIZE_POLICY_FILTER_MAPS_INNER_MAX_ENTRIES' "$TMP/rules, medium/maps.bpf.c" &&
 		pass "BPF C uses the inner map macros" || fail "BPF C uses the inner map macros"
+	# <mapsize/bpf_overflow.h> over the same header: the counter map's BTF
+	# value has one __u64[4] member per slot, named and ordered as the list
+	d="$TMP/rules, medium"
+	{
+		sed '/^char LICENSE/d' "$d/maps.bpf.c"
+		printf '#include <mapsize/bpf_overflow.h>\n\nSEC("syscall")\nint put(void *ctx)\n{\n'
+		printf '\t__u32 k = 99;\n\t__u64 v = 0;\n\n\treturn MAPSIZE_UPDATE(stats, &k, &v, BPF_ANY) ? 1 : 0;\n}\n\n'
+		printf 'char LICENSE[] SEC("license") = "GPL";\n'
+	} >"$d/ovf.bpf.c"
+	if clang -target bpf -O2 -g -Wall -Werror -I"/usr/include/$(gcc -print-multiarch)" -Iinclude -I"$d" \
+		-c "$d/ovf.bpf.c" -o "$d/ovf.bpf.o" 2>"$d/clang.err"; then
+		pass "BPF C with <mapsize/bpf_overflow.h> and MAPSIZE_UPDATE compiles"
+		if command -v bpftool >/dev/null; then
+			expect_eq "counter map's BTF members = the slot list" \
+				"$(bpftool -j btf dump file "$d/ovf.bpf.o" | jq -r '.types[] |
+					select(.kind == "STRUCT" and .name == "mapsize_overflow_slots") |
+					[.members[] | "X(\(.name))@\(.bits_offset)"] | join(" ")')" \
+				"$(sed -n 's/^#define MAPSIZE_OVERFLOW_SLOTS(X) //p' "$d/mapsize.h" | grep -o 'X([^)]*)' |
+					awk '{ print $1 "@" (NR - 1) * 256 }' | xargs)"
+		else
+			skip "counter map's BTF members" "bpftool not installed"
+		fi
+	else
+		fail "BPF C with <mapsize/bpf_overflow.h> and MAPSIZE_UPDATE compiles" "$(head -c 600 "$d/clang.err")"
+	fi
 	if [ -f "$EXAMPLE" ]; then
 		for size in small medium large; do
 			check_object "example, $size" "$EXAMPLE" "${KERNEL[@]}" --map-size=$size

@@ -8,7 +8,8 @@ D="$TMP/root"
 # cannot be linked by a program built without the sanitizer runtime.
 expect_rc "make install DESTDIR" 0 env -u MAKEFLAGS -u MAKELEVEL make -s install O=build SANITIZE= DESTDIR="$D" PREFIX=/usr
 for f in usr/bin/mapsize usr/include/mapsize/mapsize.h usr/include/mapsize/bpf.h \
-	 usr/include/mapsize/memory.h usr/lib/pkgconfig/libmapsize.pc usr/share/man/man8/mapsize.8 \
+	 usr/include/mapsize/memory.h usr/include/mapsize/overflow.h usr/include/mapsize/bpf_overflow.h \
+	 usr/lib/pkgconfig/libmapsize.pc usr/share/man/man8/mapsize.8 \
 	 usr/share/bash-completion/completions/mapsize; do
 	[ -f "$D/$f" ] && pass "installed $f" || fail "installed $f" "missing"
 done
@@ -40,6 +41,16 @@ if gcc -o "$TMP/user" "$TMP/user.c" $(PKG_CONFIG_SYSROOT_DIR="$D" PKG_CONFIG_PAT
 	expect_eq "it plans (medium procs 32768 * 2)" "$(LD_LIBRARY_PATH="$D/usr/lib" "$TMP/user")" "65536"
 else
 	fail "a program links from the installed files" "$(head -c 400 "$TMP/cc.err")"
+fi
+"$MAPSIZE" gen-header examples/agent.rules.yaml -o "$TMP/plan.h"
+printf '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n#include "plan.h"\n#include <mapsize/bpf_overflow.h>\n' >"$TMP/ovf.bpf.c"
+if ! command -v clang >/dev/null || [ ! -f /usr/include/bpf/bpf_helpers.h ]; then
+	skip "a BPF program builds with the installed <mapsize/bpf_overflow.h>" "clang or libbpf-dev not installed"
+elif clang -target bpf -O2 -g -I"/usr/include/$(gcc -print-multiarch)" -I"$D/usr/include" -I"$TMP" \
+	-c "$TMP/ovf.bpf.c" -o "$TMP/ovf.bpf.o" 2>"$TMP/cc.err"; then
+	pass "a BPF program builds with the installed <mapsize/bpf_overflow.h>"
+else
+	fail "a BPF program builds with the installed <mapsize/bpf_overflow.h>" "$(head -c 400 "$TMP/cc.err")"
 fi
 expect_rc "man page renders" 0 sh -c "man -l '$D/usr/share/man/man8/mapsize.8' >/dev/null 2>&1 || groff -man -Tutf8 '$D/usr/share/man/man8/mapsize.8' >/dev/null 2>&1 || [ -s '$D/usr/share/man/man8/mapsize.8' ]"
 finish

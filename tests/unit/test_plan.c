@@ -656,7 +656,17 @@ static void test_header_text(void **state)
 	assert_contains(h, "#define MAPSIZE_EXECVE_MAP_MAX_ENTRIES 32768\n"
 			"#define MAPSIZE_EXECVE_MAP_FLAGS 128\n");	/* BPF_F_RDONLY_PROG */
 	assert_non_null(strstr(h, "\n#endif /* MAPSIZE_PLAN_DEMO_AGENT_H */\n"));
-	assert_string_equal(strstr(h, "\n#endif"), "\n#endif /* MAPSIZE_PLAN_DEMO_AGENT_H */\n");
+	/* after the last map block: the overflow slot list, the maps' names as
+	 * C identifiers in id order, then the guard's end */
+	assert_string_equal(strstr(h, "#define MAPSIZE_EXECVE_MAP_EXPECTED_ENTRIES 32768\n"),
+			    "#define MAPSIZE_EXECVE_MAP_EXPECTED_ENTRIES 32768\n"
+			    "\n/* Overflow counter slots in MAPSIZE_<NAME>_ID order, for <mapsize/bpf_overflow.h>: "
+			    "the names become the counter map's BTF member names, so user space names every "
+			    "counter. */\n"
+			    "#define MAPSIZE_OVERFLOW_SLOTS(X) X(policy_filter_maps) X(policy_filter_maps_inner) "
+			    "X(execve_map)\n"
+			    "\n#endif /* MAPSIZE_PLAN_DEMO_AGENT_H */\n");
+	assert_contains(h, "#define MAPSIZE_EXECVE_MAP_ID 2\n");
 	free(h);
 }
 
@@ -760,9 +770,23 @@ static void test_header_odd_names(void **state)
 	assert_contains(h, "\n/* a* /b: array, key 4 B, value 4 B, preallocated */\n");
 	for (const char *p = h; (p = strstr(p, "*/")); p += 2)
 		closes++;
-	assert_int_equal(closes, 3);	/* top comment, one map comment, #endif comment */
+	/* top comment, one map comment, the slot list's comment, #endif comment */
+	assert_int_equal(closes, 4);
 	assert_contains(h, "#ifndef MAPSIZE_PLAN_X_____ERROR_INJECTED____H\n");
 	assert_contains(h, "#define MAPSIZE_A__B_MAX_ENTRIES 1\n");
+	assert_contains(h, "\n#define MAPSIZE_OVERFLOW_SLOTS(X) X(a__b)\n");
+	free(h);
+	mapsize_plan__free(plan);
+
+	/* slot names are C identifiers: case kept, a leading digit gets a '_' */
+	plan = quick_plan("app: t\nmaps:\n"
+			  "  9lives:\n    type: array\n    value_size: 4\n    max_entries: 1\n"
+			  "  Mixed.Case-x:\n    type: array\n    value_size: 4\n    max_entries: 1\n");
+	h = mapsize_plan__header(plan);
+	assert_non_null(h);
+	assert_contains(h, "#define MAPSIZE_9LIVES_ID 0\n");
+	assert_contains(h, "#define MAPSIZE_MIXED_CASE_X_ID 1\n");
+	assert_contains(h, "\n#define MAPSIZE_OVERFLOW_SLOTS(X) X(_9lives) X(Mixed_Case_x)\n");
 	free(h);
 	mapsize_plan__free(plan);
 }
@@ -780,6 +804,15 @@ static void test_header_macro_collision(void **state)
 	assert_int_equal(mapsize_plan__write_header(plan, "/nonexistent/x.h", &err), -EEXIST);
 	assert_string_equal(err.file, "/nonexistent/x.h");
 	assert_contains(err.msg, "two map names give the same macro name");
+	mapsize_plan__free(plan);
+
+	/* distinct macro names (1A, _1A) but the same overflow slot (_1a) */
+	plan = quick_plan("app: t\nmaps:\n"
+			  "  1a:\n    type: array\n    value_size: 4\n    max_entries: 1\n"
+			  "  _1a:\n    type: array\n    value_size: 4\n    max_entries: 1\n");
+	errno = 0;
+	assert_null(mapsize_plan__header(plan));
+	assert_int_equal(errno, EEXIST);
 	mapsize_plan__free(plan);
 }
 

@@ -350,11 +350,39 @@ _mapsize_scan()
 	return 0
 }
 
+# mapsize status [OPTIONS]: no RULES argument (--rules takes one); the
+# values of its own options.
+_mapsize_status()
+{
+	local prev='' opt val pre=''
+
+	((cword > 0)) && prev=${words[cword - 1]}
+	if [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} val=${cur#*=} pre=$opt=
+	elif [[ $prev == --* ]]; then
+		opt=$prev val=$cur
+	fi
+	case ${opt-} in
+	--format) _mapsize_add "$pre" "$val" table json prometheus; return 0 ;;
+	--count-method) _mapsize_add "$pre" "$val" auto kfunc memlock batch iterate none; return 0 ;;
+	--fail-on) _mapsize_add "$pre" "$val" warn crit; return 0 ;;
+	--map-size) _mapsize_add "$pre" "$val" small medium large; return 0 ;;
+	--rules | --profile) _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
+	--pinned | --textfile | --btf) _mapsize_files "$pre" "$val"; return 0 ;;
+	--name | --id | --pid | --warn | --crit | --watch | --rounds | --max-walk | --set | --kernel | \
+		--kernel-era | --bpf-maps-*) return 0 ;;
+	esac
+	[[ $cur == -* || -z $cur ]] && _mapsize_add "" "$cur" --name --id --pid --pinned --format --warn --crit \
+		--fail-on --count-method --max-walk --watch --rounds --textfile --no-pids --rules --map-size \
+		--profile --set --help
+	return 0
+}
+
 _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify report)
+	local commands=(plan gen-header maps verify report status)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -373,6 +401,7 @@ _mapsize()
 	gen-header) extra=(--output) short_arg=o ;;
 	verify) extra=(--object --strict --verbose) short_arg=O ;;
 	report) extra=(--object --svg) short_arg=O ;;
+	status) _mapsize_status; return 0 ;;
 	*) return 0 ;;
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
@@ -410,9 +439,9 @@ _mapsize_demo_agent()
 	_mapsize_init
 	agent=$(_mapsize_dequote "${words[0]}")
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
-		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run"
+		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run --fill"
 	long_arg=${long_arg//[[:space:]]/ }
-	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --verbose"
+	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --verbose --fill"
 	_mapsize_scan "$long_arg" "" 1
 
 	if [[ -n $value_opt || $cur == --*=* ]]; then
@@ -436,7 +465,7 @@ _mapsize_demo_agent()
 		fi
 	elif [[ $cur == -* || -z $cur ]]; then
 		_mapsize_options "$repeatable" "${_mapsize_plan_opts[@]}" --rules --policies --run \
-			--no-attach --verbose
+			--no-attach --fill --verbose
 	fi
 	return 0
 }

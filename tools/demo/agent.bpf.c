@@ -10,6 +10,12 @@
  * compile time from a `mapsize gen-header` header: it defines MAP_SIZE() and
  * MAP_FLAGS() before including this file.
  *
+ * Every insert into a map of the rules goes through MAPSIZE_UPDATE
+ * (<mapsize/bpf_overflow.h>): a refused insert is counted per map and errno
+ * class in the per-CPU array mapsize_overflow, which `mapsize status` reads.
+ * fill_map and fill_lpm (BPF_PROG_TEST_RUN, `mapsize-demo-agent --fill`)
+ * push a map past its size to show it.
+ *
  * Portable on purpose: no vmlinux.h and no CO-RE; tracepoint contexts are
  * read at their stable format offsets and everything else comes from
  * helpers.
@@ -17,6 +23,15 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
+
+/* Map ids and the overflow slot list from `mapsize gen-header
+ * examples/agent.rules.yaml` (any profile: only MAPSIZE_<NAME>_ID and
+ * MAPSIZE_OVERFLOW_SLOTS are used here; demo.mk writes mapsize-ids.h).  The
+ * static build has already included its profile's header with -include. */
+#ifndef MAPSIZE_OVERFLOW_SLOTS
+#include "mapsize-ids.h"
+#endif
+#include <mapsize/bpf_overflow.h>
 
 #ifndef MAP_SIZE
 /* MAP_SIZE(NAME, compiled): max_entries of map NAME (the rules' name,
@@ -338,7 +353,7 @@ static __always_inline void errmetric(__u16 file_id, __u32 line, __u32 helper, l
 	if (cnt)
 		(*cnt)++;
 	else
-		bpf_map_update_elem(&tg_errmetrics_map, &key, &one, BPF_NOEXIST);
+		MAPSIZE_UPDATE(tg_errmetrics_map, &key, &one, BPF_NOEXIST);
 }
 
 static __always_inline void stats_add(__u32 slot, __s64 delta)
@@ -366,7 +381,7 @@ static __always_inline int rate_limited(__u64 cgid, __u64 now, __u32 limit)
 		init.window_start = now;
 		init.cnt = 1;
 		init.last = now;
-		long err = bpf_map_update_elem(&cgroup_rate_map, &cgid, &init, BPF_NOEXIST);
+		long err = MAPSIZE_UPDATE(cgroup_rate_map, &cgid, &init, BPF_NOEXIST);
 		if (err && err != -17 /* EEXIST */)
 			errmetric(FILE_EXEC, __LINE__, BPF_FUNC_map_update_elem, err);
 		return 0;
@@ -400,7 +415,7 @@ static __always_inline void cgroup_track(__u64 cgid, __u64 now)
 	init.exec_cnt = 1;
 	init.state = 1;
 	bpf_get_current_comm(init.name, TASK_COMM_LEN);
-	long err = bpf_map_update_elem(&tg_cgrps_tracking_map, &cgid, &init, BPF_NOEXIST);
+	long err = MAPSIZE_UPDATE(tg_cgrps_tracking_map, &cgid, &init, BPF_NOEXIST);
 	if (err && err != -17 /* EEXIST: raced with another CPU */)
 		errmetric(FILE_EXEC, __LINE__, BPF_FUNC_map_update_elem, err);
 }
@@ -438,7 +453,7 @@ int on_execve_enter(void *ctx)
 	};
 	long err;
 
-	err = bpf_map_update_elem(&tg_execve_joined_info_map, &pid_tgid, &info, BPF_ANY);
+	err = MAPSIZE_UPDATE(tg_execve_joined_info_map, &pid_tgid, &info, BPF_ANY);
 	if (err)
 		errmetric(FILE_EXECVE, __LINE__, BPF_FUNC_map_update_elem, err);
 	return 0;
@@ -494,15 +509,15 @@ int on_exec(struct tp_sched_process_exec *ctx)
 	    (proc->policy_mask & (1U << ((conf->override_policy - 1) & 31)))) {
 		__s32 errno_val = conf->override_errno;
 
-		err = bpf_map_update_elem(&override_tasks, &pid_tgid, &errno_val, BPF_ANY);
+		err = MAPSIZE_UPDATE(override_tasks, &pid_tgid, &errno_val, BPF_ANY);
 		if (err)
 			errmetric(FILE_EXEC, __LINE__, BPF_FUNC_map_update_elem, err);
 	}
 
 	/* an exec replaces the record of the same tgid: count only new keys */
-	err = bpf_map_update_elem(&execve_map, &tgid, proc, BPF_NOEXIST);
+	err = MAPSIZE_UPDATE(execve_map, &tgid, proc, BPF_NOEXIST);
 	if (err == -17 /* EEXIST */)
-		err = bpf_map_update_elem(&execve_map, &tgid, proc, BPF_EXIST);
+		err = MAPSIZE_UPDATE(execve_map, &tgid, proc, BPF_EXIST);
 	else if (!err)
 		stats_add(STATS_COUNT, 1);
 	if (err) {
@@ -551,7 +566,7 @@ int exec_parents(void *ctx)
 	err = bpf_probe_read_kernel_str(heap->parent.path, sizeof(heap->parent.path),
 					heap->proc.filename);
 	heap->parent.path_len = err > 0 ? err - 1 : 0;
-	err = bpf_map_update_elem(&tg_parents_bin, &tgid, &heap->parent, BPF_ANY);
+	err = MAPSIZE_UPDATE(tg_parents_bin, &tgid, &heap->parent, BPF_ANY);
 	if (err)
 		errmetric(FILE_EXEC, __LINE__, BPF_FUNC_map_update_elem, err);
 	return 0;
@@ -604,6 +619,121 @@ int on_sock_state(struct tp_inet_sock_set_state *ctx)
 	ev->reserved = 0;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
+}
+
+/* ---- fill: push a map past its size (BPF_PROG_TEST_RUN) ------------------- */
+
+/* The context of fill_map and fill_lpm (mapsize-demo-agent --fill MAP=COUNT). */
+struct fill_args {
+	__u32 map_id;			/* MAPSIZE_<NAME>_ID of the map */
+	__u32 start;			/* keys start .. start + count - 1 */
+	__u32 count;			/* at most 1 << 23 (bpf_loop) */
+	__u32 flags;			/* BPF_ANY, BPF_NOEXIST, BPF_EXIST */
+};
+
+struct fill_loop {
+	__u32 map_id, start, flags, failed;
+	int unsupported;
+};
+
+/* Values come from the start of data_heap's scratch, zeroed before a fill. */
+#define FILL_VALUE_MAX 1024
+_Static_assert(sizeof(((struct heap_value *)0)->scratch) >= FILL_VALUE_MAX, "fill scratch");
+_Static_assert(sizeof(struct execve_map_value) <= FILL_VALUE_MAX &&
+	       sizeof(struct parent_binary) <= FILL_VALUE_MAX, "fill values fit the scratch");
+
+static long fill_hash_one(__u32 i, void *data)
+{
+	struct fill_loop *fl = data;
+	__u32 zero = 0, k32 = fl->start + i;
+	__u64 k64 = k32;
+	struct heap_value *heap = bpf_map_lookup_elem(&data_heap, &zero);
+	void *val;
+	long err;
+
+	if (!heap)
+		return 1;
+	val = heap->scratch;
+	switch (fl->map_id) {
+	case MAPSIZE_EXECVE_MAP_ID:
+		err = MAPSIZE_UPDATE(execve_map, &k32, val, fl->flags);
+		break;
+	case MAPSIZE_TG_PARENTS_BIN_ID:
+		err = MAPSIZE_UPDATE(tg_parents_bin, &k32, val, fl->flags);
+		break;
+	case MAPSIZE_TG_EXECVE_JOINED_INFO_MAP_ID:
+		err = MAPSIZE_UPDATE(tg_execve_joined_info_map, &k64, val, fl->flags);
+		break;
+	case MAPSIZE_TG_CGRPS_TRACKING_MAP_ID:
+		err = MAPSIZE_UPDATE(tg_cgrps_tracking_map, &k64, val, fl->flags);
+		break;
+	case MAPSIZE_CGROUP_RATE_MAP_ID:
+		err = MAPSIZE_UPDATE(cgroup_rate_map, &k64, val, fl->flags);
+		break;
+	case MAPSIZE_OVERRIDE_TASKS_ID:
+		err = MAPSIZE_UPDATE(override_tasks, &k64, val, fl->flags);
+		break;
+	default:
+		fl->unsupported = 1;
+		return 1;
+	}
+	if (err)
+		fl->failed++;
+	return 0;
+}
+
+/* Insert keys start..start+count-1 into the hash-family map map_id through
+ * MAPSIZE_UPDATE; returns how many inserts failed (-EINVAL: not a map this
+ * program fills, -E2BIG: count above bpf_loop's limit).  A syscall program:
+ * sleepable, so the verifier allows it no lpm_trie (fill_lpm does that). */
+SEC("syscall")
+int fill_map(struct fill_args *ctx)
+{
+	struct fill_loop fl = { .map_id = ctx->map_id, .start = ctx->start, .flags = ctx->flags };
+	struct heap_value *heap;
+	__u32 zero = 0;
+	long n;
+
+	heap = bpf_map_lookup_elem(&data_heap, &zero);
+	if (!heap)
+		return -12; /* ENOMEM */
+	__builtin_memset(heap->scratch, 0, FILL_VALUE_MAX);
+	n = bpf_loop(ctx->count, fill_hash_one, &fl, 0);
+	if (n < 0)
+		return n;
+	return fl.unsupported ? -22 /* EINVAL */ : (int)fl.failed;
+}
+
+static long fill_lpm_one(__u32 i, void *data)
+{
+	struct fill_loop *fl = data;
+	__u32 addr = fl->start + i;
+	struct lpm_v4_key key = {
+		.prefixlen = 32,
+		.addr = { addr >> 24, addr >> 16, addr >> 8, addr },	/* network order */
+	};
+	__u8 one = 1;
+
+	if (MAPSIZE_UPDATE(addr4_lpm, &key, &one, fl->flags))
+		fl->failed++;
+	return 0;
+}
+
+/* fill_map for the lpm_trie addr4_lpm: /32 prefixes of the IPv4 addresses
+ * start..start+count-1.  The same context, passed as raw tracepoint
+ * arguments (BPF_PROG_TEST_RUN ctx_in); no auto-attach. */
+SEC("raw_tp")
+int fill_lpm(struct fill_args *ctx)
+{
+	struct fill_loop fl = { .map_id = ctx->map_id, .start = ctx->start, .flags = ctx->flags };
+	long n;
+
+	if (fl.map_id != MAPSIZE_ADDR4_LPM_ID)
+		return -22; /* EINVAL */
+	n = bpf_loop(ctx->count, fill_lpm_one, &fl, 0);
+	if (n < 0)
+		return n;
+	return (int)fl.failed;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -12,7 +12,9 @@
  * and then reports what the kernel actually allocated for every map
  * (max_entries and flags from BPF_OBJ_GET_INFO_BY_FD, memlock from
  * /proc/self/fdinfo), as a table or JSON.  With --run it keeps the programs
- * attached for a while so the maps can be inspected with bpftool.
+ * attached for a while so the maps can be inspected with bpftool.  With
+ * --fill MAP=COUNT it first inserts COUNT keys into MAP from BPF (fill.c),
+ * so a map pushed past its size shows in the overflow counters.
  *
  * Exit status: 0 ok, 2 usage or input error, 1 any other failure.
  */
@@ -37,6 +39,7 @@
 #include "format.h"
 #include "options.h"
 #include "agent.skel.h"
+#include "fill.h"
 
 #ifndef DEMO_RULES
 #define DEMO_RULES "examples/agent.rules.yaml"
@@ -45,6 +48,7 @@
 #define EXIT_USAGE 2
 #define POLICY_OUTER "policy_filter_maps"
 #define MAX_INNER 4096
+#define MAX_FILLS 16
 
 /* Mirrors of the BPF program's user-visible structs (tools/demo/agent.bpf.c). */
 struct agent_conf {
@@ -65,6 +69,7 @@ enum {
 	OPT_POLICIES,
 	OPT_RUN,
 	OPT_NO_ATTACH,
+	OPT_FILL,
 };
 
 static const struct option long_options[] = {
@@ -73,6 +78,7 @@ static const struct option long_options[] = {
 	{ "policies", required_argument, NULL, OPT_POLICIES },
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "no-attach", no_argument, NULL, OPT_NO_ATTACH },
+	{ "fill", required_argument, NULL, OPT_FILL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -99,6 +105,8 @@ struct report {
 	struct map_row *rows;
 	size_t cnt, cap;
 	uint64_t total;
+	struct demo_fill fills[MAX_FILLS];	/* --fill, in command-line order */
+	size_t fill_cnt;
 };
 
 /* ---- logging ------------------------------------------------------------ */
@@ -136,10 +144,15 @@ static void usage(FILE *out)
 "  --run SECONDS        keep the programs attached for SECONDS, then exit\n"
 "                       (inspect the maps with `bpftool map show`)\n"
 "  --no-attach          load only; do not attach the programs\n"
+"  --fill MAP=COUNT[@START]\n"
+"                       after load, insert COUNT keys (START.., default %u) into\n"
+"                       MAP from BPF (BPF_PROG_TEST_RUN of fill_map / fill_lpm,\n"
+"                       through MAPSIZE_UPDATE) and report the inserts that failed\n"
+"                       and the overflow counters; repeatable (up to %d)\n"
 "  --format table|json  output format (default table)\n"
 "  -v, --verbose        libbpf and mapsize info messages (-vv: debug)\n"
 "  -h, --help           this help\n"
-"\n", DEMO_RULES);
+"\n", DEMO_RULES, DEMO_FILL_START, MAX_FILLS);
 	plan_options__usage(out);
 	fprintf(out,
 "\n"
@@ -266,6 +279,10 @@ static void print_table(const struct report *r, const struct mapsize_plan *plan,
 	       "", "", r->total, hb);
 	printf("\nCOMPILED: max_entries in the object before mapsize; indented: inner maps"
 	       " (one per policy); *: no rule, left as compiled.\n");
+	if (r->fill_cnt)
+		printf("\n");
+	for (i = 0; i < r->fill_cnt; i++)
+		demo_fill__print(stdout, &r->fills[i]);
 }
 
 static int print_json(const struct report *r, const struct mapsize_plan *plan,
@@ -326,6 +343,13 @@ static int print_json(const struct report *r, const struct mapsize_plan *plan,
 	}
 	json_object_set(root, "maps", maps);
 	json_object_set_new(root, "total_memlock_bytes", json_integer((json_int_t)r->total));
+	if (r->fill_cnt) {
+		json_t *fills = json_array();
+
+		for (i = 0; fills && i < r->fill_cnt; i++)
+			json_array_append_new(fills, demo_fill__json(&r->fills[i]));
+		json_object_set_new(root, "fills", fills);
+	}
 	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || puts("") < 0)
 		err = -EIO;
 out:
@@ -517,6 +541,15 @@ int main(int argc, char **argv)
 		case OPT_NO_ATTACH:
 			attach = false;
 			break;
+		case OPT_FILL:
+			if (rep.fill_cnt == MAX_FILLS) {
+				fprintf(stderr, "mapsize-demo-agent: at most %d --fill\n", MAX_FILLS);
+				return EXIT_USAGE;
+			}
+			if (demo_fill__parse(optarg, &rep.fills[rep.fill_cnt]))
+				return EXIT_USAGE;
+			rep.fill_cnt++;
+			break;
 		case '?':
 			fprintf(stderr, "Try 'mapsize-demo-agent --help'.\n");
 			return EXIT_USAGE;
@@ -562,6 +595,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mapsize-demo-agent: opening the BPF object: %s\n", strerror(errno));
 		goto out;
 	}
+	/* run by --fill through BPF_PROG_TEST_RUN only */
+	bpf_program__set_autoattach(skel->progs.fill_map, false);
+	bpf_program__set_autoattach(skel->progs.fill_lpm, false);
 	bpf_object__for_each_map(map, skel->obj) {
 		struct map_row *row = report_add(&rep);
 
@@ -672,6 +708,11 @@ int main(int argc, char **argv)
 				"mounted (/sys/kernel/tracing)? The maps are loaded and reported "
 				"anyway; --no-attach skips this step\n", strerror(-rc));
 	}
+
+	/* --fill: push maps past their size from BPF */
+	for (i = 0; i < rep.fill_cnt; i++)
+		if (demo_fill__run(skel->obj, &rep.fills[i]))
+			goto out;
 
 	/* the kernel's view of every map */
 	for (i = 0; i < rep.cnt; i++) {

@@ -6,7 +6,9 @@
 #   make demo-verify   load every demo BPF object with bpftool (root, bpffs)
 #
 # Dynamic: $(O)/demo/agent.bpf.o ships Tetragon's sizes; mapsize-demo-agent
-# resizes its maps between open and load from examples/agent.rules.yaml.
+# resizes its maps between open and load from examples/agent.rules.yaml.  It
+# includes $(O)/demo/mapsize-ids.h (gen-header, default profile) for the map
+# ids and overflow slots of <mapsize/bpf_overflow.h>.
 # Static: $(O)/demo/static-SIZE.bpf.o is compiled against the header that
 # `mapsize gen-header` writes for profile SIZE.
 
@@ -18,33 +20,47 @@ DEMO_ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64
                      -e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
 DEMO_BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(DEMO_ARCH) \
                    $(if $(DEMO_MULTIARCH),-I/usr/include/$(DEMO_MULTIARCH)) \
-                   -Wall -Wno-unused-function
+                   -Iinclude -Wall -Wno-unused-function
 
 DEMO_BPF_OBJ    := $(DEMO_O)/agent.bpf.o
 DEMO_SKEL       := $(DEMO_O)/agent.skel.h
 DEMO_AGENT      := $(DEMO_O)/mapsize-demo-agent
 DEMO_HEADERS    := $(foreach s,$(DEMO_SIZES),$(DEMO_O)/mapsize-$(s).h)
 DEMO_STATIC     := $(foreach s,$(DEMO_SIZES),$(DEMO_O)/static-$(s).bpf.o)
+DEMO_IDS        := $(DEMO_O)/mapsize-ids.h
+DEMO_BPF_DEPS   := tools/demo/agent.bpf.c include/mapsize/bpf_overflow.h
 
 demo: $(DEMO_BPF_OBJ) $(DEMO_SKEL) $(DEMO_AGENT) $(DEMO_STATIC)
 
 demo-static: $(DEMO_STATIC)
 
-$(DEMO_BPF_OBJ): tools/demo/agent.bpf.c
+# Only the map ids and the overflow slot list of this header are used, and
+# they do not depend on the profile.
+$(DEMO_IDS): examples/agent.rules.yaml $(MAPSIZE)
+	$(call msg,GEN-HDR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MAPSIZE) gen-header examples/agent.rules.yaml -o $@
+
+$(DEMO_BPF_OBJ): $(DEMO_BPF_DEPS) $(DEMO_IDS)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(DEMO_BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(DEMO_BPF_CFLAGS) -I$(DEMO_O) -c $< -o $@
 
 $(DEMO_SKEL): $(DEMO_BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agent_bpf > $@.tmp && mv $@.tmp $@
 
-$(DEMO_O)/agent.o: tools/demo/agent.c $(DEMO_SKEL) $(wildcard include/mapsize/*.h tools/common/*.h)
+$(DEMO_O)/agent.o: tools/demo/agent.c tools/demo/fill.h $(DEMO_SKEL) $(wildcard include/mapsize/*.h tools/common/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -I$(DEMO_O) -DDEMO_RULES='"$(DEMO_RULES)"' $(CFLAGS) -c $< -o $@
 
-$(DEMO_AGENT): $(DEMO_O)/agent.o $(COMMON_OBJS) $(LIB_A)
+$(DEMO_O)/fill.o: tools/demo/fill.c tools/demo/fill.h $(wildcard include/mapsize/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(DEMO_AGENT): $(DEMO_O)/agent.o $(DEMO_O)/fill.o $(COMMON_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS)
 
@@ -54,7 +70,7 @@ $(DEMO_O)/mapsize-%.h: examples/agent.rules.yaml $(MAPSIZE)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(MAPSIZE) gen-header examples/agent.rules.yaml --map-size=$* -o $@
 
-$(DEMO_O)/static-%.bpf.o: tools/demo/static.bpf.c tools/demo/agent.bpf.c $(DEMO_O)/mapsize-%.h
+$(DEMO_O)/static-%.bpf.o: tools/demo/static.bpf.c $(DEMO_BPF_DEPS) $(DEMO_O)/mapsize-%.h
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(DEMO_BPF_CFLAGS) -Itools/demo -include $(DEMO_O)/mapsize-$*.h -c $< -o $@
 

@@ -17,6 +17,8 @@ static const struct cmd cmds[] = {
 	  "apply the plan to an object, load it, compare with the kernel" },
 	{ "report", do_report, "RULES [--object OBJ] [--svg FILE] [options]",
 	  "memory of every map: small, medium, large vs a baseline, SVG chart" },
+	{ "status", do_status, "[--name GLOB] [--format table|json|prometheus] [--watch S] [--rules RULES]",
+	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
 };
 
 static void usage(FILE *out)
@@ -48,7 +50,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify or report "
+	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify, report or status "
 		"(see mapsize --help)\n", argv[1]);
 	return 2;
 }

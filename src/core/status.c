@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The live-status model: maps as read from the kernel, their fill levels,
+ * warnings, totals and growth.  Pure: src/kernel/status_read.c fills it,
+ * tools print it; the Prometheus text is in status_prometheus.c and the
+ * verdicts against a plan in status_plan.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mapsize/status.h>
+#include "internal.h"
+
+struct mapsize_status {
+	struct mapsize_live_map *maps;
+	size_t cnt, cap;
+};
+
+static const char *const method_names[] = {
+	[MAPSIZE_COUNT_AUTO] = "auto",		[MAPSIZE_COUNT_KFUNC] = "kfunc",
+	[MAPSIZE_COUNT_MEMLOCK] = "memlock",	[MAPSIZE_COUNT_BATCH] = "batch",
+	[MAPSIZE_COUNT_ITERATE] = "iterate",	[MAPSIZE_COUNT_NONE] = "none",
+};
+
+const char *mapsize_count_method__name(enum mapsize_count_method method)
+{
+	return (unsigned int)method < ARRAY_SIZE(method_names) ? method_names[method] : NULL;
+}
+
+int mapsize_count_method__from_name(const char *name, enum mapsize_count_method *method)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(method_names); i++)
+		if (!strcmp(name, method_names[i])) {
+			*method = (enum mapsize_count_method)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* uapi enum bpf_map_type, spelled as bpftool prints it. */
+static const char *const bpf_type_names[] = {
+	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
+	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
+	"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
+	"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
+	"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
+	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
+	"user_ringbuf", "cgrp_storage", "arena",
+};
+
+const char *mapsize_bpf_map_type__name(unsigned int bpf_type)
+{
+	return bpf_type < ARRAY_SIZE(bpf_type_names) ? bpf_type_names[bpf_type] : "unknown";
+}
+
+/* ---- the container ------------------------------------------------------ */
+
+struct mapsize_status *mapsize_status__new(void)
+{
+	return calloc(1, sizeof(struct mapsize_status));
+}
+
+void mapsize_status__free(struct mapsize_status *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->cnt; i++)
+		free((void *)st->maps[i].pids);
+	free(st->maps);
+	free(st);
+}
+
+int mapsize_status__add(struct mapsize_status *st, const struct mapsize_live_map *m)
+{
+	struct mapsize_live_map *copy;
+	uint32_t *pids = NULL;
+
+	if (!st || !m)
+		return -EINVAL;
+	if (array_reserve((void **)&st->maps, &st->cap, st->cnt + 1, sizeof(*st->maps)))
+		return -ENOMEM;
+	if (m->pid_cnt) {
+		pids = malloc(m->pid_cnt * sizeof(*pids));
+		if (!pids)
+			return -ENOMEM;
+		memcpy(pids, m->pids, m->pid_cnt * sizeof(*pids));
+	}
+	copy = &st->maps[st->cnt++];
+	*copy = *m;
+	copy->name[sizeof(copy->name) - 1] = '\0';
+	copy->pids = pids;
+	return 0;
+}
+
+size_t mapsize_status__map_cnt(const struct mapsize_status *st)
+{
+	return st ? st->cnt : 0;
+}
+
+const struct mapsize_live_map *mapsize_status__map(const struct mapsize_status *st, size_t idx)
+{
+	return st && idx < st->cnt ? &st->maps[idx] : NULL;
+}
+
+const struct mapsize_live_map *mapsize_status__find_id(const struct mapsize_status *st, uint32_t id)
+{
+	for (size_t i = 0; st && i < st->cnt; i++)
+		if (st->maps[i].id == id)
+			return &st->maps[i];
+	return NULL;
+}
+
+/* ---- one map ------------------------------------------------------------ */
+
+bool mapsize_live_map__fill_ratio(const struct mapsize_live_map *m, double *ratio)
+{
+	if (!m || !m->has_entries || !m->max_entries)
+		return false;
+	*ratio = (double)m->entries / (double)m->max_entries;
+	return true;
+}
+
+uint64_t mapsize_live_map__failures(const struct mapsize_live_map *m)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; m && m->has_failures && i < MAPSIZE_OVF_CLASSES; i++)
+		sum = m->failures[i] > UINT64_MAX - sum ? UINT64_MAX : sum + m->failures[i];
+	return sum;
+}
+
+double mapsize_fill_percent(double ratio)
+{
+	double pct = round(ratio * 100.0);
+
+	/* 99.6% is not full: 100% only when it is */
+	return pct >= 100 && ratio < 1 ? 99 : pct;
+}
+
+enum mapsize_fill_level mapsize_live_map__level(const struct mapsize_live_map *m, double warn, double crit)
+{
+	double ratio;
+
+	/* Inserts that already failed are the loudest signal there is. */
+	if (mapsize_live_map__failures(m))
+		return MAPSIZE_FILL_CRIT;
+	if (!mapsize_live_map__fill_ratio(m, &ratio))
+		return MAPSIZE_FILL_OK;
+	if (ratio >= crit)
+		return MAPSIZE_FILL_CRIT;
+	return ratio >= warn ? MAPSIZE_FILL_WARN : MAPSIZE_FILL_OK;
+}
+
+/* What happens to the next new key once the map is full. */
+static const char *when_full(const struct mapsize_live_map *m)
+{
+	if (m->evicts)
+		return "LRU: old entries are evicted before it is full";
+	if (m->bpf_type == 11 /* lpm_trie */)
+		return "new entries will fail with ENOSPC";
+	return "new entries will fail with E2BIG";
+}
+
+int mapsize_live_map__warning(const struct mapsize_live_map *m, double warn, double crit,
+			      char *buf, size_t size)
+{
+	enum mapsize_fill_level level = mapsize_live_map__level(m, warn, crit);
+	uint64_t failed = mapsize_live_map__failures(m);
+	size_t len = 0;
+	double ratio;
+	int n;
+
+	if (!m || !buf || !size)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (level == MAPSIZE_FILL_OK)
+		return 0;
+	if (mapsize_live_map__fill_ratio(m, &ratio))
+		n = snprintf(buf, size, "warning: map %s (id %u) is %.0f%% full (%llu/%u): %s", m->name, m->id,
+			     mapsize_fill_percent(ratio), (unsigned long long)m->entries, m->max_entries, when_full(m));
+	else
+		n = snprintf(buf, size, "warning: map %s (id %u), max_entries %u", m->name, m->id,
+			     m->max_entries);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	len = (size_t)n;
+	if (failed) {
+		n = snprintf(buf + len, size - len, "; %llu inserts already failed (", (unsigned long long)failed);
+		for (int i = 0; n >= 0 && (size_t)n < size - len && i < MAPSIZE_OVF_CLASSES; i++) {
+			if (!m->failures[i])
+				continue;
+			len += (size_t)n;
+			n = snprintf(buf + len, size - len, "%s%s %llu", buf[len - 1] == '(' ? "" : ", ",
+				     mapsize_ovf_class__name(i), (unsigned long long)m->failures[i]);
+		}
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOSPC;
+		len += (size_t)n;
+		n = snprintf(buf + len, size - len, ")");
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+int mapsize_status__totals(const struct mapsize_status *st, double warn, double crit,
+			   struct mapsize_status_totals *t)
+{
+	if (!st || !STRUCT_VALID(t, mapsize_status_totals))
+		return -EINVAL;
+	struct_out_reset(t);
+	for (size_t i = 0; i < st->cnt; i++) {
+		const struct mapsize_live_map *m = &st->maps[i];
+		uint64_t failed = mapsize_live_map__failures(m);
+
+		t->maps++;
+		if (m->has_entries) {
+			t->counted++;
+			t->entries += m->entries;
+			t->max_entries += m->max_entries;
+		}
+		t->memlock_bytes += m->memlock_bytes;
+		t->update_failures = failed > UINT64_MAX - t->update_failures ? UINT64_MAX
+									  : t->update_failures + failed;
+		switch (mapsize_live_map__level(m, warn, crit)) {
+		case MAPSIZE_FILL_WARN: t->warn++; break;
+		case MAPSIZE_FILL_CRIT: t->crit++; break;
+		default: break;
+		}
+	}
+	return 0;
+}
+
+/* ---- growth ------------------------------------------------------------- */
+
+int mapsize_live_map__growth(const struct mapsize_live_map *before, const struct mapsize_live_map *now,
+			     double seconds, struct mapsize_growth *g)
+{
+	double delta;
+
+	if (!before || !now || !STRUCT_VALID(g, mapsize_growth) || !before->has_entries ||
+	    !now->has_entries || !(seconds > 0))
+		return -EINVAL;
+	struct_out_reset(g);
+	delta = (double)now->entries - (double)before->entries;
+	g->per_minute = delta * 60.0 / seconds;
+	if (delta > 0 && now->entries < now->max_entries) {
+		g->fills = true;
+		g->seconds_to_full = ((double)now->max_entries - (double)now->entries) * seconds / delta;
+	}
+	return 0;
+}
+
+const char *mapsize_growth__str(const struct mapsize_growth *g, char *buf, size_t size)
+{
+	double r = g->per_minute, s = g->seconds_to_full;
+	char rate[48], eta[48] = "";
+
+	if (r == 0) {
+		snprintf(buf, size, "steady");
+		return buf;
+	}
+	if (fabs(r) >= 10 || r == floor(r))
+		snprintf(rate, sizeof(rate), "%+.0f/min", r);
+	else
+		snprintf(rate, sizeof(rate), "%+.1f/min", r);
+	if (g->fills) {
+		if (s < 90)
+			snprintf(eta, sizeof(eta), ", full in ~%.0f s", ceil(s));
+		else if (s < 90 * 60)
+			snprintf(eta, sizeof(eta), ", full in ~%.0f min", round(s / 60));
+		else if (s < 48 * 3600)
+			snprintf(eta, sizeof(eta), ", full in ~%.0f h", round(s / 3600));
+		else
+			snprintf(eta, sizeof(eta), ", full in ~%.0f d", round(s / 86400));
+	}
+	snprintf(buf, size, "%s%s", rate, eta);
+	return buf;
+}

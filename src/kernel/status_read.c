@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Reading the live state: every BPF map on the machine (by id), filtered,
+ * with its owners from /proc and the overflow counters of any loaded
+ * mapsize_overflow map.  Maps that vanish while we read are skipped: the
+ * kernel frees them between our get_next_id and get_fd_by_id. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include <mapsize/bpf.h>
+#include <mapsize/overflow.h>
+#include "status_internal.h"
+#include "internal.h"
+
+#define DEFAULT_MAX_WALK 1000000ULL
+
+/* (map id, pid) pairs from /proc/<pid>/fdinfo, sorted by map id. */
+struct owner {
+	uint32_t map_id, pid;
+};
+struct owners {
+	struct owner *items;
+	size_t cnt, cap;
+};
+
+static int owners_add(struct owners *o, uint32_t map_id, uint32_t pid)
+{
+	if (array_reserve((void **)&o->items, &o->cap, o->cnt + 1, sizeof(*o->items)))
+		return -ENOMEM;
+	o->items[o->cnt++] = (struct owner){ map_id, pid };
+	return 0;
+}
+
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	if (x->map_id != y->map_id)
+		return x->map_id < y->map_id ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The map id behind /proc/<pid>/fd/<fd>, 0 when it is not a BPF map. */
+static uint32_t fd_map_id(int pid_dir, const char *fd)
+{
+	char link[64], path[300], line[128];
+	uint32_t id = 0;
+	ssize_t n;
+	FILE *f;
+	int ffd;
+
+	snprintf(path, sizeof(path), "fd/%s", fd);
+	n = readlinkat(pid_dir, path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (strcmp(link, "anon_inode:bpf-map"))
+		return 0;
+	snprintf(path, sizeof(path), "fdinfo/%s", fd);
+	ffd = openat(pid_dir, path, O_RDONLY | O_CLOEXEC);
+	if (ffd < 0)
+		return 0;
+	f = fdopen(ffd, "re");
+	if (!f) {
+		close(ffd);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "map_id: %u", &id) == 1)
+			break;
+	fclose(f);
+	return id;
+}
+
+/* Every process holding a BPF map fd.  Processes and fds that go away
+ * while we look are skipped. */
+static int scan_owners(struct owners *o)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	int ret = 0;
+
+	if (!proc)
+		return -errno;
+	while (!ret && (p = readdir(proc))) {
+		char *end;
+		unsigned long pid = strtoul(p->d_name, &end, 10);
+		int pid_dir, fds_fd;
+		DIR *fds;
+		struct dirent *d;
+		uint32_t last = 0;
+
+		if (*end || !pid)
+			continue;
+		pid_dir = openat(dirfd(proc), p->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pid_dir < 0)
+			continue;
+		fds_fd = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fds = fds_fd >= 0 ? fdopendir(fds_fd) : NULL;
+		if (!fds) {
+			if (fds_fd >= 0)
+				close(fds_fd);
+			close(pid_dir);
+			continue;
+		}
+		while (!ret && (d = readdir(fds))) {
+			uint32_t id;
+
+			if (d->d_name[0] == '.')
+				continue;
+			id = fd_map_id(pid_dir, d->d_name);
+			if (id && id != last)	/* one pid per map, even with many fds */
+				ret = owners_add(o, id, (uint32_t)pid);
+			last = id ? id : last;
+		}
+		closedir(fds);
+		close(pid_dir);
+	}
+	closedir(proc);
+	if (!ret && o->cnt) {
+		size_t w = 0;
+
+		qsort(o->items, o->cnt, sizeof(*o->items), cmp_owner);
+		for (size_t r = 0; r < o->cnt; r++)
+			if (!w || cmp_owner(&o->items[w - 1], &o->items[r]))
+				o->items[w++] = o->items[r];
+		o->cnt = w;
+	}
+	return ret;
+}
+
+/* The pids owning map `id`: a slice of the sorted owners. */
+static const struct owner *owners_of(const struct owners *o, uint32_t id, size_t *cnt)
+{
+	size_t lo = 0, hi = o->cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->items[mid].map_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*cnt = 0;
+	while (lo + *cnt < o->cnt && o->items[lo + *cnt].map_id == id)
+		(*cnt)++;
+	return o->items + lo;
+}
+
+/* ---- --pinned: ids of pinned maps ----------------------------------------- */
+
+struct id_set {
+	uint32_t *ids;
+	size_t cnt, cap;
+	bool active;
+};
+
+static int id_set_add(struct id_set *s, uint32_t id)
+{
+	if (array_reserve((void **)&s->ids, &s->cap, s->cnt + 1, sizeof(*s->ids)))
+		return -ENOMEM;
+	s->ids[s->cnt++] = id;
+	return 0;
+}
+
+static bool id_set_has(const struct id_set *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->cnt; i++)
+		if (s->ids[i] == id)
+			return true;
+	return false;
+}
+
+static struct id_set *pinned_walk;	/* nftw has no context pointer */
+
+/* The id of the map pinned at `path`; 0 when it is not a map. */
+static uint32_t pinned_map_id(const char *path)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char link[64], fdpath[64];
+	uint32_t id = 0;
+	ssize_t n;
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	n = readlink(fdpath, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		memset(&info, 0, sizeof(info));
+		if (!strcmp(link, "anon_inode:bpf-map") && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			id = info.id;
+	}
+	close(fd);
+	return id;
+}
+
+static int pinned_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	uint32_t id;
+
+	if (type != FTW_F)
+		return 0;
+	id = pinned_map_id(path);
+	return id ? id_set_add(pinned_walk, id) : 0;
+}
+
+static int read_pinned(const char *path, struct id_set *set, struct mapsize_error *err)
+{
+	struct stat st;
+	int ret;
+
+	set->active = true;
+	if (stat(path, &st))
+		return error_set(err, -errno, NULL, "%s: %s, expected a pinned BPF map or a bpffs directory",
+				 path, strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		uint32_t id = pinned_map_id(path);
+
+		if (!id)
+			return error_set(err, -EINVAL, NULL, "%s: not a pinned BPF map", path);
+		return id_set_add(set, id);
+	}
+	pinned_walk = set;
+	ret = nftw(path, pinned_visit, 16, FTW_PHYS);
+	pinned_walk = NULL;
+	return ret < 0 ? error_set(err, -errno, NULL, "%s: %s", path, strerror(errno)) : ret;
+}
+
+/* ---- overflow counters ------------------------------------------------------ */
+
+/* The failures of the counted map named `name` (kernel names are cut at
+ * 15 characters, the counter names are not). */
+struct failure_note {
+	uint32_t map_id;
+	uint64_t failures[MAPSIZE_OVF_CLASSES];
+};
+struct failure_notes {
+	struct failure_note *items;
+	size_t cnt, cap;
+};
+
+/* The maps used by the programs that use map `counter_id`: the counted
+ * maps sit beside the counter in the same programs. */
+static int sibling_maps(uint32_t counter_id, struct id_set *out)
+{
+	uint32_t prog_id = 0;
+	int ret = 0;
+
+	while (!ret && !bpf_prog_get_next_id(prog_id, &prog_id)) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info), ids[256];
+		int fd = bpf_prog_get_fd_by_id(prog_id);
+		bool uses = false;
+
+		if (fd < 0)
+			continue;	/* unloaded meanwhile */
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = ARRAY_SIZE(ids);
+		info.map_ids = (__u64)(unsigned long)ids;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			__u32 n = info.nr_map_ids < ARRAY_SIZE(ids) ? info.nr_map_ids : ARRAY_SIZE(ids);
+
+			for (__u32 i = 0; i < n; i++)
+				uses |= ids[i] == counter_id;
+			for (__u32 i = 0; uses && !ret && i < n; i++)
+				if (ids[i] != counter_id && !id_set_has(out, ids[i]))
+					ret = id_set_add(out, ids[i]);
+		}
+		close(fd);
+	}
+	return ret;
+}
+
+static int note_failures(struct failure_notes *notes, uint32_t map_id, const uint64_t *failures)
+{
+	if (array_reserve((void **)&notes->items, &notes->cap, notes->cnt + 1, sizeof(*notes->items)))
+		return -ENOMEM;
+	notes->items[notes->cnt].map_id = map_id;
+	memcpy(notes->items[notes->cnt].failures, failures, sizeof(notes->items[0].failures));
+	notes->cnt++;
+	return 0;
+}
+
+/* Read one mapsize_overflow map and attribute each named counter to the
+ * sibling map of that name. */
+static int read_counter_map(int fd, uint32_t counter_id, struct failure_notes *notes)
+{
+	struct mapsize_overflow_counter *counters = NULL;
+	struct id_set siblings = { 0 };
+	int cnt = mapsize_overflow__read(fd, &counters), ret = 0;
+
+	if (cnt <= 0)
+		return 0;	/* not ours after all, or vanished */
+	ret = sibling_maps(counter_id, &siblings);
+	for (size_t s = 0; !ret && s < siblings.cnt; s++) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int sfd = bpf_map_get_fd_by_id(siblings.ids[s]);
+
+		if (sfd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(sfd, &info, &len))
+			for (int c = 0; !ret && c < cnt; c++)
+				if (!strncmp(counters[c].map_name, info.name, BPF_OBJ_NAME_LEN - 1) &&
+				    (strlen(info.name) < BPF_OBJ_NAME_LEN - 1 ||
+				     strlen(counters[c].map_name) >= BPF_OBJ_NAME_LEN - 1))
+					ret = note_failures(notes, info.id, counters[c].failures);
+		close(sfd);
+	}
+	free(siblings.ids);
+	free(counters);
+	return ret;
+}
+
+/* ---- the whole read ---------------------------------------------------------- */
+
+bool status_env_model(struct status_counter_env *env)
+{
+	struct utsname u;
+	unsigned int version = 0;
+
+	if (!env->model_state) {
+		env->consts.sz = sizeof(env->consts);
+		env->model_state = -1;
+		if (!uname(&u) && !mapsize_kernel_version(u.release, &version) &&
+		    !mapsize_mem_era__from_kernel(version, &env->era) &&
+		    !mapsize_kernel_consts__from_btf(NULL, &env->consts)) {
+			mapsize_kernel_consts__set_kernel(&env->consts, version);
+			env->model_state = 1;
+		}
+	}
+	return env->model_state > 0;
+}
+
+/* What stays loaded between reads: the options, the iterator program, the
+ * memory model.  A watch loop or an exporter pays the loading once. */
+struct mapsize_status_reader {
+	struct mapsize_status_opts opts;
+	struct status_counter_env env;
+	struct status_kfunc *kfunc;
+	int kfunc_err;
+};
+
+struct mapsize_status_reader *mapsize_status_reader__new(const struct mapsize_status_opts *opts,
+							 struct mapsize_error *err)
+{
+	struct mapsize_status_reader *r;
+	int cpus = libbpf_num_possible_cpus();
+	uint32_t id = 0;
+
+	error_clear(err);
+	if (!OPTS_VALID(opts, mapsize_status_opts)) {
+		error_set(err, -EINVAL, NULL, "mapsize_status_reader__new: opts->sz %zu is not a size this library "
+			  "knows, or asks for fields it lacks", opts->sz);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (bpf_map_get_next_id(0, &id) && errno != ENOENT) {
+		int e = errno;
+
+		error_set(err, -e, NULL, "cannot list BPF maps: %s%s", strerror(e),
+			  e == EPERM ? " (needs root or CAP_BPF + CAP_SYS_ADMIN)" : "");
+		errno = e;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		error_set(err, -ENOMEM, NULL, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->opts.sz = sizeof(r->opts);
+	r->opts.name_glob = OPTS_GET(opts, mapsize_status_opts, name_glob, NULL);
+	r->opts.id = OPTS_GET(opts, mapsize_status_opts, id, 0);
+	r->opts.pid = OPTS_GET(opts, mapsize_status_opts, pid, 0);
+	r->opts.pinned = OPTS_GET(opts, mapsize_status_opts, pinned, NULL);
+	r->opts.method = OPTS_GET(opts, mapsize_status_opts, method, MAPSIZE_COUNT_AUTO);
+	r->opts.max_walk = OPTS_GET(opts, mapsize_status_opts, max_walk, 0);
+	r->opts.no_pids = OPTS_GET(opts, mapsize_status_opts, no_pids, false);
+	r->env.method = r->opts.method;
+	r->env.max_walk = r->opts.max_walk ? r->opts.max_walk : DEFAULT_MAX_WALK;
+	r->env.possible_cpus = cpus > 0 ? (uint32_t)cpus : 1;
+	if (r->env.method == MAPSIZE_COUNT_AUTO || r->env.method == MAPSIZE_COUNT_KFUNC)
+		r->kfunc_err = status_kfunc_open(&r->kfunc);
+	return r;
+}
+
+void mapsize_status_reader__free(struct mapsize_status_reader *r)
+{
+	if (!r)
+		return;
+	status_kfunc_close(r->kfunc);
+	free(r->env.kfunc.items);
+	free(r);
+}
+
+static bool wanted(const struct mapsize_status_opts *opts, const struct id_set *pinned,
+		   const struct mapsize_live_map *m)
+{
+	bool held = false;
+
+	if (opts->name_glob && fnmatch(opts->name_glob, m->name, 0))
+		return false;
+	if (opts->id && m->id != opts->id)
+		return false;
+	if (pinned->active && !id_set_has(pinned, m->id))
+		return false;
+	for (size_t i = 0; opts->pid > 0 && i < m->pid_cnt; i++)
+		held |= m->pids[i] == (uint32_t)opts->pid;
+	return opts->pid <= 0 || held;
+}
+
+int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_status **out,
+				struct mapsize_error *err)
+{
+	const struct mapsize_status_opts *opts;
+	struct owners owners = { 0 };
+	struct failure_notes notes = { 0 };
+	struct id_set pinned = { 0 };
+	struct mapsize_status *st = NULL;
+	uint32_t id = 0;
+	int ret = 0;
+
+	error_clear(err);
+	if (!r || !out)
+		return error_set(err, -EINVAL, NULL, "mapsize_status_reader__read: no reader or no output");
+	opts = &r->opts;
+	*out = NULL;
+	if (opts->pinned) {
+		ret = read_pinned(opts->pinned, &pinned, err);
+		if (ret)
+			goto out;
+	}
+	if (!opts->no_pids || opts->pid) {
+		ret = scan_owners(&owners);
+		if (ret) {
+			error_set(err, ret, NULL, "cannot scan /proc for map owners: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	r->env.have_kfunc = r->kfunc && !status_kfunc_counts(r->kfunc, &r->env.kfunc);
+	st = mapsize_status__new();
+	if (!st) {
+		ret = error_set(err, -ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (id = 0; !bpf_map_get_next_id(id, &id);) {
+		struct mapsize_kernel_map k = { .sz = sizeof(k) };
+		struct mapsize_live_map m = { 0 };
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+		const struct owner *own;
+		uint32_t pids[256];
+
+		if (fd < 0)
+			continue;	/* gone between get_next_id and get_fd_by_id */
+		/* The cheap look first (no fdinfo): most maps are filtered out or
+		 * only checked for being an overflow counter. */
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		if (mapsize_overflow__is_counter_map(info.name, info.type)) {
+			ret = read_counter_map(fd, info.id, &notes);
+			if (ret) {
+				close(fd);
+				error_set(err, ret, NULL, "out of memory");
+				goto out;
+			}
+		}
+		m.id = info.id;
+		snprintf(m.name, sizeof(m.name), "%s", info.name);
+		own = owners_of(&owners, m.id, &m.pid_cnt);
+		if (m.pid_cnt > ARRAY_SIZE(pids))
+			m.pid_cnt = ARRAY_SIZE(pids);
+		for (size_t i = 0; i < m.pid_cnt; i++)
+			pids[i] = own[i].pid;
+		m.pids = pids;
+		if (!wanted(opts, &pinned, &m) || mapsize_kernel_map__read(fd, &k)) {
+			close(fd);
+			continue;
+		}
+		m.bpf_type = k.bpf_type;
+		m.key_size = k.key_size;
+		m.value_size = k.value_size;
+		m.max_entries = k.max_entries;
+		m.map_flags = k.map_flags;
+		m.memlock_bytes = k.memlock_bytes;
+		status_count_map(&r->env, fd, &m);
+		ret = mapsize_status__add(st, &m);
+		close(fd);
+		if (ret) {
+			error_set(err, ret, NULL, "out of memory");
+			goto out;
+		}
+	}
+	/* Counters are attached last: the counter map may come after the maps it counts. */
+	for (size_t i = 0; i < notes.cnt; i++) {
+		struct mapsize_live_map *m = (struct mapsize_live_map *)mapsize_status__find_id(st, notes.items[i].map_id);
+
+		if (!m)
+			continue;
+		for (int c = 0; c < MAPSIZE_OVF_CLASSES; c++)
+			m->failures[c] += notes.items[i].failures[c];
+		m->has_failures = true;
+	}
+	*out = st;
+	st = NULL;
+out:
+	mapsize_status__free(st);
+	free(owners.items);
+	free(notes.items);
+	free(pinned.ids);
+	return ret;
+}
+
+int mapsize_status__read(const struct mapsize_status_opts *opts, struct mapsize_status **out,
+			 struct mapsize_error *err)
+{
+	struct mapsize_status_reader *r;
+	int ret;
+
+	if (!out)
+		return error_set(err, -EINVAL, NULL, "mapsize_status__read: no output");
+	*out = NULL;
+	r = mapsize_status_reader__new(opts, err);
+	if (!r)
+		return -errno;
+	ret = mapsize_status_reader__read(r, out, err);
+	mapsize_status_reader__free(r);
+	return ret;
+}

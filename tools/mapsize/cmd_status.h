@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* `mapsize status`: shared between the command (cmd_status.c), its output
+ * (status_print.c) and the comparison with a plan (status_checks.c). */
+#ifndef MAPSIZE_TOOL_STATUS_H
+#define MAPSIZE_TOOL_STATUS_H
+
+#include <jansson.h>
+#include <mapsize/status.h>
+#include "mapsize.h"
+
+enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS };
+
+/* One managed map of the plan beside its live counterpart. */
+struct status_check {
+	const struct mapsize_plan_map *planned;
+	const struct mapsize_live_map *live;	/* NULL: not loaded here */
+	bool max_entries_match, flags_match;
+	enum mapsize_verdict verdict;
+	uint64_t demand;			/* live entries + failed inserts */
+	bool has_fit;
+	int fit_ret;				/* -ENOENT: no dimension drives the map */
+	struct mapsize_fit fit;
+};
+
+struct status_view {
+	const struct mapsize_status *st;
+	const struct mapsize_status *prev;	/* --watch: the previous reading, else NULL */
+	double seconds;				/* since prev */
+	double warn, crit;
+	const struct mapsize_plan *plan;	/* --rules, else NULL */
+	const struct status_check *checks;
+	size_t check_cnt;
+};
+
+void status_print_table(const struct status_view *v);
+json_t *status_json(const struct status_view *v);
+
+/* --rules: build the checks of every managed map.  0 or -1 after an error. */
+int status_checks_build(const struct plan_options *po, const char *rules_path, const struct mapsize_node *node,
+			const struct mapsize_plan *plan, const struct mapsize_status *st, double warn,
+			struct status_check **checks, size_t *cnt);
+
+/* Kernel names are the first 15 characters of the object's names. */
+bool status_name_matches(const char *kernel_name, const char *full_name);
+
+#endif
