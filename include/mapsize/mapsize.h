@@ -158,6 +158,11 @@ enum mapsize_used_by {
 	MAPSIZE_USED_BY_SYSCALL		= 1U << 7,	/* user space only / syscall progs */
 };
 
+/* The class name of one enum mapsize_used_by bit ("kprobe" for kprobe,
+ * kretprobe, uprobe and usdt; "tracing" for fentry, fexit, tp_btf, iter;
+ * "networking"; ...); NULL for a value that is not one known bit. */
+const char *mapsize_used_by__name(uint32_t bit);
+
 struct mapsize_rules;
 
 /* Parse a rules document held in memory; `filename` is used in messages
@@ -261,6 +266,11 @@ int mapsize_plan__dim_value(const struct mapsize_plan *plan, const char *name, u
 /* FNV-1a 64 digest of every input that shaped the plan (documents, --set
  * assignments, prealloc options, target kernel). */
 uint64_t mapsize_plan__digest(const struct mapsize_plan *plan);
+/* The rules' app (or the rules file's name when it has no `app:`). */
+const char *mapsize_plan__app(const struct mapsize_plan *plan);
+/* The target kernel the plan was made for, MAPSIZE_KERNEL_VERSION(major,
+ * minor); 0 when none was given (the newest behaviour). */
+unsigned int mapsize_plan__kernel_version(const struct mapsize_plan *plan);
 /* Warnings collected while planning (also sent to the print callback). */
 size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan);
 const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx);

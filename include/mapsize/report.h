@@ -9,7 +9,7 @@
  *	MAPSIZE_OPTS(mapsize_report_opts, opts, .consts = &consts, .ref_profile = 1);
  *	rep = mapsize_report__new(&opts);
  *	mapsize_report__add_plan(rep, "small", small, &err);	// and medium, large
- *	mapsize_report__read_object(rep, "agent.bpf.o", &err);	// optional
+ *	mapsize_report__read_object(rep, "agent.bpf.o", MAPSIZE_REPORT_BASELINE_AUTO, &err);	// optional
  *	mapsize_report__compute(rep, &err);
  *	for (i = 0; i < mapsize_report__map_cnt(rep); i++)
  *		m = mapsize_report__map(rep, i);	// m->name, m->prealloc_memlock ...
@@ -68,6 +68,16 @@ int mapsize_report__add_plan(struct mapsize_report *rep, const char *name,
  * for an unknown map, -EINVAL, -ENOMEM, -EBUSY after __compute(). */
 int mapsize_report__set_baseline(struct mapsize_report *rep, const char *map_name,
 				 const struct mapsize_mem_map *baseline, const char *note);
+
+/* Which baseline mapsize_report__read_object() gives a map. */
+enum mapsize_report_baseline {
+	/* the rule's `baseline:` when it has one, else the compiled size: a
+	 * map compiled at max_entries 1 and resized at run time is not its
+	 * real size, its rule says what is */
+	MAPSIZE_REPORT_BASELINE_AUTO = 0,
+	MAPSIZE_REPORT_BASELINE_OBJECT,		/* the compiled size, always */
+	MAPSIZE_REPORT_BASELINE_RULES,		/* the rules' only: the object names unmanaged maps */
+};
 /* Name a map of the baseline that has no rule (copied; listed, not
  * reported).  0, -EINVAL, -ENOMEM, -EBUSY after __compute(). */
 int mapsize_report__add_unmanaged(struct mapsize_report *rep, const char *name);
@@ -111,6 +121,10 @@ struct mapsize_report_map {
 	uint64_t prealloc_memlock;		/* at load, preallocated */
 	uint64_t no_prealloc_memlock;		/* at load, not preallocated */
 	uint64_t no_prealloc_memlock_expected;	/* ... at its expected entries */
+	/* Where the baseline came from: "rules" (its rule's `baseline:`),
+	 * "object" (the compiled size, or mapsize_report__set_baseline());
+	 * NULL without one. */
+	const char *baseline_source;
 };
 
 /* One map under one profile. */
@@ -145,7 +159,8 @@ bool mapsize_savings_percent(uint64_t baseline, uint64_t cost, double *percent);
 /* ---- the libbpf edge ------------------------------------------------------ */
 
 /* Baselines from the BPF object at `path`, opened with libbpf (never
- * loaded: no privileges needed): every map of the report gets the object's
+ * loaded: no privileges needed): the maps `which` says (AUTO: those whose
+ * rule has no `baseline:`) get the object's
  * type, sizes, max_entries, flags and map_extra ("not in the object", "map
  * type not modelled" otherwise; inner templates from the outer map's
  * inner map), with a warning to the print callback where type or sizes
@@ -154,7 +169,7 @@ bool mapsize_savings_percent(uint64_t baseline, uint64_t cost, double *percent);
  * errno when the object cannot be opened (then, and only then, *err names
  * the file); -ENOMEM; -EBUSY after __compute(). */
 int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
-				struct mapsize_error *err);
+				enum mapsize_report_baseline which, struct mapsize_error *err);
 
 #ifdef __cplusplus
 }

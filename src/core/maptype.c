@@ -164,6 +164,22 @@ const char *const *used_by_names(size_t *cnt)
 	return used_by_name_list;
 }
 
+const char *mapsize_used_by__name(uint32_t bit)
+{
+	/* the class names, as in enum mapsize_used_by's comments */
+	switch (bit) {
+	case MAPSIZE_USED_BY_KPROBE: return "kprobe";
+	case MAPSIZE_USED_BY_TRACEPOINT: return "tracepoint";
+	case MAPSIZE_USED_BY_RAW_TRACEPOINT: return "raw_tracepoint";
+	case MAPSIZE_USED_BY_PERF_EVENT: return "perf_event";
+	case MAPSIZE_USED_BY_TRACING: return "tracing";
+	case MAPSIZE_USED_BY_LSM: return "lsm";
+	case MAPSIZE_USED_BY_NETWORKING: return "networking";
+	case MAPSIZE_USED_BY_SYSCALL: return "syscall";
+	default: return NULL;
+	}
+}
+
 /* ---- kernel era --------------------------------------------------------------- */
 
 int mapsize_kernel_version(const char *release, unsigned int *version)

@@ -42,6 +42,7 @@ struct rule {
 struct mapsize_rules {
 	struct ydoc doc;
 	const char *app;
+	char *app_default;		/* the file's name, when there is no `app:` */
 	const char *description;
 	struct rule *rules;
 	size_t cnt;

@@ -123,29 +123,38 @@ static uint64_t plan_digest(const struct mapsize_planner *pl, const struct mapsi
 	return fnv1a(h, &pl->kernel_version, sizeof(pl->kernel_version));
 }
 
-static const char *base_name(struct mapsize_planner *pl)
+/* The built-in profile underneath: --map-size, else the override files'
+ * `base:` (the last one), else medium.  Every base that loses says so, in
+ * the plan's warnings as well as the log. */
+static const char *base_name(struct plan_ctx *c)
 {
-	const char *name = NULL;
+	struct mapsize_planner *pl = c->pl;
+	const struct profile *last = NULL;
 
-	for (size_t i = 0; i < pl->profile_cnt; i++)
-		if (pl->profiles[i]->base) {
-			const struct profile *p = pl->profiles[i];
+	for (size_t i = 0; i < pl->profile_cnt; i++) {
+		const struct profile *p = pl->profiles[i];
 
-			if (pl->map_size && strcmp(pl->map_size, p->base))
-				pr_warn("warning: --map-size=%s overrides 'base: %s' at %s:%u:%u\n", pl->map_size,
-					p->base, p->doc.file, p->base_node->line, p->base_node->col);
-			name = p->base;
-		}
+		if (!p->base)
+			continue;
+		if (pl->map_size && strcmp(pl->map_size, p->base))
+			plan_warn(c, "--map-size=%s overrides 'base: %s' at %s:%u:%u", pl->map_size, p->base,
+				  p->doc.file, p->base_node->line, p->base_node->col);
+		else if (!pl->map_size && last && strcmp(last->base, p->base))
+			plan_warn(c, "'base: %s' at %s:%u:%u overrides 'base: %s' at %s:%u:%u (the last file wins)",
+				  p->base, p->doc.file, p->base_node->line, p->base_node->col, last->base,
+				  last->doc.file, last->base_node->line, last->base_node->col);
+		last = p;
+	}
 	if (pl->map_size)
 		return pl->map_size;
-	return name ? name : "medium";
+	return last ? last->base : "medium";
 }
 
 struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 					   const struct mapsize_rules *rules)
 {
 	struct plan_ctx c = { .pl = pl, .rules = rules, .err = &pl->err };
-	const char *bname = base_name(pl);
+	const char *bname;
 	struct profile *base = NULL;
 	const char *text;
 	size_t len;
@@ -158,6 +167,7 @@ struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 		error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 		return NULL;
 	}
+	bname = base_name(&c);
 	text = mapsize_builtin_profile(bname, &len);
 	snprintf(path, sizeof(path), "profiles/%s.yaml", bname);
 	base = profile_parse(text, len, path, true, &pl->err);
@@ -310,6 +320,16 @@ int mapsize_plan__dim_value(const struct mapsize_plan *plan, const char *name, u
 uint64_t mapsize_plan__digest(const struct mapsize_plan *plan)
 {
 	return plan->digest;
+}
+
+const char *mapsize_plan__app(const struct mapsize_plan *plan)
+{
+	return plan->app;
+}
+
+unsigned int mapsize_plan__kernel_version(const struct mapsize_plan *plan)
+{
+	return plan->kernel_version;
 }
 
 size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan)

@@ -183,23 +183,25 @@ int plan_apply_lists(struct plan_ctx *c)
 				return error_set(c->err, -EINVAL, NULL, "map '%s' is named in both "
 						 "--bpf-maps-disable-prealloc and --bpf-maps-enable-prealloc, "
 						 "expected one of them", pl->disable[i]);
-	/* A whole list that contradicts the chosen default gets one warning. */
-	if (pl->prealloc_default == 0 && pl->disable_cnt)
-		plan_warn(c, "--bpf-maps-disable-prealloc has no effect with --bpf-maps-prealloc=false "
-		     "(eligible maps are already not preallocated)");
-	if (pl->prealloc_default == 1 && pl->enable_cnt)
-		plan_warn(c, "--bpf-maps-enable-prealloc has no effect with --bpf-maps-prealloc=true "
-		     "(eligible maps are already preallocated)");
 	for (int pass = 0; pass < 2; pass++) {
 		char **list = pass ? pl->enable : pl->disable;
-		size_t cnt = pass ? pl->enable_cnt : pl->disable_cnt;
+		size_t cnt = pass ? pl->enable_cnt : pl->disable_cnt, unchanged = 0;
 		const char *flag = pass ? "--bpf-maps-enable-prealloc" : "--bpf-maps-disable-prealloc";
 		bool want = pass;
 
+		for (size_t i = 0; i < cnt; i++)
+			unchanged += mapsize_plan__find(c->plan, list[i])->prealloc == want;
+		/* A list that changes nothing because the default already says so
+		 * gets one warning; otherwise each name that changes nothing gets its
+		 * own (a list that did switch a map, e.g. one --set turned on, is
+		 * silent about that map). */
+		if (cnt && unchanged == cnt && pl->prealloc_default == (int)want)
+			plan_warn(c, "%s has no effect with --bpf-maps-prealloc=%s (eligible maps are already %s"
+				  "preallocated)", flag, want ? "true" : "false", want ? "" : "not ");
 		for (size_t i = 0; i < cnt; i++) {
 			struct mapsize_plan_map *m = (struct mapsize_plan_map *)mapsize_plan__find(c->plan, list[i]);
 
-			if (m->prealloc == want && pl->prealloc_default != (int)want)
+			if (m->prealloc == want && !(unchanged == cnt && pl->prealloc_default == (int)want))
 				plan_warn(c, "%s=%s has no effect: map '%s' is already %spreallocated (%s)", flag,
 				     list[i], list[i], want ? "" : "not ", m->prealloc_reason);
 			m->prealloc = want;

@@ -128,6 +128,7 @@ static void base_from_rules(struct mapsize_report_map *m, uint32_t cpus)
 	/* local storage has no size to choose: its baseline is the map itself */
 	m->has_baseline = pm->baseline_max_entries || is_local_storage(pm->type);
 	m->baseline_note = m->has_baseline ? NULL : "no `baseline:` in its rule";
+	m->baseline_source = m->has_baseline ? "rules" : NULL;
 }
 
 /* The reference plan's maps become the report's. */
@@ -227,6 +228,7 @@ int mapsize_report__set_baseline(struct mapsize_report *rep, const char *map_nam
 	m->note = copy;
 	m->pub.has_baseline = baseline != NULL;
 	m->pub.baseline_note = copy ? copy : baseline ? NULL : "no baseline";
+	m->pub.baseline_source = baseline ? "object" : NULL;
 	memset(&m->pub.baseline, 0, sizeof(m->pub.baseline));
 	m->pub.baseline.sz = sizeof(m->pub.baseline);
 	if (baseline) {

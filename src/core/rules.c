@@ -452,8 +452,25 @@ struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len, const ch
 	ret = ywalk_map(&w, rules->doc.root, doc_handlers, rules, "the rules file");
 	if (ret)
 		goto fail;
+	if (!rules->app) {
+		/* `app:` is optional: the file's name up to its first dot
+		 * ("agent.rules.yaml" -> "agent") names the application. */
+		const char *base = filename ? strrchr(filename, '/') : NULL;
+
+		base = base ? base + 1 : filename ? filename : "";
+		rules->app_default = strndup(base, strcspn(base, "."));
+		if (!rules->app_default) {
+			ret = error_set(err, -ENOMEM, NULL, "out of memory");
+			goto fail;
+		}
+		if (!rules->app_default[0]) {
+			free(rules->app_default);
+			rules->app_default = strdup("app");
+		}
+		rules->app = rules->app_default;
+	}
 	if (!rules->app || !rules->app[0]) {
-		ret = ywalk_error(&w, rules->doc.root, "no 'app', expected the application's name");
+		ret = ywalk_error(&w, rules->doc.root, "empty 'app', expected the application's name");
 		goto fail;
 	}
 	if (!rules->cnt) {
@@ -475,6 +492,7 @@ void mapsize_rules__free(struct mapsize_rules *rules)
 {
 	if (!rules)
 		return;
+	free(rules->app_default);
 	for (size_t i = 0; i < rules->cnt; i++) {
 		src_expr_release(&rules->rules[i].max_entries);
 		src_expr_release(&rules->rules[i].expected);

@@ -19,7 +19,7 @@ static bool has_map(const struct mapsize_report *rep, const char *name)
 /* The object's map for a report map: inner templates are the outer map's
  * inner map. */
 static int base_from_object(struct mapsize_report *rep, const struct mapsize_report_map *rm,
-			    const struct bpf_object *obj, const char *path)
+			    const struct bpf_object *obj, const char *path, bool set)
 {
 	const struct mapsize_plan_map *pm = rm->planned;
 	MAPSIZE_OPTS(mapsize_mem_map, b);
@@ -32,10 +32,10 @@ static int base_from_object(struct mapsize_report *rep, const struct mapsize_rep
 		m = bpf_object__find_map_by_name(obj, pm->name);
 	}
 	if (!m)
-		return mapsize_report__set_baseline(rep, rm->name, NULL, "not in the object");
+		return set ? mapsize_report__set_baseline(rep, rm->name, NULL, "not in the object") : 0;
 	b.type = mapsize_map_type__from_bpf_type(bpf_map__type(m));
 	if (b.type == MAPSIZE_MAP_UNSPEC)
-		return mapsize_report__set_baseline(rep, rm->name, NULL, "map type not modelled");
+		return set ? mapsize_report__set_baseline(rep, rm->name, NULL, "map type not modelled") : 0;
 	b.key_size = bpf_map__key_size(m);
 	b.value_size = bpf_map__value_size(m);
 	b.max_entries = bpf_map__max_entries(m);
@@ -43,14 +43,15 @@ static int base_from_object(struct mapsize_report *rep, const struct mapsize_rep
 	b.map_extra = (uint32_t)bpf_map__map_extra(m);
 	if (b.type != pm->type || b.key_size != pm->key_size || b.value_size != pm->value_size)
 		pr_warn("warning: map '%s': %s has %s key %u value %u, the rule says %s key %u value %u "
-			"(stale rule?): the baseline uses the object's\n", pm->name, path,
+			"(stale rule?)%s\n", pm->name, path,
 			mapsize_map_type__name(b.type), b.key_size, b.value_size,
-			mapsize_map_type__name(pm->type), pm->key_size, pm->value_size);
-	return mapsize_report__set_baseline(rep, rm->name, &b, NULL);
+			mapsize_map_type__name(pm->type), pm->key_size, pm->value_size,
+			set ? ": the baseline uses the object's" : "");
+	return set ? mapsize_report__set_baseline(rep, rm->name, &b, NULL) : 0;
 }
 
 int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
-				struct mapsize_error *err)
+				enum mapsize_report_baseline which, struct mapsize_error *err)
 {
 	struct mapsize_loc loc = { .file = path };
 	struct bpf_object *obj;
@@ -69,8 +70,15 @@ int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
 				 "clang -target bpf", msg);
 	}
 	ret = 0;
-	for (size_t i = 0; i < mapsize_report__map_cnt(rep) && !ret; i++)
-		ret = base_from_object(rep, mapsize_report__map(rep, i), obj, path);
+	for (size_t i = 0; i < mapsize_report__map_cnt(rep) && !ret; i++) {
+		const struct mapsize_report_map *rm = mapsize_report__map(rep, i);
+		/* a rule's `baseline:` stands unless the object is asked for; a
+		 * stale rule is worth a warning either way */
+		bool set = which == MAPSIZE_REPORT_BASELINE_OBJECT ||
+			   (which == MAPSIZE_REPORT_BASELINE_AUTO && !rm->planned->baseline_max_entries);
+
+		ret = base_from_object(rep, rm, obj, path, set);
+	}
 	bpf_object__for_each_map(m, obj) {
 		const char *name = bpf_map__name(m);
 

@@ -271,4 +271,53 @@ run "$MAPSIZE" plan examples/agent.rules.yaml --kernel 6.18 --set memory=1Gi --s
 expect_eq "memory: warning when full maps exceed a tenth of the node" \
 	"$(grep -c "^warning: the maps take .* when full, more than 10% of the node's 1.0 GiB memory" "$TMP/err")" "1"
 
+
+# ---- JSON exactness and metadata (issue 9, item 6) ------------------------------------
+cat >"$TMP/big.yaml" <<'YAML'
+maps:
+  m:
+    type: hash
+    key_size: 4
+    value_size: 4
+    max_entries: 1024
+    expected: 18446744073709551615
+  bloom:
+    type: bloom_filter
+    value_size: 8
+    max_entries: 64
+    map_extra: 3
+    used_by: [kprobe, tracepoint]
+YAML
+run "$MAPSIZE" plan "$TMP/big.yaml" --format json --kernel 6.1
+expect_eq "json: expected above 2^63-1 stays exact" \
+	"$(grep -o '"expected_entries": [0-9-]*' "$TMP/out" | head -1)" '"expected_entries": 18446744073709551615'
+expect_eq "json: schema_version, kernel" "$(jqv '"\(.schema_version) \(.kernel)"')" "1 6.1"
+expect_eq "json: map_extra" "$(mapv bloom map_extra)" "3"
+expect_eq "json: used_by" "$(jqv '.maps[] | select(.name == "bloom") | .used_by | join(",")')" "kprobe,tracepoint"
+expect_eq "no app: the file's name" "$(jqv .app)" "big"
+run "$MAPSIZE" plan "$TMP/big.yaml" --format json
+expect_eq "json: no --kernel: the running kernel" "$(jqv .kernel)" "$(uname -r | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')"
+# a list that did change a map says nothing about it
+cat >"$TMP/two.yaml" <<'YAML'
+app: two
+maps:
+  h1: {type: hash, key_size: 4, value_size: 4, max_entries: 64}
+  h2: {type: hash, key_size: 4, value_size: 4, max_entries: 64}
+YAML
+run "$MAPSIZE" plan "$TMP/two.yaml" --format json --set maps.h2.prealloc=true --bpf-maps-prealloc=false \
+	--bpf-maps-disable-prealloc=h2
+expect_eq "a list that switched a map back: no warning" "$rc $(cat "$TMP/err") $(jqv '.warnings | length')" "0  0"
+expect_eq "... and the map follows the list" "$(mapv h2 prealloc)" "false"
+# two override files with different bases: the last wins, with a warning in the JSON too
+printf 'base: small\n' >"$TMP/b1.yaml"
+printf 'base: large\n' >"$TMP/b2.yaml"
+run "$MAPSIZE" plan "$TMP/two.yaml" --format json --profile "$TMP/b1.yaml" --profile "$TMP/b2.yaml"
+expect_eq "two bases: the last wins" "$(jqv .base_profile)" "large"
+expect_eq "two bases: warned on stderr and in the JSON" \
+	"$(grep -c "^warning: 'base: large' at $TMP/b2.yaml:1:7 overrides 'base: small' at $TMP/b1.yaml:1:7" "$TMP/err") $(jqv '.warnings[0]')" \
+	"1 'base: large' at $TMP/b2.yaml:1:7 overrides 'base: small' at $TMP/b1.yaml:1:7 (the last file wins)"
+run "$MAPSIZE" plan "$TMP/two.yaml" --format json --map-size=medium --profile "$TMP/b1.yaml"
+expect_eq "--map-size overrides base: in the JSON warnings" "$(jqv '.warnings[0]')" \
+	"--map-size=medium overrides 'base: small' at $TMP/b1.yaml:1:7"
+
 finish

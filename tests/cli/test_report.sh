@@ -239,4 +239,38 @@ expect_eq "--help: documents --object, --svg, --map-size rejected, the CPUs, bas
 expect_rc "mapsize --help lists report" 0 "$MAPSIZE" --help
 expect_eq "mapsize --help lists report" "$(grep -c '^  report ' "$TMP/out")" 1
 
+# ---- honest baselines: a map compiled at max_entries 1, resized at run time -----------------
+RESIZED=$O/tests/bpf/resized.bpf.o
+cat >"$TMP/resized.yaml" <<'YAML'
+app: resized
+maps:
+  sessions: {type: hash, key_size: 4, value_size: 8, max_entries: procs, baseline: 4096}
+  peers: {type: hash, key_size: 4, value_size: 8, max_entries: 512}
+YAML
+if [ -e "$RESIZED" ]; then
+	expect_rc "--object, placeholder size: exit 0" 0 "$MAPSIZE" report "$TMP/resized.yaml" --object "$RESIZED" --format json "${KERNEL[@]}"
+	expect_eq "auto: the rule's baseline wins over the compiled 1" \
+		"$(jqv '[.maps[] | "\(.name)=\(.baseline_max_entries)/\(.baseline_source)"] | join(" ")')" \
+		"sessions=4096/rules peers=512/object"
+	expect_eq "auto: mode and source" "$(jqv '"\(.baseline.mode) \(.baseline.source)"')" "auto object"
+	expect_eq "auto: medium saves, no +1024%" "$(jqv '.profiles[] | select(.name == "medium") | .savings_percent < 100')" true
+	expect_rc "--baseline object" 0 "$MAPSIZE" report "$TMP/resized.yaml" --object "$RESIZED" --baseline object --format json "${KERNEL[@]}"
+	expect_eq "--baseline object: the compiled sizes" \
+		"$(jqv '[.maps[] | "\(.name)=\(.baseline_max_entries)/\(.baseline_source)"] | join(" ")')" \
+		"sessions=1/object peers=512/object"
+	expect_rc "--baseline rules" 0 "$MAPSIZE" report "$TMP/resized.yaml" --object "$RESIZED" --baseline rules --format json "${KERNEL[@]}"
+	expect_eq "--baseline rules: the rules' only" \
+		"$(jqv '[.maps[] | "\(.name)=\(.baseline_max_entries)/\(.baseline_source)"] | join(" ")')" \
+		"sessions=4096/rules peers=null/null"
+	expect_rc "table: BASE_FROM column" 0 "$MAPSIZE" report "$TMP/resized.yaml" --object "$RESIZED" "${KERNEL[@]}"
+	expect_eq "table: BASE_FROM per map" "$(awk '$1 == "sessions" || $1 == "peers" {print $1, $NF}' "$TMP/out" | head -2 | tr '\n' ' ')" \
+		"sessions rules peers object "
+else
+	fail "resized object built" "$RESIZED is missing; run make tests"
+fi
+expect_err "--baseline without --object" 2 "expected --object FILE.bpf.o as well" \
+	"$MAPSIZE" report "$TMP/resized.yaml" --baseline object
+expect_err "--baseline guess" 2 "expected auto, object or rules" \
+	"$MAPSIZE" report "$TMP/resized.yaml" --baseline guess
+
 finish

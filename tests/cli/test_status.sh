@@ -243,8 +243,12 @@ expect_err "a positional RULES" 2 "use --rules FILE" "$MAPSIZE" status "$RULES"
 expect_err "--rules missing file" 2 "nope.yaml" "$MAPSIZE" status --rules "$TMP/nope.yaml"
 expect_err "--pinned not a map" 2 "expected a pinned BPF map or a bpffs directory" "$MAPSIZE" status --pinned "$TMP/none"
 if command -v setpriv >/dev/null; then
+	# nobody may not reach the build directory (a checkout under /root): a copy it can run
+	NOBODY_DIR=$(mktemp -d /tmp/mapsize-nobody.XXXXXX)
+	chmod 755 "$NOBODY_DIR" && cp "$MAPSIZE" "$NOBODY_DIR/mapsize" && chmod 755 "$NOBODY_DIR/mapsize"
 	expect_err "without root: one line, exit 1" 1 "^error: mapsize status needs root \(CAP_BPF and CAP_SYS_ADMIN\)" \
-		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$MAPSIZE" status
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NOBODY_DIR/mapsize" status
 	expect_eq "without root: exactly one line" "$(wc -l <"$TMP/err")" 1
+	rm -rf "$NOBODY_DIR"
 fi
 finish

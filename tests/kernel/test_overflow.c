@@ -642,6 +642,10 @@ static void child_fill(const struct memcg *cg, const struct mapsize_plan *plan, 
 	struct child_result res = { .count = ENOMEM_FILL };
 	char file[PATH_MAX], num[32];
 	struct bpf_object *obj = NULL;
+	/* Opened before the fill: at the limit, opening a file charges a
+	 * struct file to the group and the OOM killer takes the child (seen
+	 * under load); a write to an open cgroup.procs charges nothing. */
+	int home_fd = open(cg->home_procs, O_WRONLY | O_CLOEXEC);
 
 #define STEP(n, expr)					\
 	do {						\
@@ -663,10 +667,11 @@ static void child_fill(const struct memcg *cg, const struct mapsize_plan *plan, 
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)res.limit);
 	STEP(6, memcg_file(cg, cg->limit_file, file, sizeof(file)));
 	STEP(7, write_str(file, num));
+	snprintf(num, sizeof(num), "%d", (int)getpid());
+	STEP(8, home_fd < 0 ? -errno : 0);
 	STEP(8, fill_raw(obj, plan, "execve_map", 1, ENOMEM_FILL, BPF_ANY, &res.failed));
 	/* back home before anything else allocates: the maps stay charged to the group */
-	snprintf(num, sizeof(num), "%d", (int)getpid());
-	STEP(9, write_str(cg->home_procs, num));
+	STEP(9, write(home_fd, num, strlen(num)) == (ssize_t)strlen(num) ? 0 : -errno);
 	STEP(10, counters_raw(obj, plan, "execve_map", res.c));
 done:
 	if (write(out_fd, &res, sizeof(res)) != (ssize_t)sizeof(res))

@@ -201,6 +201,29 @@ static void test_list_without_effect_warns(void **state)
 	mapsize_plan__free(plan);
 	mapsize_planner__free(pl);
 
+	/* default false, but --set turned this map on: the list switches it back, no warning */
+	pl = planner(NULL, NULL);
+	mapsize_planner__set_prealloc_default(pl, false);
+	set_ok(pl, "maps.a.prealloc=true");
+	mapsize_planner__disable_prealloc(pl, "a");
+	plan = plan_ok(pl, four_maps);
+	assert_false(find(plan, "a")->prealloc);
+	assert_int_equal(mapsize_plan__warning_cnt(plan), 0);
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+
+	/* ... and with a second name that the default already covers: only that one warns */
+	pl = planner(NULL, NULL);
+	mapsize_planner__set_prealloc_default(pl, false);
+	set_ok(pl, "maps.a.prealloc=true");
+	mapsize_planner__disable_prealloc(pl, "a,b");
+	plan = plan_ok(pl, four_maps);
+	assert_string_equal(warnings(plan),
+			    "--bpf-maps-disable-prealloc=b has no effect: map 'b' is already not preallocated "
+			    "(--bpf-maps-prealloc=false)\n");
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+
 	/* a default of true, but this map was switched off by --set: the list adds nothing */
 	pl = planner(NULL, NULL);
 	mapsize_planner__set_prealloc_default(pl, true);

@@ -232,10 +232,15 @@ static void test_base_selects_builtin(void **state)
 	assert_int_equal(dim(plan, "procs"), 4096);		/* small's */
 	assert_int_equal(dim(plan, "pods"), 40);		/* the file's */
 	mapsize_plan__free(plan);
-	/* a later file's base wins */
+	/* a later file's base wins, and says so (log and the plan's warnings) */
 	add_profile(pl, "base: large\n", "big.yaml");
+	capture_reset();
 	plan = plan_ok(pl, dims_rules);
 	assert_string_equal(mapsize_plan__profile(plan), "large");
+	assert_int_equal(mapsize_plan__warning_cnt(plan), 1);
+	assert_string_equal(mapsize_plan__warning(plan, 0),
+			    "'base: large' at big.yaml:1:7 overrides 'base: small' at edge.yaml:1:7 (the last file wins)");
+	assert_contains(captured, "warning: 'base: large' at big.yaml:1:7 overrides 'base: small'");
 	assert_int_equal(dim(plan, "procs"), 131072);
 	assert_int_equal(dim(plan, "pods"), 40);		/* edge.yaml still overrides */
 	mapsize_plan__free(plan);
@@ -253,6 +258,8 @@ static void test_map_size_beats_base(void **state)
 	assert_string_equal(mapsize_plan__profile(plan), "large");
 	assert_int_equal(dim(plan, "nodes"), 5000);
 	assert_contains(captured, "warning: --map-size=large overrides 'base: small' at edge.yaml:1:7");
+	assert_int_equal(mapsize_plan__warning_cnt(plan), 1);
+	assert_string_equal(mapsize_plan__warning(plan, 0), "--map-size=large overrides 'base: small' at edge.yaml:1:7");
 	mapsize_plan__free(plan);
 	mapsize_planner__free(pl);
 

@@ -134,14 +134,28 @@ static void test_flag_errors(void **state)
 	assert_error_at(&err, RULES_FILE, 7, 16, "map_extra 16, expected 0..15 hash functions");
 }
 
+#define ONE_LINE "maps: {m: {type: array, value_size: 4, max_entries: 1}}\n"
+
 static void test_document_keys(void **state)
 {
 	struct mapsize_error err;
 
-	err = rules_err("maps:\n  m:\n    type: array\n    value_size: 4\n    max_entries: 1\n");
-	assert_error_at(&err, RULES_FILE, 1, 1, "no 'app', expected the application's name");
+	struct mapsize_rules *r;
+
+	/* no app: the file's name up to its first dot */
+	r = rules_ok("maps:\n  m:\n    type: array\n    value_size: 4\n    max_entries: 1\n");
+	assert_string_equal(mapsize_rules__app(r), "t");
+	mapsize_rules__free(r);
+	r = mapsize_rules__parse(ONE_LINE, strlen(ONE_LINE), "/etc/agents/my-agent.rules.yaml", &err);
+	assert_non_null(r);
+	assert_string_equal(mapsize_rules__app(r), "my-agent");
+	mapsize_rules__free(r);
+	r = mapsize_rules__parse(ONE_LINE, strlen(ONE_LINE), ".hidden", &err);
+	assert_non_null(r);
+	assert_string_equal(mapsize_rules__app(r), "app");
+	mapsize_rules__free(r);
 	err = rules_err("app: \"\"\nmaps:\n  m:\n    type: array\n    value_size: 4\n    max_entries: 1\n");
-	assert_error_at(&err, RULES_FILE, 1, 1, "no 'app'");
+	assert_error_at(&err, RULES_FILE, 1, 1, "empty 'app', expected the application's name");
 	err = rules_err("app: t\n");
 	assert_error_at(&err, RULES_FILE, 1, 1, "no 'maps', expected a mapping of map names to rules");
 	err = rules_err("app: t\nmaps: {}\n");

@@ -16,7 +16,21 @@ json_t *plan_map_json(const struct mapsize_plan_map *m)
 	json_object_set_new(o, "max_entries", json_integer(m->max_entries));
 	json_object_set_new(o, "map_flags", json_integer(m->map_flags));
 	json_object_set_new(o, "prealloc", json_boolean(m->prealloc));
-	json_object_set_new(o, "expected_entries", json_integer((json_int_t)m->expected_entries));
+	json_object_set_new(o, "expected_entries", json_u64(m->expected_entries));
+	json_object_set_new(o, "map_extra", json_integer(m->map_extra));
+	{
+		json_t *used = json_array();
+
+		for (uint32_t bit = 1; bit; bit <<= 1)
+			if (m->used_by & bit) {
+				const char *name = mapsize_used_by__name(bit);
+				char unknown[16];
+
+				snprintf(unknown, sizeof(unknown), "bit%u", __builtin_ctz(bit));
+				json_array_append_new(used, json_string(name ? name : unknown));
+			}
+		json_object_set_new(o, "used_by", used);
+	}
 	json_object_set_new(o, "prealloc_toggle", json_boolean(m->prealloc_toggle));
 	json_object_set_new(o, "prealloc_reason", json_string(m->prealloc_reason));
 	json_object_set_new(o, "inner_of", m->inner_of ? json_string(m->inner_of) : json_null());
@@ -76,7 +90,14 @@ void plan_memory_free(struct plan_memory *pm)
 json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 {
 	json_t *root = json_object(), *dims = json_object(), *maps = json_array(), *warn = json_array();
+	unsigned int kv = mapsize_plan__kernel_version(plan);
+	char kernel[16];
 
+	json_object_set_new(root, "schema_version", json_integer(MAPSIZE_JSON_SCHEMA_VERSION));
+	snprintf(kernel, sizeof(kernel), "%u.%u", kv >> 8, kv & 0xff);
+	/* null: no target kernel given, the newest behaviour */
+	json_object_set_new(root, "kernel", kv ? json_string(kernel) : json_null());
+	json_object_set_new(root, "app", json_string(mapsize_plan__app(plan)));
 	json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
 	json_object_set_new(root, "base_profile", json_string(mapsize_plan__base_profile(plan)));
 	json_object_set_new(root, "dimensions", dims);
@@ -85,7 +106,7 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 		uint64_t v;
 		const char *name = mapsize_plan__dim(plan, i, &v);
 
-		json_object_set_new(dims, name, json_integer((json_int_t)v));
+		json_object_set_new(dims, name, json_u64(v));
 	}
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 		json_t *o = plan_map_json(mapsize_plan__map(plan, i));
@@ -93,25 +114,25 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 		if (mem) {
 			const struct mapsize_map_memory *m = &mem->maps[i];
 
-			json_object_set_new(o, "memlock_bytes", json_integer((json_int_t)m->memlock_load));
-			json_object_set_new(o, "memlock_expected_bytes", json_integer((json_int_t)m->memlock_expected));
-			json_object_set_new(o, "memlock_full_bytes", json_integer((json_int_t)m->memlock_full));
-			json_object_set_new(o, "real_expected_bytes", json_integer((json_int_t)m->real_expected));
+			json_object_set_new(o, "memlock_bytes", json_u64(m->memlock_load));
+			json_object_set_new(o, "memlock_expected_bytes", json_u64(m->memlock_expected));
+			json_object_set_new(o, "memlock_full_bytes", json_u64(m->memlock_full));
+			json_object_set_new(o, "real_expected_bytes", json_u64(m->real_expected));
 			if (mapsize_plan__map(plan, i)->inner_of) {
-				json_object_set_new(o, "instances_expected", json_integer((json_int_t)m->instances_expected));
-				json_object_set_new(o, "instances_full", json_integer((json_int_t)m->instances_full));
+				json_object_set_new(o, "instances_expected", json_u64(m->instances_expected));
+				json_object_set_new(o, "instances_full", json_u64(m->instances_full));
 			}
 		}
 		json_array_append_new(maps, o);
 	}
 	if (mem) {
-		json_object_set_new(root, "total_memlock_bytes", json_integer((json_int_t)mem->total.memlock_load));
+		json_object_set_new(root, "total_memlock_bytes", json_u64(mem->total.memlock_load));
 		json_object_set_new(root, "total_memlock_expected_bytes",
-				    json_integer((json_int_t)mem->total.memlock_expected));
+				    json_u64(mem->total.memlock_expected));
 		json_object_set_new(root, "total_memlock_full_bytes",
-				    json_integer((json_int_t)mem->total.memlock_full));
+				    json_u64(mem->total.memlock_full));
 		json_object_set_new(root, "total_real_expected_bytes",
-				    json_integer((json_int_t)mem->total.real_expected));
+				    json_u64(mem->total.real_expected));
 		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(mem->era)));
 		json_object_set_new(root, "kernel_consts", json_string(mem->consts.source));
 	}

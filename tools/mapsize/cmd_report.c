@@ -21,6 +21,7 @@
 static const char *const prof_names[NPROF] = { "small", "medium", "large" };
 
 #define OPT_SVG (OPT_PLAN_LAST + 16)
+#define OPT_BASELINE (OPT_PLAN_LAST + 17)
 
 /* ---- libbpf and library messages ------------------------------------------ */
 
@@ -133,8 +134,8 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 
 	printf("\nmemlock at load (right after loading, before any entry is added); PREALLOC, NO_PREALLOC: the medium\n"
 	       "profile's map preallocated vs not (at load, and at its expected entries), for maps that can toggle\n\n");
-	printf("%-*s %-15s %9s %10s %10s %10s %10s %10s %11s %15s\n", nw, "MAP", "TYPE", "BASE_MAX", "BASELINE",
-	       "SMALL", "MEDIUM", "LARGE", "PREALLOC", "NO_PREALLOC", "NO_PREALLOC@EXP");
+	printf("%-*s %-15s %9s %10s %10s %10s %10s %10s %11s %15s  %s\n", nw, "MAP", "TYPE", "BASE_MAX", "BASELINE",
+	       "SMALL", "MEDIUM", "LARGE", "PREALLOC", "NO_PREALLOC", "NO_PREALLOC@EXP", "BASE_FROM");
 	for (size_t i = 0; i < nmaps; i++) {
 		const struct mapsize_report_map *m = mapsize_report__map(rep, i);
 		char name[64], bmax[16] = "-";
@@ -142,7 +143,7 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 		snprintf(name, sizeof(name), "%s%s", m->name, is_inner(m) ? " *" : "");
 		if (m->has_baseline)
 			snprintf(bmax, sizeof(bmax), "%u", m->baseline.max_entries);
-		printf("%-*s %-15s %9s %10s %10s %10s %10s %10s %11s %15s\n", nw, name,
+		printf("%-*s %-15s %9s %10s %10s %10s %10s %10s %11s %15s  %s\n", nw, name,
 		       mapsize_map_type__name(m->planned->type), bmax,
 		       hb_or_dash(m->has_baseline, cell(rep, i, REF)->baseline_memlock, b[0], sizeof(b[0])),
 		       human_bytes(cell(rep, i, 0)->memory.memlock_load, b[1], sizeof(b[1])),
@@ -150,7 +151,8 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 		       human_bytes(cell(rep, i, 2)->memory.memlock_load, b[3], sizeof(b[3])),
 		       hb_or_dash(m->prealloc_toggle, m->prealloc_memlock, b[4], sizeof(b[4])),
 		       hb_or_dash(m->prealloc_toggle, m->no_prealloc_memlock, b[5], sizeof(b[5])),
-		       hb_or_dash(m->prealloc_toggle, m->no_prealloc_memlock_expected, b[6], sizeof(b[6])));
+		       hb_or_dash(m->prealloc_toggle, m->no_prealloc_memlock_expected, b[6], sizeof(b[6])),
+		       m->baseline_source ? m->baseline_source : "-");
 	}
 	printf("%-*s %-15s %9s %10s %10s %10s %10s\n", nw, "TOTAL", "", "",
 	       human_bytes(prof[REF]->baseline_memlock, b[0], sizeof(b[0])),
@@ -263,7 +265,11 @@ static json_t *report_json(const struct mapsize_report *rep, const struct report
 	json_object_set_new(root, "kernel_consts", json_string(info->consts_source));
 	json_object_set_new(root, "cpus_source", json_string("each profile's cpus dimension (--set cpus=N pins all)"));
 
-	json_object_set_new(base, "source", json_string(info->object ? "object" : "rules"));
+	json_object_set_new(base, "source", json_string(info->object && info->which != MAPSIZE_REPORT_BASELINE_RULES ?
+							     "object" : "rules"));
+	json_object_set_new(base, "mode", json_string(!info->object ? "rules" :
+						       info->which == MAPSIZE_REPORT_BASELINE_OBJECT ? "object" :
+						       info->which == MAPSIZE_REPORT_BASELINE_RULES ? "rules" : "auto"));
 	json_object_set_new(base, "object", info->object ? json_string(info->object) : json_null());
 	json_object_set_new(base, "cpus", jint(prof[REF]->possible_cpus));
 	json_object_set_new(base, "total_memlock_bytes", jint(prof[REF]->baseline_memlock));
@@ -321,6 +327,7 @@ static json_t *report_json(const struct mapsize_report *rep, const struct report
 		json_object_set_new(o, "baseline_memlock_bytes",
 				    m->has_baseline ? jint(cell(rep, i, REF)->baseline_memlock) : json_null());
 		json_object_set_new(o, "baseline_note", m->has_baseline ? json_null() : json_string(m->baseline_note));
+		json_object_set_new(o, "baseline_source", m->baseline_source ? json_string(m->baseline_source) : json_null());
 		for (int p = 0; p < NPROF; p++) {
 			const struct mapsize_report_map_profile *c = cell(rep, i, p);
 			const struct mapsize_plan_map *pm = c->planned;
@@ -367,6 +374,8 @@ static json_t *report_json(const struct mapsize_report *rep, const struct report
 struct report_args {
 	const char *object;
 	const char *svg;
+	const char *baseline;		/* --baseline auto|object|rules */
+	enum mapsize_report_baseline which;
 };
 
 static int report_opt(int opt, const char *arg, void *ctx)
@@ -379,6 +388,18 @@ static int report_opt(int opt, const char *arg, void *ctx)
 		return 1;
 	case OPT_SVG:
 		ra->svg = arg;
+		return 1;
+	case OPT_BASELINE:
+		ra->baseline = arg;
+		if (!strcmp(arg, "auto"))
+			ra->which = MAPSIZE_REPORT_BASELINE_AUTO;
+		else if (!strcmp(arg, "object"))
+			ra->which = MAPSIZE_REPORT_BASELINE_OBJECT;
+		else if (!strcmp(arg, "rules"))
+			ra->which = MAPSIZE_REPORT_BASELINE_RULES;
+		else
+			return fprintf(stderr, "error: unknown --baseline '%s', expected auto, object or rules\n",
+				       arg), -1;
 		return 1;
 	}
 	return 0;
@@ -393,7 +414,12 @@ static void report_usage(void)
 	       "the medium profile's maps preallocated vs not.  Nothing is loaded (no root needed).\n"
 	       "\n"
 	       "  --object FILE.bpf.o  baseline = the sizes and flags compiled into the object (opened\n"
-	       "                       with libbpf, not loaded), for the maps that have a rule\n"
+	       "                       with libbpf, not loaded), for the maps that have a rule; a rule's\n"
+	       "                       own `baseline:` wins (a map compiled at max_entries 1 and resized\n"
+	       "                       at run time is not its real size)\n"
+	       "  --baseline auto|object|rules\n"
+	       "                       with --object: auto (default) as above, object = the compiled\n"
+	       "                       sizes always, rules = the rules' `baseline:` only\n"
 	       "  (no --object)        baseline = the rules' `baseline:` max_entries, preallocated (the\n"
 	       "                       kernel default); maps without one are reported as such and left\n"
 	       "                       out of the baseline total\n"
@@ -424,6 +450,7 @@ int do_report(int argc, char **argv)
 	static const struct option extra[] = {
 		{ "object", required_argument, NULL, 'O' },
 		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "baseline", required_argument, NULL, OPT_BASELINE, },
 	};
 	struct report_args ra = { 0 };
 	struct report_info info = { 0 };
@@ -447,6 +474,11 @@ int do_report(int argc, char **argv)
 		}
 	}
 	rules_path = parse_cmd_args(argc, argv, &po, extra, sizeof(extra) / sizeof(extra[0]), report_opt, &ra);
+	if (ra.baseline && !ra.object) {
+		fprintf(stderr, "error: --baseline %s chooses between the rules and an object, expected --object "
+			"FILE.bpf.o as well\n", ra.baseline);
+		return 2;
+	}
 	if (po.map_size) {
 		fprintf(stderr, "error: mapsize report always shows small, medium and large: --map-size=%s is not "
 			"accepted (use --profile or --set to change all three)\n", po.map_size);
@@ -455,6 +487,7 @@ int do_report(int argc, char **argv)
 	print_prev = mapsize_set_print(print_once);
 	info.rules_path = rules_path;
 	info.object = ra.object;
+	info.which = ra.which;
 	rules = mapsize_rules__load_file(rules_path, &err);
 	if (!rules) {
 		print_error(&err);
@@ -512,7 +545,7 @@ int do_report(int argc, char **argv)
 	}
 	if (ra.object) {
 		libbpf_set_print(capture_libbpf);
-		ret = mapsize_report__read_object(rep, ra.object, &err);
+		ret = mapsize_report__read_object(rep, ra.object, ra.which, &err);
 		if (ret) {
 			/* only an object that cannot be opened names the file */
 			if (err.file[0] || !ra.object[0]) {

@@ -43,6 +43,12 @@ void plan_memory_free(struct plan_memory *pm);
 json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem);
 json_t *plan_map_json(const struct mapsize_plan_map *m);
 int print_json(json_t *root);
+/* An unsigned 64-bit integer, exact in print_json()'s output even above
+ * INT64_MAX (where jansson's own integers would turn negative). */
+json_t *json_u64(uint64_t v);
+/* Version of the JSON layout of plan, maps and verify; bumped when a key
+ * changes meaning or goes away (new keys do not bump it). */
+#define MAPSIZE_JSON_SCHEMA_VERSION 1
 const char *flags_str(uint32_t flags, char *buf, size_t size);
 
 #endif

@@ -22,7 +22,10 @@ const char *era_desc(enum mapsize_mem_era era)
 
 const char *baseline_source_desc(const struct report_info *info, char *buf, size_t size)
 {
-	if (info->object)
+	if (info->object && info->which == MAPSIZE_REPORT_BASELINE_AUTO)
+		snprintf(buf, size, "a rule's `baseline:` where it has one, else the sizes and flags compiled into "
+			 "%s (BASE_FROM says which, per map)", info->object);
+	else if (info->object && info->which == MAPSIZE_REPORT_BASELINE_OBJECT)
 		snprintf(buf, size, "the sizes and flags compiled into %s", info->object);
 	else
 		snprintf(buf, size, "the rules' `baseline:` max_entries, preallocated (the kernel default)");

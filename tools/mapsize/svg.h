@@ -18,6 +18,7 @@ struct report_info {
 	const char *app;		/* the rules' app, else their path */
 	const char *rules_path;
 	const char *object;		/* --object; NULL: the rules' `baseline:` */
+	enum mapsize_report_baseline which;	/* --baseline, with --object */
 	const char *kernel;		/* the target kernel's release, or "(newest)" */
 	const char *consts_source;	/* where the kernel struct sizes came from */
 	enum mapsize_mem_era era;
