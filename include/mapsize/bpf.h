@@ -83,7 +83,13 @@ struct mapsize_applied;
  * object sets are kept; BPF_F_NO_PREALLOC is added or removed per the plan.
  * Type, key size and value size must match the rule (-EINVAL otherwise,
  * naming the map and both values).  Inner templates of map-in-maps are
- * replaced by a map created with the `outer.inner` rule's size and flags.
+ * replaced by a map created with the `outer.inner` rule's size, the
+ * template's compiled flags with the rule's, and the object's BTF; the plan
+ * remembers them for mapsize_plan__create_inner_map() (so do not apply one
+ * plan concurrently with creating its instances).  Maps that fill
+ * statically initialised slots are sized as the template, or refused
+ * (-EINVAL) when their own rule disagrees.  Flags the kernel would refuse
+ * on the type (object's and rule's together) are -EINVAL.
  * Returns NULL and fills *err on failure.  Keep the result until the
  * object is loaded, then free it. */
 struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan,
@@ -96,8 +102,11 @@ const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_appl
 void mapsize_applied__free(struct mapsize_applied *applied);
 
 /* Create one more inner map for the map-in-map `outer` with the planned
- * size and flags of its `outer.inner` rule (what an agent does per policy
- * at run time).  Returns a map fd or a negative errno (*err filled). */
+ * size of its `outer.inner` rule (what an agent does per policy at run
+ * time).  After mapsize_plan__apply() it equals the template apply created
+ * (compiled flags with the rule's, the object's BTF), so the kernel inserts
+ * it into the loaded outer map; before, it has the rule's flags only.
+ * Returns a map fd or a negative errno (*err filled). */
 int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
 				   const char *instance_name, struct mapsize_error *err);
 

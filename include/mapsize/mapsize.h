@@ -136,6 +136,13 @@ bool mapsize_map_type__is_percpu(enum mapsize_map_type type);
 #define MAPSIZE_F_WRONLY_PROG	(1U << 8)
 #define MAPSIZE_F_MMAPABLE	(1U << 10)
 #define MAPSIZE_F_INNER_MAP	(1U << 12)
+#define MAPSIZE_F_NUMA_NODE	(1U << 2)
+#define MAPSIZE_F_RDONLY	(1U << 3)
+#define MAPSIZE_F_WRONLY	(1U << 4)
+#define MAPSIZE_F_STACK_BUILD_ID (1U << 5)
+#define MAPSIZE_F_ZERO_SEED	(1U << 6)
+#define MAPSIZE_F_CLONE		(1U << 9)
+#define MAPSIZE_F_PRESERVE_ELEMS (1U << 11)
 
 /* ---- rules (one file per application) --------------------------------- */
 
@@ -156,6 +163,10 @@ enum mapsize_used_by {
 	MAPSIZE_USED_BY_LSM		= 1U << 5,
 	MAPSIZE_USED_BY_NETWORKING	= 1U << 6,	/* xdp, tc, socket, cgroup */
 	MAPSIZE_USED_BY_SYSCALL		= 1U << 7,	/* user space only / syscall progs */
+	/* sleepable programs: lsm.s, fentry.s, fexit.s, iter.s, uprobe.s,
+	 * uretprobe.s, usdt.s, and syscall (which the name "syscall" sets with
+	 * MAPSIZE_USED_BY_SYSCALL) */
+	MAPSIZE_USED_BY_SLEEPABLE	= 1U << 8,
 };
 
 /* The class name of one enum mapsize_used_by bit ("kprobe" for kprobe,

@@ -136,6 +136,14 @@ const char *const *map_type_names(size_t *cnt);
 /* Flags that may be named in a rule's `flags:` list. */
 int map_flag_from_name(const char *name, uint32_t *flag);
 const char *const *map_flag_names(size_t *cnt);
+/* The rules name of one MAPSIZE_F_* flag, NULL when rules cannot name it. */
+const char *map_flag_name(uint32_t flag);
+/* 0 when the kernel accepts every flag of `flags` on a map of `type`; else
+ * the errno it gives (EINVAL), the refused flag in *bad (the second of a
+ * refused pair) and one line in msg: "flag 'inner_map' is not accepted by a
+ * hash map (the kernel says EINVAL), expected it only on array maps". */
+int map_flags_refused(enum mapsize_map_type type, uint32_t flags, uint32_t *bad, char *msg,
+		      size_t size);
 
 /* used_by names -> enum mapsize_used_by bit. */
 int used_by_from_name(const char *name, uint32_t *bit);

@@ -91,18 +91,54 @@ bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
 
 /* ---- flags and program kinds named in rules ------------------------------- */
 
+/* Which map types accept each flag: the kernel's map_alloc_check functions
+ * (Linux 6.18).  htab_map_alloc_check: HTAB_CREATE_FLAG_MASK (NO_PREALLOC,
+ * NO_COMMON_LRU for LRU only, NUMA_NODE but not per-CPU, the access flags,
+ * ZERO_SEED); array_map_alloc_check: ARRAY_CREATE_FLAG_MASK (NUMA_NODE but not
+ * per-CPU, MMAPABLE and INNER_MAP for plain arrays only, PRESERVE_ELEMS for
+ * perf_event_array only, the access flags); fd_array_map_alloc_check (prog,
+ * perf_event and map-in-map arrays) refuses RDONLY_PROG/WRONLY_PROG;
+ * ringbuf_map_alloc: NUMA_NODE only; trie_alloc: LPM_CREATE_FLAG_MASK;
+ * queue_stack_map_alloc_check and bloom_map_alloc: NUMA_NODE, the access
+ * flags (bloom: ZERO_SEED); stack_map_alloc: NUMA_NODE, RDONLY, WRONLY,
+ * STACK_BUILD_ID; bpf_local_storage_map_alloc_check: NO_PREALLOC, CLONE.
+ * Everything else is EINVAL.  tests/kernel/test_mim.c creates every pair. */
+#define T(x) (1U << MAPSIZE_MAP_##x)
+#define ALL_TYPES (((1U << MAPSIZE_MAP_TYPE_CNT) - 1) & ~1U)
+#define HASHES (T(HASH) | T(PERCPU_HASH) | T(LRU_HASH) | T(LRU_PERCPU_HASH))
+#define STORAGES (T(TASK_STORAGE) | T(INODE_STORAGE) | T(SK_STORAGE) | T(CGRP_STORAGE))
+#define PROG_ACCESS (HASHES | T(HASH_OF_MAPS) | T(ARRAY) | T(PERCPU_ARRAY) | T(LPM_TRIE) | \
+		     T(QUEUE) | T(STACK) | T(BLOOM_FILTER))
+
 static const struct {
 	const char *name;
 	uint32_t flag;
+	uint32_t types;		/* 1 << enum mapsize_map_type that accept it */
 } flag_table[] = {
-	{ "no_common_lru", MAPSIZE_F_NO_COMMON_LRU },
-	{ "rdonly_prog", MAPSIZE_F_RDONLY_PROG },
-	{ "wronly_prog", MAPSIZE_F_WRONLY_PROG },
-	{ "mmapable", MAPSIZE_F_MMAPABLE },
-	{ "inner_map", MAPSIZE_F_INNER_MAP },
+	{ "no_common_lru", MAPSIZE_F_NO_COMMON_LRU, T(LRU_HASH) | T(LRU_PERCPU_HASH) },
+	{ "rdonly_prog", MAPSIZE_F_RDONLY_PROG, PROG_ACCESS },
+	{ "wronly_prog", MAPSIZE_F_WRONLY_PROG, PROG_ACCESS },
+	{ "mmapable", MAPSIZE_F_MMAPABLE, T(ARRAY) },
+	{ "inner_map", MAPSIZE_F_INNER_MAP, T(ARRAY) },
+	{ "numa_node", MAPSIZE_F_NUMA_NODE,
+	  ALL_TYPES & ~(T(PERCPU_HASH) | T(LRU_PERCPU_HASH) | T(PERCPU_ARRAY) | STORAGES) },
+	{ "rdonly", MAPSIZE_F_RDONLY, ALL_TYPES & ~(T(RINGBUF) | STORAGES) },
+	{ "wronly", MAPSIZE_F_WRONLY, ALL_TYPES & ~(T(RINGBUF) | STORAGES) },
+	{ "zero_seed", MAPSIZE_F_ZERO_SEED, HASHES | T(HASH_OF_MAPS) | T(BLOOM_FILTER) },
+	{ "stack_build_id", MAPSIZE_F_STACK_BUILD_ID, T(STACK_TRACE) },
+	{ "clone", MAPSIZE_F_CLONE, STORAGES },
+	{ "preserve_elems", MAPSIZE_F_PRESERVE_ELEMS, T(PERF_EVENT_ARRAY) },
 };
-static const char *const flag_names[] = {
-	"no_common_lru", "rdonly_prog", "wronly_prog", "mmapable", "inner_map",
+static const char *flag_names[ARRAY_SIZE(flag_table)];
+
+/* Pairs no type accepts together. */
+static const struct {
+	uint32_t a, b;
+	const char *why;
+} flag_pairs[] = {
+	{ MAPSIZE_F_RDONLY_PROG, MAPSIZE_F_WRONLY_PROG, "bpf_map_flags_access_ok()" },
+	{ MAPSIZE_F_RDONLY, MAPSIZE_F_WRONLY, "bpf_get_file_flag()" },
+	{ MAPSIZE_F_NUMA_NODE, MAPSIZE_F_NO_COMMON_LRU, "per-CPU LRU lists have no NUMA node" },
 };
 
 int map_flag_from_name(const char *name, uint32_t *flag)
@@ -117,8 +153,81 @@ int map_flag_from_name(const char *name, uint32_t *flag)
 
 const char *const *map_flag_names(size_t *cnt)
 {
-	*cnt = ARRAY_SIZE(flag_names);
+	/* Built on first use from a constant table: a race writes the same pointers. */
+	for (size_t i = 0; i < ARRAY_SIZE(flag_table); i++)
+		flag_names[i] = flag_table[i].name;
+	*cnt = ARRAY_SIZE(flag_table);
 	return flag_names;
+}
+
+const char *map_flag_name(uint32_t flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(flag_table); i++)
+		if (flag_table[i].flag == flag)
+			return flag_table[i].name;
+	return NULL;
+}
+
+/* "a hash map", "an lru_hash map", "an array map". */
+static const char *article(const char *name)
+{
+	return strchr("aeiou", name[0]) || !strncmp(name, "lru", 3) || !strncmp(name, "lpm", 3) ? "an" : "a";
+}
+
+/* "x, y or z" of the types in `mask`. */
+static void type_list(char *buf, size_t size, uint32_t mask)
+{
+	size_t o = 0, n = 0, cnt = 0;
+
+	buf[0] = '\0';
+	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT; t++)
+		cnt += !!(mask & (1U << t));
+	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT && o < size; t++) {
+		if (!(mask & (1U << t)))
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", n ? (n + 1 == cnt ? " or " : ", ") : "",
+				      types[t].name);
+		n++;
+	}
+}
+
+int map_flags_refused(enum mapsize_map_type type, uint32_t flags, uint32_t *bad, char *msg, size_t size)
+{
+	const struct map_type_info *ti = map_type_info(type);
+	char list[400];
+
+	*bad = 0;
+	if (!ti)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(flag_table); i++) {
+		uint32_t types = flag_table[i].types;
+
+		if (!(flags & flag_table[i].flag) || (types & (1U << type)))
+			continue;
+		*bad = flag_table[i].flag;
+		/* name what accepts it, or what refuses it when that is shorter */
+		if (__builtin_popcount(types) <= MAPSIZE_MAP_TYPE_CNT / 2) {
+			type_list(list, sizeof(list), types);
+			snprintf(msg, size, "flag '%s' is not accepted by %s %s map (the kernel says EINVAL), "
+				 "expected it only on %s maps", flag_table[i].name, article(ti->name), ti->name, list);
+		} else {
+			type_list(list, sizeof(list), ALL_TYPES & ~types);
+			snprintf(msg, size, "flag '%s' is not accepted by %s %s map (the kernel says EINVAL), "
+				 "expected it on any map type but %s", flag_table[i].name, article(ti->name),
+				 ti->name, list);
+		}
+		return EINVAL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(flag_pairs); i++) {
+		if ((flags & (flag_pairs[i].a | flag_pairs[i].b)) != (flag_pairs[i].a | flag_pairs[i].b))
+			continue;
+		*bad = flag_pairs[i].b;
+		snprintf(msg, size, "flags '%s' and '%s' together are refused by the kernel (EINVAL: %s), "
+			 "expected at most one of them", map_flag_name(flag_pairs[i].a),
+			 map_flag_name(flag_pairs[i].b), flag_pairs[i].why);
+		return EINVAL;
+	}
+	return 0;
 }
 
 static const struct {
@@ -142,7 +251,15 @@ static const struct {
 	{ "tc", MAPSIZE_USED_BY_NETWORKING },
 	{ "socket", MAPSIZE_USED_BY_NETWORKING },
 	{ "cgroup", MAPSIZE_USED_BY_NETWORKING },
-	{ "syscall", MAPSIZE_USED_BY_SYSCALL },
+	{ "syscall", MAPSIZE_USED_BY_SYSCALL | MAPSIZE_USED_BY_SLEEPABLE },
+	/* sleepable programs (libbpf's ".s" sections; syscall programs always are) */
+	{ "lsm.s", MAPSIZE_USED_BY_LSM | MAPSIZE_USED_BY_SLEEPABLE },
+	{ "fentry.s", MAPSIZE_USED_BY_TRACING | MAPSIZE_USED_BY_SLEEPABLE },
+	{ "fexit.s", MAPSIZE_USED_BY_TRACING | MAPSIZE_USED_BY_SLEEPABLE },
+	{ "iter.s", MAPSIZE_USED_BY_TRACING | MAPSIZE_USED_BY_SLEEPABLE },
+	{ "uprobe.s", MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_SLEEPABLE },
+	{ "uretprobe.s", MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_SLEEPABLE },
+	{ "usdt.s", MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_SLEEPABLE },
 };
 static const char *used_by_name_list[ARRAY_SIZE(used_by_table)];
 
@@ -176,6 +293,7 @@ const char *mapsize_used_by__name(uint32_t bit)
 	case MAPSIZE_USED_BY_LSM: return "lsm";
 	case MAPSIZE_USED_BY_NETWORKING: return "networking";
 	case MAPSIZE_USED_BY_SYSCALL: return "syscall";
+	case MAPSIZE_USED_BY_SLEEPABLE: return "sleepable";
 	default: return NULL;
 	}
 }
@@ -218,6 +336,13 @@ bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
 		return true;
 	if (used_by & MAPSIZE_USED_BY_PERF_EVENT) {
 		*why = "perf_event programs need preallocated hash maps before Linux 6.1";
+		return false;
+	}
+	/* 5.10-6.0 check_map_prog_compatibility(): "Sleepable programs can only
+	 * use preallocated maps" (lifted by bpf_mem_alloc in 6.1). */
+	if (used_by & MAPSIZE_USED_BY_SLEEPABLE) {
+		*why = "sleepable programs (lsm.s, fentry.s, fexit.s, iter.s, uprobe.s, syscall) need "
+		       "preallocated hash maps before Linux 6.1";
 		return false;
 	}
 	if (used_by & (MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_TRACEPOINT |

@@ -243,6 +243,8 @@ void mapsize_plan__free(struct mapsize_plan *plan)
 {
 	if (!plan)
 		return;
+	if (plan->kern_free)
+		plan->kern_free(plan->kern);
 	for (size_t i = 0; i < plan->map_cnt; i++) {
 		free((char *)plan->maps[i].name);
 		free((char *)plan->maps[i].inner_of);

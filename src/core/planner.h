@@ -55,6 +55,11 @@ struct mapsize_plan {
 	size_t warning_cnt;
 	unsigned int kernel_version;
 	uint64_t digest;
+	/* Left by mapsize_plan__apply() (src/kernel/apply.c): the object's inner
+	 * templates (compiled flags, BTF) for mapsize_plan__create_inner_map().
+	 * Opaque here; released by mapsize_plan__free() through kern_free. */
+	void *kern;
+	void (*kern_free)(void *kern);
 };
 
 #endif

@@ -298,6 +298,38 @@ static int check_sizes(const struct ywalk *w, struct rule *r, const struct ynode
 	return 0;
 }
 
+/* The list item naming `flag` (the last one), else the list itself. */
+static const struct ynode *flag_node(const struct ynode *list, uint32_t flag)
+{
+	const struct ynode *found = list;
+
+	for (size_t i = 0; list && list->kind == YNODE_SEQ && i < list->cnt; i++) {
+		uint32_t f;
+
+		if (list->items[i]->kind == YNODE_SCALAR && !map_flag_from_name(list->items[i]->value, &f) &&
+		    f == flag)
+			found = list->items[i];
+	}
+	return found;
+}
+
+/* Every flag against the map types the kernel accepts it on (maptype.c). */
+static int check_flags(const struct ywalk *w, struct rule *r, const struct ynode *body)
+{
+	const struct ynode *list = ymap_get(body, "flags");
+	char msg[640];
+	uint32_t bad;
+
+	if (map_flags_refused(r->type, r->flags, &bad, msg, sizeof(msg)))
+		return ywalk_error(w, flag_node(list, bad), "%s", msg);
+	/* stack_map_alloc(): build-id entries are struct bpf_stack_build_id (32 bytes) */
+	if ((r->flags & MAPSIZE_F_STACK_BUILD_ID) && r->value_size % 32)
+		return ywalk_error(w, ymap_get(body, "value_size"), "value_size %u, expected a multiple of 32 "
+				   "for a stack_trace map with stack_build_id (struct bpf_stack_build_id; the "
+				   "kernel says EINVAL)", r->value_size);
+	return 0;
+}
+
 static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode *body)
 {
 	const struct map_type_info *ti;
@@ -330,17 +362,7 @@ static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode 
 	if (r->map_extra > 15)
 		return ywalk_error(w, ymap_get(body, "map_extra"),
 				   "map_extra %u, expected 0..15 hash functions for a bloom_filter", r->map_extra);
-	if ((r->flags & MAPSIZE_F_NO_COMMON_LRU) && r->type != MAPSIZE_MAP_LRU_HASH &&
-	    r->type != MAPSIZE_MAP_LRU_PERCPU_HASH)
-		return ywalk_error(w, ymap_get(body, "flags"), "no_common_lru only applies to lru maps");
-	if ((r->flags & MAPSIZE_F_MMAPABLE) && r->type != MAPSIZE_MAP_ARRAY)
-		return ywalk_error(w, ymap_get(body, "flags"), "mmapable only applies to array maps");
-	if ((r->flags & (MAPSIZE_F_RDONLY_PROG | MAPSIZE_F_WRONLY_PROG)) &&
-	    (r->type == MAPSIZE_MAP_PROG_ARRAY || r->type == MAPSIZE_MAP_PERF_EVENT_ARRAY ||
-	     r->type == MAPSIZE_MAP_ARRAY_OF_MAPS))
-		return ywalk_error(w, ymap_get(body, "flags"), "rdonly_prog and wronly_prog do not apply to "
-				   "%s maps (the kernel rejects them for fd arrays)", ti->name);
-	return 0;
+	return check_flags(w, r, body);
 }
 
 /* ---- the document --------------------------------------------------------------- */
@@ -421,8 +443,16 @@ static int check_inner_rules(const struct ywalk *w, struct mapsize_rules *rules)
 					   mapsize_map_type__name(outer->type));
 		if (map_type_info(r->type)->map_in_map)
 			return ywalk_error(w, r->name_node, "inner map '%s' is itself a map-in-map; the "
-					   "kernel allows one level only", r->name);
+					   "kernel allows one level only (EINVAL)", r->name);
+		/* bpf_map_meta_alloc(): prog_array has no map_meta_equal */
+		if (r->type == MAPSIZE_MAP_PROG_ARRAY)
+			return ywalk_error(w, r->name_node, "inner map '%s' is a prog_array, which the kernel "
+					   "refuses as an inner map (ENOTSUPP), expected another map type", r->name);
 		r->outer = outer->name;
+		/* The verifier checks an inner map against the programs that use
+		 * its outer map ("perf_event programs can only use preallocated
+		 * inner hash map"): the inner rule is used by them too. */
+		r->used_by |= outer->used_by;
 	}
 	return 0;
 }

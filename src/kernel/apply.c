@@ -1,22 +1,135 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The libbpf edge: apply a plan to a bpf_object between open and load, and
- * create inner map instances of the planned size. */
+ * create inner map instances of the planned size.
+ *
+ * Inner templates: libbpf 1.1 crashes on bpf_map__set_max_entries() of an
+ * inner template, so apply creates its own and hands it over with
+ * bpf_map__set_inner_map_fd().  The kernel compares every inserted map with
+ * the template (bpf_map_meta_equal: type, key and value size, flags and the
+ * BTF record of the value: spin locks, timers, kptrs), so the template is
+ * created as libbpf would create it: the compiled flags with the plan's, the
+ * object's BTF (a copy loaded before the object) with the template's key and
+ * value type ids; and the plan remembers both for the instances that
+ * mapsize_plan__create_inner_map() creates later.  Maps the object puts into
+ * statically initialised slots (`.values = { [0] = &inner_a }`) are sized as
+ * the template, or refused before load when their own rule disagrees. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include <mapsize/bpf.h>
 #include "planner.h"
+
+/* A map of the object that may fill a static slot of `outer`. */
+struct slot_map {
+	const struct bpf_map *map;
+	const char *outer;
+	const struct mapsize_plan_map *inner;	/* the outer's inner rule */
+	uint32_t tmpl_flags;			/* the template as compiled */
+};
 
 struct mapsize_applied {
 	struct mapsize_applied_map *maps;
 	size_t cnt, cap;
 	int *inner_fds;		/* templates we created; closed after load */
 	size_t inner_cnt;
+	int btf_fd;		/* our copy of the object's BTF; -1 none, -2 not tried */
+	struct slot_map *slots;
+	size_t slot_cnt;
 };
+
+/* What apply leaves in the plan for mapsize_plan__create_inner_map(). */
+struct inner_kern {
+	char *outer;
+	uint32_t flags;		/* the template's: compiled with the plan's */
+	uint64_t map_extra;
+	int btf_fd;		/* -1: created without BTF */
+	uint32_t key_type_id, value_type_id;
+};
+
+struct plan_kern {
+	struct inner_kern *v;
+	size_t cnt;
+};
+
+static void plan_kern_free(void *p)
+{
+	struct plan_kern *k = p;
+
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->cnt; i++) {
+		free(k->v[i].outer);
+		if (k->v[i].btf_fd >= 0)
+			close(k->v[i].btf_fd);
+	}
+	free(k->v);
+	free(k);
+}
+
+static const struct inner_kern *plan_kern_find(const struct mapsize_plan *plan, const char *outer)
+{
+	const struct plan_kern *k = plan->kern_free == plan_kern_free ? plan->kern : NULL;
+
+	for (size_t i = 0; k && i < k->cnt; i++)
+		if (!strcmp(k->v[i].outer, outer))
+			return &k->v[i];
+	return NULL;
+}
+
+/* Remember (replace) the template of `outer`; btf_fd is duplicated. */
+static int plan_kern_set(const struct mapsize_plan *cplan, const char *outer, const struct inner_kern *ik)
+{
+	/* The plan is const to its users; this side table is the library's own. */
+	struct mapsize_plan *plan = (struct mapsize_plan *)cplan;
+	struct plan_kern *k = plan->kern;
+	struct inner_kern *e = (struct inner_kern *)plan_kern_find(plan, outer);
+	int fd = -1;
+
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		plan->kern = k;
+		plan->kern_free = plan_kern_free;
+	}
+	if (ik->btf_fd >= 0) {
+		fd = fcntl(ik->btf_fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return -errno;
+	}
+	if (!e) {
+		struct inner_kern *v = realloc(k->v, (k->cnt + 1) * sizeof(*v));
+		char *name = strdup(outer);
+
+		if (!v || !name) {
+			if (v)
+				k->v = v;
+			free(name);
+			if (fd >= 0)
+				close(fd);
+			return -ENOMEM;
+		}
+		k->v = v;
+		e = &k->v[k->cnt++];
+		e->outer = name;
+		e->btf_fd = -1;
+	}
+	if (e->btf_fd >= 0)
+		close(e->btf_fd);
+	e->flags = ik->flags;
+	e->map_extra = ik->map_extra;
+	e->btf_fd = fd;
+	e->key_type_id = fd >= 0 ? ik->key_type_id : 0;
+	e->value_type_id = fd >= 0 ? ik->value_type_id : 0;
+	return 0;
+}
 
 static struct mapsize_applied_map *applied_add(struct mapsize_applied *a)
 {
@@ -71,10 +184,38 @@ static uint32_t planned_flags(const struct mapsize_plan_map *pm, uint32_t object
 	return (object_flags & ~MAPSIZE_F_NO_PREALLOC) | pm->map_flags;
 }
 
-static int create_map(const struct mapsize_plan_map *pm, const char *name, uint32_t flags)
+/* libbpf creates these without BTF (bpf_object__create_map()). */
+static bool type_takes_btf(unsigned int bpf_type)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags, .map_extra = pm->map_extra);
+	switch (bpf_type) {
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_STACK_TRACE:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
+	case BPF_MAP_TYPE_SOCKMAP:
+	case BPF_MAP_TYPE_SOCKHASH:
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* A map of the rule's type and sizes, with BTF when ik has it (and, as
+ * libbpf does, without when the kernel refuses that BTF).  ik->btf_fd is
+ * set to -1 when BTF was dropped. */
+static int create_map(const struct mapsize_plan_map *pm, const char *name, struct inner_kern *ik)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = ik->flags, .map_extra = ik->map_extra);
+	unsigned int bpf_type = map_type_info(pm->type)->bpf_type;
 	char kname[16];
+	int fd;
 
 	/* Kernel map names: 15 characters of [A-Za-z0-9_.]. */
 	snprintf(kname, sizeof(kname), "%s", name);
@@ -82,18 +223,71 @@ static int create_map(const struct mapsize_plan_map *pm, const char *name, uint3
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      *p == '_' || *p == '.'))
 			*p = '_';
-	return bpf_map_create(map_type_info(pm->type)->bpf_type, kname, pm->key_size, pm->value_size,
-			      pm->max_entries, &opts);
+	if (ik->btf_fd >= 0 && (ik->key_type_id || ik->value_type_id) && type_takes_btf(bpf_type)) {
+		opts.btf_fd = ik->btf_fd;
+		opts.btf_key_type_id = ik->key_type_id;
+		opts.btf_value_type_id = ik->value_type_id;
+		fd = bpf_map_create(bpf_type, kname, pm->key_size, pm->value_size, pm->max_entries, &opts);
+		if (fd >= 0 || fd == -EPERM)
+			return fd;
+		pr_info("map '%s': the kernel refused it with BTF (%s); retrying without BTF, as libbpf does\n",
+			pm->name, strerror(-fd));
+		opts.btf_fd = opts.btf_key_type_id = opts.btf_value_type_id = 0;
+	}
+	ik->btf_fd = -1;
+	return bpf_map_create(bpf_type, kname, pm->key_size, pm->value_size, pm->max_entries, &opts);
+}
+
+/* Our own copy of the object's BTF in the kernel (the object's is loaded
+ * only with the object): an fd, or -1 when there is none or the kernel
+ * refuses it (the templates are then created without BTF, as before). */
+static int object_btf_fd(struct mapsize_applied *a, struct bpf_object *obj)
+{
+	const struct btf *btf;
+	struct btf *copy;
+	const void *raw;
+	__u32 size = 0;
+
+	if (a->btf_fd != -2)
+		return a->btf_fd;
+	a->btf_fd = -1;
+	btf = bpf_object__btf(obj);
+	raw = btf ? btf__raw_data(btf, &size) : NULL;
+	copy = raw ? btf__new(raw, size) : NULL;
+	if (!copy || libbpf_get_error(copy))
+		return -1;
+	if (!btf__load_into_kernel(copy))
+		a->btf_fd = fcntl(btf__fd(copy), F_DUPFD_CLOEXEC, 3);
+	else
+		pr_info("the object's BTF does not load on its own; inner map templates are created "
+			"without BTF\n");
+	btf__free(copy);
+	return a->btf_fd;
+}
+
+/* Would the kernel refuse these flags on this type?  The object's flags
+ * merged with the rule's can form a pair no rule alone shows. */
+static int check_flags(const struct mapsize_plan_map *pm, const char *what, uint32_t compiled,
+		       uint32_t merged, struct mapsize_error *err)
+{
+	char msg[640];
+	uint32_t bad;
+
+	if (!map_flags_refused(pm->type, merged, &bad, msg, sizeof(msg)))
+		return 0;
+	return error_set(err, -EINVAL, NULL, "map '%s': %s has flags 0x%x and the rule 0x%x: %s", pm->name,
+			 what, compiled, pm->map_flags, msg);
 }
 
 static int apply_inner(struct mapsize_applied *a, const struct mapsize_plan *plan,
-		       struct bpf_map *outer, struct mapsize_error *err)
+		       struct bpf_object *obj, struct bpf_map *outer, struct mapsize_error *err)
 {
 	char name[256];
 	const struct mapsize_plan_map *pm;
 	struct mapsize_applied_map *am;
 	struct bpf_map *tmpl = bpf_map__inner_map(outer);
 	uint32_t tmpl_flags = tmpl ? bpf_map__map_flags(tmpl) : 0;
+	struct inner_kern ik = { .btf_fd = -1 };
 	int fd, ret, *v;
 
 	snprintf(name, sizeof(name), "%s.inner", bpf_map__name(outer));
@@ -107,9 +301,10 @@ static int apply_inner(struct mapsize_applied *a, const struct mapsize_plan *pla
 	}
 	am = applied_add(a);
 	v = realloc(a->inner_fds, (a->inner_cnt + 1) * sizeof(*v));
+	if (v)
+		a->inner_fds = v;
 	if (!am || !v)
 		return error_set(err, -ENOMEM, NULL, "out of memory");
-	a->inner_fds = v;
 	am->name = pm->name;
 	am->status = MAPSIZE_MAP_APPLIED;
 	am->planned = pm;
@@ -120,9 +315,17 @@ static int apply_inner(struct mapsize_applied *a, const struct mapsize_plan *pla
 	am->compiled_map_flags = tmpl_flags;
 	am->max_entries = pm->max_entries;
 	am->map_flags = planned_flags(pm, tmpl_flags);
-	/* libbpf 1.1 crashes on bpf_map__set_max_entries() of the template
-	 * (it has no owning object), so hand libbpf a template of our own. */
-	fd = create_map(pm, pm->name, am->map_flags);
+	ret = check_flags(pm, "the inner map template", tmpl_flags, am->map_flags, err);
+	if (ret)
+		return ret;
+	ik.flags = am->map_flags;
+	ik.map_extra = pm->map_extra ? pm->map_extra : tmpl ? bpf_map__map_extra(tmpl) : 0;
+	if (tmpl && (bpf_map__btf_key_type_id(tmpl) || bpf_map__btf_value_type_id(tmpl))) {
+		ik.btf_fd = object_btf_fd(a, obj);
+		ik.key_type_id = bpf_map__btf_key_type_id(tmpl);
+		ik.value_type_id = bpf_map__btf_value_type_id(tmpl);
+	}
+	fd = create_map(pm, pm->name, &ik);
 	if (fd < 0)
 		return error_set(err, fd, NULL, "map '%s': cannot create the inner map template "
 				 "(max_entries %u, flags 0x%x): %s", pm->name, pm->max_entries, am->map_flags,
@@ -132,11 +335,172 @@ static int apply_inner(struct mapsize_applied *a, const struct mapsize_plan *pla
 	if (ret)
 		return error_set(err, ret, NULL, "map '%s': libbpf refused the inner map template: %s",
 				 pm->name, strerror(-ret));
+	/* instances created later must equal the template */
+	ret = plan_kern_set(plan, bpf_map__name(outer), &ik);
+	if (ret)
+		return error_set(err, ret, NULL, "out of memory");
+	return 0;
+}
+
+/* ---- statically initialised slots ----------------------------------------------- */
+
+/* How many slots `.values = { ... }` initialises in the object for the
+ * map-in-map `name`: its variable in the BTF .maps section is longer than
+ * its definition by one 8-byte pointer per slot (libbpf's
+ * bpf_object__collect_map_relos() reads the relocations there). */
+static unsigned int static_slot_cnt(const struct btf *btf, const char *name)
+{
+	const struct btf_var_secinfo *vi;
+	const struct btf_type *sec;
+	int sec_id;
+
+	if (!btf)
+		return 0;
+	sec_id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
+	sec = sec_id > 0 ? btf__type_by_id(btf, sec_id) : NULL;
+	if (!sec)
+		return 0;
+	vi = btf_var_secinfos(sec);
+	for (unsigned int i = 0; i < btf_vlen(sec); i++) {
+		const struct btf_type *var = btf__type_by_id(btf, vi[i].type), *def;
+		const struct btf_member *last;
+		uint32_t moff;
+
+		if (!var || !btf_is_var(var) || strcmp(btf__name_by_offset(btf, var->name_off), name))
+			continue;
+		def = btf__type_by_id(btf, var->type);
+		while (def && (btf_is_mod(def) || btf_is_typedef(def)))
+			def = btf__type_by_id(btf, def->type);
+		if (!def || !btf_is_struct(def) || !btf_vlen(def))
+			return 0;
+		last = btf_members(def) + btf_vlen(def) - 1;
+		if (strcmp(btf__name_by_offset(btf, last->name_off), "values"))
+			return 0;
+		moff = btf_member_bit_offset(def, btf_vlen(def) - 1) / 8;
+		return vi[i].size > moff ? (vi[i].size - moff) / 8 : 0;
+	}
+	return 0;
+}
+
+/* Before anything changes: for every map-in-map with an inner rule whose
+ * slots the object initialises, the maps that can fill them.  libbpf does
+ * not say which maps the slots name, but the object loads as compiled only
+ * when each is equal to the compiled template (bpf_map_meta_equal: type,
+ * key and value size, flags; and max_entries for an array without
+ * BPF_F_INNER_MAP), so those are the candidates. */
+static int find_static_slots(struct mapsize_applied *a, const struct mapsize_plan *plan,
+			     struct bpf_object *obj, struct mapsize_error *err)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *outer, *m;
+
+	bpf_object__for_each_map(outer, obj) {
+		char name[256];
+		const struct mapsize_plan_map *pm;
+		struct bpf_map *tmpl;
+		unsigned int n, found = 0;
+		uint32_t tflags;
+
+		if (bpf_map__type(outer) != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
+		    bpf_map__type(outer) != BPF_MAP_TYPE_HASH_OF_MAPS)
+			continue;
+		snprintf(name, sizeof(name), "%s.inner", bpf_map__name(outer));
+		pm = mapsize_plan__find(plan, name);
+		tmpl = bpf_map__inner_map(outer);
+		n = pm && tmpl ? static_slot_cnt(btf, bpf_map__name(outer)) : 0;
+		if (!n)
+			continue;
+		tflags = bpf_map__map_flags(tmpl);
+		bpf_object__for_each_map(m, obj) {
+			struct slot_map *v;
+
+			if (m == outer || bpf_map__is_internal(m) || bpf_map__type(m) != bpf_map__type(tmpl) ||
+			    bpf_map__key_size(m) != bpf_map__key_size(tmpl) ||
+			    bpf_map__value_size(m) != bpf_map__value_size(tmpl) || bpf_map__map_flags(m) != tflags)
+				continue;
+			if (bpf_map__type(tmpl) == BPF_MAP_TYPE_ARRAY && !(tflags & MAPSIZE_F_INNER_MAP) &&
+			    bpf_map__max_entries(m) != bpf_map__max_entries(tmpl))
+				continue;
+			v = realloc(a->slots, (a->slot_cnt + 1) * sizeof(*v));
+			if (!v)
+				return error_set(err, -ENOMEM, NULL, "out of memory");
+			a->slots = v;
+			a->slots[a->slot_cnt++] = (struct slot_map){
+				.map = m, .outer = bpf_map__name(outer), .inner = pm, .tmpl_flags = tflags,
+			};
+			found++;
+		}
+		pr_info("map '%s': %u statically initialised slot(s); %u map(s) of the object can fill them "
+			"and are sized as '%s'\n", bpf_map__name(outer), n, found, pm->name);
+	}
+	return 0;
+}
+
+/* Would the kernel refuse a map of max_entries/flags in a slot of s->outer? */
+static bool slot_refused(const struct slot_map *s, uint32_t max_entries, uint32_t flags)
+{
+	const struct mapsize_plan_map *t = s->inner;
+	uint32_t tflags = planned_flags(t, s->tmpl_flags);
+
+	if (flags != tflags)
+		return true;
+	return t->type == MAPSIZE_MAP_ARRAY && !(tflags & MAPSIZE_F_INNER_MAP) && max_entries != t->max_entries;
+}
+
+/* A map that may fill static slots: without a rule it takes the inner
+ * rule's size; with one, that rule must agree with every template. */
+static int apply_slots(struct mapsize_applied *a, struct bpf_map *map, struct mapsize_applied_map *am,
+		       struct mapsize_error *err)
+{
+	bool sized = am->status == MAPSIZE_MAP_APPLIED;
+	int ret;
+
+	for (size_t i = 0; i < a->slot_cnt; i++) {
+		const struct slot_map *s = &a->slots[i];
+		const struct mapsize_plan_map *t = s->inner;
+
+		if (s->map != map)
+			continue;
+		if (!sized) {
+			am->status = MAPSIZE_MAP_APPLIED;
+			am->planned = t;
+			am->max_entries = t->max_entries;
+			am->map_flags = planned_flags(t, am->compiled_map_flags);
+			ret = bpf_map__set_max_entries(map, am->max_entries);
+			if (!ret)
+				ret = bpf_map__set_map_flags(map, am->map_flags);
+			if (!ret && t->map_extra)
+				ret = bpf_map__set_map_extra(map, t->map_extra);
+			if (ret)
+				return error_set(err, ret, NULL, "map '%s': libbpf refused the size of '%s': %s",
+						 am->name, t->name, strerror(-ret));
+			pr_info("map '%s': may fill a static slot of '%s', sized as '%s' (max_entries %u)\n",
+				am->name, s->outer, t->name, am->max_entries);
+			sized = true;
+			continue;
+		}
+		if (!slot_refused(s, am->max_entries, am->map_flags))
+			continue;
+		if (am->planned == t || am->planned->inner_of)
+			return error_set(err, -EINVAL, NULL, "map '%s' may fill statically initialised slots "
+					 "of '%s' and of another map-in-map whose inner rules differ ('%s' gives "
+					 "max_entries %u flags 0x%x, '%s' %u 0x%x): the kernel would refuse one "
+					 "slot at load (EINVAL); expected the inner rules to agree", am->name,
+					 s->outer, am->planned->name, am->max_entries, am->map_flags, t->name,
+					 t->max_entries, planned_flags(t, s->tmpl_flags));
+		return error_set(err, -EINVAL, NULL, "map '%s' may fill a statically initialised slot of "
+				 "'%s' (.values = { ... }), but its rule gives max_entries %u flags 0x%x and "
+				 "the template '%s' max_entries %u flags 0x%x: the kernel would refuse the slot "
+				 "at load (EINVAL); expected the rule of '%s' to match '%s', or no rule for it "
+				 "(it is then sized as the template)", am->name, s->outer, am->max_entries,
+				 am->map_flags, t->name, t->max_entries, planned_flags(t, s->tmpl_flags),
+				 am->name, t->name);
+	}
 	return 0;
 }
 
 static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
-		     struct bpf_map *map, struct mapsize_error *err)
+		     struct bpf_object *obj, struct bpf_map *map, struct mapsize_error *err)
 {
 	const char *name = bpf_map__name(map);
 	const struct mapsize_plan_map *pm = mapsize_plan__find(plan, name);
@@ -155,8 +519,10 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 	am->map_flags = am->compiled_map_flags;
 	if (!pm || pm->inner_of) {
 		am->status = MAPSIZE_MAP_UNMANAGED;
-		pr_info("map '%s': no rule, left as compiled (max_entries %u)\n", name, am->max_entries);
-		return 0;
+		ret = apply_slots(a, map, am, err);
+		if (!ret && am->status == MAPSIZE_MAP_UNMANAGED)
+			pr_info("map '%s': no rule, left as compiled (max_entries %u)\n", name, am->max_entries);
+		return ret;
 	}
 	am->name = pm->name;
 	am->planned = pm;
@@ -166,6 +532,9 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 		return ret;
 	am->max_entries = pm->max_entries;
 	am->map_flags = planned_flags(pm, am->compiled_map_flags);
+	ret = check_flags(pm, "the object's map", am->compiled_map_flags, am->map_flags, err);
+	if (ret)
+		return ret;
 	ret = bpf_map__set_max_entries(map, pm->max_entries);
 	if (!ret)
 		ret = bpf_map__set_map_flags(map, am->map_flags);
@@ -175,8 +544,11 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 		return error_set(err, ret, NULL, "map '%s': libbpf refused the new size or flags: %s%s", name,
 				 strerror(-ret), ret == -EBUSY ? " (the object is already loaded; apply "
 				 "between open and load)" : "");
+	ret = apply_slots(a, map, am, err);
+	if (ret)
+		return ret;
 	if (map_type_info(pm->type)->map_in_map)
-		return apply_inner(a, plan, map, err);
+		return apply_inner(a, plan, obj, map, err);
 	return 0;
 }
 
@@ -201,8 +573,12 @@ struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan, str
 		error_set(err, -ENOMEM, NULL, "out of memory");
 		return NULL;
 	}
+	a->btf_fd = -2;
+	ret = find_static_slots(a, plan, obj, err);
+	if (ret)
+		goto fail;
 	bpf_object__for_each_map(map, obj) {
-		ret = apply_map(a, plan, map, err);
+		ret = apply_map(a, plan, obj, map, err);
 		if (ret)
 			goto fail;
 	}
@@ -254,7 +630,10 @@ void mapsize_applied__free(struct mapsize_applied *a)
 		return;
 	for (size_t i = 0; i < a->inner_cnt; i++)
 		close(a->inner_fds[i]);
+	if (a->btf_fd >= 0)
+		close(a->btf_fd);
 	free(a->inner_fds);
+	free(a->slots);
 	free(a->maps);
 	free(a);
 }
@@ -264,6 +643,8 @@ int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *
 {
 	char name[256];
 	const struct mapsize_plan_map *pm;
+	const struct inner_kern *tmpl;
+	struct inner_kern ik = { .btf_fd = -1 };
 	int fd;
 
 	snprintf(name, sizeof(name), "%s.inner", outer);
@@ -271,10 +652,18 @@ int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *
 	if (!pm)
 		return error_set(err, -ENOENT, NULL, "no rule '%s', expected a rule for the inner map of '%s'",
 				 name, outer);
-	fd = create_map(pm, instance_name ? instance_name : name, pm->map_flags);
+	/* After apply: exactly the template (compiled flags, BTF); before: the rule. */
+	tmpl = plan_kern_find(plan, outer);
+	if (tmpl) {
+		ik = *tmpl;
+	} else {
+		ik.flags = pm->map_flags;
+		ik.map_extra = pm->map_extra;
+	}
+	fd = create_map(pm, instance_name ? instance_name : name, &ik);
 	if (fd < 0)
 		return error_set(err, fd, NULL, "map '%s': cannot create an inner map instance "
-				 "(max_entries %u, flags 0x%x): %s", name, pm->max_entries, pm->map_flags,
+				 "(max_entries %u, flags 0x%x): %s", name, pm->max_entries, ik.flags,
 				 strerror(-fd));
 	return fd;
 }

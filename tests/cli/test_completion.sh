@@ -73,7 +73,7 @@ sorted() { LC_ALL=C sort | paste -sd' ' -; }
 COMP_WORDBREAKS=$DEFAULT_BREAKS
 M=$MAPSIZE
 
-check "commands" "gen-header maps plan report status verify" _mapsize "$M "
+check "commands" "gen-header maps plan report rules status verify" _mapsize "$M "
 check "command prefix" "gen-header" _mapsize "$M g"
 check "top-level options" "--help --version" _mapsize "$M --"
 check "RULES: yaml files" "examples/agent.rules.yaml" _mapsize "$M plan examples/a"
@@ -98,6 +98,14 @@ check "status --count-method= values" "memlock" _mapsize "$M status --count-meth
 check "status --fail-on values" "crit warn" _mapsize "$M status --fail-on "
 check "status options" "--warn --watch" _mapsize "$M status --wa"
 check "status --rules: yaml files" "examples/agent.rules.yaml" _mapsize "$M status --rules examples/a"
+check "rules: init and check" "check init" _mapsize "$M rules "
+check "rules i" "init" _mapsize "$M rules i"
+check "rules init options" "--app --help --object --output" _mapsize "$M rules init -"
+check "rules check options" "--format --help --object" _mapsize "$M rules check $RULES -"
+check "rules check: RULES yaml files" "examples/agent.rules.yaml" _mapsize "$M rules check examples/a"
+check "rules check --format values" "json table" _mapsize "$M rules check $RULES --format "
+check "rules init: --output given is not offered again" "--object" _mapsize "$M rules init -o x.yaml --o"
+check "rules init: --object repeatable" "--object" _mapsize "$M rules init --object a.o --obj"
 
 # Map names come from `mapsize maps RULES --format json`.
 if command -v jq >/dev/null; then
@@ -139,6 +147,8 @@ comp _mapsize "$M verify $RULES --object $TMP/f/"
 expect_eq "--object: *.o and directories" "$got" "$TMP/f/a.bpf.o $TMP/f/sub"
 expect_eq "--object: completes file names" "$_compopt" " -o filenames"
 check "--object=: *.o" "$TMP/f/a.bpf.o $TMP/f/sub" _mapsize "$M report $RULES --object=$TMP/f/"
+check "rules init --object: *.o" "$TMP/f/a.bpf.o $TMP/f/sub" _mapsize "$M rules init --object $TMP/f/"
+check "rules init -o: *.yaml" "$TMP/f/c.yaml $TMP/f/d.yml $TMP/f/sub" _mapsize "$M rules init --object a.o -o $TMP/f/"
 check "gen-header -o: *.h" "$TMP/f/b.h $TMP/f/sub" _mapsize "$M gen-header $RULES -o $TMP/f/"
 check "--profile: *.yaml" "$TMP/f/c.yaml $TMP/f/d.yml $TMP/f/sub" _mapsize "$M plan $RULES --profile $TMP/f/"
 check "RULES in a directory" "$TMP/f/c.yaml $TMP/f/d.yml $TMP/f/sub" _mapsize "$M maps $TMP/f/"

@@ -7,7 +7,14 @@
 #     map-in-maps): unmanaged maps keep their compiled sizes;
 #   - stale rules, a missing object, strict mode with a rule the object lacks: exit 2;
 #   - the demo agent runs with each --map-size and its --help lists the maps
-#     whose preallocation can toggle.
+#     whose preallocation can toggle;
+#   - one inner instance per map-in-map is inserted into its outer map;
+#   - --maps-only and --skip-program on an object whose programs cannot load
+#     here (an unresolvable kfunc extern, a program the verifier refuses, a
+#     prog_array slot holding one): the maps as planned, the rest loaded;
+#   - whole libbpf messages: the verifier's deciding line of a log over 1 KiB,
+#     a log over 1 MiB cut with a mark and its last line kept; open errors
+#     say what is wrong with a file that exists.
 source "$(dirname "$0")/lib.sh"
 
 RULES=examples/agent.rules.yaml
@@ -142,7 +149,7 @@ expect_err "stale type: exit 2 naming the map" 2 "tg_execve_joined_info_map.*lru
 	"$MAPSIZE" verify "$TMP/stale-type.rules.yaml" --object "$OBJ" --map-size=small
 expect_err "missing object: exit 2" 2 "does-not-exist.bpf.o" \
 	"$MAPSIZE" verify "$RULES" --object "$TMP/does-not-exist.bpf.o" --map-size=small
-expect_err "not an ELF object: exit 2" 2 "agent.rules.yaml: error: cannot open BPF object: .*format" \
+expect_err "not an ELF object: exit 2" 2 "agent.rules.yaml: error: cannot open BPF object: not an ELF file" \
 	"$MAPSIZE" verify "$RULES" --object "$RULES" --map-size=small
 expect_err "no --object: exit 2" 2 "--object" "$MAPSIZE" verify "$RULES" --map-size=small
 { cat "$RULES"; printf '  ghost_map:\n    type: hash\n    key_size: 4\n    value_size: 4\n    max_entries: 16\n'; } \
@@ -186,5 +193,158 @@ if [ "$(id -u)" -eq 0 ]; then
 			"$(jqv '.total_predicted_memlock_bytes')" "$(jqv '.total_kernel_memlock_bytes')"
 	done
 fi
+
+# ---- inner instances are inserted into their outer maps (issue 9) -----------------------
+run "$MAPSIZE" verify "$RULES" --object "$OBJ" --map-size=small --format json
+expect_eq "demo: the inner instance went into policy_filter_maps" \
+	"$(jqv '[.maps[] | select(.inner_instance_inserted != null) | "\(.name)=\(.inner_instance_inserted)"] | join(" ")')" \
+	"policy_filter_maps=true"
+expect_eq "demo: no insert failure" "$(jqv .inner_instances_not_inserted)" 0
+run "$MAPSIZE" verify "$RULES" --object "$OBJ" --map-size=small
+expect_eq "demo table: the insertion is reported" \
+	"$(grep -c '^inner instance inserted into policy_filter_maps: ok$' "$TMP/out")" 1
+if [ -e "$MIXED" ]; then
+	run "$MAPSIZE" verify "$TMP/mixed.rules.yaml" --object "$MIXED" --map-size=small --format json
+	expect_eq "mixed: an instance went into each outer map" \
+		"$(jqv '[.maps[] | select(.inner_instance_inserted != null) | "\(.name)=\(.inner_instance_inserted)"] | sort | join(" ")')" \
+		"sets=true tables=true"
+fi
+# compiled inner flags the rules do not name (BPF_F_INNER_MAP, BPF_F_NO_COMMON_LRU): the kernel
+# inserts an instance only when its flags equal the template's
+MIMF=$O/tests/bpf/mim_flags.bpf.o
+if [ -e "$MIMF" ]; then
+	cat >"$TMP/mimf.rules.yaml" <<'EOF'
+app: mim_flags
+maps:
+  dyn: {type: array_of_maps, key_size: 4, value_size: 4, max_entries: 4}
+  dyn.inner: {type: array, key_size: 4, value_size: 8, max_entries: 32}
+  lrus: {type: hash_of_maps, key_size: 4, value_size: 4, max_entries: 4}
+  lrus.inner: {type: lru_hash, key_size: 4, value_size: 8, max_entries: 128}
+EOF
+	expect_rc "compiled inner flags: verify exit 0" 0 "$MAPSIZE" verify "$TMP/mimf.rules.yaml" --object "$MIMF" --format json
+	expect_eq "compiled inner flags: an instance went into each outer map" \
+		"$(jqv '[.maps[] | select(.inner_instance_inserted != null) | "\(.name)=\(.inner_instance_inserted)"] | sort | join(" ")')" \
+		"dyn=true lrus=true"
+	expect_eq "compiled inner flags: instances of the planned size with the compiled flags" \
+		"$(jqv '[.maps[] | select(.inner_instance) | "\(.name)=\(.kernel_max_entries)/\(.kernel_map_flags)"] | sort | join(" ")')" \
+		"dyn.inner=32/4096 lrus.inner=128/2"
+else
+	skip "compiled inner flags" "$MIMF is not built here"
+fi
+
+# ---- --maps-only and --skip-program (issue 9) ---------------------------------------------
+UNL=$O/tests/bpf/unloadable.bpf.o
+FLOOD=$O/tests/bpf/verifier_flood.bpf.o
+UNLINKED=$O/tests/bpf/unlinked.bpf.o
+cat >"$TMP/unl.rules.yaml" <<'EOF'
+app: unloadable
+maps:
+  calls: {type: hash, key_size: 4, value_size: 8, max_entries: procs / 16}
+  verdicts: {type: array, key_size: 4, value_size: 8, max_entries: 16}
+  rule_sets: {type: array_of_maps, key_size: 4, value_size: 4, max_entries: 6}
+  rule_sets.inner: {type: array, key_size: 4, value_size: 4, max_entries: 50}
+  policies: {type: prog_array, key_size: 4, value_size: 4, max_entries: 3}
+EOF
+UNL_SIZES="calls=256 policies=3 rule_sets.inner=50 rule_sets=6 verdicts=16"
+sizes() { jqv '[.maps[] | select(.managed) | "\(.name)=\(.kernel_max_entries)"] | sort | join(" ")'; }
+if [ -e "$UNL" ] && [ -e "$FLOOD" ] && [ -e "$UNLINKED" ]; then
+	# the whole object: libbpf's reason, naming the extern and the program using it
+	expect_err "unloadable: verify fails naming the extern" 1 \
+		"unloadable.bpf.o: error: loading failed: extern .*'cel_expr_0'.*not found" \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small
+	expect_eq "unloadable: the hint names the program that needs it" \
+		"$(grep -c "^hint: the running kernel does not provide 'cel_expr_0', used by run_policy: --skip-program" "$TMP/err")" 1
+
+	expect_rc "unloadable --maps-only: exit 0" 0 \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small --maps-only --format json
+	check_json "unloadable --maps-only"
+	expect_eq "--maps-only: kernel max_entries = plan" "$(sizes)" "$UNL_SIZES"
+	expect_eq "--maps-only: no mismatch" "$(jqv .mismatches)" 0
+	expect_eq "--maps-only: no program loaded" \
+		"$(jqv '[.programs[] | "\(.name)=\(.loaded)"] | sort | join(" ")')" \
+		"count_calls=false reject_access=false run_policy=false"
+	expect_eq "--maps-only: the extern is not required" "$(jqv '.externs_not_required | join(",")')" "cel_expr_0"
+	expect_eq "--maps-only: the prog_array slot of run_policy is left empty" \
+		"$(jqv '.prog_array_slots_left_empty | join(",")')" "run_policy"
+	expect_eq "--maps-only: the inner instance is inserted" \
+		"$(jqv '.maps[] | select(.name == "rule_sets") | .inner_instance_inserted')" true
+	expect_eq "--maps-only: JSON says so" "$(jqv .maps_only)" true
+
+	# skipping the extern's user: the verifier refuses the next program, log > 1 KiB
+	expect_err "--skip-program run_policy: reject_access fails the verifier" 1 \
+		"error: program 'reject_access' did not load: R[0-9]+ invalid mem access 'scalar'" \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small --skip-program run_policy
+	vlog=$(sed -n '/-- BEGIN PROG LOAD LOG --/,/-- END PROG LOAD LOG --/p' "$TMP/err" | wc -c)
+	expect_eq "the verifier log shown is whole (over 1 KiB: ${vlog} bytes)" "$([ "$vlog" -gt 1024 ] && echo yes)" yes
+	expect_eq "the verifier log's deciding line is in it, just before the summary" \
+		"$(grep -B1 '^processed [0-9]* insns' "$TMP/err" | head -1 | grep -Ec "^R[0-9]+ invalid mem access 'scalar'$")" 1
+	expect_eq "the log's first instruction is kept too" "$(grep -c '^0: R1=ctx' "$TMP/err")" 1
+
+	expect_rc "--skip-program run_policy --skip-program reject_access: exit 0" 0 \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small \
+		--skip-program run_policy --skip-program reject_access --format json
+	check_json "--skip-program twice"
+	expect_eq "--skip-program: kernel max_entries = plan" "$(sizes)" "$UNL_SIZES"
+	expect_eq "--skip-program: the others are loaded" \
+		"$(jqv '[.programs[] | "\(.name)=\(.loaded)"] | sort | join(" ")')" \
+		"count_calls=true reject_access=false run_policy=false"
+	expect_eq "--skip-program: maps_only false" "$(jqv .maps_only)" false
+	run "$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small \
+		--skip-program run_policy --skip-program reject_access
+	expect_eq "--skip-program table: programs line" \
+		"$(grep -c '^programs loaded: count_calls; not loaded: run_policy, reject_access (--skip-program)$' "$TMP/out")" 1
+
+	expect_err "--skip-program of an unknown program: exit 2 listing the programs" 2 \
+		"error: --skip-program nope: no such program, expected one of: .*count_calls" \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small --skip-program nope
+	expect_eq "... and every program is listed" \
+		"$(sed -n 's/.*expected one of: //p' "$TMP/err" | tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' ')" \
+		"count_calls reject_access run_policy "
+
+	# the demo object's maps alone: its tail_calls slot holds exec_parents
+	expect_rc "demo --maps-only: exit 0" 0 "$MAPSIZE" verify "$RULES" --object "$OBJ" --map-size=medium --maps-only --format json
+	check_json "demo --maps-only"
+	expect_eq "demo --maps-only: same maps and sizes as a full verify" \
+		"$(jqv '[.maps[] | "\(.name)=\(.kernel_max_entries)/\(.kernel_map_flags)"] | sort | join(" ")')" \
+		"$(jq -r '[.maps[] | "\(.name)=\(.kernel_max_entries)/\(.kernel_map_flags)"] | sort | join(" ")' "$TMP/verify-medium.json")"
+	expect_eq "demo --maps-only: tail_calls' slot left empty" "$(jqv '.prog_array_slots_left_empty | join(",")')" "exec_parents"
+
+	# a verifier log over 1 MiB: cut, marked, its end kept
+	expect_err "flood: the verifier refuses it" 1 "error: program 'flood' did not load: R[0-9]+ invalid mem access 'scalar'" \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$FLOOD" --map-size=small
+	bytes=$(wc -c <"$TMP/err")
+	expect_eq "flood: stderr bounded near 1 MiB (${bytes} bytes)" \
+		"$([ "$bytes" -gt $((1024 * 1024 - 70000)) ] && [ "$bytes" -lt $((1024 * 1024 + 4096)) ] && echo yes)" yes
+	expect_eq "flood: the cut is marked once" "$(grep -cFx '[libbpf log cut at 1 MiB]' "$TMP/err")" 1
+	expect_eq "flood: the deciding line survives the cut" \
+		"$(grep -B1 '^processed [0-9]* insns' "$TMP/err" | head -1 | grep -Ec "^R[0-9]+ invalid mem access 'scalar'$")" 1
+	expect_eq "flood: the beginning survives too" "$(grep -c "prog 'flood': -- BEGIN PROG LOAD LOG --" "$TMP/err")" 1
+
+	# open errors: what is wrong with a file that exists
+	expect_err "unlinked extern: named, exit 2" 2 \
+		"unlinked.bpf.o: error: cannot open BPF object: failed to find BTF for extern 'cel_expr_0'.*linked in" \
+		"$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNLINKED"
+	expect_eq "unlinked extern: not 'No such file or directory'" "$(grep -c 'No such file' "$TMP/err")" 0
+	: >"$TMP/empty.o"
+	expect_err "an empty file: exit 2" 2 "empty.o: error: cannot open BPF object: not an ELF file \(it is empty\)" \
+		"$MAPSIZE" verify "$RULES" --object "$TMP/empty.o"
+	expect_err "an ELF file for the host: exit 2" 2 "error: cannot open BPF object: an ELF file for another machine" \
+		"$MAPSIZE" verify "$RULES" --object "$MAPSIZE"
+	head -c 2000 "$OBJ" >"$TMP/truncated.o"
+	expect_err "a truncated object: exit 2" 2 "truncated.o: error: cannot open BPF object: a malformed ELF file" \
+		"$MAPSIZE" verify "$RULES" --object "$TMP/truncated.o"
+	expect_err "a directory: exit 2" 2 "error: cannot open BPF object: it is a directory" \
+		"$MAPSIZE" verify "$RULES" --object "$TMP"
+	expect_eq "open errors: one line each" "$(wc -l <"$TMP/err")" 1
+	run "$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small --maps-only --verbose
+	expect_eq "--verbose: libbpf's debug messages on stderr" \
+		"$([ "$(grep -c '^libbpf: ' "$TMP/err")" -gt 5 ] && echo yes)" yes
+else
+	fail "--maps-only / --skip-program" "$UNL, $FLOOD or $UNLINKED is missing (tests/kernel/kernel.mk builds them)"
+fi
+expect_rc "verify --help" 0 "$MAPSIZE" verify --help
+expect_eq "verify --help lists --verbose, --maps-only, --skip-program" \
+	"$(grep -Eo -- '--(verbose|maps-only|skip-program)' "$TMP/out" | sort -u | tr '\n' ' ')" \
+	"--maps-only --skip-program --verbose "
 
 finish

@@ -102,8 +102,10 @@ static void test_flags_and_used_by_names(void **state)
 				     MAPSIZE_USED_BY_PERF_EVENT);
 	m = find(plan, "arr");
 	assert_int_equal(m->map_flags, MAPSIZE_F_MMAPABLE | MAPSIZE_F_INNER_MAP);
+	/* "syscall" programs are sleepable */
 	assert_int_equal(m->used_by, MAPSIZE_USED_BY_TRACING | MAPSIZE_USED_BY_LSM |
-				     MAPSIZE_USED_BY_NETWORKING | MAPSIZE_USED_BY_SYSCALL);
+				     MAPSIZE_USED_BY_NETWORKING | MAPSIZE_USED_BY_SYSCALL |
+				     MAPSIZE_USED_BY_SLEEPABLE);
 	mapsize_plan__free(plan);
 }
 
@@ -116,10 +118,12 @@ static void test_flag_errors(void **state)
 	assert_error_at(&err, RULES_FILE, 8, 13, "unknown map flag 'rdonly_prg' (did you mean 'rdonly_prog'?)");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"
 				"    max_entries: 1\n    flags: [no_common_lru]\n"));
-	assert_error_at(&err, RULES_FILE, 8, 12, "no_common_lru only applies to lru maps");
+	assert_error_at(&err, RULES_FILE, 8, 13, "flag 'no_common_lru' is not accepted by a hash map (the kernel "
+			"says EINVAL), expected it only on lru_hash or lru_percpu_hash maps");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"
 				"    max_entries: 1\n    flags: [mmapable]\n"));
-	assert_error_at(&err, RULES_FILE, 8, 12, "mmapable only applies to array maps");
+	assert_error_at(&err, RULES_FILE, 8, 13, "flag 'mmapable' is not accepted by a hash map (the kernel says "
+			"EINVAL), expected it only on array maps");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"
 				"    max_entries: 1\n    flags: rdonly_prog\n"));
 	assert_error_at(&err, RULES_FILE, 8, 12, "expected a list but found a scalar");
@@ -992,8 +996,9 @@ static void test_fuzz_fd_array_flags(void **state)
 		snprintf(yaml, sizeof(yaml), ONE_MAP("    type: %s\n    max_entries: 4\n"
 						     "    flags: [wronly_prog]\n"), types[i]);
 		err = rules_err(yaml);
-		assert_error_at(&err, RULES_FILE, 6, 12, "rdonly_prog and wronly_prog do not apply to");
+		assert_error_at(&err, RULES_FILE, 6, 13, "flag 'wronly_prog' is not accepted by a");
 		assert_contains(err.msg, types[i]);
+		assert_contains(err.msg, "(the kernel says EINVAL)");
 	}
 	mapsize_plan__free(quick_plan(ONE_MAP("    type: array\n    value_size: 4\n    max_entries: 4\n"
 					      "    flags: [rdonly_prog]\n")));

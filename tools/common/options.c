@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Plan options shared by mapsize and the demo agent. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
 
 #include "options.h"
 
@@ -184,6 +189,42 @@ struct mapsize_plan *plan_options__plan(const struct plan_options *po, const cha
 	return plan;
 }
 
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/* What is wrong with a --btf file libbpf could not parse, in words. */
+static const char *btf_file_problem(const char *path, int err, char *buf, size_t size)
+{
+	unsigned char h[4];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st))
+		return strerror(errno);
+	if (S_ISDIR(st.st_mode))
+		return "it is a directory";
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return strerror(errno);
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n == 0)
+		return "the file is empty";
+	if (n == 4 && !memcmp(h, "\177ELF", 4))
+		return "an ELF file without a readable .BTF section";
+	if (n >= 2 && ((h[0] == 0x9f && h[1] == 0xeb) || (h[0] == 0xeb && h[1] == 0x9f))) {
+		char msg[96];
+
+		libbpf_strerror(err, msg, sizeof(msg));
+		snprintf(buf, size, "malformed BTF (%s)", msg);
+		return buf;
+	}
+	return "not a BTF file (no BTF magic 0xeb9f, not an ELF file)";
+}
+
 int plan_options__memory_model(const struct plan_options *po, struct mapsize_kernel_consts *consts,
 			       enum mapsize_mem_era *era)
 {
@@ -204,14 +245,23 @@ int plan_options__memory_model(const struct plan_options *po, struct mapsize_ker
 		return -1;
 	}
 	if (po->btf || !po->kernel) {
+		/* libbpf's own complaints about a bad --btf file are noise
+		 * beside the one line below */
+		libbpf_print_fn_t prev = po->btf ? libbpf_set_print(quiet_libbpf) : NULL;
+
 		ret = mapsize_kernel_consts__from_btf(po->btf, consts);
+		if (po->btf)
+			libbpf_set_print(prev);
 		if (!ret) {
 			mapsize_kernel_consts__set_kernel(consts, version);
 			return 0;
 		}
 		if (po->btf) {
+			char why[160];
+
 			fprintf(stderr, "%s: error: cannot read kernel BTF: %s, expected a BTF file such as "
-				"/sys/kernel/btf/vmlinux\n", po->btf, strerror(-ret));
+				"/sys/kernel/btf/vmlinux (or a vmlinux with a .BTF section)\n", po->btf,
+				btf_file_problem(po->btf, ret, why, sizeof(why)));
 			return -1;
 		}
 	}

@@ -3,7 +3,8 @@
 #
 # Completes commands, options, option values (sizes, true/false, formats,
 # kernel eras), files (*.yaml for RULES and --profile, *.o for --object, *.h
-# for -o) and, from the RULES already on the command line, map names for
+# for -o), `rules init|check` with their options and, from the RULES already
+# on the command line, map names for
 # --bpf-maps-disable-prealloc / --bpf-maps-enable-prealloc (only the maps whose
 # preallocation can toggle), map and dimension names for --set.  The maps and
 # dimensions come from running `mapsize maps|plan RULES --format json`, parsed
@@ -378,11 +379,65 @@ _mapsize_status()
 	return 0
 }
 
+# mapsize rules init|check: the subcommand, then its options; check takes a
+# RULES file, init writes one with -o.
+_mapsize_rules()
+{
+	local prev='' opt val pre='' sub i w seen=" " rules_seen='' expect=''
+
+	if ((cword == 2)); then
+		_mapsize_add "" "$cur" init check
+		return 0
+	fi
+	sub=${words[2]}
+	((cword > 0)) && prev=${words[cword - 1]}
+	for ((i = 3; i < cword; i++)); do
+		w=${words[i]}
+		if [[ -n $expect ]]; then
+			expect=''
+			continue
+		fi
+		case $w in
+		--*=*) seen+="${w%%=*} " ;;
+		-o) seen+="--output "; expect=1 ;;
+		-O) seen+="--object "; expect=1 ;;
+		--object | --output | --app | --format) seen+="$w "; expect=1 ;;
+		-*) seen+="$w " ;;
+		*) rules_seen=1 ;;
+		esac
+	done
+	if [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} val=${cur#*=} pre=$opt=
+	elif [[ -n $expect ]]; then
+		opt=$prev val=$cur
+	fi
+	case ${opt-} in
+	--object | -O) _mapsize_files "$pre" "$val" o; return 0 ;;
+	--output | -o) [[ $sub == init ]] && _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
+	--format) [[ $sub == check ]] && _mapsize_add "$pre" "$val" table json; return 0 ;;
+	--app) return 0 ;;
+	esac
+	local cands=(--object --help)
+	case $sub in
+	init) cands+=(--output --app) ;;
+	check) cands+=(--format) ;;
+	*) return 0 ;;
+	esac
+	if [[ $sub == check && -z $rules_seen && $cur != -* ]]; then
+		_mapsize_files "" "$cur" yaml yml
+		return 0
+	fi
+	if [[ $cur == -* || -z $cur ]]; then
+		_mapsize_options "--object" "${cands[@]}"
+	fi
+	return 0
+}
+
 _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify report status)
+	local commands=(plan gen-header maps verify report status rules)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -399,15 +454,17 @@ _mapsize()
 	case $cmd in
 	plan | maps) ;;
 	gen-header) extra=(--output) short_arg=o ;;
-	verify) extra=(--object --strict --verbose) short_arg=O ;;
+	verify) extra=(--object --strict --verbose --maps-only --skip-program) short_arg=O ;;
 	report) extra=(--object --svg) short_arg=O ;;
 	status) _mapsize_status; return 0 ;;
+	rules) _mapsize_rules; return 0 ;;
 	*) return 0 ;;
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
-		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --output --object --svg"
+		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --output --object --svg
+		  --skip-program"
 	long_arg=${long_arg//[[:space:]]/ }
-	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc"
+	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --skip-program"
 	_mapsize_scan "$long_arg" "$short_arg" 2
 
 	if [[ -n $value_opt ]]; then

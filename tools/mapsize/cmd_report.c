@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <mapsize/report.h>
 
+#include "libbpf_log.h"
 #include "mapsize.h"
 #include "svg.h"
 
@@ -24,25 +25,6 @@ static const char *const prof_names[NPROF] = { "small", "medium", "large" };
 #define OPT_BASELINE (OPT_PLAN_LAST + 17)
 
 /* ---- libbpf and library messages ------------------------------------------ */
-
-static char libbpf_log[4096];
-static size_t libbpf_log_len;
-
-static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[512];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	size_t l;
-
-	if (level == LIBBPF_DEBUG || n <= 0)
-		return 0;
-	l = strlen(line);
-	if (libbpf_log_len + l >= sizeof(libbpf_log))
-		libbpf_log_len = 0;
-	memcpy(libbpf_log + libbpf_log_len, line, l + 1);
-	libbpf_log_len += l;
-	return 0;
-}
 
 /* The three plans repeat the same warnings: print each once. */
 static char seen_warn[32][256];
@@ -440,7 +422,8 @@ static void report_usage(void)
  * BPF ELF file). */
 static int object_error(const char *path, int ret, const struct mapsize_error *err)
 {
-	fprintf(stderr, "%s: error: %s\n%s", path, err->msg, libbpf_log);
+	fprintf(stderr, "%s: error: %s\n", path, err->msg);
+	libbpf_log__print(stderr);
 	return ret == -ENOENT || ret == -EINVAL || ret == -ENOEXEC || ret == -EISDIR ||
 	       ret == -EACCES || ret <= -__LIBBPF_ERRNO__START ? 2 : 1;
 }
@@ -544,7 +527,7 @@ int do_report(int argc, char **argv)
 		}
 	}
 	if (ra.object) {
-		libbpf_set_print(capture_libbpf);
+		libbpf_log__capture(false);
 		ret = mapsize_report__read_object(rep, ra.object, ra.which, &err);
 		if (ret) {
 			/* only an object that cannot be opened names the file */

@@ -6,30 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "libbpf_log.h"
 #include "mapsize.h"
-
-/* libbpf's last messages, shown when a load fails. */
-static char libbpf_log[8192];
-static size_t libbpf_log_len;
-static bool verbose;
-
-static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[1024];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-
-	if (verbose)
-		fputs(line, stderr);
-	if (level == LIBBPF_DEBUG || n <= 0)
-		return 0;
-	if (libbpf_log_len + strlen(line) >= sizeof(libbpf_log))
-		libbpf_log_len = 0; /* keep the most recent messages */
-	memcpy(libbpf_log + libbpf_log_len, line, strlen(line) + 1);
-	libbpf_log_len += strlen(line);
-	return 0;
-}
+#include "verify.h"
 
 static const char *load_hint(int err)
 {
@@ -52,9 +34,14 @@ static const char *load_hint(int err)
 	}
 }
 
+#define OPT_MAPS_ONLY (OPT_PLAN_LAST + 32)
+#define OPT_SKIP_PROGRAM (OPT_PLAN_LAST + 33)
+
 struct verify_args {
 	const char *object;
-	bool strict;
+	bool strict, maps_only, verbose;
+	const char **skip;	/* --skip-program NAME, argc slots */
+	size_t skip_cnt;
 };
 
 static int verify_opt(int opt, const char *arg, void *ctx)
@@ -69,10 +56,42 @@ static int verify_opt(int opt, const char *arg, void *ctx)
 		va->strict = true;
 		return 1;
 	case 'v':
-		verbose = true;
+		va->verbose = true;
+		return 1;
+	case OPT_MAPS_ONLY:
+		va->maps_only = true;
+		return 1;
+	case OPT_SKIP_PROGRAM:
+		va->skip[va->skip_cnt++] = arg;
 		return 1;
 	}
 	return 0;
+}
+
+static void verify_usage(void)
+{
+	printf("Usage: mapsize verify RULES --object FILE.bpf.o [--strict] [--maps-only | --skip-program NAME ...]\n"
+	       "                      [--verbose] [plan options] [--format table|json]\n"
+	       "\n"
+	       "Applies the plan to the object, loads it into the running kernel, reads every map back\n"
+	       "and compares it with the plan: max_entries, flags, and predicted vs kernel memlock.  One\n"
+	       "inner map instance per map-in-map is created and inserted into its outer map, as an\n"
+	       "agent does at run time.  Needs CAP_BPF (root).\n"
+	       "\n"
+	       "  --object FILE.bpf.o   the BPF object (clang -target bpf)\n"
+	       "  --strict              a rule without a map in the object is an error\n"
+	       "  --maps-only           create the object's maps as libbpf does at load, but load no\n"
+	       "                        program (for programs that need run-time linking or kernel\n"
+	       "                        features this machine lacks)\n"
+	       "  --skip-program NAME   do not load this program, load the others; repeatable\n"
+	       "  --verbose             every libbpf message, as it comes, on stderr\n"
+	       "\n"
+	       "Externs (kfuncs, kconfig values) that only programs not loaded refer to are left\n"
+	       "unresolved.  Exit status: 0 every map as planned, 1 a mismatch or a failed load (the\n"
+	       "reason on stderr: libbpf's, the verifier's deciding line, or the memory cgroup limit),\n"
+	       "2 bad input (rules, options, object).\n\n");
+	plan_options__usage(stdout);
+	printf("\n`mapsize maps RULES` lists the maps whose preallocation can toggle.\n");
 }
 
 struct row {
@@ -84,6 +103,9 @@ struct row {
 	bool match;
 	bool has_prediction;
 	uint64_t predicted;	/* memlock predicted from what was created */
+	bool outer;		/* a map-in-map: one inner instance created and inserted */
+	bool inserted;
+	char insert_err[800];
 };
 
 /* Predict the memlock of the map the kernel created, from its type, sizes
@@ -118,12 +140,193 @@ static bool row_matches(const struct row *r, const struct mapsize_plan_map *pm, 
 	       (r->k.map_flags & r->planned_map_flags) == r->planned_map_flags;
 }
 
+/* Every --skip-program names a program of the object; else exit 2 listing them. */
+static int check_skips(const struct verify_args *va, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	for (size_t i = 0; i < va->skip_cnt; i++) {
+		size_t n = 0;
+
+		if (bpf_object__find_program_by_name(obj, va->skip[i]))
+			continue;
+		fprintf(stderr, "%s: error: --skip-program %s: no such program, expected one of: ", va->object,
+			va->skip[i]);
+		bpf_object__for_each_program(prog, obj)
+			fprintf(stderr, "%s%s", n++ ? ", " : "", bpf_program__name(prog));
+		fprintf(stderr, "%s\n", n ? "" : "(the object has no program)");
+		return 2;
+	}
+	return 0;
+}
+
+static bool skipped(const struct verify_args *va, const char *name)
+{
+	if (va->maps_only)
+		return true;
+	for (size_t i = 0; i < va->skip_cnt; i++)
+		if (!strcmp(va->skip[i], name))
+			return true;
+	return false;
+}
+
+/* A map the kernel could not create for want of memory: name it, its
+ * predicted memlock and the memory cgroup limit. */
+static bool explain_nomem(const char *object, int ret, const struct mapsize_plan *plan,
+			  const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus)
+{
+	const char *text = libbpf_log__text(), *p, *q;
+	char name[128], pred[160] = "", lim[64], file[4200], hb[32];
+	uint64_t limit = 0;
+	const struct mapsize_plan_map *pm;
+
+	if (ret != -ENOMEM)	/* E2BIG: a size above the kernel's limit, not memory */
+		return false;
+	/* libbpf: "map 'execve_map': failed to create: Cannot allocate memory(-12)" */
+	for (p = text, q = NULL; (p = strstr(p, "': failed to create")); p++)
+		q = p;
+	if (!q)
+		return false;
+	for (p = q; p > text && p[-1] != '\''; p--)
+		;
+	snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
+	pm = mapsize_plan__find(plan, name);
+	if (pm) {
+		size_t cnt = mapsize_plan__map_cnt(plan), idx = cnt;
+		struct mapsize_map_memory *mem = calloc(cnt + 1, sizeof(*mem));
+		struct mapsize_map_memory total = { .sz = sizeof(total) };
+		struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = consts, .era = era,
+						  .possible_cpus = cpus };
+
+		for (size_t i = 0; i < cnt; i++)
+			if (mapsize_plan__map(plan, i) == pm)
+				idx = i;
+		if (mem) {
+			mem[0].sz = sizeof(mem[0]);
+			if (idx < cnt && !mapsize_plan__memory(plan, &mo, mem, &total))
+				snprintf(pred, sizeof(pred), " (%s, needs %s = %llu bytes: predicted memlock at load)",
+					 pm->prealloc ? "preallocated" : "not preallocated",
+					 human_bytes(mem[idx].memlock_load, hb, sizeof(hb)),
+					 (unsigned long long)mem[idx].memlock_load);
+			free(mem);
+		}
+	}
+	if (!memcg_limit(&limit, file, sizeof(file)))
+		snprintf(lim, sizeof(lim), "%s = %llu bytes", human_bytes(limit, hb, sizeof(hb)),
+			 (unsigned long long)limit);
+	if (limit)
+		fprintf(stderr, "%s: error: map '%s'%s: the kernel could not allocate it within the memory "
+			"cgroup limit of %s (%s): %s\nhint: a smaller --map-size or --set maps.%s.max_entries, "
+			"--set maps.%s.prealloc=false, or a larger limit\n", object, name, pred, lim, file,
+			strerror(-ret), name, name);
+	else
+		fprintf(stderr, "%s: error: map '%s'%s: the kernel could not allocate it (no memory cgroup "
+			"limit applies): %s\nhint: %s\n", object, name, pred, strerror(-ret), load_hint(ret));
+	return true;
+}
+
+/* bpf_object__load() failed: libbpf's messages, then one line with the
+ * deciding reason and a hint. */
+static void load_failed(const struct verify_args *va, int ret, const struct mapsize_plan *plan,
+			const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus)
+{
+	char reason[1024], prog[128], ext[128] = "", users[512] = "";
+	const char *p;
+
+	if (explain_nomem(va->object, ret, plan, consts, era, cpus))
+		return;
+	libbpf_log__print(stderr);
+	libbpf_log__reason(reason, sizeof(reason), prog, sizeof(prog));
+	if (!reason[0])
+		snprintf(reason, sizeof(reason), "%s", strerror(-ret));
+	if (prog[0]) {
+		fprintf(stderr, "%s: error: program '%s' did not load: %s\nhint: the verifier's log above says "
+			"why; --skip-program %s loads the other programs, --maps-only the maps alone\n",
+			va->object, prog, reason, prog);
+		return;
+	}
+	if ((p = strstr(reason, "extern")) && (p = strchr(p, '\''))) {
+		snprintf(ext, sizeof(ext), "%.*s", (int)strcspn(p + 1, "'"), p + 1);
+		verify_object__extern_users(va->object, ext, users, sizeof(users));
+	}
+	if (ext[0] && users[0]) {
+		fprintf(stderr, "%s: error: loading failed: %s\nhint: the running kernel does not provide '%s', "
+			"used by %s: --skip-program for %s loads the other programs, --maps-only the maps alone\n",
+			va->object, reason, ext, users, strchr(users, ',') ? "each of them" : "it");
+		return;
+	}
+	if (ext[0]) {
+		fprintf(stderr, "%s: error: loading failed: %s\nhint: the running kernel does not provide '%s'; "
+			"--maps-only loads the maps alone\n", va->object, reason, ext);
+		return;
+	}
+	fprintf(stderr, "%s: error: loading failed: %s\nhint: %s\n", va->object, reason, load_hint(ret));
+}
+
+/* Insert one inner instance into its outer map, as an agent would. */
+static int insert_instance(int outer_fd, uint32_t key_size, int inner_fd)
+{
+	void *key = calloc(1, key_size ? key_size : 4);
+	int ret;
+
+	if (!key)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(outer_fd, key, &inner_fd, BPF_ANY);
+	free(key);
+	return ret < 0 ? -errno : 0;
+}
+
+static json_t *programs_json(struct bpf_object *obj)
+{
+	json_t *a = json_array();
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(bpf_program__name(prog)));
+		json_object_set_new(o, "loaded", json_boolean(bpf_program__fd(prog) >= 0));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void print_programs(const struct verify_args *va, struct bpf_object *obj, const struct verify_object *vo)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__fd(prog) >= 0)
+			printf("%s%s", n++ ? ", " : "\nprograms loaded: ", bpf_program__name(prog));
+	if (!n)
+		printf("\nprograms loaded: none");
+	n = 0;
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__fd(prog) < 0)
+			printf("%s%s", n++ ? ", " : "; not loaded: ", bpf_program__name(prog));
+	if (n)
+		printf(" (%s)", va->maps_only ? "--maps-only" : "--skip-program");
+	printf("\n");
+	for (size_t i = 0; i < vo->weak_cnt; i++)
+		printf("%s%s", i ? ", " : "externs only the programs not loaded use, left unresolved: ", vo->weak[i]);
+	if (vo->weak_cnt)
+		printf("\n");
+	for (size_t i = 0; i < vo->unslotted_cnt; i++)
+		printf("%s%s", i ? ", " : "prog_array slots left empty for the programs not loaded: ",
+		       vo->unslotted[i]);
+	if (vo->unslotted_cnt)
+		printf("\n");
+}
+
 int do_verify(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "object", required_argument, NULL, 'O' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "maps-only", no_argument, NULL, OPT_MAPS_ONLY },
+		{ "skip-program", required_argument, NULL, OPT_SKIP_PROGRAM },
 	};
 	struct verify_args va = { 0 };
 	struct plan_options po;
@@ -132,48 +335,70 @@ int do_verify(int argc, char **argv)
 	struct mapsize_apply_opts aopts = { .sz = sizeof(aopts) };
 	struct mapsize_applied *applied = NULL;
 	struct mapsize_plan *plan = NULL;
-	struct bpf_object *obj = NULL;
+	struct verify_object vo = { 0 };
+	struct bpf_object *obj;
+	struct bpf_program *prog;
 	struct mapsize_kernel_consts consts = { .sz = sizeof(struct mapsize_kernel_consts) };
 	enum mapsize_mem_era era;
 	uint64_t total_predicted = 0;
 	struct row *rows = NULL;
-	size_t nrows = 0, mismatches = 0, nobj = 0;
+	size_t nrows = 0, mismatches = 0, nobj = 0, insert_failures = 0;
 	uint64_t total = 0;
 	const char *rules;
 	int ret, status = 1, inner_fd = -1;
 	struct bpf_map *map;
 
-	rules = parse_cmd_args(argc, argv, &po, extra, 3, verify_opt, &va);
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			verify_usage();
+			return 0;
+		}
+	}
+	va.skip = calloc((size_t)argc + 1, sizeof(*va.skip));
+	if (!va.skip) {
+		fprintf(stderr, "error: out of memory\n");
+		return 1;
+	}
+	rules = parse_cmd_args(argc, argv, &po, extra, sizeof(extra) / sizeof(extra[0]), verify_opt, &va);
 	if (!va.object) {
 		fprintf(stderr, "error: mapsize verify needs --object FILE.bpf.o\n");
-		return 2;
+		status = 2;
+		goto out;
 	}
 	aopts.strict = va.strict;
 	ret = mapsize_node__read(&node);
 	if (ret) {
 		fprintf(stderr, "error: cannot read the node's CPUs and memory: %s\n", strerror(-ret));
-		return 1;
+		goto out;
 	}
 	plan = plan_options__plan(&po, rules, &node);
-	if (!plan)
-		return 2;
+	if (!plan) {
+		status = 2;
+		goto out;
+	}
 	if (plan_options__memory_model(&po, &consts, &era)) {
 		status = 2;
 		goto out;
 	}
-	libbpf_set_print(capture_libbpf);
-	obj = bpf_object__open_file(va.object, NULL);
-	if (!obj) {
-		char msg[128];
-
-		ret = -errno;
-		libbpf_strerror(ret, msg, sizeof(msg));
-		fprintf(stderr, "%s: error: cannot open BPF object: %s, expected an ELF file built with "
-			"clang -target bpf\n%s", va.object, msg, libbpf_log);
-		/* a missing, unreadable or malformed file (libbpf's own errno
-		 * range starts at 4000: not ELF, wrong endianness, ...) is bad input */
-		status = ret == -ENOENT || ret == -EINVAL || ret == -ENOEXEC || ret == -EISDIR ||
-			 ret == -EACCES || ret <= -__LIBBPF_ERRNO__START ? 2 : 1;
+	libbpf_log__capture(va.verbose);
+	status = verify_object__open(&vo, va.object);
+	if (!status)
+		status = check_skips(&va, vo.obj);
+	if (!status && (va.maps_only || va.skip_cnt))
+		status = verify_object__partial(&vo, va.object, va.skip, va.skip_cnt, va.maps_only);
+	if (status)
+		goto out;
+	status = 1;
+	obj = vo.obj;
+	bpf_object__for_each_program(prog, obj) {
+		if (skipped(&va, bpf_program__name(prog)))
+			bpf_program__set_autoload(prog, false);
+	}
+	/* apply creates inner templates: bpf() is needed from here on */
+	ret = bpf_probe_privilege();
+	if (ret == -EPERM || ret == -EACCES) {
+		fprintf(stderr, "error: mapsize verify loads %s into the kernel and needs CAP_BPF (root): bpf() "
+			"was refused: %s\n", va.object, strerror(-ret));
 		goto out;
 	}
 	applied = mapsize_plan__apply(plan, obj, &aopts, &err);
@@ -184,8 +409,7 @@ int do_verify(int argc, char **argv)
 	}
 	ret = bpf_object__load(obj);
 	if (ret) {
-		fprintf(stderr, "%serror: loading %s failed: %s\nhint: %s\n", libbpf_log, va.object,
-			strerror(-ret), load_hint(ret));
+		load_failed(&va, ret, plan, &consts, era, node.possible_cpus);
 		goto out;
 	}
 	/* Room for every object map plus one inner instance each. */
@@ -224,20 +448,31 @@ int do_verify(int argc, char **argv)
 		total += r->k.memlock_bytes;
 		total_predicted += r->predicted;
 		nrows++;
-		/* One inner instance per map-in-map, created as an agent would. */
+		/* One inner instance per map-in-map, created and inserted as an agent would. */
 		if (pm && (pm->type == MAPSIZE_MAP_HASH_OF_MAPS || pm->type == MAPSIZE_MAP_ARRAY_OF_MAPS)) {
 			char iname[256];
 			const struct mapsize_plan_map *ipm;
+			struct row *o = r;
 
 			snprintf(iname, sizeof(iname), "%s.inner", r->name);
 			ipm = mapsize_plan__find(plan, iname);
 			if (!ipm)
 				continue;
+			o->outer = true;
 			inner_fd = mapsize_plan__create_inner_map(plan, r->name, "inner_instance", &err);
 			if (inner_fd < 0) {
-				print_error(&err);
-				goto out;
+				snprintf(o->insert_err, sizeof(o->insert_err), "%s", err.msg);
+				insert_failures++;
+				continue;
 			}
+			ret = insert_instance(bpf_map__fd(map), bpf_map__key_size(map), inner_fd);
+			if (ret) {
+				snprintf(o->insert_err, sizeof(o->insert_err), "map '%s': the kernel refused an instance "
+					 "of '%s' (max_entries %u, flags 0x%x) as a value: %s", o->name, ipm->name,
+					 ipm->max_entries, ipm->map_flags, strerror(-ret));
+				insert_failures++;
+			}
+			o->inserted = !ret;
 			r = &rows[nrows];
 			r->name = ipm->name;
 			r->managed = true;
@@ -285,6 +520,11 @@ int do_verify(int argc, char **argv)
 			json_object_set_new(o, "predicted_memlock_bytes",
 					    r->has_prediction ? json_integer((json_int_t)r->predicted) : json_null());
 			json_object_set_new(o, "match", json_boolean(r->match));
+			if (r->outer) {
+				json_object_set_new(o, "inner_instance_inserted", json_boolean(r->inserted));
+				json_object_set_new(o, "inner_instance_error",
+						    r->inserted ? json_null() : json_string(r->insert_err));
+			}
 			json_array_append_new(maps, o);
 		}
 		json_object_set_new(root, "maps", maps);
@@ -302,6 +542,20 @@ int do_verify(int argc, char **argv)
 		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(era)));
 		json_object_set_new(root, "kernel_consts", json_string(consts.source));
 		json_object_set_new(root, "mismatches", json_integer((json_int_t)mismatches));
+		json_object_set_new(root, "inner_instances_not_inserted", json_integer((json_int_t)insert_failures));
+		json_object_set_new(root, "maps_only", json_boolean(va.maps_only));
+		json_object_set_new(root, "programs", programs_json(obj));
+		{
+			json_t *weak = json_array();
+
+			for (size_t i = 0; i < vo.weak_cnt; i++)
+				json_array_append_new(weak, json_string(vo.weak[i]));
+			json_object_set_new(root, "externs_not_required", weak);
+			weak = json_array();
+			for (size_t i = 0; i < vo.unslotted_cnt; i++)
+				json_array_append_new(weak, json_string(vo.unslotted[i]));
+			json_object_set_new(root, "prog_array_slots_left_empty", weak);
+		}
 		print_json(root);
 	} else {
 		char hb[32];
@@ -332,16 +586,33 @@ int do_verify(int argc, char **argv)
 			if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
 				printf("%s%s", n++ ? ", " : "\nrules without a map in the object: ",
 				       mapsize_applied__map(applied, i)->name);
+		for (size_t i = 0, n = 0; i < nrows; i++) {
+			const struct row *r = &rows[i];
+
+			if (!r->outer)
+				continue;
+			printf("%s", n++ ? "" : "\n");
+			if (r->inserted)
+				printf("inner instance inserted into %s: ok\n", r->name);
+			else
+				printf("inner instance into %s: FAILED: %s\n", r->name, r->insert_err);
+		}
+		print_programs(&va, obj, &vo);
 		printf("\ntotal kernel memlock: %s (%llu bytes), predicted %llu bytes (%s era, sizes from %s); "
-		       "%zu maps, %zu mismatches\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
+		       "%zu maps, %zu mismatches%s\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
 		       (unsigned long long)total_predicted, mapsize_mem_era__name(era), consts.source, nrows,
-		       mismatches);
+		       mismatches, insert_failures ? ", inner instances not inserted" : "");
 	}
-	status = mismatches ? 1 : 0;
+	for (size_t i = 0; i < nrows; i++)
+		if (rows[i].outer && !rows[i].inserted)
+			fprintf(stderr, "%s: error: %s\n", va.object, rows[i].insert_err);
+	status = mismatches || insert_failures ? 1 : 0;
 out:
 	free(rows);
-	bpf_object__close(obj);
+	verify_object__close(&vo);
 	mapsize_applied__free(applied);
 	mapsize_plan__free(plan);
+	libbpf_log__reset();
+	free(va.skip);
 	return status;
 }

@@ -13,12 +13,13 @@ static const struct cmd cmds[] = {
 	  "write a C header with the plan for static builds" },
 	{ "maps", do_maps, "RULES [plan options]",
 	  "list the maps and which can toggle preallocation" },
-	{ "verify", do_verify, "RULES --object FILE.bpf.o [--strict] [plan options]",
+	{ "verify", do_verify, "RULES --object FILE.bpf.o [--strict] [--maps-only | --skip-program NAME]",
 	  "apply the plan to an object, load it, compare with the kernel" },
 	{ "report", do_report, "RULES [--object OBJ] [--svg FILE] [options]",
 	  "memory of every map: small, medium, large vs a baseline, SVG chart" },
 	{ "status", do_status, "[--name GLOB] [--format table|json|prometheus] [--watch S] [--rules RULES]",
 	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
+	{ "rules", do_rules, "init|check --object FILE.bpf.o [...]", "draft rules from objects; find stale rules" },
 };
 
 static void usage(FILE *out)
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify, report or status "
+	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify, report, status or rules "
 		"(see mapsize --help)\n", argv[1]);
 	return 2;
 }

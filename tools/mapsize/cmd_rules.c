@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* mapsize rules init | check: a rules file drafted from BPF objects' map
+ * definitions, and rules checked against them for staleness.  The objects
+ * are opened with libbpf, never loaded: no kernel, no privilege.  The model
+ * is the library's (<mapsize/rules_draft.h>); this file parses the command
+ * line and prints. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <mapsize/rules_draft.h>
+
+#include "mapsize.h"
+
+#define MAX_OBJECTS 64
+
+/* libbpf's last warning, added to an open error: it says what was wrong. */
+static char libbpf_last[512];
+
+static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[sizeof(libbpf_last)];
+	size_t l;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	l = strlen(line);
+	while (l && (line[l - 1] == '\n' || line[l - 1] == ' '))
+		line[--l] = '\0';
+	if (l)
+		memcpy(libbpf_last, line, l + 1);
+	return 0;
+}
+
+struct rules_args {
+	const char *objects[MAX_OBJECTS];
+	size_t object_cnt;
+	const char *output;
+	const char *app;
+	enum output_format format;
+	const char *rules;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: mapsize rules init --object FILE.bpf.o [--object FILE2.bpf.o ...] [-o RULES] [--app NAME]\n"
+		"       mapsize rules check RULES --object FILE.bpf.o [--object ...] [--format table|json]\n\n"
+		"init   drafts a rules file from the objects' map definitions (libbpf's internal maps\n"
+		"       left out): type, sizes, flags, the compiled max_entries as max_entries: and\n"
+		"       baseline:, inner maps as OUTER.inner; to stdout, or written atomically to -o.\n"
+		"check  reports stale rules: type, key/value size or flags that differ from the\n"
+		"       objects, maps without rules, rules without maps.  Exit 1 when stale.\n\n"
+		"The objects are opened, never loaded: no root needed.\n"
+		"Exit status: 0 success (check: no stale rule), 1 stale rules or other failure,\n"
+		"2 usage or input error.\n");
+}
+
+static int parse(int argc, char **argv, struct rules_args *ra, bool check)
+{
+	static const struct option opts[] = {
+		{ "object", required_argument, NULL, 'O' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "app", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL },
+	};
+	int opt;
+
+	optind = 1;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, check ? "O:h" : "O:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'O':
+			if (ra->object_cnt == MAX_OBJECTS) {
+				fprintf(stderr, "error: more than %d --object files\n", MAX_OBJECTS);
+				return 2;
+			}
+			ra->objects[ra->object_cnt++] = optarg;
+			break;
+		case 'o':
+			if (check)
+				goto bad;
+			ra->output = optarg;
+			break;
+		case 'a':
+			if (check)
+				goto bad;
+			ra->app = optarg;
+			break;
+		case 'f':
+			if (!check)
+				goto bad;
+			if (!strcmp(optarg, "json"))
+				ra->format = FORMAT_JSON;
+			else if (!strcmp(optarg, "table"))
+				ra->format = FORMAT_TABLE;
+			else {
+				fprintf(stderr, "error: --format '%s', expected table or json\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			goto bad;
+		}
+	}
+	if (check) {
+		if (optind != argc - 1) {
+			fprintf(stderr, "error: mapsize rules check expects exactly one RULES file, found %d "
+				"arguments\n", argc - optind);
+			goto bad;
+		}
+		ra->rules = argv[optind];
+	} else if (optind != argc) {
+		fprintf(stderr, "error: mapsize rules init takes no RULES argument, found '%s' (write the "
+			"draft with -o RULES)\n", argv[optind]);
+		goto bad;
+	}
+	if (!ra->object_cnt) {
+		fprintf(stderr, "error: no --object, expected at least one FILE.bpf.o\n");
+		goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "see: mapsize rules --help\n");
+	return 2;
+}
+
+/* The draft of every --object; NULL after printing the error (exit 2). */
+static struct mapsize_rules_draft *read_objects(const struct rules_args *ra, int *rc)
+{
+	MAPSIZE_OPTS(mapsize_rules_draft_opts, opts, .app = ra->app);
+	struct mapsize_rules_draft *d = mapsize_rules_draft__new(&opts);
+	struct mapsize_error err;
+
+	if (!d) {
+		fprintf(stderr, "error: %s\n", strerror(errno));
+		*rc = 1;
+		return NULL;
+	}
+	libbpf_set_print(capture_libbpf);
+	for (size_t i = 0; i < ra->object_cnt; i++) {
+		libbpf_last[0] = '\0';
+		if (!mapsize_rules_draft__add_object(d, ra->objects[i], &err))
+			continue;
+		/* libbpf's own words say what was wrong with the file. */
+		if (libbpf_last[0] && strlen(err.msg) + strlen(libbpf_last) + 12 < sizeof(err.msg)) {
+			strcat(err.msg, " (libbpf: ");
+			strcat(err.msg, strncmp(libbpf_last, "libbpf: ", 8) ? libbpf_last : libbpf_last + 8);
+			strcat(err.msg, ")");
+		}
+		print_error(&err);
+		mapsize_rules_draft__free(d);
+		*rc = err.code == -ENOMEM ? 1 : 2;
+		return NULL;
+	}
+	return d;
+}
+
+static int do_init(int argc, char **argv)
+{
+	struct rules_args ra = { 0 };
+	struct mapsize_rules_draft *d;
+	struct mapsize_error err;
+	char *yaml;
+	int rc = parse(argc, argv, &ra, false);
+
+	if (rc)
+		return rc;
+	d = read_objects(&ra, &rc);
+	if (!d)
+		return rc;
+	for (size_t i = 0; i < mapsize_rules_draft__warning_cnt(d); i++)
+		fprintf(stderr, "warning: %s\n", mapsize_rules_draft__warning(d, i));
+	yaml = mapsize_rules_draft__yaml(d, &err);
+	if (!yaml) {
+		print_error(&err);
+		mapsize_rules_draft__free(d);
+		return err.code == -ENOMEM ? 1 : 2;
+	}
+	if (ra.output) {
+		if (mapsize_file__write_atomic(ra.output, yaml, strlen(yaml), &err)) {
+			print_error(&err);
+			rc = exit_code_for(err.code);
+		} else {
+			size_t n = mapsize_rules_draft__map_cnt(d), rules = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				const struct mapsize_draft_map *m = mapsize_rules_draft__map(d, i);
+
+				rules += !m->counters && m->type != MAPSIZE_MAP_UNSPEC;
+			}
+			fprintf(stderr, "%s: %zu rules drafted from %zu object%s (%zu map%s without a rule)\n",
+				ra.output, rules, mapsize_rules_draft__object_cnt(d),
+				mapsize_rules_draft__object_cnt(d) == 1 ? "" : "s", n - rules,
+				n - rules == 1 ? "" : "s");
+		}
+	} else if (fputs(yaml, stdout) == EOF || fflush(stdout)) {
+		fprintf(stderr, "error: cannot write the draft to stdout: %s\n", strerror(errno));
+		rc = 1;
+	}
+	free(yaml);
+	mapsize_rules_draft__free(d);
+	return rc;
+}
+
+static json_t *check_json(const struct rules_args *ra, const struct mapsize_rules_draft *d,
+			  const struct mapsize_rules_check *c)
+{
+	json_t *root = json_object(), *objs = json_array(), *maps = json_array(), *counts = json_object();
+
+	for (size_t i = 0; i < mapsize_rules_draft__object_cnt(d); i++)
+		json_array_append_new(objs, json_string(mapsize_rules_draft__object(d, i)));
+	for (size_t i = 0; i < mapsize_rules_check__map_cnt(c); i++) {
+		const struct mapsize_rules_check_map *m = mapsize_rules_check__map(c, i);
+		json_t *o = json_object(), *diffs = json_array();
+
+		json_object_set_new(o, "name", json_string(m->name));
+		json_object_set_new(o, "status", json_string(mapsize_rules_check_status__name(m->status)));
+		json_object_set_new(o, "object", m->object ? json_string(m->object) : json_null());
+		json_object_set_new(o, "rule_line", m->loc.file ? json_integer(m->loc.line) : json_null());
+		for (size_t j = 0; j < m->diff_cnt; j++) {
+			const struct mapsize_rules_check_diff *df = &m->diffs[j];
+			json_t *x = json_object();
+			bool num = strcmp(df->field, "type") && strcmp(df->field, "flags");
+
+			json_object_set_new(x, "field", json_string(df->field));
+			json_object_set_new(x, "rule", num ? json_integer(strtoll(df->rule, NULL, 10))
+							   : json_string(df->rule));
+			json_object_set_new(x, "object", num ? json_integer(strtoll(df->object, NULL, 10))
+							     : json_string(df->object));
+			json_object_set_new(x, "line", json_integer(df->loc.line));
+			json_object_set_new(x, "column", json_integer(df->loc.col));
+			json_array_append_new(diffs, x);
+		}
+		json_object_set_new(o, "differences", diffs);
+		json_object_set_new(o, "message", json_string(m->msg));
+		json_array_append_new(maps, o);
+	}
+	for (int s = MAPSIZE_RULES_CHECK_OK; s <= MAPSIZE_RULES_CHECK_SKIPPED; s++)
+		json_object_set_new(counts, mapsize_rules_check_status__name(s),
+				    json_integer((json_int_t)mapsize_rules_check__count(c, s)));
+	json_object_set_new(root, "rules", json_string(ra->rules));
+	json_object_set_new(root, "objects", objs);
+	json_object_set_new(root, "stale", json_boolean(mapsize_rules_check__stale(c)));
+	json_object_set_new(root, "counts", counts);
+	json_object_set_new(root, "maps", maps);
+	return root;
+}
+
+/* One line per problem, in the canonical FILE:LINE:COL form where a rule is
+ * at fault, then a summary. */
+static void check_table(const struct rules_args *ra, const struct mapsize_rules_check *c)
+{
+	size_t n = mapsize_rules_check__map_cnt(c);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct mapsize_rules_check_map *m = mapsize_rules_check__map(c, i);
+
+		switch (m->status) {
+		case MAPSIZE_RULES_CHECK_STALE:
+			for (size_t j = 0; j < m->diff_cnt; j++)
+				printf("%s:%u:%u: stale: map '%s': %s is %s in the rules but %s in %s\n", ra->rules,
+				       m->diffs[j].loc.line, m->diffs[j].loc.col, m->name, m->diffs[j].field,
+				       m->diffs[j].rule, m->diffs[j].object, m->object);
+			break;
+		case MAPSIZE_RULES_CHECK_NO_MAP:
+			printf("%s:%u:%u: stale: %s\n", ra->rules, m->loc.line, m->loc.col, m->msg);
+			break;
+		case MAPSIZE_RULES_CHECK_NO_RULE:
+			printf("%s: stale: %s\n", m->object, m->msg);
+			break;
+		default:
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct mapsize_rules_check_map *m = mapsize_rules_check__map(c, i);
+
+		if (m->status == MAPSIZE_RULES_CHECK_SKIPPED)
+			printf("note: %s\n", m->msg);
+	}
+	printf("%s: %zu rules match, %zu stale, %zu without a map, %zu maps without a rule, %zu skipped: %s\n",
+	       ra->rules, mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_OK),
+	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_STALE),
+	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_MAP),
+	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_RULE),
+	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_SKIPPED),
+	       mapsize_rules_check__stale(c) ? "stale" : "clean");
+}
+
+static int do_check(int argc, char **argv)
+{
+	struct rules_args ra = { 0 };
+	struct mapsize_rules_draft *d;
+	struct mapsize_rules_check *c;
+	struct mapsize_rules *rules;
+	struct mapsize_error err;
+	int rc = parse(argc, argv, &ra, true);
+
+	if (rc)
+		return rc;
+	rules = mapsize_rules__load_file(ra.rules, &err);
+	if (!rules) {
+		print_error(&err);
+		return err.code == -ENOMEM ? 1 : 2;
+	}
+	d = read_objects(&ra, &rc);
+	if (!d) {
+		mapsize_rules__free(rules);
+		return rc;
+	}
+	c = mapsize_rules_draft__check(d, rules, &err);
+	if (!c) {
+		print_error(&err);
+		rc = 1;
+	} else {
+		if (ra.format == FORMAT_JSON)
+			rc = print_json(check_json(&ra, d, c));
+		else
+			check_table(&ra, c);
+		if (!rc)
+			rc = mapsize_rules_check__stale(c) ? 1 : 0;
+	}
+	mapsize_rules_check__free(c);
+	mapsize_rules_draft__free(d);
+	mapsize_rules__free(rules);
+	return rc;
+}
+
+int do_rules(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "init"))
+		return do_init(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return do_check(argc - 1, argv + 1);
+	fprintf(stderr, "error: unknown rules command '%s', expected init or check (see mapsize rules --help)\n",
+		argv[1]);
+	return 2;
+}
