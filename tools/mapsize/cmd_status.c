@@ -288,6 +288,8 @@ int do_status(int argc, char **argv)
 	struct status_check *checks = NULL;
 	struct mapsize_plan *plan = NULL;
 	struct plan_options po;
+	struct mapsize_rules *rules = NULL;
+	struct mapsize_planner *pl;
 	double t_prev = 0;
 	int status = 0, worst = 0;
 
@@ -298,14 +300,23 @@ int do_status(int argc, char **argv)
 			fprintf(stderr, "error: cannot read the node's CPUs and memory\n");
 			return 1;
 		}
-		plan = plan_options__plan(&po, a.rules, &node);
-		if (!plan)
+		/* read once: every --watch round re-plans from these rules */
+		rules = mapsize_rules__load_file(a.rules, &rerr);
+		pl = rules ? plan_options__planner(&po, &node, &rerr) : NULL;
+		plan = pl ? mapsize_planner__plan(pl, rules) : NULL;
+		if (!plan) {
+			print_error(pl ? mapsize_planner__error(pl) : &rerr);
+			mapsize_planner__free(pl);
+			mapsize_rules__free(rules);
 			return 2;
+		}
+		mapsize_planner__free(pl);
 	}
 	reader = mapsize_status_reader__new(&a.opts, &rerr);
 	if (!reader) {
 		status = report_read_error(-errno, &rerr);
 		mapsize_plan__free(plan);
+		mapsize_rules__free(rules);
 		return status;
 	}
 	for (long round = 0;; round++) {
@@ -323,7 +334,7 @@ int do_status(int argc, char **argv)
 		v.seconds = t - t_prev;
 		free(checks);
 		checks = NULL;
-		if (plan && status_checks_build(&po, a.rules, &node, plan, st, a.warn, &checks, &v.check_cnt)) {
+		if (plan && status_checks_build(&po, rules, &node, plan, st, a.warn, &checks, &v.check_cnt)) {
 			status = 2;
 			break;
 		}
@@ -347,6 +358,7 @@ int do_status(int argc, char **argv)
 	mapsize_status_reader__free(reader);
 	free(checks);
 	mapsize_plan__free(plan);
+	mapsize_rules__free(rules);
 	if (!status && a.fail_on && worst >= a.fail_on)
 		status = EXIT_THRESHOLD;
 	return status;

@@ -35,8 +35,9 @@ struct status_view {
 void status_print_table(const struct status_view *v);
 json_t *status_json(const struct status_view *v);
 
-/* --rules: build the checks of every managed map.  0 or -1 after an error. */
-int status_checks_build(const struct plan_options *po, const char *rules_path, const struct mapsize_node *node,
+/* --rules: build the checks of every managed map (rules: the ones `plan`
+ * was made from, for re-planning).  0 or -1 after an error. */
+int status_checks_build(const struct plan_options *po, const struct mapsize_rules *rules, const struct mapsize_node *node,
 			const struct mapsize_plan *plan, const struct mapsize_status *st, double warn,
 			struct status_check **checks, size_t *cnt);
 

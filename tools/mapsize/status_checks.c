@@ -55,23 +55,16 @@ static int replan(void *arg, const char *dim, uint64_t value, const char *map, s
 	return ret;
 }
 
-int status_checks_build(const struct plan_options *po, const char *rules_path, const struct mapsize_node *node,
+int status_checks_build(const struct plan_options *po, const struct mapsize_rules *rules, const struct mapsize_node *node,
 			const struct mapsize_plan *plan, const struct mapsize_status *st, double warn,
 			struct status_check **checks, size_t *cnt)
 {
-	struct mapsize_error err;
-	struct mapsize_rules *rules = mapsize_rules__load_file(rules_path, &err);
 	struct replan_ctx rc = { .po = po, .node = node, .rules = rules };
-	struct status_check *out;
+	struct status_check *out = calloc(mapsize_plan__map_cnt(plan) + 1, sizeof(*out));
 	size_t n = 0;
 
-	if (!rules) {
-		print_error(&err);
-		return -1;
-	}
-	out = calloc(mapsize_plan__map_cnt(plan) + 1, sizeof(*out));
 	if (!out) {
-		mapsize_rules__free(rules);
+		fprintf(stderr, "error: out of memory\n");
 		return -1;
 	}
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
@@ -104,7 +97,6 @@ int status_checks_build(const struct plan_options *po, const char *rules_path, c
 			c->has_fit = !c->fit_ret;
 		}
 	}
-	mapsize_rules__free(rules);
 	*checks = out;
 	*cnt = n;
 	return 0;
