@@ -118,18 +118,45 @@ static void unmark_u64(char *s)
 	memmove(w, r, strlen(r) + 1);
 }
 
-int print_json(json_t *root)
+char *json_text(json_t *root)
 {
-	char *s;
+	char *s, *text;
 
 	if (!root)
-		return 1;
+		return NULL;
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (!s)
-		return 1;
+		return NULL;
 	unmark_u64(s);
-	printf("%s\n", s);
+	if (asprintf(&text, "%s\n", s) < 0)
+		text = NULL;
 	free(s);
+	return text;
+}
+
+int print_json(json_t *root)
+{
+	char *s = json_text(root);
+
+	if (!s)
+		return 1;
+	fputs(s, stdout);
+	free(s);
+	return 0;
+}
+
+int write_output(const char *path, const char *text, size_t len)
+{
+	struct mapsize_error err;
+	int ret;
+
+	if (!path)
+		return fwrite(text, 1, len, stdout) == len ? 0 : 1;
+	ret = mapsize_file__write_atomic(path, text, len, &err);
+	if (ret) {
+		print_error(&err);
+		return exit_code_for(ret);
+	}
 	return 0;
 }

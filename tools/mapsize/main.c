@@ -20,6 +20,8 @@ static const struct cmd cmds[] = {
 	{ "status", do_status, "[--name GLOB] [--format table|json|prometheus] [--watch S] [--rules RULES]",
 	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
 	{ "rules", do_rules, "init|check --object FILE.bpf.o [...]", "draft rules from objects; find stale rules" },
+	{ "profile", do_profile, "--from-kubernetes NODES.json PODS.json [--base B] [--percentile P] [-o FILE]",
+	  "a cluster profile from kubectl's nodes and pods JSON" },
 };
 
 static void usage(FILE *out)
@@ -51,7 +53,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify, report, status or rules "
+	fprintf(stderr, "error: unknown command '%s', expected plan, gen-header, maps, verify, report, status, rules or profile "
 		"(see mapsize --help)\n", argv[1]);
 	return 2;
 }

@@ -21,6 +21,7 @@ int do_verify(int argc, char **argv);
 int do_report(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_rules(int argc, char **argv);
+int do_profile(int argc, char **argv);
 
 /* Parses `mapsize CMD RULES [plan options] [extra]`; extra options go to
  * `extra_cb` (return 1 handled, -1 error).  Returns the rules path or
@@ -51,5 +52,9 @@ json_t *json_u64(uint64_t v);
  * changes meaning or goes away (new keys do not bump it). */
 #define MAPSIZE_JSON_SCHEMA_VERSION 1
 const char *flags_str(uint32_t flags, char *buf, size_t size);
+/* print_json()'s text (with a final newline) as a malloc'd string; NULL on error. */
+char *json_text(json_t *root);
+/* `text` to stdout (path NULL) or atomically to `path`; an exit status. */
+int write_output(const char *path, const char *text, size_t len);
 
 #endif
