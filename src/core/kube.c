@@ -16,17 +16,30 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Appends the digits at *p to *n (leading zeros are not significant). */
-static int take_digits(const char **p, u128 *n, int *sig, int *count, bool *any)
+/* Digits of a quantity as S x 10^zeros: S has the significant digits
+ * (leading and trailing zeros are not), `zeros` the trailing zeros so far. */
+struct digits {
+	u128 sig;
+	int sig_cnt, zeros;
+	bool any;
+};
+
+/* Appends the digits at *p; *count counts every digit taken. */
+static int take_digits(const char **p, struct digits *d, int *count)
 {
 	for (; is_digit(**p); (*p)++) {
-		*any = true;
+		d->any = true;
 		(*count)++;
-		if (!*sig && **p == '0')
+		if (**p == '0') {
+			d->zeros += d->sig_cnt > 0;
 			continue;
-		if (++*sig > KUBE_QUANTITY_DIGITS)
+		}
+		if (d->sig_cnt + d->zeros + 1 > KUBE_QUANTITY_DIGITS)
 			return -ERANGE;
-		*n = *n * 10 + (unsigned)(**p - '0');
+		for (; d->zeros; d->zeros--, d->sig_cnt++)
+			d->sig *= 10;
+		d->sig = d->sig * 10 + (unsigned)(**p - '0');
+		d->sig_cnt++;
 	}
 	return 0;
 }
@@ -70,26 +83,27 @@ static int quantity_suffix(const char *p, int *shift, int *exp10)
 
 int kube_quantity_parse(const char *s, uint64_t *out)
 {
-	int sig = 0, int_digits = 0, frac = 0, shift = 0, exp10 = 0, e, ret;
-	bool any = false;
-	u128 n = 0, num;
+	int int_digits = 0, frac = 0, shift = 0, exp10 = 0, e, ret;
+	struct digits d = { 0 };
 	const char *p = s;
+	u128 num;
 
 	if (!s)
 		return -EINVAL;
 	if (*p == '+')
 		p++;
-	ret = take_digits(&p, &n, &sig, &int_digits, &any);
+	ret = take_digits(&p, &d, &int_digits);
 	if (!ret && *p == '.') {
 		p++;
-		ret = take_digits(&p, &n, &sig, &frac, &any);
+		ret = take_digits(&p, &d, &frac);
 	}
 	if (ret)
 		return ret;
-	if (!any || quantity_suffix(p, &shift, &exp10))
+	if (!d.any || quantity_suffix(p, &shift, &exp10))
 		return -EINVAL;
-	num = n << shift;		/* n < 10^20 < 2^67, shift <= 60: fits */
-	e = exp10 - frac;
+	/* value = sig x 10^(zeros - frac + exp10) x 2^shift */
+	num = d.sig << shift;		/* sig < 10^20 < 2^67, shift <= 60: fits */
+	e = exp10 - frac + d.zeros;
 	if (e >= 0) {
 		for (int i = 0; i < e && num; i++) {
 			if (num > UINT64_MAX)

@@ -14,8 +14,9 @@
  * then nothing, m k M G T P E, Ki Mi Gi Ti Pi Ei, or e/E followed by a signed
  * integer exponent) rounded UP to whole units: "7910m" -> 8, "1.5Gi" ->
  * 1610612736, "1e9" -> 1000000000.  At most KUBE_QUANTITY_DIGITS significant
- * digits.  -EINVAL when it is not a quantity (or negative), -ERANGE when the
- * value exceeds UINT64_MAX or has too many digits. */
+ * digits (leading and trailing zeros do not count).  -EINVAL when it is not
+ * a quantity (or negative), -ERANGE when the value exceeds UINT64_MAX or has
+ * too many digits. */
 #define KUBE_QUANTITY_DIGITS 20
 int kube_quantity_parse(const char *s, uint64_t *out);
 

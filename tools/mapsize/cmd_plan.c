@@ -192,14 +192,95 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	       mapsize_plan__map_cnt(plan) - n_prealloc);
 }
 
+/* plan's own options beside the plan options */
+enum { OPT_NODE_LOCAL = OPT_PLAN_LAST + 0x40 };
+
+struct plan_cmd {
+	const char *out;		/* -o FILE: written atomically */
+	bool node_local;		/* --node-local: cpus and memory of this machine */
+};
+
+static int plan_opt(int opt, const char *arg, void *ctx)
+{
+	struct plan_cmd *pc = ctx;
+
+	if (opt == 'o')
+		pc->out = arg;
+	else if (opt == OPT_NODE_LOCAL)
+		pc->node_local = true;
+	else
+		return 0;
+	return 1;
+}
+
+/* print_plan_table() writes to stdout; for -o it writes into memory
+ * instead (in glibc stdout is an assignable variable). */
+static char *plan_table_text(const struct mapsize_plan *plan, const struct plan_memory *mem,
+			     size_t *len)
+{
+	FILE *saved = stdout, *f;
+	char *text = NULL;
+
+	f = open_memstream(&text, len);
+	if (!f)
+		return NULL;
+	stdout = f;
+	print_plan_table(plan, mem);
+	stdout = saved;
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* --node-local: this machine's possible CPUs and memory as the first --set
+ * options, so they win over every profile (a cluster profile from
+ * `profile --from-kubernetes` names cpus and memory, which pins them against
+ * the live-machine layer) and the operator's own --set still wins over them. */
+static int node_local_sets(struct plan_options *po, struct mapsize_node *node, char sets[2][48])
+{
+	int ret = mapsize_node__read(node);
+
+	if (ret) {
+		fprintf(stderr, "error: --node-local: cannot read this node's CPUs and memory: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+	if (po->set_cnt + 2 > PLAN_OPTIONS_MAX) {
+		fprintf(stderr, "error: too many --set options, expected at most %d with --node-local\n",
+			PLAN_OPTIONS_MAX - 2);
+		return 2;
+	}
+	snprintf(sets[0], sizeof(sets[0]), "cpus=%u", node->possible_cpus);
+	snprintf(sets[1], sizeof(sets[1]), "memory=%llu", (unsigned long long)node->memory_bytes);
+	memmove(po->sets + 2, po->sets, po->set_cnt * sizeof(po->sets[0]));
+	po->sets[0] = sets[0];
+	po->sets[1] = sets[1];
+	po->set_cnt += 2;
+	return 0;
+}
+
 int do_plan(int argc, char **argv)
 {
+	static const struct option extra[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "node-local", no_argument, NULL, OPT_NODE_LOCAL },
+	};
+	struct mapsize_node node = { .sz = sizeof(node) };
 	struct plan_options po;
-	const char *rules = parse_cmd_args(argc, argv, &po, NULL, 0, NULL, NULL);
-	struct mapsize_plan *plan = plan_options__plan(&po, rules, NULL);
+	struct plan_cmd pc = { 0 };
+	char node_sets[2][48];
+	const char *rules = parse_cmd_args(argc, argv, &po, extra, 2, plan_opt, &pc);
+	struct mapsize_plan *plan;
 	struct plan_memory *mem;
+	char *text = NULL;
+	size_t len = 0;
 	int ret = 0;
 
+	if (pc.node_local && (ret = node_local_sets(&po, &node, node_sets)))
+		return ret;
+	plan = plan_options__plan(&po, rules, NULL);
 	if (!plan)
 		return 2;
 	mem = plan_memory_new(&po, plan, 0);
@@ -207,10 +288,20 @@ int do_plan(int argc, char **argv)
 		mapsize_plan__free(plan);
 		return 2;
 	}
-	if (po.format == FORMAT_JSON)
+	if (!pc.out && po.format == FORMAT_JSON) {
 		ret = print_json(plan_json(plan, mem));
-	else
+	} else if (!pc.out) {
 		print_plan_table(plan, mem);
+	} else {
+		text = po.format == FORMAT_JSON ? json_text(plan_json(plan, mem))
+						: plan_table_text(plan, mem, &len);
+		if (text && po.format == FORMAT_JSON)
+			len = strlen(text);
+		ret = text ? write_output(pc.out, text, len) : 1;
+		if (!text)
+			fprintf(stderr, "error: out of memory\n");
+		free(text);
+	}
 	plan_memory_free(mem);
 	mapsize_plan__free(plan);
 	return ret;
