@@ -73,7 +73,7 @@ sorted() { LC_ALL=C sort | paste -sd' ' -; }
 COMP_WORDBREAKS=$DEFAULT_BREAKS
 M=$MAPSIZE
 
-check "commands" "gen-header maps plan report rules status verify" _mapsize "$M "
+check "commands" "gen-header maps plan profile report rules status verify" _mapsize "$M "
 check "command prefix" "gen-header" _mapsize "$M g"
 check "top-level options" "--help --version" _mapsize "$M --"
 check "RULES: yaml files" "examples/agent.rules.yaml" _mapsize "$M plan examples/a"
@@ -98,6 +98,12 @@ check "status --count-method= values" "memlock" _mapsize "$M status --count-meth
 check "status --fail-on values" "crit warn" _mapsize "$M status --fail-on "
 check "status options" "--warn --watch" _mapsize "$M status --wa"
 check "status --rules: yaml files" "examples/agent.rules.yaml" _mapsize "$M status --rules examples/a"
+check "plan --node-local" "--node-local" _mapsize "$M plan $RULES --node"
+check "profile options" "--from-kubernetes" _mapsize "$M profile --fr"
+check "profile options given once" "--percentile" _mapsize "$M profile --from-kubernetes --p"
+check "profile --base values" "large medium small" _mapsize "$M profile --from-kubernetes --base "
+check "profile --format values" "json yaml" _mapsize "$M profile --format="
+check "profile NODES.json: json files" "tests/data/kubernetes/nodes.json" _mapsize "$M profile --from-kubernetes tests/data/kubernetes/n"
 check "rules: init and check" "check init" _mapsize "$M rules "
 check "rules i" "init" _mapsize "$M rules i"
 check "rules init options" "--app --help --object --output" _mapsize "$M rules init -"

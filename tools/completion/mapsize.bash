@@ -268,7 +268,9 @@ _mapsize_value()
 		[[ -r /sys/kernel/btf/vmlinux ]] && _mapsize_add "$pre" "$val" /sys/kernel/btf/vmlinux
 		_mapsize_files "$pre" "$val"
 		;;
-	--output | -o) _mapsize_files "$pre" "$val" h ;;
+	--output | -o)
+		if [[ ${cmd-} == plan ]]; then _mapsize_files "$pre" "$val" json txt; else _mapsize_files "$pre" "$val" h; fi
+		;;
 	--object | -O) _mapsize_files "$pre" "$val" o ;;
 	--svg) _mapsize_files "$pre" "$val" svg ;;
 	esac
@@ -433,11 +435,50 @@ _mapsize_rules()
 	return 0
 }
 
+# mapsize profile --from-kubernetes NODES.json PODS.json [options]: kubectl's
+# JSON files as positionals, the profile YAML for -o.
+_mapsize_profile()
+{
+	local prev='' opt='' val pre='' i w seen=" " expect=''
+
+	((cword > 0)) && prev=${words[cword - 1]}
+	for ((i = 2; i < cword; i++)); do
+		w=${words[i]}
+		if [[ -n $expect ]]; then
+			expect=''
+			continue
+		fi
+		case $w in
+		--*=*) seen+="${w%%=*} " ;;
+		-o) seen+="--output "; expect=1 ;;
+		--base | --name | --percentile | --format | --output) seen+="$w "; expect=1 ;;
+		-*) seen+="$w " ;;
+		esac
+	done
+	if [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} val=${cur#*=} pre=$opt=
+	elif [[ -n $expect ]]; then
+		opt=$prev val=$cur
+	fi
+	case $opt in
+	--base) _mapsize_add "$pre" "$val" small medium large; return 0 ;;
+	--format) _mapsize_add "$pre" "$val" yaml json; return 0 ;;
+	--output | -o) _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
+	--name | --percentile) return 0 ;;
+	esac
+	if [[ $cur == -* ]]; then
+		_mapsize_options "" --from-kubernetes --base --name --percentile --format --output --help
+	else
+		_mapsize_files "" "$cur" json
+	fi
+	return 0
+}
+
 _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify report status rules)
+	local commands=(plan gen-header maps verify report status rules profile)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -452,12 +493,14 @@ _mapsize()
 	fi
 	cmd=${words[1]}
 	case $cmd in
-	plan | maps) ;;
+	maps) ;;
+	plan) extra=(--output --node-local) short_arg=o ;;
 	gen-header) extra=(--output) short_arg=o ;;
 	verify) extra=(--object --strict --verbose --maps-only --skip-program) short_arg=O ;;
 	report) extra=(--object --svg) short_arg=O ;;
 	status) _mapsize_status; return 0 ;;
 	rules) _mapsize_rules; return 0 ;;
+	profile) _mapsize_profile; return 0 ;;
 	*) return 0 ;;
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
