@@ -5,6 +5,8 @@
 set -eu
 pkgs="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libyaml-dev libjansson-dev
       clang llvm libclang-rt-14-dev bpftool libcmocka-dev jq prometheus qemu-system-x86 busybox-static cpio"
+# deploy/kubernetes tests: PyYAML reads the manifests
+pkgs="$pkgs python3-yaml"
 if [ "${1:-}" = "--list" ]; then
 	echo $pkgs
 	exit 0
@@ -18,4 +20,11 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq $missing >/dev/null
+fi
+# kubectl for the deploy/kubernetes tests: Debian's kubernetes-client, unless a kubectl is
+# installed already (another package's /usr/bin/kubectl would conflict with it)
+if ! command -v kubectl >/dev/null 2>&1; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq kubernetes-client >/dev/null
 fi

@@ -10,6 +10,7 @@ DATA=tests/data/kubernetes
 NODES=$DATA/nodes.json
 PODS=$DATA/pods.json
 DEPLOY=deploy/kubernetes
+AGENT=$PWD/$O/demo/mapsize-demo-agent
 RULES=examples/agent.rules.yaml
 KERNEL=(--kernel 6.6)
 jqc() { jq -c "$1" "$TMP/out"; }
@@ -178,6 +179,23 @@ expect_eq "--node-local beats the profile" "$(jqc '[.dimensions.cpus, .dimension
 run "$MAPSIZE" plan "$RULES" --profile "$TMP/prod.yaml" --node-local --set cpus=3 --format json
 expect_eq "--set beats --node-local" "$(jqc '[.dimensions.cpus, .dimensions.memory]')" "[3,$memtotal]"
 
+# ---- the demo agent's --plan FILE: a plan file back into a plan (checked before any load) ----
+"$MAPSIZE" plan "$RULES" --format json -o "$TMP/agent-plan.json"
+jq '.schema_version = 2' "$TMP/agent-plan.json" >"$TMP/p2.json"
+expect_err "--plan: schema_version checked" 2 "^$TMP/p2.json: error: .schema_version: expected 1" \
+	"$AGENT" --rules "$RULES" --plan "$TMP/p2.json" --no-attach
+jq '.app = "other"' "$TMP/agent-plan.json" >"$TMP/p3.json"
+expect_err "--plan: app checked" 2 "^$TMP/p3.json: error: .app: 'other', the rules $RULES are for 'demo-agent'" \
+	"$AGENT" --rules "$RULES" --plan "$TMP/p3.json" --no-attach
+jq 'del(.maps[0])' "$TMP/agent-plan.json" >"$TMP/p4.json"
+expect_err "--plan: maps of other rules" 2 "^$TMP/p4.json: error: 15 maps, the rules have 16: expected a plan of these rules" \
+	"$AGENT" --rules "$RULES" --plan "$TMP/p4.json" --no-attach
+jq '(.maps[] | select(.name == "tg_conf_map") | .map_flags) = 0' "$TMP/agent-plan.json" >"$TMP/p5.json"
+expect_err "--plan: flags of other rules" 2 "^$TMP/p5.json: error: .maps\[[0-9]+\] \(tg_conf_map\): max_entries 1, map_flags 0x0 in the file, 1, 0x80 from the rules" \
+	"$AGENT" --rules "$RULES" --plan "$TMP/p5.json" --no-attach
+printf '{' >"$TMP/p6.json"
+expect_err "--plan: not JSON" 2 "^$TMP/p6.json: error: line 1, column 1: " "$AGENT" --plan "$TMP/p6.json" --no-attach
+
 # ---- deploy/kubernetes ------------------------------------------------------------------
 # kubectl reads every manifest as Kubernetes objects without a server (create --dry-run=client
 # needs the API server's discovery; label --local does not)
@@ -255,7 +273,7 @@ for o in objs:
     for v, key in (("mapsize-profiles", pool + ".yaml"), ("mapsize-rules", "agent.rules.yaml")):
         cm = vols[v]["configMap"]["name"]
         check(n + " ConfigMap " + cm + " has " + key, cm in cms and key in cms[cm]["data"])
-    print("cmd " + json.dumps({"ds": o["metadata"]["name"], "pool": pool, "init": init["expanded"], "status": status["expanded"]}))
+    print("cmd " + json.dumps({"ds": o["metadata"]["name"], "pool": pool, "init": init["expanded"], "agent": agent["expanded"], "status": status["expanded"]}))
 EOF
 while read -r verdict rest; do
 	case $verdict in
@@ -299,8 +317,29 @@ while read -r line; do
 		"$("$MAPSIZE" plan "$RULES" --format json | jq '.maps | length')"
 	mapfile -t status < <(jq -c .status <<<"$line" | in_root | jq -r '.[]')
 	if [ "$(id -u)" -ne 0 ]; then
+		skip "$ds: agent command" "needs root (CAP_BPF)"
 		skip "$ds: status command" "needs root (CAP_BPF, CAP_SYS_ADMIN)"
 		continue
+	fi
+	# the agent loads its object with the plan's sizes: load only (no --run, no attach)
+	mapfile -t agent < <(jq -c '.agent | .[: index("--run")]' <<<"$line" | in_root |
+		sed "s|^\[\"mapsize-demo-agent\"|[\"$AGENT\"|" | jq -r '.[]')
+	run "${agent[@]}" --no-attach --format json
+	if [ "$rc" -ne 0 ] && grep -qi "not permitted" "$TMP/err"; then
+		skip "$ds: agent command" "bpf() refused: $(head -c 200 "$TMP/err")"
+	elif [ "$rc" -ne 0 ]; then
+		fail "$ds: agent command" "exit $rc: $(head -c 300 "$TMP/err")"
+	else
+		# every map of the plan, as the kernel has it (inner maps: each instance)
+		jq -r '.maps[] | select(.inner_of == null) | "\(.name) \(.max_entries) \(.map_flags)"' \
+			"$TMP/root/run/mapsize/plan.json" | sort >"$TMP/want"
+		jq -r '.maps[] | select(.status == "applied") | "\(.name) \(.max_entries) \(.map_flags)"' "$TMP/out" |
+			sort >"$TMP/got"
+		expect_eq "$ds: agent loaded every map as planned" "$(cat "$TMP/got")" "$(cat "$TMP/want")"
+		inner=$(jq -r '.maps[] | select(.inner_of != null) | "\(.max_entries) \(.map_flags)"' "$TMP/root/run/mapsize/plan.json")
+		expect_eq "$ds: inner instances as planned" \
+			"$(jq -r '.maps[] | select(.status == "inner") | "\(.max_entries) \(.map_flags)"' "$TMP/out" | sort -u)" "$inner"
+		expect_eq "$ds: agent maps applied" "$(wc -l <"$TMP/got")" "$(wc -l <"$TMP/want")"
 	fi
 	# one round instead of forever
 	run "${status[@]}" --rounds 1

@@ -38,6 +38,7 @@
 #include <mapsize/bpf.h>
 #include "format.h"
 #include "options.h"
+#include "plan_file.h"
 #include "agent.skel.h"
 #include "fill.h"
 
@@ -70,6 +71,7 @@ enum {
 	OPT_RUN,
 	OPT_NO_ATTACH,
 	OPT_FILL,
+	OPT_PLAN_FILE,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +81,7 @@ static const struct option long_options[] = {
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "no-attach", no_argument, NULL, OPT_NO_ATTACH },
 	{ "fill", required_argument, NULL, OPT_FILL },
+	{ "plan", required_argument, NULL, OPT_PLAN_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -149,6 +152,9 @@ static void usage(FILE *out)
 "                       MAP from BPF (BPF_PROG_TEST_RUN of fill_map / fill_lpm,\n"
 "                       through MAPSIZE_UPDATE) and report the inserts that failed\n"
 "                       and the overflow counters; repeatable (up to %d)\n"
+"  --plan FILE          apply this plan (`mapsize plan --format json -o FILE`, e.g.\n"
+"                       from an init container) instead of planning here; the\n"
+"                       plan options are then ignored, --rules must be its rules\n"
 "  --format table|json  output format (default table)\n"
 "  -v, --verbose        libbpf and mapsize info messages (-vv: debug)\n"
 "  -h, --help           this help\n"
@@ -499,7 +505,7 @@ static int run_for(struct agent_bpf *skel, unsigned long seconds)
 
 int main(int argc, char **argv)
 {
-	const char *rules_path = DEMO_RULES;
+	const char *rules_path = DEMO_RULES, *plan_path = NULL;
 	struct plan_options po;
 	MAPSIZE_OPTS(mapsize_node, node);
 	struct mapsize_node *nodep = &node;
@@ -537,6 +543,9 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			run_seconds = v;
 			run = true;
+			break;
+		case OPT_PLAN_FILE:
+			plan_path = optarg;
 			break;
 		case OPT_NO_ATTACH:
 			attach = false;
@@ -578,7 +587,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	/* plan: rules + profile + this node */
+	/* plan: from --plan, else rules + profile + this node */
+	if (plan_path) {
+		plan = plan_file__load(plan_path, rules_path);
+		if (!plan)
+			return EXIT_USAGE;
+		goto planned;
+	}
 	rc = mapsize_node__read(&node);
 	if (rc) {
 		fprintf(stderr, "warning: cannot read this node (%s); planning from the profile "
@@ -588,6 +603,7 @@ int main(int argc, char **argv)
 	plan = plan_options__plan(&po, rules_path, nodep);
 	if (!plan)
 		return EXIT_USAGE;
+planned:
 
 	/* open (Tetragon's sizes), apply the plan, load */
 	skel = agent_bpf__open();
