@@ -315,6 +315,19 @@ while read -r line; do
 		"[1,\"$pool\",$possible,$memtotal,$want_nodes,12]"
 	expect_eq "$ds: plan.json maps" "$(jq '.maps | length' "$TMP/root/run/mapsize/plan.json")" \
 		"$("$MAPSIZE" plan "$RULES" --format json | jq '.maps | length')"
+	# the init container runs as nobody without capabilities: so does its command here
+	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+		chmod 755 "$TMP" && chmod -R a+rX "$TMP/root" && chmod 777 "$TMP/root/run/mapsize"
+		install -m 755 "$MAPSIZE" "$TMP/root/mapsize"
+		cp "$TMP/root/run/mapsize/plan.json" "$TMP/plan-root.json"
+		rm -f "$TMP/root/run/mapsize/plan.json"
+		run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+			"$TMP/root/mapsize" "${init[@]:1}"
+		expect_eq "$ds: init command as nobody" "$rc" 0
+		expect_rc "$ds: the same plan as nobody" 0 cmp "$TMP/root/run/mapsize/plan.json" "$TMP/plan-root.json"
+	else
+		skip "$ds: init command as nobody" "needs root and setpriv to switch to nobody"
+	fi
 	mapfile -t status < <(jq -c .status <<<"$line" | in_root | jq -r '.[]')
 	if [ "$(id -u)" -ne 0 ]; then
 		skip "$ds: agent command" "needs root (CAP_BPF)"

@@ -261,9 +261,9 @@ static bool name_valid(const char *s)
 					  "0123456789._-") == len;
 }
 
-static int profile_usage(void)
+static int profile_usage(FILE *out)
 {
-	fprintf(stderr, "Usage: mapsize profile --from-kubernetes NODES.json PODS.json [--base small|medium|large]\n"
+	fprintf(out, "Usage: mapsize profile --from-kubernetes NODES.json PODS.json [--base small|medium|large]\n"
 		"                       [--name NAME] [--percentile P] [--format yaml|json] [-o FILE]\n"
 		"  NODES.json: kubectl get nodes -o json; PODS.json: kubectl get pods -A -o json\n");
 	return 2;
@@ -324,15 +324,15 @@ static int profile_args(int argc, char **argv, struct derived *d, const char **o
 			*out = optarg;
 			break;
 		case 'h':
-			profile_usage();
+			profile_usage(stdout);
 			return 1;
 		default:
-			return profile_usage();
+			return profile_usage(stderr);
 		}
 	}
 	if (!*from_kubernetes || argc - optind != 2) {
 		fprintf(stderr, "error: mapsize profile needs --from-kubernetes NODES.json PODS.json\n");
-		return profile_usage();
+		return profile_usage(stderr);
 	}
 	d->nodes_file = argv[optind];
 	d->pods_file = argv[optind + 1];
