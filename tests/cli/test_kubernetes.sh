@@ -181,18 +181,15 @@ expect_eq "--set beats --node-local" "$(jqc '[.dimensions.cpus, .dimensions.memo
 
 # ---- the demo agent's --plan FILE: a plan file back into a plan (checked before any load) ----
 "$MAPSIZE" plan "$RULES" --format json -o "$TMP/agent-plan.json"
-jq '.schema_version = 2' "$TMP/agent-plan.json" >"$TMP/p2.json"
-expect_err "--plan: schema_version checked" 2 "^$TMP/p2.json: error: .schema_version: expected 1" \
-	"$AGENT" --rules "$RULES" --plan "$TMP/p2.json" --no-attach
-jq '.app = "other"' "$TMP/agent-plan.json" >"$TMP/p3.json"
-expect_err "--plan: app checked" 2 "^$TMP/p3.json: error: .app: 'other', the rules $RULES are for 'demo-agent'" \
-	"$AGENT" --rules "$RULES" --plan "$TMP/p3.json" --no-attach
-jq 'del(.maps[0])' "$TMP/agent-plan.json" >"$TMP/p4.json"
-expect_err "--plan: maps of other rules" 2 "^$TMP/p4.json: error: 15 maps, the rules have 16: expected a plan of these rules" \
-	"$AGENT" --rules "$RULES" --plan "$TMP/p4.json" --no-attach
-jq '(.maps[] | select(.name == "tg_conf_map") | .map_flags) = 0' "$TMP/agent-plan.json" >"$TMP/p5.json"
-expect_err "--plan: flags of other rules" 2 "^$TMP/p5.json: error: .maps\[[0-9]+\] \(tg_conf_map\): max_entries 1, map_flags 0x0 in the file, 1, 0x80 from the rules" \
-	"$AGENT" --rules "$RULES" --plan "$TMP/p5.json" --no-attach
+bad_plan() {	# NAME JQ-EDIT STDERR-REGEX (the file is $TMP/p.json)
+	jq "$2" "$TMP/agent-plan.json" >"$TMP/p.json"
+	expect_err "--plan: $1" 2 "^$TMP/p.json: error: $3" "$AGENT" --rules "$RULES" --plan "$TMP/p.json" --no-attach
+}
+bad_plan "schema_version checked" '.schema_version = 2' ".schema_version: expected 1"
+bad_plan "app checked" '.app = "other"' ".app: 'other', the rules $RULES are for 'demo-agent'"
+bad_plan "maps of other rules" 'del(.maps[0])' "15 maps, the rules have 16: expected a plan of these rules"
+bad_plan "flags of other rules" '(.maps[] | select(.name == "tg_conf_map") | .map_flags) = 0' \
+	".maps\[[0-9]+\] \(tg_conf_map\): max_entries 1, map_flags 0x0 in the file, 1, 0x80 from the rules"
 printf '{' >"$TMP/p6.json"
 expect_err "--plan: not JSON" 2 "^$TMP/p6.json: error: line 1, column 1: " "$AGENT" --plan "$TMP/p6.json" --no-attach
 

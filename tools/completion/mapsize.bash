@@ -439,38 +439,27 @@ _mapsize_rules()
 # JSON files as positionals, the profile YAML for -o.
 _mapsize_profile()
 {
-	local prev='' opt='' val pre='' i w seen=" " expect=''
+	local seen=" " rules='' profiles=() value_opt='' positional='' opt='' pre='' val=$cur
 
-	((cword > 0)) && prev=${words[cword - 1]}
-	for ((i = 2; i < cword; i++)); do
-		w=${words[i]}
-		if [[ -n $expect ]]; then
-			expect=''
-			continue
-		fi
-		case $w in
-		--*=*) seen+="${w%%=*} " ;;
-		-o) seen+="--output "; expect=1 ;;
-		--base | --name | --percentile | --format | --output) seen+="$w "; expect=1 ;;
-		-*) seen+="$w " ;;
-		esac
-	done
-	if [[ $cur == --*=* ]]; then
-		opt=${cur%%=*} val=${cur#*=} pre=$opt=
-	elif [[ -n $expect ]]; then
-		opt=$prev val=$cur
+	_mapsize_scan "--base --name --percentile --format --output" o 2
+	if [[ -n $value_opt ]]; then
+		opt=$value_opt
+	elif [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} pre=$opt= val=${cur#*=}
 	fi
 	case $opt in
-	--base) _mapsize_add "$pre" "$val" small medium large; return 0 ;;
-	--format) _mapsize_add "$pre" "$val" yaml json; return 0 ;;
-	--output | -o) _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
-	--name | --percentile) return 0 ;;
+	--base) _mapsize_add "$pre" "$val" small medium large ;;
+	--format) _mapsize_add "$pre" "$val" yaml json ;;
+	--output | -o) _mapsize_files "$pre" "$val" yaml yml ;;
+	--name | --percentile) ;;
+	*)
+		if [[ $cur == -* ]]; then
+			_mapsize_options "" --from-kubernetes --base --name --percentile --format --output --help
+		else
+			_mapsize_files "" "$cur" json
+		fi
+		;;
 	esac
-	if [[ $cur == -* ]]; then
-		_mapsize_options "" --from-kubernetes --base --name --percentile --format --output --help
-	else
-		_mapsize_files "" "$cur" json
-	fi
 	return 0
 }
 
