@@ -80,6 +80,13 @@ printf '{"apiVersion":"v1","kind":"List","items":[]}\n' >"$TMP/nopods.json"
 run "$MAPSIZE" profile --from-kubernetes "$NODES" "$TMP/nopods.json" --format json
 expect_eq "no pods" "$(jqc '[.dimensions.pods, .dimensions.containers, .dimensions.workloads]')" '[0,0,0]'
 
+# names from the cluster cannot break out of the YAML comments
+jq '.items[0].metadata.name = "node-a\nname: injected"' "$NODES" >"$TMP/ctl-nodes.json"
+jq '.items[0].metadata.ownerReferences[0].kind = "Daemon\nSet"' "$PODS" >"$TMP/ctl-pods.json"
+expect_rc "control characters" 0 "$MAPSIZE" profile --from-kubernetes "$TMP/ctl-nodes.json" "$TMP/ctl-pods.json" -o "$TMP/ctl.yaml"
+expect_eq "control characters stay in comments" "$(grep -c '^name:' "$TMP/ctl.yaml") $(grep -c 'node-a?name: injected: cpu 4' "$TMP/ctl.yaml") $(grep -c ' 1 Daemon?Set,' "$TMP/ctl.yaml")" "1 1 1"
+expect_rc "control characters: still a profile" 0 "$MAPSIZE" plan "$RULES" --profile "$TMP/ctl.yaml" "${KERNEL[@]}"
+
 # ---- profile: malformed input names the JSON path, exit 2, no file -----------------------
 bad_input() {	# NAME JQ-EDIT WHICH(nodes|pods) MESSAGE
 	local name=$1 edit=$2 which=$3 msg=$4 n=$NODES p=$PODS

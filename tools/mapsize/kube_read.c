@@ -164,6 +164,13 @@ static int node_quantity(const struct reader *r, json_t *item, size_t i, const c
 	return 0;
 }
 
+void kube_printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int node_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct kube_node *)a)->name, ((const struct kube_node *)b)->name);
@@ -204,6 +211,7 @@ int kube_read_nodes(const char *file, struct kube_cluster *c)
 			fprintf(stderr, "error: out of memory\n");
 			goto out;
 		}
+		kube_printable(n->name);	/* it goes into YAML comments */
 		if (node_quantity(&r, item, i, "capacity", "cpu", "CPU", n->cpu_raw, sizeof(n->cpu_raw),
 				  &n->cpus) ||
 		    node_quantity(&r, item, i, "allocatable", "memory", "byte", n->memory_raw,
@@ -294,7 +302,7 @@ int kube_read_pods(const char *file, struct kube_cluster *c)
 	}
 	json_array_foreach(items, i, item) {
 		const char *ns, *name, *node, *okind, *oname, *wkind, *phase = NULL;
-		char path[64], meta_path[64], spec_path[64], wname[512];
+		char path[64], meta_path[64], spec_path[64], wname[512], kind[128];
 		struct kube_node key, *n;
 		uint64_t containers;
 		int len;
@@ -329,8 +337,10 @@ int kube_read_pods(const char *file, struct kube_cluster *c)
 			n->containers += containers;
 		}
 		kube_workload(name, okind, oname, &wkind, wname, sizeof(wname));
+		snprintf(kind, sizeof(kind), "%s", wkind);
+		kube_printable(kind);		/* the kinds go into YAML comments */
 		len = asprintf(&c->workloads[c->workload_cnt], "%s" WORKLOAD_SEP "%s" WORKLOAD_SEP "%s",
-			       ns, wkind, wname);
+			       ns, kind, wname);
 		if (len < 0) {
 			c->workloads[c->workload_cnt] = NULL;
 			fprintf(stderr, "error: out of memory\n");

@@ -29,5 +29,7 @@ struct kube_cluster {
 int kube_read_nodes(const char *path, struct kube_cluster *c);
 int kube_read_pods(const char *path, struct kube_cluster *c);
 void kube_cluster_free(struct kube_cluster *c);
+/* Control characters -> '?', in place: text bound for YAML comments. */
+void kube_printable(char *s);
 
 #endif
