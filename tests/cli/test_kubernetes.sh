@@ -222,6 +222,11 @@ else
 	skip "kubectl parses the manifests" "no kubectl (tools/deps.sh installs kubernetes-client)"
 fi
 
+if ! python3 -c 'import yaml' 2>/dev/null; then
+	skip "deploy/kubernetes manifests" "no PyYAML (tools/deps.sh installs python3-yaml)"
+	finish
+	exit
+fi
 # schema-level check of every object, and the commands of each DaemonSet as JSON lines
 python3 - "$DEPLOY" >"$TMP/schema" 2>&1 <<'EOF'
 import glob, json, re, sys, yaml
