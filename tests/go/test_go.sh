@@ -66,5 +66,28 @@ if [ "$status" -ne 0 ]; then
 	grep -q -- '--- FAIL' "$TMP/test" || fail "go test" "exit $status: $(tail -c 800 "$TMP/test")"
 	[ -z "${VERBOSE:-}" ] && tail -40 "$TMP/test"
 fi
+
+# As an ordinary user the kernel test must skip, saying why, not fail: a
+# compiled test binary and copies of its inputs nobody can read.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -f "$OBJ" ]; then
+	NT=$(mktemp -d) && chmod 755 "$NT"
+	if go test -c -o "$NT/mapsize.test" . 2>"$TMP/testc"; then
+		cp "$TMP/plan.json" "$OBJ" "$NT/" && chmod 644 "$NT/plan.json" "$NT/agent.bpf.o"
+		(cd "$NT" && MAPSIZE_GO_PLAN=$NT/plan.json MAPSIZE_GO_OBJECT=$NT/agent.bpf.o \
+			setpriv --reuid=65534 --regid=65534 --clear-groups ./mapsize.test -test.run '^TestKernelDemo$' -test.v) \
+			>"$TMP/nobody" 2>&1
+		[ -n "${VERBOSE:-}" ] && cat "$TMP/nobody"
+		if grep -q -- '--- SKIP: TestKernelDemo' "$TMP/nobody" && grep -q "bpf() refused here" "$TMP/nobody"; then
+			pass kernel-test-as-nobody-skips
+		elif grep -q -- '--- PASS: TestKernelDemo' "$TMP/nobody"; then
+			pass kernel-test-as-nobody-skips  # unprivileged bpf() allowed here: it ran and passed
+		else
+			fail kernel-test-as-nobody-skips "$(head -c 600 "$TMP/nobody")"
+		fi
+	else
+		fail kernel-test-as-nobody-skips "go test -c: $(head -c 400 "$TMP/testc")"
+	fi
+	rm -rf "$NT"
+fi
 [ -n "${VERBOSE:-}" ] && cat "$TMP/test"
 finish
