@@ -82,5 +82,11 @@ for t in tests/cli/test_*.sh; do
 	[ -n "${VERBOSE:-}" ] || grep -q '^FAIL' "$out" && cat "$out"
 	count "$name" "$status"
 done
+# The Go package bindings/go (go vet, unit tests, the demo object through
+# cilium/ebpf in the kernel); without Go it reports one skip.
+bash tests/go/test_go.sh >"$out" 2>&1
+status=$?
+[ -n "${VERBOSE:-}" ] || grep -q '^FAIL' "$out" && cat "$out"
+count go/test_go "$status"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" -eq 0 ]

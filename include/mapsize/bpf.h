@@ -73,8 +73,17 @@ struct mapsize_apply_opts {
 	/* A rule with no map in the object is an error (-ENOENT) instead of
 	 * a MAPSIZE_MAP_MISSING entry. */
 	bool strict;
+	/* The object's ELF, as a file or as the bytes given to
+	 * bpf_object__open_mem() (a skeleton's NAME__elf_bytes()): with it, the maps that fill
+	 * statically initialised slots are exactly those the slots name (the
+	 * ELF's .maps relocations, which libbpf does not expose).  Without it,
+	 * every map equal to the compiled template is taken for one, and a
+	 * rule-less one is sized as the template (with a warning). */
+	const char *object_path;
+	const void *object_buf;
+	size_t object_buf_sz;
 };
-#define mapsize_apply_opts__last_field strict
+#define mapsize_apply_opts__last_field object_buf_sz
 
 struct mapsize_applied;
 

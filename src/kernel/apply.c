@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 
 #include <mapsize/bpf.h>
+#include "object_slots.h"
 #include "planner.h"
 
 /* A map of the object that may fill a static slot of `outer`. */
@@ -32,6 +33,7 @@ struct slot_map {
 	const char *outer;
 	const struct mapsize_plan_map *inner;	/* the outer's inner rule */
 	uint32_t tmpl_flags;			/* the template as compiled */
+	bool exact;				/* named by the slots (ELF relocations) */
 };
 
 struct mapsize_applied {
@@ -389,17 +391,24 @@ static unsigned int static_slot_cnt(const struct btf *btf, const char *name)
  * key and value size, flags; and max_entries for an array without
  * BPF_F_INNER_MAP), so those are the candidates. */
 static int find_static_slots(struct mapsize_applied *a, const struct mapsize_plan *plan,
-			     struct bpf_object *obj, struct mapsize_error *err)
+			     struct bpf_object *obj, const struct mapsize_apply_opts *opts,
+			     struct mapsize_error *err)
 {
+	const char *path = OPTS_GET(opts, mapsize_apply_opts, object_path, NULL);
+	const void *buf = OPTS_GET(opts, mapsize_apply_opts, object_buf, NULL);
+	size_t buf_sz = OPTS_GET(opts, mapsize_apply_opts, object_buf_sz, 0);
 	const struct btf *btf = bpf_object__btf(obj);
 	struct bpf_map *outer, *m;
 
 	bpf_object__for_each_map(outer, obj) {
+		struct object_slots named = { 0 };
+		bool exact = buf || path;
 		char name[256];
 		const struct mapsize_plan_map *pm;
 		struct bpf_map *tmpl;
 		unsigned int n, found = 0;
 		uint32_t tflags;
+		int ret;
 
 		if (bpf_map__type(outer) != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
 		    bpf_map__type(outer) != BPF_MAP_TYPE_HASH_OF_MAPS)
@@ -410,28 +419,46 @@ static int find_static_slots(struct mapsize_applied *a, const struct mapsize_pla
 		n = pm && tmpl ? static_slot_cnt(btf, bpf_map__name(outer)) : 0;
 		if (!n)
 			continue;
+		if (exact) {
+			ret = object_slots__read(buf, buf_sz, path, bpf_map__name(outer), &named);
+			if (ret)
+				return error_set(err, ret, NULL, "map '%s': cannot read which maps its static "
+						 "slots name from %s: %s, expected the ELF the object was opened "
+						 "from", bpf_map__name(outer), buf ? "object_buf" : path,
+						 strerror(-ret));
+		}
 		tflags = bpf_map__map_flags(tmpl);
 		bpf_object__for_each_map(m, obj) {
 			struct slot_map *v;
 
-			if (m == outer || bpf_map__is_internal(m) || bpf_map__type(m) != bpf_map__type(tmpl) ||
-			    bpf_map__key_size(m) != bpf_map__key_size(tmpl) ||
-			    bpf_map__value_size(m) != bpf_map__value_size(tmpl) || bpf_map__map_flags(m) != tflags)
+			if (exact) {
+				if (!object_slots__names(&named, bpf_map__name(m)))
+					continue;
+			} else if (m == outer || bpf_map__is_internal(m) ||
+				   bpf_map__type(m) != bpf_map__type(tmpl) ||
+				   bpf_map__key_size(m) != bpf_map__key_size(tmpl) ||
+				   bpf_map__value_size(m) != bpf_map__value_size(tmpl) ||
+				   bpf_map__map_flags(m) != tflags ||
+				   (bpf_map__type(tmpl) == BPF_MAP_TYPE_ARRAY && !(tflags & MAPSIZE_F_INNER_MAP) &&
+				    bpf_map__max_entries(m) != bpf_map__max_entries(tmpl))) {
 				continue;
-			if (bpf_map__type(tmpl) == BPF_MAP_TYPE_ARRAY && !(tflags & MAPSIZE_F_INNER_MAP) &&
-			    bpf_map__max_entries(m) != bpf_map__max_entries(tmpl))
-				continue;
+			}
 			v = realloc(a->slots, (a->slot_cnt + 1) * sizeof(*v));
-			if (!v)
+			if (!v) {
+				object_slots__free(&named);
 				return error_set(err, -ENOMEM, NULL, "out of memory");
+			}
 			a->slots = v;
 			a->slots[a->slot_cnt++] = (struct slot_map){
 				.map = m, .outer = bpf_map__name(outer), .inner = pm, .tmpl_flags = tflags,
+				.exact = exact,
 			};
 			found++;
 		}
-		pr_info("map '%s': %u statically initialised slot(s); %u map(s) of the object can fill them "
-			"and are sized as '%s'\n", bpf_map__name(outer), n, found, pm->name);
+		object_slots__free(&named);
+		pr_info("map '%s': %u statically initialised slot(s); %u map(s) of the object %s them "
+			"and are sized as '%s'\n", bpf_map__name(outer), n, found,
+			exact ? "fill" : "can fill", pm->name);
 	}
 	return 0;
 }
@@ -474,8 +501,14 @@ static int apply_slots(struct mapsize_applied *a, struct bpf_map *map, struct ma
 			if (ret)
 				return error_set(err, ret, NULL, "map '%s': libbpf refused the size of '%s': %s",
 						 am->name, t->name, strerror(-ret));
-			pr_info("map '%s': may fill a static slot of '%s', sized as '%s' (max_entries %u)\n",
-				am->name, s->outer, t->name, am->max_entries);
+			if (s->exact)
+				pr_info("map '%s': fills a static slot of '%s', sized as '%s' (max_entries %u)\n",
+					am->name, s->outer, t->name, am->max_entries);
+			else
+				pr_warn("warning: map '%s' has no rule and equals the inner template of '%s', "
+					"whose slots the object initialises: sized as '%s' (max_entries %u) in "
+					"case a slot names it; give apply the object's ELF (object_path, "
+					"object_buf) to know\n", am->name, s->outer, t->name, am->max_entries);
 			sized = true;
 			continue;
 		}
@@ -574,7 +607,7 @@ struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan, str
 		return NULL;
 	}
 	a->btf_fd = -2;
-	ret = find_static_slots(a, plan, obj, err);
+	ret = find_static_slots(a, plan, obj, opts, err);
 	if (ret)
 		goto fail;
 	bpf_object__for_each_map(map, obj) {

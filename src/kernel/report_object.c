@@ -7,6 +7,7 @@
 #include <mapsize/report.h>
 
 #include "internal.h"
+#include "object_open.h"
 
 static bool has_map(const struct mapsize_report *rep, const char *name)
 {
@@ -53,22 +54,15 @@ static int base_from_object(struct mapsize_report *rep, const struct mapsize_rep
 int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
 				enum mapsize_report_baseline which, struct mapsize_error *err)
 {
-	struct mapsize_loc loc = { .file = path };
 	struct bpf_object *obj;
 	struct bpf_map *m;
 	int ret;
 
 	if (!rep || !path)
 		return error_set(err, -EINVAL, NULL, "no report or object path");
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj) {
-		char msg[128];
-
-		ret = errno ? -errno : -EINVAL;
-		libbpf_strerror(ret, msg, sizeof(msg));
-		return error_set(err, ret, &loc, "cannot open BPF object: %s, expected an ELF file built with "
-				 "clang -target bpf", msg);
-	}
+	obj = kernel_object__open(path, err);
+	if (!obj)
+		return err ? err->code : -errno;
 	ret = 0;
 	for (size_t i = 0; i < mapsize_report__map_cnt(rep) && !ret; i++) {
 		const struct mapsize_report_map *rm = mapsize_report__map(rep, i);

@@ -5,15 +5,13 @@
  * maps are skipped; a map-in-map's inner template follows it as
  * "OUTER.inner". */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include <mapsize/rules_draft.h>
 
 #include "internal.h"
+#include "object_open.h"
 #include "rules_draft_int.h"
 
 static int add_one(struct mapsize_rules_draft *d, const char *path, const struct bpf_map *m,
@@ -35,12 +33,9 @@ static int add_one(struct mapsize_rules_draft *d, const char *path, const struct
 int mapsize_rules_draft__add_object(struct mapsize_rules_draft *d, const char *path,
 				    struct mapsize_error *err)
 {
-	struct mapsize_loc loc = { .file = path };
 	struct bpf_object *obj;
 	struct bpf_map *m;
-	char msg[128];
-	struct stat st;
-	int fd, ret = 0;
+	int ret = 0;
 
 	error_clear(err);
 	if (!d || !path || !path[0])
@@ -48,27 +43,12 @@ int mapsize_rules_draft__add_object(struct mapsize_rules_draft *d, const char *p
 	for (size_t i = 0; i < mapsize_rules_draft__object_cnt(d); i++)
 		if (!strcmp(mapsize_rules_draft__object(d, i), path))
 			return 0;	/* the same file twice: its maps are in already */
-	/* Say why a file cannot be read before libbpf turns it into a format
-	 * error. */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, -errno, &loc, "cannot open BPF object: %s", strerror(errno));
-	if (!fstat(fd, &st) && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return error_set(err, -EISDIR, &loc, "cannot open BPF object: %s, expected a FILE.bpf.o",
-				 strerror(EISDIR));
-	}
-	close(fd);
-	obj = bpf_object__open_file(path, NULL);
-	if (obj && !rules_draft_object(d, path)) {
+	obj = kernel_object__open(path, err);
+	if (!obj)
+		return err ? err->code : -errno;
+	if (!rules_draft_object(d, path)) {
 		bpf_object__close(obj);
 		return error_set(err, -ENOMEM, NULL, "out of memory");
-	}
-	if (!obj) {
-		ret = errno ? -errno : -EINVAL;
-		libbpf_strerror(ret, msg, sizeof(msg));
-		return error_set(err, ret, &loc, "cannot open BPF object: %s, expected an ELF file built with "
-				 "clang -target bpf", msg);
 	}
 	bpf_object__for_each_map(m, obj) {
 		const char *name = bpf_map__name(m);

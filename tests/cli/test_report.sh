@@ -67,6 +67,7 @@ check_sums() {
 
 # ---- baseline from the rules ------------------------------------------------------
 expect_rc "rules baseline: exit 0" 0 "$MAPSIZE" report "$RULES" "${KERNEL[@]}" --format json
+expect_eq "report json: schema_version first" "$(jqv 'keys_unsorted[0] + " " + (.schema_version|tostring)')" "schema_version 1"
 cp "$TMP/out" "$TMP/rules.json"
 check_sums "rules baseline"
 expect_eq "rules baseline: source" "$(jqv .baseline.source)" rules
@@ -219,6 +220,12 @@ expect_err "non-ELF --object: exit 2" 2 "bad.bpf.o: error: cannot open BPF objec
 expect_eq "non-ELF --object: existing SVG untouched, no temp file" \
 	"$(cat "$TMP/keep.svg"; ls "$TMP" | grep -c 'keep.svg.tmp')" "old chart
 0"
+UNLINKED=$O/tests/bpf/unlinked.bpf.o
+expect_err "unlinked extern --object: libbpf's reason, exit 2" 2 \
+	"^$UNLINKED: error: cannot open BPF object: failed to find BTF for extern 'cel_expr_0'.*linked in \(bpftool gen object\)" \
+	"$MAPSIZE" report "$RULES" --object "$UNLINKED" --svg "$TMP/keep.svg"
+expect_eq "unlinked extern --object: not 'No such file', SVG untouched" \
+	"$(grep -c 'No such file' "$TMP/err")|$(cat "$TMP/keep.svg")" "0|old chart"
 expect_err "--map-size rejected" 2 "report always shows small, medium and large: --map-size=small is not accepted" \
 	"$MAPSIZE" report "$RULES" --map-size=small
 expect_err "missing rules: exit 2" 2 "nonexistent.yaml: error" "$MAPSIZE" report "$TMP/nonexistent.yaml" --svg "$TMP/none.svg"

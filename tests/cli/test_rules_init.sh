@@ -97,6 +97,7 @@ expect_eq "demo: compiled flags (tg_conf_map rdonly_prog, addr4_lpm no prealloc)
 expect_eq "demo: ringbuf bytes" \
 	"$(jq -c '.maps[] | select(.name == "events") | [.type, .max_entries]' "$TMP/demo-plan.json")" '["ringbuf",524288]'
 expect_rc "maps DRAFT --format json" 0 "$M" maps "$TMP/demo.yaml" --format json
+expect_eq "maps json: schema_version first" "$(jqv 'keys_unsorted[0] + " " + (.schema_version|tostring)')" "schema_version 1"
 expect_eq "maps: names and types as the plan's" "$(jqc '[.maps[] | [.name, .type]]')" \
 	"$(jq -c '[.maps[] | [.name, .type]]' "$TMP/demo-plan.json")"
 expect_eq "a comment per map saying what to replace" \
@@ -110,6 +111,7 @@ expect_rc "check DRAFT --object demo: clean" 0 "$M" rules check "$TMP/demo.yaml"
 expect_eq "check: summary" "$(tail -1 "$TMP/out")" \
 	"$TMP/demo.yaml: 16 rules match, 0 stale, 0 without a map, 0 maps without a rule, 1 skipped: clean"
 expect_rc "check --format json: clean" 0 "$M" rules check "$TMP/demo.yaml" --object "$DEMO" --format json
+expect_eq "check json: schema_version first" "$(jqv 'keys_unsorted[0] + " " + (.schema_version|tostring)')" "schema_version 1"
 expect_eq "check json: stale false, counts" "$(jqc '[.stale, .counts.ok, .counts.stale, .counts.no_map, .counts.no_rule, .counts.skipped]')" \
 	'[false,16,0,0,0,1]'
 expect_eq "check json: the object, every map ok or skipped" \
@@ -149,6 +151,19 @@ fi
 verify_unchanged mixed "$TMP/mixed.yaml" "$MIXED"
 expect_rc "mixed: check clean" 0 "$M" rules check "$TMP/mixed.yaml" --object "$MIXED"
 
+# ---- the map-in-map probe objects (issue 9, item 4) round-trip --------------
+# inner spin_lock/timer/kptr values (BTF templates), a compiled BPF_F_INNER_MAP
+# inner, static slots, sleepable and perf_event users
+for probe in mim_btf:5 mim_flags:4 mim_slots:9 mim_kptr:3 used_by:3; do
+	name=${probe%:*} want=${probe#*:} obj=$O/tests/bpf/${probe%:*}.bpf.o
+	expect_rc "$name: init" 0 "$M" rules init --object "$obj" -o "$TMP/$name.yaml"
+	expect_eq "$name: rules drafted" "$(grep -Eo '[0-9]+ rules? drafted' "$TMP/err")" "$want rules drafted"
+	expect_rc "$name: check clean" 0 "$M" rules check "$TMP/$name.yaml" --object "$obj"
+	verify_unchanged "$name" "$TMP/$name.yaml" "$obj"
+	[ -n "$root" ] && expect_eq "$name: verify: memlock predicted to the byte" \
+		"$(jqc '[.maps[] | select(.match == false or .inner_instance_error != null) | .name]')" "[]"
+done
+
 # ---- draft_a.bpf.o: most types, flags, map_extra, a devmap -------------------
 expect_rc "init draft_a" 0 "$M" rules init --object "$A" -o "$TMP/a.yaml"
 expect_eq "draft_a: a warning for the devmap" "$(grep -c "^warning: map 'ports' in .*: mapsize does not size devmap maps" "$TMP/err")" 1
@@ -185,7 +200,7 @@ expect_eq "stale: the map without a rule" \
 expect_eq "stale: the rule without a map" \
 	"$(grep -c "^$TMP/stale.yaml:$eline:3: stale: map 'extra_map' has a rule but no map in $DEMO" "$TMP/out")" 1
 expect_eq "stale: summary" "$(tail -1 "$TMP/out")" \
-	"$TMP/stale.yaml: 14 rules match, 1 stale, 1 without a map, 1 maps without a rule, 1 skipped: stale"
+	"$TMP/stale.yaml: 14 rules match, 1 stale, 1 without a map, 1 map without a rule, 1 skipped: stale"
 expect_rc "stale: check --format json exits 1" 1 "$M" rules check "$TMP/stale.yaml" --object "$DEMO" --format json
 expect_eq "stale json: counts" "$(jqc '[.stale, .counts.stale, .counts.no_map, .counts.no_rule]')" '[true,1,1,1]'
 expect_eq "stale json: the difference" \
@@ -225,18 +240,27 @@ expect_rc "conflict: check exits 2 too" 2 "$M" rules check "$TMP/a.yaml" --objec
 
 # ---- bad input ------------------------------------------------------------------
 echo "not an object" >"$TMP/text.o"
-expect_err "missing object: exit 2" 2 "^$TMP/nope.bpf.o: error: cannot open BPF object: No such file or directory$" \
+expect_err "missing object: exit 2" 2 "^$TMP/nope.bpf.o: error: cannot open BPF object: No such file or directory, expected an ELF file built with clang -target bpf$" \
 	"$M" rules init --object "$TMP/nope.bpf.o" -o "$TMP/keep.yaml"
 expect_eq "missing object: one line, nothing written" "$(lines "$TMP/err")|$(cat "$TMP/keep.yaml")" "1|keep me"
-expect_err "non-ELF object: exit 2" 2 "^$TMP/text.o: error: cannot open BPF object: BPF object format invalid.*not a proper ELF object\)$" \
+expect_err "non-ELF object: exit 2" 2 "^$TMP/text.o: error: cannot open BPF object: not an ELF file, expected an ELF file built with clang -target bpf$" \
 	"$M" rules init --object "$TMP/text.o" -o "$TMP/new.yaml"
 expect_eq "non-ELF object: one line, no file" "$(lines "$TMP/err")|$(ls "$TMP" | grep -c '^new\.yaml')" "1|0"
-expect_err "an ELF that is not BPF: exit 2" 2 "error: cannot open BPF object: .*not a valid eBPF object file" \
+expect_err "an ELF that is not BPF: exit 2" 2 "^/bin/sh: error: cannot open BPF object: an ELF file for another machine \(e_machine 62\), not a BPF object, expected" \
 	"$M" rules init --object /bin/sh
-expect_err "a directory: exit 2" 2 "^$TMP: error: cannot open BPF object: Is a directory" "$M" rules init --object "$TMP"
+expect_err "a directory: exit 2" 2 "^$TMP: error: cannot open BPF object: it is a directory" "$M" rules init --object "$TMP"
 expect_eq "no temporary file left behind" "$(ls -a "$TMP" | grep -c 'tmp')" 0
 expect_err "check: missing object: exit 2" 2 "cannot open BPF object: No such file" \
 	"$M" rules check "$TMP/demo.yaml" --object "$TMP/nope.bpf.o"
+UNLINKED=$O/tests/bpf/unlinked.bpf.o
+for sub in init check; do
+	args=(rules init); [ "$sub" = check ] && args=(rules check "$TMP/demo.yaml")
+	expect_err "$sub: unlinked extern named, exit 2" 2 \
+		"^$UNLINKED: error: cannot open BPF object: failed to find BTF for extern 'cel_expr_0'.*linked in \(bpftool gen object\)" \
+		"$M" "${args[@]}" --object "$UNLINKED"
+	expect_eq "$sub: unlinked extern: one line, not 'No such file'" \
+		"$(lines "$TMP/err")|$(grep -c 'No such file' "$TMP/err")" "1|0"
+done
 expect_err "check: missing rules: exit 2" 2 "^$TMP/nope.yaml: error: cannot open" "$M" rules check "$TMP/nope.yaml" --object "$DEMO"
 printf 'app: x\nmaps:\n  m:\n    type: hash\n' >"$TMP/bad.yaml"
 expect_err "check: bad rules: exit 2, located" 2 "^$TMP/bad.yaml:3:3: error: " "$M" rules check "$TMP/bad.yaml" --object "$DEMO"

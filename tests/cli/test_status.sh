@@ -52,6 +52,7 @@ for i in 1 2 3; do bpftool map update pinned "$PIN/cidr" key 24 0 0 0 10 $i 0 0 
 
 # ---- values in all three formats ----------------------------------------------------
 expect_rc "json" 0 "$MAPSIZE" status --pinned "$PIN" --format json
+expect_eq "json: schema_version first" "$(jqv 'keys_unsorted[0] + " " + (.schema_version|tostring)')" "schema_version 1"
 expect_eq "json: the four pinned maps" "$(jqv '[.maps[].name] | sort | join(",")')" "mcli_arr,mcli_cidr,mcli_full,mcli_warm"
 expect_eq "json: entries" "$(jqv '[.maps[] | "\(.name)=\(.entries)"] | sort | join(" ")')" \
 	"mcli_arr=null mcli_cidr=3 mcli_full=19 mcli_warm=50"

@@ -66,6 +66,7 @@ for s in $SIZES; do
 	expect_rc "verify $s --format json" 0 "$MAPSIZE" verify "$RULES" --object "$OBJ" --map-size="$s" --format json
 	check_json "verify $s json"
 	expect_eq "verify $s: profile" "$(jqv .profile)" "$s"
+	expect_eq "verify $s: schema_version first" "$(jqv 'keys_unsorted[0] + " " + (.schema_version|tostring)')" "schema_version 1"
 	# but the overflow counters of <mapsize/bpf_overflow.h>: sized by the slot list, no rule
 	expect_eq "verify $s: every object map but mapsize_overflow is managed" \
 		"$(jqv '[.maps[] | select(.managed | not) | .name] | join(",")')" "mapsize_overflow"

@@ -14,6 +14,10 @@ $(O)/tests/bpf/%.bpf.o: tests/kernel/bpf/%.bpf.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(KTEST_BPF_CFLAGS) -c $< -o $@
 
+# kptr fields need the `kptr` BTF type tag, which clang emits from 15 on.
+KPTR_CLANG := $(or $(shell command -v clang-16 || command -v clang-15),$(CLANG))
+$(O)/tests/bpf/mim_kptr.bpf.o: CLANG := $(KPTR_CLANG)
+
 # As the top Makefile's rule for tests/kernel/%.c, plus the shared header.
 $(KTEST_PROGS): $(O)/tests/%: tests/kernel/%.c tests/kernel/test_kernel.h $(KTEST_HELPERS) $(LIB_A)
 	$(call msg,TEST,$@)

@@ -33,6 +33,7 @@
 #define FLAGS_OBJ	"tests/bpf/mim_flags.bpf.o"
 #define SLOTS_OBJ	"tests/bpf/mim_slots.bpf.o"
 #define USED_BY_OBJ	"tests/bpf/used_by.bpf.o"
+#define KPTR_OBJ	"tests/bpf/mim_kptr.bpf.o"
 
 /* A plan of `rules` for target kernel `release` (NULL: the running one),
  * without node dimensions.  NULL plan: *err says why. */
@@ -157,18 +158,16 @@ static int find_in_log(enum libbpf_print_level level, const char *fmt, va_list a
 }
 
 /* The corner itself: a template without BTF (what apply used to create)
- * makes the verifier refuse the program. */
-static void test_btf_template_without_btf_is_refused(void **state)
+ * for `outer` of `obj` makes the verifier refuse the program, saying
+ * `needle`.  Closes obj. */
+static void refused_without_btf(struct bpf_object *obj, const char *outer, const char *needle)
 {
-	struct bpf_object *obj;
 	int fd, ret;
 
-	REQUIRE_BPF();
-	obj = tk_open(BTF_OBJ);
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "no_btf", 4, 16, 32, NULL);
 	assert_true(fd >= 0);
-	assert_int_equal(bpf_map__set_inner_map_fd(bpf_object__find_map_by_name(obj, "locks"), fd), 0);
-	log_needle = "map '' has to have BTF in order to use bpf_spin_lock";
+	assert_int_equal(bpf_map__set_inner_map_fd(bpf_object__find_map_by_name(obj, outer), fd), 0);
+	log_needle = needle;
 	log_needle_seen = false;
 	libbpf_set_print(find_in_log);
 	ret = bpf_object__load(obj);
@@ -178,6 +177,12 @@ static void test_btf_template_without_btf_is_refused(void **state)
 		fail_msg("the verifier did not say \"%s\"", log_needle);
 	close(fd);
 	bpf_object__close(obj);
+}
+
+static void test_btf_template_without_btf_is_refused(void **state)
+{
+	REQUIRE_BPF();
+	refused_without_btf(tk_open(BTF_OBJ), "locks", "map '' has to have BTF in order to use bpf_spin_lock");
 }
 
 static void test_btf_inner_values(void **state)
@@ -232,6 +237,72 @@ static void test_btf_inner_values(void **state)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		close(fds[i]);
+	bpf_object__close(obj);
+	mapsize_plan__free(plan);
+}
+
+/* A referenced kptr in the inner value: the template without BTF makes the
+ * verifier refuse bpf_kptr_xchg(); apply's template and the instances carry
+ * the object's BTF, so the program loads and swaps the kptr of an instance. */
+static void test_kptr_inner_values(void **state)
+{
+	static const char rules[] =
+		"app: mim-kptr\n"
+		"maps:\n"
+		"  kptrs: {type: hash_of_maps, key_size: 4, max_entries: 4}\n"
+		"  kptrs.inner: {type: hash, key_size: 4, value_size: 16, max_entries: 32}\n";
+	struct mapsize_plan *plan;
+	struct bpf_object *obj;
+	struct mapsize_applied *a;
+	const struct btf *btf;
+	bool tagged = false;
+	int fd, plain;
+	uint32_t key = 0;
+	struct { uint64_t task, swaps; } v = { 0 };
+
+	REQUIRE_BPF();
+	obj = tk_open(KPTR_OBJ);
+	btf = bpf_object__btf(obj);
+	for (uint32_t id = 1; btf && id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		tagged |= btf_is_type_tag(t) && !strcmp(btf__name_by_offset(btf, t->name_off), "kptr");
+	}
+	if (!tagged) {
+		bpf_object__close(obj);
+		print_message("SKIP: %s has no `kptr` BTF type tag: built with clang < 15 "
+			      "(tools/deps.sh installs clang-16)\n", KPTR_OBJ);
+		skip();
+	}
+	/* the corner: a template without BTF */
+	refused_without_btf(obj, "kptrs", "map '' has to have BTF in order to use bpf_kptr_xchg");
+
+	plan = plan_for(rules, NULL);
+	obj = tk_open(KPTR_OBJ);
+	a = apply_ok(plan, obj);
+	assert_int_equal(applied_find(a, "kptrs.inner")->max_entries, 32);
+	tk_load(obj);
+	mapsize_applied__free(a);
+	fd = insert_instance(plan, obj, "kptrs", 0, 32, 0);
+	assert_true(map_info(fd).btf_value_type_id > 0);
+	/* the kernel compares the records: a kptr-less map does not fit the slot */
+	plain = bpf_map_create(BPF_MAP_TYPE_HASH, "plain", 4, 16, 32, NULL);
+	assert_true(plain >= 0);
+	key = 1;
+	assert_int_equal(bpf_map_update_elem(fd_of(obj, "kptrs"), &key, &plain, BPF_ANY), -EINVAL);
+	close(plain);
+	key = 0;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &v, BPF_ANY), 0);
+	for (uint64_t run = 1; run <= 2; run++) {
+		LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(bpf_object__find_program_by_name(obj,
+									    "swap_kptr")), &topts), 0);
+		assert_int_equal(topts.retval, 0);
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+		assert_int_equal(v.swaps, run);
+	}
+	close(fd);
 	bpf_object__close(obj);
 	mapsize_plan__free(plan);
 }
@@ -360,6 +431,91 @@ static void test_static_slots_sized(void **state)
 	mapsize_applied__free(a);
 	bpf_object__close(obj);
 	mapsize_plan__free(plan);
+}
+
+/* The maps the slots name, from the object's ELF (file or bytes): a map equal
+ * to the template but in no slot keeps its size; without the ELF it is taken
+ * for a slot map, sized as the template, with a warning. */
+static char slots_warned[512];
+
+static int slots_print(enum mapsize_print_level level, const char *fmt, va_list ap)
+{
+	if (level == MAPSIZE_WARN && strstr(fmt, "equals the inner template"))
+		vsnprintf(slots_warned, sizeof(slots_warned), fmt, ap);
+	return 0;
+}
+
+static void test_static_slots_exact(void **state)
+{
+	char path[PATH_MAX], *buf;
+	long size;
+	FILE *f;
+
+	REQUIRE_BPF();
+	tk_build_path(path, sizeof(path), SLOTS_OBJ);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)size);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	for (int how = 0; how < 3; how++) {	/* path, bytes, neither */
+		struct mapsize_apply_opts opts = { .sz = sizeof(opts) };
+		struct mapsize_plan *plan = plan_for(slots_rules_with(""), NULL);
+		struct bpf_object *obj = tk_open(SLOTS_OBJ);
+		struct mapsize_error err;
+		struct mapsize_applied *a;
+		MAPSIZE_OPTS(mapsize_kernel_map, k);
+
+		if (how == 0)
+			opts.object_path = path;
+		if (how == 1) {
+			opts.object_buf = buf;
+			opts.object_buf_sz = (size_t)size;
+		}
+		slots_warned[0] = '\0';
+		mapsize_set_print(slots_print);
+		a = mapsize_plan__apply(plan, obj, &opts, &err);
+		mapsize_set_print(tk_mapsize_print);
+		if (!a)
+			tk_fail_error("mapsize_plan__apply", &err);
+		assert_int_equal(applied_find(a, "slot_a")->max_entries, 100);
+		assert_int_equal(applied_find(a, "slot_b")->max_entries, 100);
+		assert_int_equal(applied_find(a, "h_b")->max_entries, 64);
+		tk_load(obj);
+		tk_kmap(fd_of(obj, "bystander"), &k, "bystander");
+		if (how < 2) {
+			assert_int_equal(applied_find(a, "bystander")->status, MAPSIZE_MAP_UNMANAGED);
+			assert_int_equal(k.max_entries, 4);
+			assert_string_equal(slots_warned, "");
+		} else {
+			assert_int_equal(applied_find(a, "bystander")->status, MAPSIZE_MAP_APPLIED);
+			assert_int_equal(k.max_entries, 100);
+			assert_contains_fn(slots_warned, "map 'bystander' has no rule and equals the inner "
+					   "template of 'arr_slots'");
+		}
+		tk_kmap(fd_of(obj, "slot_b"), &k, "slot_b");
+		assert_int_equal(k.max_entries, 100);
+		mapsize_applied__free(a);
+		bpf_object__close(obj);
+		mapsize_plan__free(plan);
+	}
+	{	/* an ELF that is not the object's: said, nothing created */
+		struct mapsize_apply_opts opts = { .sz = sizeof(opts), .object_path = "/nonexistent.bpf.o" };
+		struct mapsize_plan *plan = plan_for(slots_rules_with(""), NULL);
+		struct bpf_object *obj = tk_open(SLOTS_OBJ);
+		struct mapsize_error err;
+
+		assert_null(mapsize_plan__apply(plan, obj, &opts, &err));
+		assert_int_equal(err.code, -ENOENT);
+		assert_contains_fn(err.msg, "map 'arr_slots': cannot read which maps its static slots name "
+				   "from /nonexistent.bpf.o: No such file or directory");
+		bpf_object__close(obj);
+		mapsize_plan__free(plan);
+	}
+	free(buf);
 }
 
 /* A slot map's own rule that the kernel would refuse in the slot: refused
@@ -633,9 +789,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_btf_template_without_btf_is_refused),
 		cmocka_unit_test(test_btf_inner_values),
+		cmocka_unit_test(test_kptr_inner_values),
 		cmocka_unit_test(test_compiled_template_flags),
 		cmocka_unit_test(test_static_slots_sized),
 		cmocka_unit_test(test_static_slots_refused),
+		cmocka_unit_test(test_static_slots_exact),
 		cmocka_unit_test(test_used_by_before_6_1),
 		cmocka_unit_test(test_used_by_since_6_1),
 		cmocka_unit_test(test_flags_refused_as_the_kernel),

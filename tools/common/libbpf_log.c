@@ -332,6 +332,11 @@ int libbpf_log__open_error(const char *path, int ret)
 	return ret == -ENOMEM ? 1 : 2;
 }
 
+bool libbpf_log__is_open_error(const char *msg)
+{
+	return !strncmp(msg, "cannot open BPF object", strlen("cannot open BPF object"));
+}
+
 void libbpf_log__reset(void)
 {
 	free(lg.head);

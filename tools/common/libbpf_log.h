@@ -40,6 +40,10 @@ int libbpf_log__reason(char *buf, size_t size, char *prog, size_t prog_size);
  * other messages when there are several.  Returns the exit status: 2 when
  * the object is at fault, 1 when out of memory. */
 int libbpf_log__open_error(const char *path, int err);
+/* Whether a library error message is an object open error (the library's
+ * messages start "cannot open BPF object"): libbpf_log__open_error() can
+ * then say libbpf's reason instead. */
+bool libbpf_log__is_open_error(const char *msg);
 /* Forget everything kept and free it. */
 void libbpf_log__reset(void);
 

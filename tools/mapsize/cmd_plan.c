@@ -89,11 +89,10 @@ void plan_memory_free(struct plan_memory *pm)
 
 json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 {
-	json_t *root = json_object(), *dims = json_object(), *maps = json_array(), *warn = json_array();
+	json_t *root = json_root(), *dims = json_object(), *maps = json_array(), *warn = json_array();
 	unsigned int kv = mapsize_plan__kernel_version(plan);
 	char kernel[16];
 
-	json_object_set_new(root, "schema_version", json_integer(MAPSIZE_JSON_SCHEMA_VERSION));
 	snprintf(kernel, sizeof(kernel), "%u.%u", kv >> 8, kv & 0xff);
 	/* null: no target kernel given, the newest behaviour */
 	json_object_set_new(root, "kernel", kv ? json_string(kernel) : json_null());
@@ -350,7 +349,7 @@ int do_maps(int argc, char **argv)
 	if (!plan)
 		return 2;
 	if (po.format == FORMAT_JSON) {
-		json_t *root = json_object(), *maps = json_array();
+		json_t *root = json_root(), *maps = json_array();
 
 		for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 			const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);

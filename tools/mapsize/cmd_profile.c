@@ -217,10 +217,9 @@ static void render_yaml(FILE *f, const struct derived *d)
 
 static json_t *render_json(const struct derived *d)
 {
-	json_t *root = json_object(), *dims = json_object(), *per = json_object(), *from_base = json_array();
+	json_t *root = json_root(), *dims = json_object(), *per = json_object(), *from_base = json_array();
 	const struct kube_cluster *c = &d->cluster;
 
-	json_object_set_new(root, "schema_version", json_integer(MAPSIZE_JSON_SCHEMA_VERSION));
 	json_object_set_new(root, "name", json_string(d->name));
 	json_object_set_new(root, "base", json_string(d->base));
 	json_object_set_new(root, "percentile", json_real(d->percentile / 100.0));

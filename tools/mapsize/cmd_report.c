@@ -234,7 +234,7 @@ static json_t *report_json(const struct mapsize_report *rep, const struct report
 {
 	const size_t nmaps = mapsize_report__map_cnt(rep);
 	const struct mapsize_report_profile *prof[NPROF];
-	json_t *root = json_object(), *base = json_object(), *profs = json_array(), *maps = json_array();
+	json_t *root = json_root(), *base = json_object(), *profs = json_array(), *maps = json_array();
 	json_t *nobase = json_array(), *unm = json_array();
 
 	for (int p = 0; p < NPROF; p++)
@@ -422,6 +422,8 @@ static void report_usage(void)
  * BPF ELF file). */
 static int object_error(const char *path, int ret, const struct mapsize_error *err)
 {
+	if (libbpf_log__is_open_error(err->msg))
+		return libbpf_log__open_error(path, ret);
 	fprintf(stderr, "%s: error: %s\n", path, err->msg);
 	libbpf_log__print(stderr);
 	return ret == -ENOENT || ret == -EINVAL || ret == -ENOEXEC || ret == -EISDIR ||

@@ -5,34 +5,15 @@
  * is the library's (<mapsize/rules_draft.h>); this file parses the command
  * line and prints. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <mapsize/rules_draft.h>
 
+#include "libbpf_log.h"
 #include "mapsize.h"
 
 #define MAX_OBJECTS 64
-
-/* libbpf's last warning, added to an open error: it says what was wrong. */
-static char libbpf_last[512];
-
-static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[sizeof(libbpf_last)];
-	size_t l;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	l = strlen(line);
-	while (l && (line[l - 1] == '\n' || line[l - 1] == ' '))
-		line[--l] = '\0';
-	if (l)
-		memcpy(libbpf_last, line, l + 1);
-	return 0;
-}
 
 struct rules_args {
 	const char *objects[MAX_OBJECTS];
@@ -144,22 +125,22 @@ static struct mapsize_rules_draft *read_objects(const struct rules_args *ra, int
 		*rc = 1;
 		return NULL;
 	}
-	libbpf_set_print(capture_libbpf);
 	for (size_t i = 0; i < ra->object_cnt; i++) {
-		libbpf_last[0] = '\0';
+		libbpf_log__capture(false);
 		if (!mapsize_rules_draft__add_object(d, ra->objects[i], &err))
 			continue;
-		/* libbpf's own words say what was wrong with the file. */
-		if (libbpf_last[0] && strlen(err.msg) + strlen(libbpf_last) + 12 < sizeof(err.msg)) {
-			strcat(err.msg, " (libbpf: ");
-			strcat(err.msg, strncmp(libbpf_last, "libbpf: ", 8) ? libbpf_last : libbpf_last + 8);
-			strcat(err.msg, ")");
+		mapsize_rules_draft__free(d);
+		if (libbpf_log__is_open_error(err.msg)) {	/* libbpf's own words say why */
+			*rc = libbpf_log__open_error(ra->objects[i], err.code);
+			libbpf_log__reset();
+			return NULL;
 		}
 		print_error(&err);
-		mapsize_rules_draft__free(d);
+		libbpf_log__reset();
 		*rc = err.code == -ENOMEM ? 1 : 2;
 		return NULL;
 	}
+	libbpf_log__reset();
 	return d;
 }
 
@@ -213,7 +194,7 @@ static int do_init(int argc, char **argv)
 static json_t *check_json(const struct rules_args *ra, const struct mapsize_rules_draft *d,
 			  const struct mapsize_rules_check *c)
 {
-	json_t *root = json_object(), *objs = json_array(), *maps = json_array(), *counts = json_object();
+	json_t *root = json_root(), *objs = json_array(), *maps = json_array(), *counts = json_object();
 
 	for (size_t i = 0; i < mapsize_rules_draft__object_cnt(d); i++)
 		json_array_append_new(objs, json_string(mapsize_rules_draft__object(d, i)));
@@ -286,13 +267,18 @@ static void check_table(const struct rules_args *ra, const struct mapsize_rules_
 		if (m->status == MAPSIZE_RULES_CHECK_SKIPPED)
 			printf("note: %s\n", m->msg);
 	}
-	printf("%s: %zu rules match, %zu stale, %zu without a map, %zu maps without a rule, %zu skipped: %s\n",
-	       ra->rules, mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_OK),
-	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_STALE),
-	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_MAP),
-	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_RULE),
-	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_SKIPPED),
-	       mapsize_rules_check__stale(c) ? "stale" : "clean");
+	{
+		size_t ok = mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_OK);
+		size_t no_rule = mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_RULE);
+
+		printf("%s: %zu rule%s, %zu stale, %zu without a map, %zu map%s without a rule, %zu skipped: %s\n",
+		       ra->rules, ok, ok == 1 ? " matches" : "s match",
+		       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_STALE),
+		       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_MAP),
+		       no_rule, no_rule == 1 ? "" : "s",
+		       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_SKIPPED),
+		       mapsize_rules_check__stale(c) ? "stale" : "clean");
+	}
 }
 
 static int do_check(int argc, char **argv)

@@ -366,6 +366,7 @@ int do_verify(int argc, char **argv)
 		goto out;
 	}
 	aopts.strict = va.strict;
+	aopts.object_path = va.object;	/* which maps the static slots name */
 	ret = mapsize_node__read(&node);
 	if (ret) {
 		fprintf(stderr, "error: cannot read the node's CPUs and memory: %s\n", strerror(-ret));
@@ -497,7 +498,7 @@ int do_verify(int argc, char **argv)
 		}
 	}
 	if (po.format == FORMAT_JSON) {
-		json_t *root = json_object(), *maps = json_array();
+		json_t *root = json_root(), *maps = json_array();
 
 		json_object_set_new(root, "object", json_string(va.object));
 		json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));

@@ -118,6 +118,15 @@ static void unmark_u64(char *s)
 	memmove(w, r, strlen(r) + 1);
 }
 
+json_t *json_root(void)
+{
+	json_t *root = json_object();
+
+	if (root)
+		json_object_set_new(root, "schema_version", json_integer(MAPSIZE_JSON_SCHEMA_VERSION));
+	return root;
+}
+
 char *json_text(json_t *root)
 {
 	char *s, *text;

@@ -48,9 +48,11 @@ int print_json(json_t *root);
 /* An unsigned 64-bit integer, exact in print_json()'s output even above
  * INT64_MAX (where jansson's own integers would turn negative). */
 json_t *json_u64(uint64_t v);
-/* Version of the JSON layout of plan, maps and verify; bumped when a key
- * changes meaning or goes away (new keys do not bump it). */
+/* Version of the JSON layout of every command's --format json; bumped when a
+ * key changes meaning or goes away (new keys do not bump it). */
 #define MAPSIZE_JSON_SCHEMA_VERSION 1
+/* A command's top-level JSON object, "schema_version" its first key. */
+json_t *json_root(void);
 const char *flags_str(uint32_t flags, char *buf, size_t size);
 /* print_json()'s text (with a final newline) as a malloc'd string; NULL on error. */
 char *json_text(json_t *root);

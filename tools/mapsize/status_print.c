@@ -197,7 +197,7 @@ static json_t *checks_json(const struct status_view *v)
 json_t *status_json(const struct status_view *v)
 {
 	struct mapsize_status_totals t = { .sz = sizeof(t) };
-	json_t *root = json_object(), *maps = json_array(), *tot = json_object();
+	json_t *root = json_root(), *maps = json_array(), *tot = json_object();
 
 	for (size_t i = 0; i < mapsize_status__map_cnt(v->st); i++)
 		json_array_append_new(maps, map_json(v, mapsize_status__map(v->st, i)));

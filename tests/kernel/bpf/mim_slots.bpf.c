@@ -19,6 +19,9 @@ struct inner_arr {
 };
 
 struct inner_arr slot_a SEC(".maps"), slot_b SEC(".maps");
+/* Equal to the template but in no slot: only the object's ELF relocations
+ * tell it apart from slot_a and slot_b. */
+struct inner_arr bystander SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The Go package bindings/go against Debian's golang-go and
+# golang-github-cilium-ebpf-dev, offline: GOPATH mode over /usr/share/gocode
+# (no modules, no downloads).  gofmt, go vet, the example program loading the
+# demo object, and `go test` (unit tests, and the demo object in the running
+# kernel), each go test case counted.  Without Go: one skip saying why.
+. "$(dirname "$0")/../cli/lib.sh"
+_suite=test_go
+GOCODE=/usr/share/gocode
+OBJ=$PWD/$O/demo/agent.bpf.o
+
+if ! command -v go >/dev/null; then
+	skip go-toolchain "no go on PATH (sh tools/deps.sh installs golang-go)"
+	finish; exit
+fi
+if [ ! -d "$GOCODE/src/github.com/cilium/ebpf" ]; then
+	skip cilium-ebpf "no $GOCODE/src/github.com/cilium/ebpf (sh tools/deps.sh installs golang-github-cilium-ebpf-dev)"
+	finish; exit
+fi
+# The package's import path is mapsize/bindings/go: a GOPATH of our own
+# links it there; the build cache persists in $O to keep reruns quick.
+mkdir -p "$TMP/gopath/src/mapsize/bindings" "$PWD/$O/go-cache"
+ln -s "$PWD/bindings/go" "$TMP/gopath/src/mapsize/bindings/go"
+export GO111MODULE=off GOPATH="$TMP/gopath:$GOCODE" GOPROXY=off GOFLAGS= GOCACHE="$PWD/$O/go-cache" CGO_ENABLED=0
+cd "$TMP/gopath/src/mapsize/bindings/go" || exit 1
+
+unformatted=$(gofmt -l .)
+expect_eq gofmt "$unformatted" ""
+if go vet ./... >"$TMP/vet" 2>&1; then pass go-vet; else fail go-vet "$(head -c 600 "$TMP/vet")"; fi
+if go build -o "$TMP/mapsize-load" ./cmd/mapsize-load 2>"$TMP/build"; then pass go-build
+else fail go-build "$(head -c 600 "$TMP/build")"; fi
+
+"$MAPSIZE" plan "$OLDPWD/examples/agent.rules.yaml" --format json >"$TMP/plan.json" || fail plan-json "mapsize plan failed"
+
+# The example program end to end (root: it loads the object).
+if [ ! -f "$OBJ" ]; then
+	skip mapsize-load "no $OBJ (make demo)"
+elif [ "$(id -u)" -ne 0 ]; then
+	skip mapsize-load "not root: loading the demo object needs CAP_BPF"
+else
+	run "$TMP/mapsize-load" -plan "$TMP/plan.json" "$OBJ"
+	want="policy_filter_maps.inner     instance          32768          440      0x1"
+	if [ "$rc" -eq 0 ] && grep -qxF "$want" "$TMP/out" && grep -q '^loaded .*: 7 programs, 16 maps$' "$TMP/out" &&
+	   grep -qE '^cgroup_rate_map +applied +32768 +586 +0x0$' "$TMP/out" &&
+	   grep -qxF "mapsize-load: warning: map 'mapsize_overflow': no rule, left as compiled (max_entries 1)" "$TMP/err"; then
+		pass mapsize-load
+	else
+		fail mapsize-load "exit $rc: $(head -c 600 "$TMP/out") $(head -c 400 "$TMP/err")"
+	fi
+	run "$TMP/mapsize-load" -plan "$OLDPWD/examples/agent.rules.yaml" "$OBJ"
+	if [ "$rc" -eq 2 ] && grep -q "agent.rules.yaml: error: not a mapsize plan" "$TMP/err"; then pass mapsize-load-bad-plan
+	else fail mapsize-load-bad-plan "exit $rc: $(head -c 400 "$TMP/err")"; fi
+fi
+
+# go test: every case (subtests too) is one pass/fail/skip.
+MAPSIZE_GO_PLAN=$TMP/plan.json MAPSIZE_GO_OBJECT=$OBJ go test -count=1 -v ./... >"$TMP/test" 2>&1
+status=$?
+while read -r verdict name; do
+	case $verdict in
+	PASS:) pass "go test $name" ;;
+	FAIL:) fail "go test $name" ;;
+	SKIP:) skip "go test $name" "$(grep -A2 -- "--- SKIP: $name " "$TMP/test" | sed -n 2p | sed 's/^ *//')" ;;
+	esac
+done < <(sed -n 's/^ *--- \(PASS:\|FAIL:\|SKIP:\) \([^ ]*\) .*/\1 \2/p' "$TMP/test")
+if [ "$status" -ne 0 ]; then
+	grep -q -- '--- FAIL' "$TMP/test" || fail "go test" "exit $status: $(tail -c 800 "$TMP/test")"
+	[ -z "${VERBOSE:-}" ] && tail -40 "$TMP/test"
+fi
+
+# As an ordinary user the kernel test must skip, saying why, not fail: a
+# compiled test binary and copies of its inputs nobody can read.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -f "$OBJ" ]; then
+	NT=$(mktemp -d) && chmod 755 "$NT"
+	if go test -c -o "$NT/mapsize.test" . 2>"$TMP/testc"; then
+		cp "$TMP/plan.json" "$OBJ" "$NT/" && chmod 644 "$NT/plan.json" "$NT/agent.bpf.o"
+		(cd "$NT" && MAPSIZE_GO_PLAN=$NT/plan.json MAPSIZE_GO_OBJECT=$NT/agent.bpf.o \
+			setpriv --reuid=65534 --regid=65534 --clear-groups ./mapsize.test -test.run '^TestKernelDemo$' -test.v) \
+			>"$TMP/nobody" 2>&1
+		[ -n "${VERBOSE:-}" ] && cat "$TMP/nobody"
+		if grep -q -- '--- SKIP: TestKernelDemo' "$TMP/nobody" && grep -q "bpf() refused here" "$TMP/nobody"; then
+			pass kernel-test-as-nobody-skips
+		elif grep -q -- '--- PASS: TestKernelDemo' "$TMP/nobody"; then
+			pass kernel-test-as-nobody-skips  # unprivileged bpf() allowed here: it ran and passed
+		else
+			fail kernel-test-as-nobody-skips "$(head -c 600 "$TMP/nobody")"
+		fi
+	else
+		fail kernel-test-as-nobody-skips "go test -c: $(head -c 400 "$TMP/testc")"
+	fi
+	rm -rf "$NT"
+fi
+[ -n "${VERBOSE:-}" ] && cat "$TMP/test"
+finish
