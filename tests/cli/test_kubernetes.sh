@@ -222,13 +222,16 @@ else
 	skip "kubectl parses the manifests" "no kubectl (tools/deps.sh installs kubernetes-client)"
 fi
 
-if ! python3 -c 'import yaml' 2>/dev/null; then
+# Debian's python3 has python3-yaml (tools/deps.sh); a python3 earlier on PATH may not
+PY=python3
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import yaml' 2>/dev/null && PY=/usr/bin/python3
+if ! "$PY" -c 'import yaml' 2>/dev/null; then
 	skip "deploy/kubernetes manifests" "no PyYAML (tools/deps.sh installs python3-yaml)"
 	finish
 	exit
 fi
 # schema-level check of every object, and the commands of each DaemonSet as JSON lines
-python3 - "$DEPLOY" >"$TMP/schema" 2>&1 <<'EOF'
+"$PY" - "$DEPLOY" >"$TMP/schema" 2>&1 <<'EOF'
 import glob, json, re, sys, yaml
 objs = [d for f in sorted(glob.glob(sys.argv[1] + "/*.yaml")) for d in yaml.safe_load_all(open(f)) if d]
 def check(name, ok, why=""):
@@ -294,7 +297,7 @@ while read -r verdict rest; do
 done <"$TMP/schema"
 
 # the ConfigMaps' files as the containers see them (/etc/mapsize/...), and the commands run
-python3 - "$DEPLOY/configmaps.yaml" "$TMP/root/etc/mapsize" <<'EOF'
+"$PY" - "$DEPLOY/configmaps.yaml" "$TMP/root/etc/mapsize" <<'EOF'
 import os, sys, yaml
 mount = {"mapsize-profiles": "profiles", "mapsize-rules": "rules"}
 for cm in yaml.safe_load_all(open(sys.argv[1])):
