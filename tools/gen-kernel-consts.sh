@@ -50,6 +50,12 @@ while [[ $# -gt 0 ]]; do
 	   series_list+=("$1"); shift ;;
 	esac
 done
+if [[ $check -eq 1 ]]; then
+	# every series the committed table has, from its "SERIES: package" lines
+	[[ ${#series_list[@]} -eq 0 ]] || die "--check takes the series from $out"
+	mapfile -t series_list < <(sed -n 's/^ \*   \([0-9]*\.[0-9]*\): .*/\1/p' "$out")
+	[[ ${#series_list[@]} -gt 0 ]] || die "$out lists no series"
+fi
 [[ ${#series_list[@]} -gt 0 ]] || series_list=(5.10 6.1 6.12 6.18)
 # Series whose entry comes from the live kernel's BTF rather than a package.
 LIVE_SERIES=${LIVE_SERIES-6.18}
@@ -88,10 +94,19 @@ apt_opts() {
 
 # Prints the path of the newest package of SERIES (downloading it unless
 # --offline or it is cached), or nothing.
+# With PIN ("package version", --check) exactly that package or nothing.
 fetch_deb() {
-	local s=$1 d=$cache/apt/$1 re pkg ver deb suite opts=()
+	local s=$1 pin=${2:-} d=$cache/apt/$1 re pkg ver deb suite opts=()
 	re=$(pkg_re "$s")
 	mkdir -p "$cache/debs"
+	if [[ -n $pin ]]; then
+		pkg=${pin%% *}
+		ver=${pin#* }
+		deb=$cache/debs/${pkg}_${ver//:/%3a}_amd64.deb
+		[[ -s $deb ]] && { echo "$deb"; return 0; }
+		[[ $offline -eq 0 ]] || return 0
+		re="^$(printf '%s' "$pkg" | sed 's/[.+]/\\&/g')\$"
+	fi
 	if [[ $offline -eq 0 ]] && command -v apt-get >/dev/null && [[ -r $KEYRING ]]; then
 		mkdir -p "$d/empty" "$d/state/lists/partial" "$d/cache/archives/partial"
 		: >"$d/state/status"
@@ -103,7 +118,8 @@ fetch_deb() {
 			# newest first; a mirror may list a package its pool lost (404)
 			for pkg in $(apt-cache "${opts[@]}" search --names-only "$re" 2>/dev/null |
 				awk '{print $1}' | grep -E "$re" | sort -rV | head -n 3); do
-				ver=$(apt-cache "${opts[@]}" policy "$pkg" | awk '/Candidate:/ {print $2; exit}')
+				[[ -n $pin ]] ||
+					ver=$(apt-cache "${opts[@]}" policy "$pkg" | awk '/Candidate:/ {print $2; exit}')
 				deb=$cache/debs/${pkg}_${ver//:/%3a}_amd64.deb
 				if [[ ! -s $deb ]]; then
 					msg "downloading $pkg $ver ..."
@@ -116,6 +132,7 @@ fetch_deb() {
 			msg "apt-get update for $s failed (offline?); looking in the cache"
 		fi
 	fi
+	[[ -z $pin ]] || return 0
 	ls -1 "$cache"/debs/linux-image-"$s"[.-]*-cloud-amd64*_amd64.deb 2>/dev/null |
 		grep -E "/$(pkg_re "$s" | sed 's/^\^//; s/\$$//')_[^/]*_amd64\.deb$" | sort -V | tail -n 1 || true
 }
@@ -185,7 +202,12 @@ for s in "${series_list[@]}"; do
 	if [[ $btf_only -eq 0 && " $LIVE_SERIES " == *" $s "* ]]; then
 		# The live matrix runs on this kernel, whose configuration differs
 		# from Debian's (6.18.15 Debian: bpf_array 304; live 6.18.44: 312).
-		if live_btf "$s"; then
+		live_rel=$(uname -r)
+		# --check: only on the very kernel the entry was read from
+		if [[ $check -eq 1 ]] && ! grep -q "^ \*   ${s//./\\.}: live .* of ${live_rel//./\\.}\$" "$out"; then
+			live_rel=
+		fi
+		if [[ -n $live_rel ]] && live_btf "$s"; then
 			args+=("$s=$cache/btf/$s.btf=$(cat "$cache/btf/$s.info")")
 		else
 			msg "SKIP $s: the table takes it from a live $s kernel; this one runs $(uname -r)"
@@ -194,9 +216,15 @@ for s in "${series_list[@]}"; do
 		continue
 	fi
 	suites_for "$s" >/dev/null || die "no Debian suite known for series $s"
-	deb=$(fetch_deb "$s")
+	pin=
+	if [[ $check -eq 1 ]]; then
+		# the very package the committed table names ("package version (release)")
+		pin=$(sed -n "s/^ \*   ${s//./\\.}: \(linux-image-[^ ]*\) \([^ ]*\) (.*/\1 \2/p" "$out" | head -n 1)
+		[[ -n $pin ]] || die "$out names no package for series $s"
+	fi
+	deb=$(fetch_deb "$s" "$pin")
 	if [[ -z $deb ]]; then
-		msg "SKIP: no package linux-image-$s.*-cloud-amd64[-unsigned] downloadable or in $cache/debs"
+		msg "SKIP: no package ${pin:-linux-image-$s.*-cloud-amd64[-unsigned]} downloadable or in $cache/debs"
 		exit 77
 	fi
 	extract_btf "$s" "$deb"
