@@ -2,9 +2,11 @@
 # Installs what mapsize needs to build and test on Debian 12 (run as root).
 # Build: compiler, libbpf/libelf/zlib, libyaml, jansson; BPF objects: clang, llvm, bpftool;
 # tests: cmocka, jq, prometheus (promtool checks the metrics text); the Linux 6.1 memory tests: qemu, busybox-static, cpio.
+# tools/gen-kernel-consts.sh: lz4, zstd (Debian compresses its vmlinuz with them).
 set -eu
 pkgs="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libyaml-dev libjansson-dev
-      clang llvm libclang-rt-14-dev bpftool libcmocka-dev jq prometheus qemu-system-x86 busybox-static cpio"
+      clang llvm libclang-rt-14-dev bpftool libcmocka-dev jq prometheus qemu-system-x86 busybox-static cpio
+      lz4 zstd"
 if [ "${1:-}" = "--list" ]; then
 	echo $pkgs
 	exit 0
