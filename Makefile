@@ -166,7 +166,8 @@ clean:
 
 # ---- memory matrix: the model against the live kernel, and a static build
 # of it for Linux 6.1 under qemu (tests/qemu/run-kernel.sh) ---------------
-MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/core/memory.c src/core/maptype.c src/kernel/kernel_consts.c
+MEMMATRIX_SRCS := tests/kernel/memmatrix.c src/core/memory.c src/core/maptype.c src/kernel/kernel_consts.c \
+		  src/core/kernel_consts_table.c src/core/memory_rlimit.c
 
 $(O)/tests/memmatrix: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
 	$(call msg,TEST,$@)
@@ -180,3 +181,9 @@ $(O)/tests/memmatrix-static: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
 	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ $(MEMMATRIX_SRCS) -lbpf -lelf -lz
 
 tests: $(O)/tests/memmatrix $(O)/tests/memmatrix-static
+
+# kernel_consts_table.c generator's BTF reader (tools/gen-kernel-consts.sh)
+$(O)/tools/kconsts-dump: tools/kconsts-dump/kconsts-dump.c $(MEMMATRIX_SRCS:tests/kernel/memmatrix.c=) $(wildcard include/mapsize/*.h)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)

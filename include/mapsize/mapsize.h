@@ -285,6 +285,9 @@ unsigned int mapsize_plan__kernel_version(const struct mapsize_plan *plan);
 /* Warnings collected while planning (also sent to the print callback). */
 size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan);
 const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx);
+/* Add a warning found after planning (e.g. by the memory model's caller):
+ * kept with the plan's own and sent to the print callback.  0 or -errno. */
+int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg);
 
 /* The C header for static builds, deterministic for the same inputs.
  * Returns a malloc()ed NUL-terminated string or NULL with errno set. */

@@ -21,8 +21,12 @@
  *       preallocation, fill level and struct sizes; 0 for ringbuf and local
  *       storage maps (key and/or max_entries are 0).
  *
- * Kernels up to 5.10 charged RLIMIT_MEMLOCK with per-type page counts; that
- * era is not modelled (mapsize_mem_era__from_kernel() returns -EOPNOTSUPP).
+ *   MAPSIZE_MEM_ERA_RLIMIT (5.10)  each type's creation cost (its map_alloc
+ *       `cost`), rounded up to a page and charged to the creator's
+ *       RLIMIT_MEMLOCK: full element storage even for BPF_F_NO_PREALLOC
+ *       hashes and LPM tries, constant as the map fills.  Uses the 5.10
+ *       struct sizes.  Older kernels are not modelled
+ *       (mapsize_mem_era__from_kernel() returns -EOPNOTSUPP).
  */
 #ifndef MAPSIZE_MEMORY_H
 #define MAPSIZE_MEMORY_H
@@ -88,6 +92,10 @@ struct mapsize_kernel_consts {
 	/* kernel/bpf/bloom_filter.c, kernel/bpf/queue_stack_maps.c */
 	uint32_t bpf_bloom_filter;	/* sizeof(struct bpf_bloom_filter) */
 	uint32_t bpf_queue_stack;	/* sizeof(struct bpf_queue_stack) */
+
+	/* MAPSIZE_KERNEL_VERSION of the built-in table the sizes came from
+	 * (source "builtin X.Y" or "nearest X.Y"); 0 when read from BTF. */
+	unsigned int series;
 };
 
 /* Bits of mapsize_kernel_consts.fallback (one per BTF-derived field). */
@@ -112,10 +120,13 @@ enum {
 	MAPSIZE_KC_LPM_MEM_ALLOC	= 1U << 17,
 };
 
-/* Built-in constants for kernel "MAJOR.MINOR[anything]": "6.18" (x86_64,
- * checked against a live 6.18 kernel) and "6.1" (Debian bookworm's
- * 6.1.0-x-amd64, read from its BTF).  NULL means the newest builtin.
- * -ENOENT for other kernels, -EINVAL for a malformed string. */
+/* Built-in constants for kernel "MAJOR.MINOR[anything]", generated from the
+ * BTF of Debian's kernel packages (x86_64) for the series 5.10, 6.1, 6.12
+ * and 6.18 (tools/gen-kernel-consts.sh).  A kernel between two series (or
+ * newer than the last) gets the nearest lower series: then `source` is
+ * "nearest X.Y" and `series` differs from the kernel's MAJOR.MINOR, and the
+ * caller should warn.  NULL means the newest builtin.  -ENOENT for kernels
+ * older than the oldest series, -EINVAL for a malformed string. */
 int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c);
 
 /* Set the behaviour switches that depend on the kernel version rather than
@@ -130,12 +141,13 @@ const char *mapsize_kernel_consts__field_name(uint32_t bit);
 enum mapsize_mem_era {
 	MAPSIZE_MEM_ERA_MEM_USAGE = 0,	/* 6.4+: map->ops->map_mem_usage() */
 	MAPSIZE_MEM_ERA_PAGES,		/* 5.11-6.3: round_up(M * ru8(K + V'), PAGE) */
+	MAPSIZE_MEM_ERA_RLIMIT,		/* 5.10: page-rounded creation cost, RLIMIT_MEMLOCK */
 };
 
 /* Era of kernel `version` (MAPSIZE_KERNEL_VERSION(major, minor); 0 = the
- * newest).  -EOPNOTSUPP for kernels before 5.11. */
+ * newest).  -EOPNOTSUPP for kernels before 5.10. */
 int mapsize_mem_era__from_kernel(unsigned int version, enum mapsize_mem_era *era);
-/* "mem_usage" / "pages"; NULL when out of range. */
+/* "mem_usage" / "pages" / "rlimit"; NULL when out of range. */
 const char *mapsize_mem_era__name(enum mapsize_mem_era era);
 /* Inverse of __name; -EINVAL when unknown. */
 int mapsize_mem_era__from_name(const char *name, enum mapsize_mem_era *era);

@@ -21,93 +21,45 @@
 #include <mapsize/memory.h>
 
 #include "internal.h"
+#include "kernel_consts_table.h"
+#include "memory_int.h"
 
 #define PCPU_MIN_UNIT_SIZE	(32U << 10)
 #define LPM_DATA_SIZE_MAX	256U
 #define LPM_KEY_HDR		4U		/* struct bpf_lpm_trie_key_hdr (prefixlen) */
 #define LOCAL_STORAGE_MAX_VALUE	(65535U - 128U)	/* U16_MAX - sizeof(bpf_local_storage_elem) */
-#define PTR_SIZE		8U
 
 /* ---- kernel constants ------------------------------------------------- */
 
-/* Linux 6.18 x86_64, read from /sys/kernel/btf/vmlinux of 6.18.44 and checked
- * to the byte against fdinfo on that kernel (tests/kernel/memmatrix.c). */
-static const struct mapsize_kernel_consts consts_6_18 = {
-	.sz = sizeof(struct mapsize_kernel_consts),
-	.source = "builtin 6.18",
-	.page_size = 4096,
-	.bpf_htab = 832,
-	.htab_elem = 48,
-	.htab_bucket = 16,
-	.htab_lock_count = 8,
-	.llist_node = 8,
-	.hofm_extra_elems = false,
-	.bpf_array = 312,
-	.lpm_trie = 400,
-	.lpm_trie_node = 24,
-	.lpm_mem_alloc = true,
-	.bpf_ringbuf_map = 304,
-	.ringbuf_meta_pages = 3,
-	.bpf_local_storage_map = 448,
-	.local_storage_bucket = 16,
-	.local_storage_elem = 128,
-	.local_storage = 176,
-	.bpf_stack_map = 320,
-	.stack_map_bucket = 16,
-	.bpf_bloom_filter = 312,
-	.bpf_queue_stack = 312,
-};
-
-/* Debian bookworm 6.1.0-56-amd64 (6.1.192), read from the BTF in its
- * vmlinux.  6.1 reports memlock in the PAGES era, so these only feed
- * mapsize_memory_real() and MEM_USAGE what-ifs. */
-static const struct mapsize_kernel_consts consts_6_1 = {
-	.sz = sizeof(struct mapsize_kernel_consts),
-	.source = "builtin 6.1",
-	.page_size = 4096,
-	.bpf_htab = 832,
-	.htab_elem = 48,
-	.htab_bucket = 16,
-	.htab_lock_count = 8,
-	.llist_node = 8,
-	.hofm_extra_elems = true,
-	.bpf_array = 320,
-	.lpm_trie = 320,
-	.lpm_trie_node = 40,
-	.lpm_mem_alloc = false,
-	.bpf_ringbuf_map = 320,
-	.ringbuf_meta_pages = 3,
-	.bpf_local_storage_map = 320,
-	.local_storage_bucket = 16,
-	.local_storage_elem = 128,
-	.local_storage = 168,
-	.bpf_stack_map = 320,
-	.stack_map_bucket = 16,
-	.bpf_bloom_filter = 320,
-	.bpf_queue_stack = 320,
-};
-
+/* The table is generated from Debian's kernel packages
+ * (tools/gen-kernel-consts.sh -> kernel_consts_table.c).  A kernel between
+ * two series gets the nearest lower one, marked "nearest X.Y" in `source`
+ * and `series`, so the caller can warn; never a silent stand-in. */
 int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c)
 {
+	const struct kernel_consts_series *best = NULL;
 	unsigned int version;
+	size_t i;
 	int err;
 
-	if (!c || c->sz < sizeof(*c))
+	if (!c || c->sz < sizeof(*c) || !kernel_consts_table_cnt)
 		return -EINVAL;
 	struct_out_reset(c);
 	if (!kernel) {
-		*c = consts_6_18;
+		*c = kernel_consts_table[kernel_consts_table_cnt - 1].consts;
 		return 0;
 	}
 	err = mapsize_kernel_version(kernel, &version);
 	if (err)
 		return err;
-	if (version == MAPSIZE_KERNEL_VERSION(6, 18))
-		*c = consts_6_18;
-	else if (version == MAPSIZE_KERNEL_VERSION(6, 1))
-		*c = consts_6_1;
-	else
+	for (i = 0; i < kernel_consts_table_cnt; i++)
+		if (kernel_consts_table[i].version <= version)
+			best = &kernel_consts_table[i];
+	if (!best)
 		return -ENOENT;
+	*c = best->consts;
+	if (best->version != version)
+		c->source = best->nearest;
 	return 0;
 }
 
@@ -152,6 +104,8 @@ int mapsize_mem_era__from_kernel(unsigned int version, enum mapsize_mem_era *era
 		*era = MAPSIZE_MEM_ERA_MEM_USAGE;
 	else if (version >= MAPSIZE_KERNEL_VERSION(5, 11))
 		*era = MAPSIZE_MEM_ERA_PAGES;
+	else if (version >= MAPSIZE_KERNEL_VERSION(5, 10))
+		*era = MAPSIZE_MEM_ERA_RLIMIT;	/* 5.10 checked; older kernels differ */
 	else
 		return -EOPNOTSUPP;
 	return 0;
@@ -162,6 +116,7 @@ const char *mapsize_mem_era__name(enum mapsize_mem_era era)
 	switch (era) {
 	case MAPSIZE_MEM_ERA_MEM_USAGE:	return "mem_usage";
 	case MAPSIZE_MEM_ERA_PAGES:	return "pages";
+	case MAPSIZE_MEM_ERA_RLIMIT:	return "rlimit";
 	}
 	return NULL;
 }
@@ -174,79 +129,12 @@ int mapsize_mem_era__from_name(const char *name, enum mapsize_mem_era *era)
 		*era = MAPSIZE_MEM_ERA_MEM_USAGE;
 	else if (!strcmp(name, "pages"))
 		*era = MAPSIZE_MEM_ERA_PAGES;
+	else if (!strcmp(name, "rlimit"))
+		*era = MAPSIZE_MEM_ERA_RLIMIT;
 	else
 		return -EINVAL;
 	return 0;
 }
-
-/* ---- checked arithmetic ------------------------------------------------ */
-
-/* Each helper keeps the first error in *err, so a formula reads straight. */
-static uint64_t add(uint64_t a, uint64_t b, int *err)
-{
-	uint64_t r;
-
-	if (__builtin_add_overflow(a, b, &r)) {
-		*err = -EOVERFLOW;
-		return 0;
-	}
-	return r;
-}
-
-static uint64_t mul(uint64_t a, uint64_t b, int *err)
-{
-	uint64_t r;
-
-	if (__builtin_mul_overflow(a, b, &r)) {
-		*err = -EOVERFLOW;
-		return 0;
-	}
-	return r;
-}
-
-static uint64_t round_up_to(uint64_t x, uint64_t align, int *err)
-{
-	uint64_t r = x % align;
-
-	return r ? add(x, align - r, err) : x;
-}
-
-static uint64_t ru8(uint64_t x, int *err)
-{
-	return round_up_to(x, 8, err);
-}
-
-static uint64_t pow2_roundup(uint64_t x, int *err)
-{
-	uint64_t p = 1;
-
-	while (p < x) {
-		if (p > UINT64_MAX / 2) {
-			*err = -EOVERFLOW;
-			return 0;
-		}
-		p <<= 1;
-	}
-	return p;
-}
-
-/* ---- map properties ------------------------------------------------------ */
-
-/* Facts about a type come from the one type table (maptype.c). */
-static const struct map_type_info no_type;
-
-static const struct map_type_info *facts(enum mapsize_map_type t)
-{
-	const struct map_type_info *ti = map_type_info(t);
-
-	return ti ? ti : &no_type;
-}
-
-#define is_hash(t)    (facts(t)->hash_like)
-#define is_lru(t)     (facts(t)->lru)
-#define is_percpu(t)  (facts(t)->percpu)
-#define is_fd_map(t)  (facts(t)->fd_map)
-#define is_storage(t) (facts(t)->storage)
 
 static bool is_pow2(uint64_t x)
 {
@@ -601,6 +489,8 @@ int mapsize_memlock(const struct mapsize_mem_map *m, const struct mapsize_kernel
 		return memlock_pages(m, max, bytes);
 	case MAPSIZE_MEM_ERA_MEM_USAGE:
 		return memlock_mem_usage(m, k, max, entries, bytes);
+	case MAPSIZE_MEM_ERA_RLIMIT:
+		return memlock_rlimit(m, k, max, bytes);
 	}
 	return -EINVAL;
 }

@@ -211,24 +211,40 @@ int plan_value_error(struct plan_ctx *c, const struct src_expr *se, const char *
 			 se->origin ? ": " : "", map, msg);
 }
 
+/* Takes ownership of s. */
+static int plan_push_warning(struct mapsize_plan *plan, char *s)
+{
+	char **v = realloc(plan->warnings, (plan->warning_cnt + 1) * sizeof(*v));
+
+	if (!v) {
+		free(s);
+		return -ENOMEM;
+	}
+	plan->warnings = v;
+	v[plan->warning_cnt++] = s;
+	pr_warn("warning: %s\n", s);
+	return 0;
+}
+
 void plan_warn(struct plan_ctx *c, const char *fmt, ...)
 {
-	struct mapsize_plan *plan = c->plan;
-	char **v, *s;
+	char *s;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	v = realloc(plan->warnings, (plan->warning_cnt + 1) * sizeof(*v));
-	if (!v) {
-		free(s);
-		return;
-	}
-	plan->warnings = v;
-	v[plan->warning_cnt++] = s;
-	pr_warn("warning: %s\n", s);
+	if (n >= 0)
+		plan_push_warning(c->plan, s);
+}
+
+int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg)
+{
+	char *s;
+
+	if (!plan || !msg)
+		return -EINVAL;
+	s = strdup(msg);
+	return s ? plan_push_warning(plan, s) : -ENOMEM;
 }

@@ -16,6 +16,8 @@
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 
+/* Member `member` of struct/union t, also inside anonymous struct/union
+ * members (5.10's `struct bucket` keeps raw_lock in one). */
 static bool has_member(const struct btf *btf, const struct btf_type *t, const char *member,
 		       uint32_t *byte_off)
 {
@@ -29,6 +31,18 @@ static bool has_member(const struct btf *btf, const struct btf_type *t, const ch
 			if (byte_off)
 				*byte_off = btf_member_bit_offset(t, i) / 8;
 			return true;
+		}
+		if (!name || !*name) {
+			const struct btf_type *a = btf__type_by_id(btf, m->type);
+			uint32_t inner = 0;
+
+			while (a && (btf_is_mod(a) || btf_is_typedef(a)))
+				a = btf__type_by_id(btf, a->type);
+			if (a && btf_is_composite(a) && has_member(btf, a, member, &inner)) {
+				if (byte_off)
+					*byte_off = btf_member_bit_offset(t, i) / 8 + inner;
+				return true;
+			}
 		}
 	}
 	return false;
@@ -139,5 +153,6 @@ int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_
 	btf__free(btf);
 	c->fallback = fb;
 	c->source = fb ? "btf+builtin 6.18" : "btf";
+	c->series = 0;
 	return 0;
 }

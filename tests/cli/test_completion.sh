@@ -81,7 +81,7 @@ check "--map-size= values" "large medium small" _mapsize "$M plan $RULES --map-s
 check "--map-size=m" "medium" _mapsize "$M plan $RULES --map-size=m"
 check "--map-size VALUE (separate word)" "large medium small" _mapsize "$M maps $RULES --map-size "
 check "--format values" "json table" _mapsize "$M plan $RULES --format "
-check "--kernel-era= values" "mem_usage pages" _mapsize "$M plan $RULES --kernel-era="
+check "--kernel-era= values" "mem_usage pages rlimit" _mapsize "$M plan $RULES --kernel-era="
 check "--bpf-maps-prealloc= values" "false true" _mapsize "$M plan $RULES --bpf-maps-prealloc="
 
 comp _mapsize "$M plan $RULES --bpf"

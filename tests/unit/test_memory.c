@@ -19,9 +19,19 @@
 
 static struct mapsize_kernel_consts k618 = { .sz = sizeof(struct mapsize_kernel_consts) };
 
+/* The examples of kernel-map-memory.md (the "kernel" figures below) come
+ * from a 6.18 build with other struct sizes than the live 6.18.44 build the
+ * built-in 6.18 table is read from (bpf_htab 832 vs 896, lpm_trie 400 vs
+ * 416, bpf_local_storage_map 448 vs 480): the formulas are checked with
+ * the reference build's. */
 static int setup(void **state)
 {
-	return mapsize_kernel_consts__builtin("6.18", &k618);
+	int err = mapsize_kernel_consts__builtin("6.18", &k618);
+
+	k618.bpf_htab = 832;
+	k618.lpm_trie = 400;
+	k618.bpf_local_storage_map = 448;
+	return err;
 }
 
 static struct mapsize_mem_map mk(enum mapsize_map_type t, uint32_t K, uint32_t V, uint32_t M,
@@ -295,6 +305,46 @@ static void test_pages_era(void **state)
 	assert_int_equal(pages(&m, 0), 12288);			/* 514 * 16 = 8224 */
 }
 
+/* <= 5.10: page-rounded creation cost, constant as the map fills; figures
+ * measured on Debian's 5.10.0-46-cloud-amd64 under qemu, 2 CPUs. */
+static void test_rlimit_era(void **state)
+{
+	struct mapsize_kernel_consts k510 = { .sz = sizeof(struct mapsize_kernel_consts) };
+	struct mapsize_mem_map m;
+	uint64_t b = 0;
+
+	assert_int_equal(mapsize_kernel_consts__builtin("5.10", &k510), 0);
+#define RL(entries) (assert_int_equal(mapsize_memlock(&m, &k510, MAPSIZE_MEM_ERA_RLIMIT, \
+						      (entries), &b), 0), b)
+	/* 1024*16 + 64*1000 + 64*2 = 80,512 -> 20 pages, filled or not */
+	m = mk(MAPSIZE_MAP_HASH, 4, 4, 1000, 0, 2);
+	assert_int_equal(RL(0), 81920);
+	assert_int_equal(RL(1000), 81920);
+	m.map_flags = MAPSIZE_F_NO_PREALLOC;		/* full storage all the same */
+	assert_int_equal(RL(0), 81920);
+	assert_int_equal(RL(500), 81920);
+	/* 320 + 4097*40 = 164,200 -> 41 pages */
+	m = mk(MAPSIZE_MAP_ARRAY, 4, 37, 4097, 0, 2);
+	assert_int_equal(RL(0), 167936);
+	/* percpu hash: no spare elements, values per CPU */
+	m = mk(MAPSIZE_MAP_PERCPU_HASH, 4, 4, 100000, 0, 2);
+	assert_int_equal(RL(0), 10100736);
+	m = mk(MAPSIZE_MAP_HASH, 4, 4, 100000, MAPSIZE_F_NO_PREALLOC, 2);
+	assert_int_equal(RL(0), 8499200);
+	/* lpm trie: every node charged at creation: 320 + 1000*(40 + 4 + 8) */
+	m = mk(MAPSIZE_MAP_LPM_TRIE, 8, 8, 1000, MAPSIZE_F_NO_PREALLOC, 2);
+	assert_int_equal(RL(0), 53248);
+	/* stack trace: bucket pointers for pow2(M), elements for M */
+	m = mk(MAPSIZE_MAP_STACK_TRACE, 4, 64, 37, 0, 2);
+	assert_int_equal(RL(0), 4096);
+	/* no such maps before 5.11 / 5.16 */
+	m = mk(MAPSIZE_MAP_BLOOM_FILTER, 0, 4, 16, 0, 2);
+	assert_int_equal(mapsize_memlock(&m, &k510, MAPSIZE_MEM_ERA_RLIMIT, 0, &b), -EOPNOTSUPP);
+	m = mk(MAPSIZE_MAP_TASK_STORAGE, 4, 4, 0, MAPSIZE_F_NO_PREALLOC, 2);
+	assert_int_equal(mapsize_memlock(&m, &k510, MAPSIZE_MEM_ERA_RLIMIT, 0, &b), -EOPNOTSUPP);
+#undef RL
+}
+
 static void test_eras(void **state)
 {
 	enum mapsize_mem_era e;
@@ -309,8 +359,15 @@ static void test_eras(void **state)
 	assert_int_equal(e, MAPSIZE_MEM_ERA_PAGES);
 	assert_int_equal(mapsize_mem_era__from_kernel(MAPSIZE_KERNEL_VERSION(5, 11), &e), 0);
 	assert_int_equal(e, MAPSIZE_MEM_ERA_PAGES);
-	assert_int_equal(mapsize_mem_era__from_kernel(MAPSIZE_KERNEL_VERSION(5, 10), &e),
+	assert_int_equal(mapsize_mem_era__from_kernel(MAPSIZE_KERNEL_VERSION(5, 10), &e), 0);
+	assert_int_equal(e, MAPSIZE_MEM_ERA_RLIMIT);
+	assert_int_equal(mapsize_mem_era__from_kernel(MAPSIZE_KERNEL_VERSION(5, 9), &e),
 			 -EOPNOTSUPP);
+	assert_int_equal(mapsize_mem_era__from_kernel(MAPSIZE_KERNEL_VERSION(5, 4), &e),
+			 -EOPNOTSUPP);
+	assert_string_equal(mapsize_mem_era__name(MAPSIZE_MEM_ERA_RLIMIT), "rlimit");
+	assert_int_equal(mapsize_mem_era__from_name("rlimit", &e), 0);
+	assert_int_equal(e, MAPSIZE_MEM_ERA_RLIMIT);
 	assert_string_equal(mapsize_mem_era__name(MAPSIZE_MEM_ERA_PAGES), "pages");
 	assert_int_equal(mapsize_mem_era__from_name("mem_usage", &e), 0);
 	assert_int_equal(e, MAPSIZE_MEM_ERA_MEM_USAGE);
@@ -325,7 +382,7 @@ static void test_builtin_consts(void **state)
 	assert_int_equal(mapsize_kernel_consts__builtin(NULL, &c), 0);
 	assert_string_equal(c.source, "builtin 6.18");
 	assert_int_equal(mapsize_kernel_consts__builtin("6.18.44-fc-v657", &c), 0);
-	assert_int_equal(c.bpf_htab, 832);
+	assert_int_equal(c.bpf_htab, 896);
 	assert_int_equal(c.lpm_trie_node, 24);
 	assert_false(c.hofm_extra_elems);
 	assert_int_equal(mapsize_kernel_consts__builtin("6.1.0-56-amd64", &c), 0);
@@ -334,8 +391,30 @@ static void test_builtin_consts(void **state)
 	assert_int_equal(c.lpm_trie_node, 40);
 	assert_true(c.hofm_extra_elems);
 	assert_int_equal(c.fallback, 0);
-	assert_int_equal(mapsize_kernel_consts__builtin("5.15", &c), -ENOENT);
-	assert_int_equal(mapsize_kernel_consts__builtin("6.10", &c), -ENOENT);
+	assert_int_equal(c.series, MAPSIZE_KERNEL_VERSION(6, 1));
+	/* between two tables: the nearest lower one, marked as such */
+	assert_int_equal(mapsize_kernel_consts__builtin("5.15", &c), 0);
+	assert_string_equal(c.source, "nearest 5.10");
+	assert_int_equal(c.series, MAPSIZE_KERNEL_VERSION(5, 10));
+	assert_int_equal(mapsize_kernel_consts__builtin("6.10", &c), 0);
+	assert_string_equal(c.source, "nearest 6.1");
+	assert_int_equal(mapsize_kernel_consts__builtin("6.6.0-1-amd64", &c), 0);
+	assert_string_equal(c.source, "nearest 6.1");
+	assert_int_equal(mapsize_kernel_consts__builtin("7.0", &c), 0);
+	assert_string_equal(c.source, "nearest 6.18");
+	/* the Debian 6.12 build, read from its BTF (issue 10's figures) */
+	assert_int_equal(mapsize_kernel_consts__builtin("6.12.118+deb13-cloud-amd64", &c), 0);
+	assert_string_equal(c.source, "builtin 6.12");
+	assert_int_equal(c.bpf_htab, 896);
+	assert_int_equal(c.bpf_array, 264);
+	assert_int_equal(c.bpf_ringbuf_map, 256);
+	assert_int_equal(c.bpf_stack_map, 288);
+	assert_int_equal(c.lpm_trie_node, 40);
+	assert_int_equal(mapsize_kernel_consts__builtin("5.10.0-46-cloud-amd64", &c), 0);
+	assert_string_equal(c.source, "builtin 5.10");
+	assert_int_equal(c.bpf_array, 320);
+	assert_int_equal(c.htab_elem, 48);
+	assert_int_equal(mapsize_kernel_consts__builtin("5.4", &c), -ENOENT);
 	assert_int_equal(mapsize_kernel_consts__builtin("six", &c), -EINVAL);
 	assert_int_equal(mapsize_kernel_consts__builtin("6", &c), -EINVAL);
 	assert_string_equal(mapsize_kernel_consts__field_name(MAPSIZE_KC_BPF_HTAB), "bpf_htab");
@@ -495,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_bloom),
 		cmocka_unit_test(test_pages_era),
 		cmocka_unit_test(test_eras),
+		cmocka_unit_test(test_rlimit_era),
 		cmocka_unit_test(test_builtin_consts),
 		cmocka_unit_test(test_from_btf),
 		cmocka_unit_test(test_overflow),

@@ -73,8 +73,8 @@ int plan_options__handle(struct plan_options *po, int opt, const char *arg)
 		enum mapsize_mem_era era;
 
 		if (mapsize_mem_era__from_name(arg, &era)) {
-			fprintf(stderr, "error: unknown --kernel-era '%s', expected mem_usage (6.4+) or "
-				"pages (5.11-6.3)\n", arg);
+			fprintf(stderr, "error: unknown --kernel-era '%s', expected mem_usage (6.4+), "
+				"pages (5.11-6.3) or rlimit (5.10)\n", arg);
 			return -1;
 		}
 		po->kernel_era = arg;
@@ -111,8 +111,9 @@ void plan_options__usage(FILE *out)
 		"  --format table|json             output for people or machines (default: table)\n"
 		"  --btf FILE                      kernel BTF for memory predictions (default: the\n"
 		"                                  running kernel's, or built-in sizes for --kernel)\n"
-		"  --kernel-era mem_usage|pages    memlock accounting: 6.4+ or 5.11-6.3 (default: from\n"
-		"                                  the target kernel)\n");
+		"  --kernel-era mem_usage|pages|rlimit\n"
+		"                                  memlock accounting: 6.4+, 5.11-6.3 or 5.10 (default:\n"
+		"                                  from the target kernel)\n");
 }
 
 void print_error(const struct mapsize_error *err)
@@ -240,7 +241,7 @@ int plan_options__memory_model(const struct plan_options *po, struct mapsize_ker
 	if (po->kernel_era) {
 		mapsize_mem_era__from_name(po->kernel_era, era);
 	} else if (mapsize_mem_era__from_kernel(version, era)) {
-		fprintf(stderr, "error: no memory model for kernel %s, expected 5.11 or newer "
+		fprintf(stderr, "error: no memory model for kernel %s, expected 5.10 or newer "
 			"(or --kernel-era)\n", release);
 		return -1;
 	}
@@ -265,12 +266,38 @@ int plan_options__memory_model(const struct plan_options *po, struct mapsize_ker
 			return -1;
 		}
 	}
-	/* No exact sizes for this kernel: the newest built-in ones, and the
-	 * output names their source ("builtin 6.18") so nobody mistakes them. */
-	if (mapsize_kernel_consts__builtin(release, consts))
+	/* The built-in table of the kernel's series, else the nearest lower
+	 * one ("nearest 6.1"; plan_options__consts_warning() says so). */
+	ret = mapsize_kernel_consts__builtin(release, consts);
+	if (ret == -ENOENT) {
+		fprintf(stderr, "error: no built-in kernel struct sizes for %s (the oldest series is 5.10), "
+			"expected --btf with that kernel's BTF\n", release);
+		return -1;
+	}
+	if (ret)
 		mapsize_kernel_consts__builtin(NULL, consts);
 	mapsize_kernel_consts__set_kernel(consts, version);
 	return 0;
+}
+
+int plan_options__consts_warning(const struct plan_options *po,
+				 const struct mapsize_kernel_consts *consts, char *buf, size_t size)
+{
+	struct mapsize_node running = { .sz = sizeof(struct mapsize_node) };
+	const char *release = po->kernel;
+	unsigned int version;
+
+	if (!consts->series)
+		return 0;	/* from BTF */
+	if (!release && !mapsize_node__read(&running))
+		release = running.kernel_release;
+	if (!release || mapsize_kernel_version(release, &version) || version == consts->series)
+		return 0;
+	snprintf(buf, size, "no built-in kernel struct sizes for %s: using those of the nearest lower "
+		 "series %u.%u; for exact figures pass --btf with that kernel's BTF "
+		 "(/sys/kernel/btf/vmlinux on the node)", release, consts->series >> 8,
+		 consts->series & 0xff);
+	return 1;
 }
 
 void plan_options__print_toggles(FILE *out, const struct mapsize_plan *plan)

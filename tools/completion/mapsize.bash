@@ -263,7 +263,7 @@ _mapsize_value()
 	--bpf-maps-disable-prealloc | --bpf-maps-enable-prealloc) _mapsize_map_list "$pre" "$val" ;;
 	--kernel) _mapsize_add "$pre" "$val" "$(uname -r 2>/dev/null)" ;;
 	--format) _mapsize_add "$pre" "$val" table json ;;
-	--kernel-era) _mapsize_add "$pre" "$val" mem_usage pages ;;
+	--kernel-era) _mapsize_add "$pre" "$val" mem_usage pages rlimit ;;
 	--btf)
 		[[ -r /sys/kernel/btf/vmlinux ]] && _mapsize_add "$pre" "$val" /sys/kernel/btf/vmlinux
 		_mapsize_files "$pre" "$val"

@@ -40,7 +40,7 @@ json_t *plan_map_json(const struct mapsize_plan_map *m)
 }
 
 /* Memory of every map and the totals; NULL after printing an error. */
-struct plan_memory *plan_memory_new(const struct plan_options *po, const struct mapsize_plan *plan,
+struct plan_memory *plan_memory_new(const struct plan_options *po, struct mapsize_plan *plan,
 				    uint32_t possible_cpus)
 {
 	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .possible_cpus = possible_cpus };
@@ -58,6 +58,12 @@ struct plan_memory *plan_memory_new(const struct plan_options *po, const struct 
 	pm->total.sz = sizeof(pm->total);
 	if (plan_options__memory_model(po, &pm->consts, &pm->era))
 		goto fail;
+	{
+		char why[256];
+
+		if (plan_options__consts_warning(po, &pm->consts, why, sizeof(why)))
+			mapsize_plan__add_warning(plan, why);
+	}
 	mo.consts = &pm->consts;
 	mo.era = pm->era;
 	ret = mapsize_plan__memory(plan, &mo, pm->maps, &pm->total);
@@ -134,6 +140,11 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 				    json_u64(mem->total.real_expected));
 		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(mem->era)));
 		json_object_set_new(root, "kernel_consts", json_string(mem->consts.source));
+		json_object_set_new(root, "page_size", json_integer(mem->consts.page_size));
+		/* <= 5.10: the creator's RLIMIT_MEMLOCK must hold every map */
+		json_object_set_new(root, "memlock_rlimit_min_bytes",
+				    mem->era == MAPSIZE_MEM_ERA_RLIMIT ? json_u64(mem->total.memlock_full)
+								       : json_null());
 	}
 	for (size_t i = 0; i < mapsize_plan__warning_cnt(plan); i++)
 		json_array_append_new(warn, json_string(mapsize_plan__warning(plan, i)));
@@ -163,8 +174,13 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 
 		printf(" %s=%llu", name, (unsigned long long)v);
 	}
-	printf("\nmemory model: %s era, kernel struct sizes from %s\n", mapsize_mem_era__name(mem->era),
-	       mem->consts.source);
+	printf("\nmemory model: %s era, kernel struct sizes from %s, page size %u\n",
+	       mapsize_mem_era__name(mem->era), mem->consts.source, mem->consts.page_size);
+	if (mem->era == MAPSIZE_MEM_ERA_RLIMIT)
+		printf("RLIMIT_MEMLOCK: kernels up to 5.10 charge map memory to the loading process's "
+		       "RLIMIT_MEMLOCK, not a memory cgroup: the agent's limit must be at least %s (%llu "
+		       "bytes) or unlimited\n", human_bytes(mem->total.memlock_full, b1, sizeof(b1)),
+		       (unsigned long long)mem->total.memlock_full);
 	printf("\n%-30s %-16s %5s %6s %11s %-8s %10s %11s %11s %11s\n", "MAP", "TYPE", "KEY", "VALUE",
 	       "MAX_ENTRIES", "PREALLOC", "EXPECTED", "AT_LOAD", "AT_EXPECTED", "FULL");
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {

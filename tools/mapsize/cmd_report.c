@@ -500,6 +500,13 @@ int do_report(int argc, char **argv)
 	mapsize_set_print(print_prev);
 	if (plan_options__memory_model(&po, &consts, &era))
 		goto out;
+	{
+		char why[256];
+
+		/* the report names kernel_consts; the nearest series is said once */
+		if (plan_options__consts_warning(&po, &consts, why, sizeof(why)))
+			fprintf(stderr, "warning: %s\n", why);
+	}
 	if (po.kernel)
 		snprintf(kernel, sizeof(kernel), "%s", po.kernel);
 	else if (!mapsize_node__read(&node))

@@ -381,6 +381,12 @@ int do_verify(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	{
+		char why[256];
+
+		if (plan_options__consts_warning(&po, &consts, why, sizeof(why)))
+			mapsize_plan__add_warning(plan, why);
+	}
 	libbpf_log__capture(va.verbose);
 	status = verify_object__open(&vo, va.object);
 	if (!status)

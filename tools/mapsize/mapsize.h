@@ -37,7 +37,7 @@ struct plan_memory {
 	struct mapsize_map_memory *maps;	/* one per plan map */
 	struct mapsize_map_memory total;
 };
-struct plan_memory *plan_memory_new(const struct plan_options *po, const struct mapsize_plan *plan,
+struct plan_memory *plan_memory_new(const struct plan_options *po, struct mapsize_plan *plan,
 				    uint32_t possible_cpus);
 void plan_memory_free(struct plan_memory *pm);
 
