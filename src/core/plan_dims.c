@@ -230,5 +230,6 @@ void plan_warn(struct plan_ctx *c, const char *fmt, ...)
 	}
 	plan->warnings = v;
 	v[plan->warning_cnt++] = s;
-	pr_warn("warning: %s\n", s);
+	if (!c->quiet)
+		pr_warn("warning: %s\n", s);
 }

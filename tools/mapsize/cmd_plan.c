@@ -136,6 +136,12 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(mem->era)));
 		json_object_set_new(root, "kernel_consts", json_string(mem->consts.source));
 	}
+	{
+		json_t *budget = plan_budget_json(plan);
+
+		if (budget)
+			json_object_set_new(root, "budget", budget);
+	}
 	for (size_t i = 0; i < mapsize_plan__warning_cnt(plan); i++)
 		json_array_append_new(warn, json_string(mapsize_plan__warning(plan, i)));
 	json_object_set_new(root, "warnings", warn);
@@ -190,6 +196,7 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	printf("\n%zu maps, %zu preallocated, %zu not; memory is the kernel's memlock (totals count inner "
 	       "maps per expected/max outer entry)\n", mapsize_plan__map_cnt(plan), n_prealloc,
 	       mapsize_plan__map_cnt(plan) - n_prealloc);
+	print_plan_budget(NULL, plan);
 }
 
 int do_plan(int argc, char **argv)

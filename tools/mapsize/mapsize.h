@@ -51,5 +51,9 @@ json_t *json_u64(uint64_t v);
  * changes meaning or goes away (new keys do not bump it). */
 #define MAPSIZE_JSON_SCHEMA_VERSION 1
 const char *flags_str(uint32_t flags, char *buf, size_t size);
+/* The memory budget's outcome (budget_out.c): the JSON object (NULL when
+ * the plan has no budget) and the table lines (none then). */
+json_t *plan_budget_json(const struct mapsize_plan *plan);
+void print_plan_budget(const char *label, const struct mapsize_plan *plan);
 
 #endif
