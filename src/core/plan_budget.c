@@ -232,8 +232,10 @@ static void budget_finish(struct mapsize_planner *pl, const struct mapsize_plan 
 			  struct mapsize_plan *plan, uint64_t k)
 {
 	struct plan_ctx c = { .pl = pl, .plan = plan, .err = &pl->err };
-	size_t seen = plan->warning_cnt;
 
+	/* trial plans logged nothing: the kept plan's own warnings now, in order */
+	for (size_t i = 0; i < plan->warning_cnt; i++)
+		pr_warn("warning: %s\n", plan->warnings[i]);
 	for (size_t i = 0; i < plan->map_cnt; i++) {
 		struct mapsize_plan_map *m = &plan->maps[i];
 		const struct mapsize_plan_map *b = &before->maps[i];
@@ -249,9 +251,6 @@ static void budget_finish(struct mapsize_planner *pl, const struct mapsize_plan 
 				  b->max_entries, m->max_entries, (unsigned long long)m->expected_entries);
 		}
 	}
-	/* trial plans logged nothing: the kept plan's own warnings now, in order */
-	for (size_t i = 0; i < seen; i++)
-		pr_warn("warning: %s\n", plan->warnings[i]);
 	plan->budget_factor = (double)k / (double)BUDGET_ONE;
 	plan->digest = fnv1a(fnv1a(fnv1a_str(plan->digest, "budget"), &plan->budget_limit,
 				   sizeof(plan->budget_limit)), &k, sizeof(k));
