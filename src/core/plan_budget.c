@@ -110,7 +110,7 @@ uint64_t plan_budget_scale(const struct plan_ctx *c, const struct rule *r, uint6
 {
 	unsigned __int128 s;
 
-	if (!budget_scalable(r))
+	if (!v || !budget_scalable(r))	/* 0 stays 0: storage maps, perf_event_array per CPU */
 		return v;
 	s = ((unsigned __int128)v * *c->budget_k) >> 32;
 	if (s < 1)
