@@ -9,7 +9,7 @@
 #     test, verify (a live node) takes PCT% of the cgroup's limit;
 #   - gen-header writes the budgeted sizes, report budgets each profile,
 #     verify loads the demo object with the budget and the kernel's
-#     max_entries equal the budgeted plan;
+#     max_entries equal the budgeted plan, and the demo agent loads the same;
 #   - bad budget strings: exit 2 and one clear line, for every command.
 # Exact numbers use built-in 6.18 struct sizes (--kernel 6.18), the same on
 # every machine.
@@ -164,6 +164,16 @@ expect_eq "verify: the kernel's max_entries = mapsize plan --budget on this node
 	"$(jq -r '[.maps[] | select(.managed and (.name | contains(".inner") | not)) | "\(.name)=\(.kernel_max_entries)"] | sort | join(",")' "$TMP/verify.json")" \
 	"$(jq -r --slurpfile v "$TMP/verify.json" '[.maps[] | select(.name as $n | $v[0].maps | any(.name == $n and .managed)) |
 		select(.name | contains(".inner") | not) | "\(.name)=\(.max_entries)"] | sort | join(",")' "$TMP/nodeplan.json")"
+
+AGENT=$O/demo/mapsize-demo-agent
+if [ -x "$AGENT" ]; then
+	expect_rc "demo agent --budget 40Mi" 0 "$AGENT" --map-size=large --budget 40Mi --no-attach --format json
+	expect_eq "demo agent: loaded the sizes verify --budget loaded" \
+		"$(jqv '[.maps[] | select(.status == "applied") | "\(.name)=\(.max_entries)"] | sort | join(",")')" \
+		"$(jq -r '[.maps[] | select(.managed and (.name | contains(".inner") | not)) | "\(.name)=\(.kernel_max_entries)"] | sort | join(",")' "$TMP/verify.json")"
+else
+	fail "demo agent" "$AGENT is missing; run make tests"
+fi
 
 # ---- PCT% of a memory cgroup's limit ---------------------------------------------------------------
 CGLIMIT=$((512 * 1024 * 1024))
