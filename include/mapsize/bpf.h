@@ -40,10 +40,21 @@ struct mapsize_node {
 	uint32_t possible_cpus;		/* /sys/devices/system/cpu/possible */
 	uint64_t memory_bytes;		/* MemTotal from /proc/meminfo */
 	char kernel_release[65];	/* uname -r */
+	/* Appended: the tightest limit of this process's memory cgroup and
+	 * its ancestors (v1 memory.limit_in_bytes, v2 memory.max), 0 = none,
+	 * and the file it came from. */
+	uint64_t memcg_limit_bytes;
+	char memcg_limit_file[256];
 };
 
 /* Read the running machine.  0 or negative errno. */
 int mapsize_node__read(struct mapsize_node *node);
+/* The limit of this process's memory cgroup: v1 memory.limit_in_bytes,
+ * else v2 memory.max, the tightest of its ancestors ("max" and v1's huge
+ * page-counter maximum mean none), and the file it was read from.  The
+ * cgroup is found through /proc/self/cgroup and /proc/self/mountinfo.
+ * 0, or -ENOENT when there is no finite limit. */
+int mapsize_memcg__limit(uint64_t *limit, char *file, size_t file_size);
 /* Feed cpus/memory into the planner as node-local dimensions (a --set
  * of the same name still wins). */
 int mapsize_planner__use_node(struct mapsize_planner *pl, const struct mapsize_node *node);

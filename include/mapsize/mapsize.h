@@ -206,8 +206,19 @@ struct mapsize_planner_opts {
 	/* Target kernel "MAJOR.MINOR[...]" for era-dependent decisions; NULL
 	 * = the newest behaviour (callers pass the running kernel). */
 	const char *kernel_release;
+	/* Memory budget for the plan's full memory (every map at max_entries,
+	 * inner maps once per outer slot: mapsize_plan__memory()'s
+	 * memlock_full): "256Mi", "1G", "1048576" bytes, or "PCT%" (25%, 12.5%)
+	 * of the `memory` dimension -- on a live node (mapsize_planner__use_node()
+	 * with a memory cgroup limit) of the smaller of that and the limit.
+	 * Over budget, the maps sized by an expression are scaled down by one
+	 * common factor (see mapsize_plan__budget()).  NULL = no budget. */
+	const char *budget;
+	/* The memory model the budget is measured with; NULL = built-in struct
+	 * sizes and the accounting era of kernel_release (the newest when NULL). */
+	const struct mapsize_memory_opts *budget_memory;
 };
-#define mapsize_planner_opts__last_field kernel_release
+#define mapsize_planner_opts__last_field budget_memory
 
 struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *opts,
 					     struct mapsize_error *err);
@@ -255,6 +266,8 @@ struct mapsize_plan_map {
 	uint32_t baseline_max_entries;	/* the rules' `baseline:`, 0 when absent */
 	uint32_t used_by;		/* enum mapsize_used_by bits */
 	uint32_t map_extra;		/* bloom_filter hash count etc. */
+	uint32_t budget_from_entries;	/* max_entries before the memory budget
+					   scaled this map down; 0 when it did not */
 };
 
 /* Compute a plan.  Pure: no I/O. */
@@ -288,6 +301,30 @@ const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx);
 /* Add a warning found after planning (e.g. by the memory model's caller):
  * kept with the plan's own and sent to the print callback.  0 or -errno. */
 int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg);
+
+/* The memory budget's outcome (mapsize_planner_opts.budget).  The rule:
+ * when the full memory is over the limit, every map whose rule sizes it by
+ * an expression over dimensions (not a literal, not a per-map override,
+ * not perf_event_array or prog_array) has that expression's value
+ * multiplied by f, floored, at least 1, before its min/max/round and the
+ * type's rules are re-applied and preallocation is re-decided; f is the
+ * largest k / 2^32 (bisection over k) with which the plan fits.  A
+ * ring buffer's scaled size is at least 4096 and, without `round: pow2`,
+ * rounded down to a power of two. */
+struct mapsize_plan_budget {
+	size_t sz; /* sizeof(struct mapsize_plan_budget) */
+	uint64_t limit_bytes;
+	const char *source;		/* "--budget 256Mi", "25% of memory 16Gi",
+					   "25% of cgroup limit 512Mi (FILE)" */
+	uint64_t before_full_bytes;	/* full memory without the budget */
+	uint64_t after_full_bytes;	/* ... of this plan, <= limit_bytes */
+	double factor;			/* f; 1 when nothing was scaled */
+	size_t scaled_cnt;		/* maps with budget_from_entries set */
+	size_t will_overflow_cnt;	/* scaled maps now below expected entries */
+};
+
+/* Fill *out; -ENOENT when the plan was made without a budget. */
+int mapsize_plan__budget(const struct mapsize_plan *plan, struct mapsize_plan_budget *out);
 
 /* The C header for static builds, deterministic for the same inputs.
  * Returns a malloc()ed NUL-terminated string or NULL with errno set. */

@@ -126,6 +126,12 @@ char *mapsize_plan__header(const struct mapsize_plan *plan)
 	strbuf_addf(&sb, " * dimensions:");
 	for (size_t i = 0; i < plan->dim_cnt; i++)
 		strbuf_addf(&sb, " %s=%llu", plan->dims[i].name, (unsigned long long)plan->dims[i].value);
+	if (plan->has_budget) {
+		strbuf_addf(&sb, "\n * budget: %llu bytes (", (unsigned long long)plan->budget_limit);
+		add_comment_text(&sb, plan->budget_source);
+		strbuf_addf(&sb, "), full memory %llu -> %llu bytes, factor %.6f", (unsigned long long)plan->budget_before,
+			    (unsigned long long)plan->budget_after, plan->budget_factor);
+	}
 	strbuf_addf(&sb, "\n */\n#ifndef MAPSIZE_PLAN_%s_H\n#define MAPSIZE_PLAN_%s_H\n\n", guard, guard);
 	strbuf_addf(&sb, "#define MAPSIZE_PROFILE \"%s\"\n", plan->base_profile);
 	strbuf_addf(&sb, "#define MAPSIZE_DIGEST 0x%016llxULL\n", (unsigned long long)plan->digest);

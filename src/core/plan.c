@@ -153,7 +153,14 @@ static const char *base_name(struct plan_ctx *c)
 struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 					   const struct mapsize_rules *rules)
 {
-	struct plan_ctx c = { .pl = pl, .rules = rules, .err = &pl->err };
+	return pl->budget ? plan_budgeted(pl, rules) : plan_build(pl, rules, NULL, false);
+}
+
+struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize_rules *rules,
+				const uint64_t *budget_k, bool quiet)
+{
+	struct plan_ctx c = { .pl = pl, .rules = rules, .err = &pl->err, .budget_k = budget_k,
+			      .quiet = quiet };
 	const char *bname;
 	struct profile *base = NULL;
 	const char *text;
@@ -257,6 +264,7 @@ void mapsize_plan__free(struct mapsize_plan *plan)
 	for (size_t i = 0; i < plan->warning_cnt; i++)
 		free(plan->warnings[i]);
 	free(plan->warnings);
+	free(plan->budget_source);
 	free(plan->dims);
 	free(plan->maps);
 	free(plan->profile);

@@ -30,6 +30,8 @@ struct plan_ctx {
 	struct mapsize_plan *plan;
 	struct mapsize_error *err;
 	struct rule_ovr *ovr;		/* per rule, filled by index_overrides() */
+	const uint64_t *budget_k;	/* scale expression-sized maps by k / 2^32; NULL: no */
+	bool quiet;			/* a trial plan of the budget search: keep warnings, log none */
 };
 
 struct plan_dim *plan_dim_find(const struct mapsize_plan *plan, const char *name, size_t len);
@@ -42,5 +44,15 @@ void plan_warn(struct plan_ctx *c, const char *fmt, ...) __printf(2, 3);
 int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_map *m);
 int plan_decide_prealloc(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_map *m);
 int plan_apply_lists(struct plan_ctx *c);
+/* One plan from the layers; budget_k as in plan_ctx. */
+struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize_rules *rules,
+				const uint64_t *budget_k, bool quiet);
+/* plan_budget.c: the budget's text, checked (mapsize_planner__new); the plan
+ * under the budget (mapsize_planner__plan); an expression's value scaled
+ * (plan_size_map); the planner's budget state released. */
+int plan_budget_parse(struct mapsize_planner *pl, const char *text,
+		      const struct mapsize_memory_opts *mo);
+struct mapsize_plan *plan_budgeted(struct mapsize_planner *pl, const struct mapsize_rules *rules);
+uint64_t plan_budget_scale(const struct plan_ctx *c, const struct rule *r, uint64_t v);
 
 #endif

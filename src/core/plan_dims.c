@@ -212,7 +212,7 @@ int plan_value_error(struct plan_ctx *c, const struct src_expr *se, const char *
 }
 
 /* Takes ownership of s. */
-static int plan_push_warning(struct mapsize_plan *plan, char *s)
+static int plan_push_warning(struct mapsize_plan *plan, char *s, bool quiet)
 {
 	char **v = realloc(plan->warnings, (plan->warning_cnt + 1) * sizeof(*v));
 
@@ -222,7 +222,8 @@ static int plan_push_warning(struct mapsize_plan *plan, char *s)
 	}
 	plan->warnings = v;
 	v[plan->warning_cnt++] = s;
-	pr_warn("warning: %s\n", s);
+	if (!quiet)
+		pr_warn("warning: %s\n", s);
 	return 0;
 }
 
@@ -236,7 +237,7 @@ void plan_warn(struct plan_ctx *c, const char *fmt, ...)
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n >= 0)
-		plan_push_warning(c->plan, s);
+		plan_push_warning(c->plan, s, c->quiet);
 }
 
 int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg)
@@ -246,5 +247,5 @@ int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg)
 	if (!plan || !msg)
 		return -EINVAL;
 	s = strdup(msg);
-	return s ? plan_push_warning(plan, s) : -ENOMEM;
+	return s ? plan_push_warning(plan, s, false) : -ENOMEM;
 }

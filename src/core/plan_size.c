@@ -36,6 +36,9 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 		ret = plan_eval(c, se, r->name, "max_entries", &v);
 		if (ret)
 			return ret;
+		/* the memory budget scales the rule's own expression, before min/max/round */
+		if (c->budget_k && se == &r->max_entries)
+			v = plan_budget_scale(c, r, v);
 	}
 	if (ti->zero_max_entries) {
 		if (v)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "planner.h"
+#include "plan_ctx.h"
 
 const char *const mapsize_node_dims[] = { "cpus", "memory" };
 
@@ -53,6 +53,16 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		}
 		pl->kernel_release = strdup(kernel_release);
 	}
+	if (OPTS_GET(opts, mapsize_planner_opts, budget, NULL) &&
+	    plan_budget_parse(pl, opts->budget, OPTS_GET(opts, mapsize_planner_opts, budget_memory, NULL))) {
+		int code = pl->err.code;
+
+		if (err)
+			*err = pl->err;
+		mapsize_planner__free(pl);
+		errno = -code;
+		return NULL;
+	}
 	return pl;
 }
 
@@ -78,6 +88,7 @@ void mapsize_planner__free(struct mapsize_planner *pl)
 	free(pl->enable);
 	free(pl->map_size);
 	free(pl->kernel_release);
+	free(pl->budget);
 	free(pl);
 }
 

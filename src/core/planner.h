@@ -3,6 +3,7 @@
 #ifndef MAPSIZE_PLANNER_H
 #define MAPSIZE_PLANNER_H
 
+#include <mapsize/memory.h>
 #include "model.h"
 
 /* Node-local dimensions: read from the machine when applying/verifying. */
@@ -35,6 +36,19 @@ struct mapsize_planner {
 	char **disable, **enable;
 	size_t disable_cnt, enable_cnt;
 	struct mapsize_error err;
+	/* memory budget (plan_budget.c): the text as given, and either bytes or
+	 * hundredths of a percent of the memory dimension */
+	char *budget;
+	uint64_t budget_bytes;
+	uint32_t budget_pct100;
+	bool budget_consts_set;
+	struct mapsize_kernel_consts budget_consts;
+	struct mapsize_memory_opts budget_mo;	/* .consts -> budget_consts when set */
+	bool budget_mo_set;
+	/* mapsize_planner__use_node() was called: a live node */
+	bool live_node;
+	uint64_t node_memcg_limit;		/* 0 = none */
+	char node_memcg_file[256];
 };
 
 struct plan_dim {
@@ -55,6 +69,12 @@ struct mapsize_plan {
 	size_t warning_cnt;
 	unsigned int kernel_version;
 	uint64_t digest;
+	/* The memory budget's outcome (plan_budget.c); has_budget false without one. */
+	bool has_budget;
+	uint64_t budget_limit, budget_before, budget_after;
+	double budget_factor;
+	char *budget_source;
+	size_t budget_scaled_cnt, budget_overflow_cnt;
 	/* Left by mapsize_plan__apply() (src/kernel/apply.c): the object's inner
 	 * templates (compiled flags, BTF) for mapsize_plan__create_inner_map().
 	 * Opaque here; released by mapsize_plan__free() through kern_free. */

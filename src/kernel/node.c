@@ -39,7 +39,7 @@ int mapsize_node__read(struct mapsize_node *node)
 	FILE *f;
 	int ret;
 
-	if (!node || node->sz < sizeof(*node))
+	if (!node || node->sz < mapsize_offsetofend(struct mapsize_node, kernel_release))
 		return -EINVAL;
 	struct_out_reset(node);
 	f = fopen("/sys/devices/system/cpu/possible", "re");
@@ -64,6 +64,11 @@ int mapsize_node__read(struct mapsize_node *node)
 	if (uname(&u))
 		return -errno;
 	snprintf(node->kernel_release, sizeof(node->kernel_release), "%s", u.release);
+	/* a caller built before the memory cgroup fields does not get them */
+	if (node->sz >= mapsize_offsetofend(struct mapsize_node, memcg_limit_file) &&
+	    mapsize_memcg__limit(&node->memcg_limit_bytes, node->memcg_limit_file,
+				 sizeof(node->memcg_limit_file)))
+		node->memcg_limit_bytes = 0;
 	return 0;
 }
 
@@ -71,8 +76,17 @@ int mapsize_planner__use_node(struct mapsize_planner *pl, const struct mapsize_n
 {
 	int ret = 0;
 
-	if (!STRUCT_VALID(node, mapsize_node))
+	if (!node || !mapsize_sz_valid(node, node->sz, mapsize_offsetofend(struct mapsize_node, kernel_release),
+				       sizeof(struct mapsize_node)))
 		return -EINVAL;
+	/* a PCT% budget takes its share of the smaller of memory and this */
+	pl->live_node = true;
+	pl->node_memcg_limit = 0;
+	if (node->sz >= mapsize_offsetofend(struct mapsize_node, memcg_limit_file) &&
+	    node->memcg_limit_bytes) {
+		pl->node_memcg_limit = node->memcg_limit_bytes;
+		snprintf(pl->node_memcg_file, sizeof(pl->node_memcg_file), "%s", node->memcg_limit_file);
+	}
 	if (node->possible_cpus)
 		ret = mapsize_planner__set_node_dimension(pl, "cpus", node->possible_cpus);
 	if (!ret && node->memory_bytes)

@@ -44,3 +44,21 @@ finish() {
 	echo "$_suite: $_pass passed, $_fail failed, $_skip skipped"
 	[ "$_fail" -eq 0 ]
 }
+
+# memcg_dir: "v1 DIR" or "v2 DIR": this process's memory cgroup directory (v1 when the memory
+# controller is mounted there, else v2), nothing when neither holds one
+memcg_dir() {
+	local mnt rel
+	mnt=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == "memory") print $5 }' \
+		/proc/self/mountinfo | head -1)
+	rel=$(sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}memory\(,[^:]*\)\{0,1\}:\(.*\)/\3/p' /proc/self/cgroup | head -1)
+	if [ -n "$mnt" ] && [ -n "$rel" ] && [ -e "$mnt$rel/memory.limit_in_bytes" ]; then
+		echo "v1 ${mnt%/}${rel%/}"
+		return
+	fi
+	mnt=$(awk '$0 ~ / - cgroup2 / { print $5 }' /proc/self/mountinfo | head -1)
+	rel=$(sed -n 's/^0::\(.*\)/\1/p' /proc/self/cgroup)
+	if [ -n "$mnt" ] && [ -n "$rel" ] && grep -qw memory "$mnt$rel/cgroup.subtree_control" 2>/dev/null; then
+		echo "v2 ${mnt%/}${rel%/}"
+	fi
+}

@@ -24,23 +24,6 @@ done
 command -v jq >/dev/null || { fail "prerequisites" "jq is not installed"; finish; exit; }
 
 # ---- a memory cgroup too small for a preallocated map ---------------------------------
-# this process's memory cgroup directory and limit file: v1, else v2
-memcg_dir() {
-	local mnt rel
-	mnt=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == "memory") print $5 }' \
-		/proc/self/mountinfo | head -1)
-	rel=$(sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}memory\(,[^:]*\)\{0,1\}:\(.*\)/\3/p' /proc/self/cgroup | head -1)
-	if [ -n "$mnt" ] && [ -n "$rel" ] && [ -e "$mnt$rel/memory.limit_in_bytes" ]; then
-		echo "v1 ${mnt%/}${rel%/}"
-		return
-	fi
-	mnt=$(awk '$0 ~ / - cgroup2 / { print $5 }' /proc/self/mountinfo | head -1)
-	rel=$(sed -n 's/^0::\(.*\)/\1/p' /proc/self/cgroup)
-	if [ -n "$mnt" ] && [ -n "$rel" ] && grep -qw memory "$mnt$rel/cgroup.subtree_control" 2>/dev/null; then
-		echo "v2 ${mnt%/}${rel%/}"
-	fi
-}
-
 LIMIT=$((96 * 1024 * 1024))
 BIG=(--map-size=small --set maps.execve_map.max_entries=524288 --bpf-maps-enable-prealloc=execve_map
      --set maps.override_tasks.max_entries=4099 --set maps.tg_execve_joined_info_map.max_entries=9001)

@@ -80,6 +80,20 @@ int plan_options__handle(struct plan_options *po, int opt, const char *arg)
 		po->kernel_era = arg;
 		return 1;
 	}
+	case OPT_BUDGET: {
+		/* the library's own check, so a bad budget fails before anything runs */
+		MAPSIZE_OPTS(mapsize_planner_opts, opts, .budget = arg);
+		struct mapsize_error err;
+		struct mapsize_planner *pl = mapsize_planner__new(&opts, &err);
+
+		if (!pl) {
+			print_error(&err);
+			return -1;
+		}
+		mapsize_planner__free(pl);
+		po->budget = arg;
+		return 1;
+	}
 	case OPT_FORMAT:
 		if (!strcmp(arg, "table")) {
 			po->format = FORMAT_TABLE;
@@ -113,7 +127,11 @@ void plan_options__usage(FILE *out)
 		"                                  running kernel's, or built-in sizes for --kernel)\n"
 		"  --kernel-era mem_usage|pages|rlimit\n"
 		"                                  memlock accounting: 6.4+, 5.11-6.3 or 5.10 (default:\n"
-		"                                  from the target kernel)\n");
+		"                                  from the target kernel)\n"
+		"  --budget SIZE|PCT%%              cap on the maps' full memory (256Mi, 1G, bytes, or 25%%\n"
+		"                                  of the memory dimension; on a live node of the smaller\n"
+		"                                  of it and the memory cgroup limit); over it, maps sized\n"
+		"                                  by an expression shrink by one common factor\n");
 }
 
 void print_error(const struct mapsize_error *err)
@@ -134,12 +152,25 @@ struct mapsize_planner *plan_options__planner(const struct plan_options *po,
 		.kernel_release = po->kernel ? po->kernel : node && node->kernel_release[0] ? node->kernel_release : NULL,
 	};
 	struct mapsize_node running = { .sz = sizeof(struct mapsize_node) };
+	struct mapsize_kernel_consts consts = { .sz = sizeof(consts) };
+	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = &consts,
+					  .possible_cpus = node ? node->possible_cpus : 0 };
 	struct mapsize_planner *pl;
 	int ret = 0;
 
 	/* The target kernel defaults to the running one even for plain plans. */
 	if (!opts.kernel_release && !mapsize_node__read(&running))
 		opts.kernel_release = running.kernel_release;
+	/* the budget is measured with the model the outputs report */
+	if (po->budget) {
+		if (plan_options__memory_model(po, &consts, &mo.era)) {
+			*err = (struct mapsize_error){ .code = -EINVAL };
+			snprintf(err->msg, sizeof(err->msg), "--budget %s needs the memory model above", po->budget);
+			return NULL;
+		}
+		opts.budget = po->budget;
+		opts.budget_memory = &mo;
+	}
 	pl = mapsize_planner__new(&opts, err);
 	if (!pl)
 		return NULL;

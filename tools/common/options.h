@@ -24,6 +24,7 @@ enum plan_option_code {
 	OPT_FORMAT,
 	OPT_BTF,
 	OPT_KERNEL_ERA,
+	OPT_BUDGET,
 	OPT_PLAN_LAST,
 };
 
@@ -37,7 +38,8 @@ enum plan_option_code {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },		\
 	{ "format", required_argument, NULL, OPT_FORMAT },		\
 	{ "btf", required_argument, NULL, OPT_BTF },			\
-	{ "kernel-era", required_argument, NULL, OPT_KERNEL_ERA }
+	{ "kernel-era", required_argument, NULL, OPT_KERNEL_ERA },	\
+	{ "budget", required_argument, NULL, OPT_BUDGET }
 
 enum output_format { FORMAT_TABLE, FORMAT_JSON };
 
@@ -58,6 +60,7 @@ struct plan_options {
 	enum output_format format;
 	const char *btf;			/* --btf FILE: kernel struct sizes */
 	const char *kernel_era;			/* --kernel-era mem_usage|pages */
+	const char *budget;			/* --budget SIZE|PCT% */
 };
 
 void plan_options__init(struct plan_options *po);

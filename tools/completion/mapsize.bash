@@ -18,7 +18,7 @@
 # COMP_WORDBREAKS holds) and cut (how much of cur readline does not replace).
 
 _mapsize_plan_opts=('--map-size=' --profile --set '--bpf-maps-prealloc=' '--bpf-maps-disable-prealloc='
-		    '--bpf-maps-enable-prealloc=' --kernel --format --btf --kernel-era --help)
+		    '--bpf-maps-enable-prealloc=' --kernel --format --btf --kernel-era --budget --help)
 _mapsize_dims_static=(nodes cpus memory procs pods containers workloads policies cidrs)
 
 # Rejoin the words that COMP_WORDBREAKS split (--opt=value, a:b): words that
@@ -264,6 +264,7 @@ _mapsize_value()
 	--kernel) _mapsize_add "$pre" "$val" "$(uname -r 2>/dev/null)" ;;
 	--format) _mapsize_add "$pre" "$val" table json ;;
 	--kernel-era) _mapsize_add "$pre" "$val" mem_usage pages rlimit ;;
+	--budget) _mapsize_add "$pre" "$val" 256Mi 1Gi 10% 25% ;;
 	--btf)
 		[[ -r /sys/kernel/btf/vmlinux ]] && _mapsize_add "$pre" "$val" /sys/kernel/btf/vmlinux
 		_mapsize_files "$pre" "$val"
@@ -494,7 +495,7 @@ _mapsize()
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
 		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --output --object --svg
-		  --skip-program"
+		  --skip-program --budget"
 	long_arg=${long_arg//[[:space:]]/ }
 	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --skip-program"
 	_mapsize_scan "$long_arg" "$short_arg" 2
@@ -528,7 +529,8 @@ _mapsize_demo_agent()
 	_mapsize_init
 	agent=$(_mapsize_dequote "${words[0]}")
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
-		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run --fill"
+		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run --fill
+		  --budget"
 	long_arg=${long_arg//[[:space:]]/ }
 	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --verbose --fill"
 	_mapsize_scan "$long_arg" "" 1

@@ -146,6 +146,12 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 				    mem->era == MAPSIZE_MEM_ERA_RLIMIT ? json_u64(mem->total.memlock_full)
 								       : json_null());
 	}
+	{
+		json_t *budget = plan_budget_json(plan);
+
+		if (budget)
+			json_object_set_new(root, "budget", budget);
+	}
 	for (size_t i = 0; i < mapsize_plan__warning_cnt(plan); i++)
 		json_array_append_new(warn, json_string(mapsize_plan__warning(plan, i)));
 	json_object_set_new(root, "warnings", warn);
@@ -205,6 +211,7 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	printf("\n%zu maps, %zu preallocated, %zu not; memory is the kernel's memlock (totals count inner "
 	       "maps per expected/max outer entry)\n", mapsize_plan__map_cnt(plan), n_prealloc,
 	       mapsize_plan__map_cnt(plan) - n_prealloc);
+	print_plan_budget(NULL, plan);
 }
 
 /* plan's own options beside the plan options */

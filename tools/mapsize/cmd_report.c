@@ -214,6 +214,8 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 	if (info->era == MAPSIZE_MEM_ERA_PAGES)
 		printf("pages era: the kernel's memlock ignores preallocation and fill level; non-preallocated\n"
 		       "  maps really allocate their elements on insert\n");
+	for (int p = 0; p < NPROF; p++)
+		print_plan_budget(prof_names[p], prof[p]->plan);
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -292,6 +294,12 @@ static json_t *report_json(const struct mapsize_report *rep, const struct report
 						 (json_int_t)prof[p]->total.memlock_expected));
 		json_object_set_new(o, "savings_expected_percent",
 				    jpct(prof[p]->baseline_memlock_expected, prof[p]->total.memlock_expected));
+		{
+			json_t *budget = plan_budget_json(plan);
+
+			if (budget)
+				json_object_set_new(o, "budget", budget);
+		}
 		json_array_append_new(profs, o);
 	}
 	json_object_set_new(root, "profiles", profs);

@@ -211,7 +211,7 @@ static bool explain_nomem(const char *object, int ret, const struct mapsize_plan
 			free(mem);
 		}
 	}
-	if (!memcg_limit(&limit, file, sizeof(file)))
+	if (!mapsize_memcg__limit(&limit, file, sizeof(file)))
 		snprintf(lim, sizeof(lim), "%s = %llu bytes", human_bytes(limit, hb, sizeof(hb)),
 			 (unsigned long long)limit);
 	if (limit)
@@ -550,6 +550,12 @@ int do_verify(int argc, char **argv)
 		json_object_set_new(root, "kernel_consts", json_string(consts.source));
 		json_object_set_new(root, "mismatches", json_integer((json_int_t)mismatches));
 		json_object_set_new(root, "inner_instances_not_inserted", json_integer((json_int_t)insert_failures));
+		{
+			json_t *budget = plan_budget_json(plan);
+
+			if (budget)
+				json_object_set_new(root, "budget", budget);
+		}
 		json_object_set_new(root, "maps_only", json_boolean(va.maps_only));
 		json_object_set_new(root, "programs", programs_json(obj));
 		{
@@ -609,6 +615,7 @@ int do_verify(int argc, char **argv)
 		       "%zu maps, %zu mismatches%s\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
 		       (unsigned long long)total_predicted, mapsize_mem_era__name(era), consts.source, nrows,
 		       mismatches, insert_failures ? ", inner instances not inserted" : "");
+		print_plan_budget(NULL, plan);
 	}
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].outer && !rows[i].inserted)

@@ -58,5 +58,9 @@ const char *flags_str(uint32_t flags, char *buf, size_t size);
 char *json_text(json_t *root);
 /* `text` to stdout (path NULL) or atomically to `path`; an exit status. */
 int write_output(const char *path, const char *text, size_t len);
+/* The memory budget's outcome (budget_out.c): the JSON object (NULL when
+ * the plan has no budget) and the table lines (none then). */
+json_t *plan_budget_json(const struct mapsize_plan *plan);
+void print_plan_budget(const char *label, const struct mapsize_plan *plan);
 
 #endif

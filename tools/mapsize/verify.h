@@ -45,11 +45,6 @@ int verify_object__extern_users(const char *path, const char *name, char *buf, s
 
 void verify_object__close(struct verify_object *vo);
 
-/* The limit of this process's memory cgroup (v1 memory.limit_in_bytes or
- * v2 memory.max, the tightest of its ancestors), and the file it was read
- * from.  0, or -ENOENT when there is no finite limit. */
-int memcg_limit(uint64_t *limit, char *file, size_t file_size);
-
 /* Can this process use bpf()?  0, or the negative errno of a tiny map
  * creation the kernel refused. */
 int bpf_probe_privilege(void);
