@@ -325,6 +325,12 @@ while read -r line; do
 	expect_eq "$ds: plan.json from the pool profile and this node" \
 		"$(jq -c '[.schema_version, .profile, .dimensions.cpus, .dimensions.memory, .dimensions.nodes, .dimensions.workloads]' "$TMP/root/run/mapsize/plan.json")" \
 		"[1,\"$pool\",$possible,$memtotal,$want_nodes,12]"
+	# the pool's budget: a share of this node's memory, and the plan within it
+	pct=
+	for i in "${!init[@]}"; do [ "${init[$i]}" = --budget ] && pct=${init[$((i + 1))]}; done
+	expect_eq "$ds: plan.json budget: limit = $pct of memory, plan within it" \
+		"$(jq -c '[.budget.limit_bytes, (.budget.source | startswith("'"$pct"' of memory ")), .budget.after_full_bytes <= .budget.limit_bytes]' "$TMP/root/run/mapsize/plan.json")" \
+		"[$((memtotal * ${pct%\%} / 100)),true,true]"
 	expect_eq "$ds: plan.json maps" "$(jq '.maps | length' "$TMP/root/run/mapsize/plan.json")" \
 		"$("$MAPSIZE" plan "$RULES" --format json | jq '.maps | length')"
 	# the init container runs as nobody without capabilities: so does its command here
