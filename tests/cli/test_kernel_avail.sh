@@ -65,7 +65,8 @@ expect_rc "plan --kernel 5.16: bloom_filter plans" 0 "$MAPSIZE" plan "$TMP/bloom
 expect_eq "plan --kernel 5.16: kernel" "$(jqv .kernel)" "5.16"
 expect_eq "plan --kernel 5.16: the bloom filter is in the plan" "$(jqv '.maps[] | select(.name == "seen") | .type')" \
 	"bloom_filter"
-expect_eq "plan --kernel 5.16: no warnings" "$(jqv '.warnings | length')" 0
+# (a nearest-series struct-size warning may name 5.16; none is about availability)
+expect_eq "plan --kernel 5.16: no availability warning" "$(jqv '[.warnings[] | select(test("is first in"))] | length')" 0
 expect_rc "gen-header --kernel 5.16: written" 0 "$MAPSIZE" gen-header "$TMP/bloom.yaml" --kernel 5.16 -o "$TMP/hdr/plan.h"
 if grep -q '^#define MAPSIZE_SEEN_MAX_ENTRIES ' "$TMP/hdr/plan.h"; then
 	pass "gen-header --kernel 5.16: the header has the bloom filter"
