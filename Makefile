@@ -136,6 +136,17 @@ tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) $(LIB_SO) demo fuzz
 test: tests
 	$(Q)O=$(O) tests/run.sh
 
+# ---- availability table against a kernel: static, for the live kernel and
+# Debian's kernels under qemu (tests/cli/test_kernel_avail.sh) ------------
+AVAILPROBE_SRCS := tests/kernel/availprobe.c src/core/maptype.c
+
+$(O)/tests/availprobe-static: $(AVAILPROBE_SRCS) $(wildcard include/mapsize/*.h) src/core/internal.h
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ $(AVAILPROBE_SRCS) -lbpf -lelf -lz
+
+tests: $(O)/tests/availprobe-static
+
 # src/core pure (no libbpf, kernel headers or I/O), no source file over ~800 lines.
 check-layout:
 	$(Q)tools/check-layout.sh && echo "layout ok"

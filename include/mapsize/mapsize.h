@@ -349,6 +349,13 @@ int mapsize_kernel_version(const char *release, unsigned int *version);
 bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
 			      unsigned int version, const char **why);
 
+/* The first mainline release (MAPSIZE_KERNEL_VERSION(major, minor)) whose
+ * bpf(BPF_MAP_CREATE) has map `type`, or accepts `flag` (one MAPSIZE_F_*
+ * bit) on a map of `type`; 0 for an unknown type or a flag the kernel never
+ * accepts on it.  A plan for an older target kernel is an error. */
+unsigned int mapsize_map_type__since(enum mapsize_map_type type);
+unsigned int mapsize_map_flag__since(enum mapsize_map_type type, uint32_t flag);
+
 #ifdef __cplusplus
 }
 #endif

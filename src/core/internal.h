@@ -145,6 +145,15 @@ const char *map_flag_name(uint32_t flag);
 int map_flags_refused(enum mapsize_map_type type, uint32_t flags, uint32_t *bad, char *msg,
 		      size_t size);
 
+/* 0 when kernel `version` (MAPSIZE_KERNEL_VERSION; 0 = newest) has map
+ * `type` and accepts every flag of `flags` on it; else EINVAL, the missing
+ * flag in *bad (0: the type itself) and one line in msg naming the type or
+ * flag, its uapi name and the first release that has it. */
+int map_kernel_lacks(enum mapsize_map_type type, uint32_t flags, unsigned int version, uint32_t *bad,
+		     char *msg, size_t size);
+/* "BPF_F_MMAPABLE" for MAPSIZE_F_MMAPABLE, NULL for an unknown bit. */
+const char *map_flag_uapi_name(uint32_t flag);
+
 /* used_by names -> enum mapsize_used_by bit. */
 int used_by_from_name(const char *name, uint32_t *bit);
 const char *const *used_by_names(size_t *cnt);

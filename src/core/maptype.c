@@ -331,6 +331,11 @@ bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
 						      : "the kernel rejects BPF_F_NO_PREALLOC for this type";
 		return false;
 	}
+	/* the availability table below: hash maps before 4.6 always preallocate */
+	if (version && version < mapsize_map_flag__since(type, MAPSIZE_F_NO_PREALLOC)) {
+		*why = "the kernel has no BPF_F_NO_PREALLOC before Linux 4.6";
+		return false;
+	}
 	/* Since 6.1 (bpf_mem_alloc) run-time allocation is safe from any context. */
 	if (!version || version >= MAPSIZE_KERNEL_VERSION(6, 1))
 		return true;
@@ -353,4 +358,145 @@ bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
 		return false;
 	}
 	return true;
+}
+
+/* ---- availability per kernel version -------------------------------------------- */
+
+#define V MAPSIZE_KERNEL_VERSION
+
+/* The first mainline release whose bpf(BPF_MAP_CREATE) knows each map type:
+ * the release that first contains the commit adding it to
+ * include/uapi/linux/bpf.h (tables of bcc's docs/kernel-versions.md, the
+ * kernel's Documentation/bpf/map_*.rst "introduced in" notes, checked against
+ * the commit dates and merge windows).  A kernel built without the type's
+ * config (CONFIG_BPF_LSM for inode_storage, and task_storage before 5.12)
+ * lacks it whatever its version; that cannot be known from a release. */
+static const unsigned int type_since[MAPSIZE_MAP_TYPE_CNT] = {
+	[MAPSIZE_MAP_HASH]             = V(3, 19),	/* 0f8e4bd8a1fc bpf: add hashtable type of eBPF maps */
+	[MAPSIZE_MAP_ARRAY]            = V(3, 19),	/* 28fbcfa08d8e bpf: add array type of eBPF maps */
+	[MAPSIZE_MAP_PROG_ARRAY]       = V(4, 2),	/* 04fd61ab36ec bpf: allow bpf programs to tail-call other bpf programs */
+	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = V(4, 3),	/* ea317b267e9d bpf: Add new bpf map type to store the pointer to struct perf_event */
+	[MAPSIZE_MAP_PERCPU_HASH]      = V(4, 6),	/* 824bd0ce6c7c bpf: introduce BPF_MAP_TYPE_PERCPU_HASH map */
+	[MAPSIZE_MAP_PERCPU_ARRAY]     = V(4, 6),	/* a10423b87a7e bpf: introduce BPF_MAP_TYPE_PERCPU_ARRAY map */
+	[MAPSIZE_MAP_STACK_TRACE]      = V(4, 6),	/* d5a3b1f69186 bpf: introduce BPF_MAP_TYPE_STACK_TRACE */
+	[MAPSIZE_MAP_LRU_HASH]         = V(4, 10),	/* 29ba732acbee bpf: Add BPF_MAP_TYPE_LRU_HASH */
+	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = V(4, 10),	/* 8f8449384ec3 bpf: Add BPF_MAP_TYPE_LRU_PERCPU_HASH */
+	[MAPSIZE_MAP_LPM_TRIE]         = V(4, 11),	/* b95a5c4db09b bpf: add a longest prefix match trie map implementation */
+	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = V(4, 12),	/* 56f668dfe00d bpf: Add array of maps support */
+	[MAPSIZE_MAP_HASH_OF_MAPS]     = V(4, 12),	/* bcc6b1b7ebf8 bpf: Add hash of maps support */
+	[MAPSIZE_MAP_QUEUE]            = V(4, 20),	/* f1a2e44a3aec bpf: add queue and stack maps */
+	[MAPSIZE_MAP_STACK]            = V(4, 20),	/* f1a2e44a3aec bpf: add queue and stack maps */
+	[MAPSIZE_MAP_SK_STORAGE]       = V(5, 2),	/* 6ac99e8f23d4 bpf: Introduce bpf sk local storage */
+	[MAPSIZE_MAP_RINGBUF]          = V(5, 8),	/* 457f44363a88 bpf: Implement BPF ring buffer and verifier support for it */
+	[MAPSIZE_MAP_INODE_STORAGE]    = V(5, 10),	/* 8ea636848aca bpf: Implement bpf_local_storage for inodes */
+	[MAPSIZE_MAP_TASK_STORAGE]     = V(5, 11),	/* 4cf1bc1f1045 bpf: Implement task local storage */
+	[MAPSIZE_MAP_BLOOM_FILTER]     = V(5, 16),	/* 9330986c0300 bpf: Add bloom filter map implementation */
+	[MAPSIZE_MAP_CGRP_STORAGE]     = V(6, 2),	/* c4bcfb38a95e bpf: Implement cgroup storage available to non-cgroup-attached bpf progs */
+};
+
+/* The first mainline release that accepts each map flag (same sources).  On
+ * a given type a flag works from the later of the two releases: each commit
+ * below added the flag to the create-flag masks of every type that accepts it
+ * (flag_table above), and every type added later accepted it from the start,
+ * so no pair needs its own entry. */
+static const struct {
+	uint32_t flag;
+	const char *uapi;
+	unsigned int since;
+} flag_since[] = {
+	{ MAPSIZE_F_NO_PREALLOC, "BPF_F_NO_PREALLOC", V(4, 6) },	/* 6c9059817432 bpf: pre-allocate hash map elements */
+	{ MAPSIZE_F_NO_COMMON_LRU, "BPF_F_NO_COMMON_LRU", V(4, 10) },	/* 29ba732acbee bpf: Add BPF_MAP_TYPE_LRU_HASH */
+	{ MAPSIZE_F_NUMA_NODE, "BPF_F_NUMA_NODE", V(4, 14) },		/* 96eabe7a40aa bpf: Allow selecting numa node during map creation */
+	{ MAPSIZE_F_RDONLY, "BPF_F_RDONLY", V(4, 15) },			/* 6e71b04a8224 bpf: Add file mode configuration into bpf maps */
+	{ MAPSIZE_F_WRONLY, "BPF_F_WRONLY", V(4, 15) },			/* 6e71b04a8224 (same) */
+	{ MAPSIZE_F_STACK_BUILD_ID, "BPF_F_STACK_BUILD_ID", V(4, 17) },	/* 615755a77b24 bpf: extend stackmap to save binary_build_id+offset instead of address */
+	{ MAPSIZE_F_ZERO_SEED, "BPF_F_ZERO_SEED", V(5, 0) },		/* 96b3b6c9091d bpf: allow zero-initializing hash map seed */
+	{ MAPSIZE_F_RDONLY_PROG, "BPF_F_RDONLY_PROG", V(5, 2) },	/* 591fe9888d78 bpf: add program side {rd, wr}only support for maps */
+	{ MAPSIZE_F_WRONLY_PROG, "BPF_F_WRONLY_PROG", V(5, 2) },	/* 591fe9888d78 (same) */
+	{ MAPSIZE_F_CLONE, "BPF_F_CLONE", V(5, 4) },			/* 1ed4d92458a9 bpf: sk_storage: add support for cloning */
+	{ MAPSIZE_F_MMAPABLE, "BPF_F_MMAPABLE", V(5, 5) },		/* fc9702273e2e bpf: Add mmap() support for BPF_MAP_TYPE_ARRAY */
+	{ MAPSIZE_F_PRESERVE_ELEMS, "BPF_F_PRESERVE_ELEMS", V(5, 10) },	/* 792caccc4526 bpf: Introduce BPF_F_PRESERVE_ELEMS for perf event array */
+	{ MAPSIZE_F_INNER_MAP, "BPF_F_INNER_MAP", V(5, 10) },		/* 4a8f87e60f6d bpf: Allow for map-in-map with dynamic inner array map entries */
+};
+
+#undef V
+
+unsigned int mapsize_map_type__since(enum mapsize_map_type type)
+{
+	return map_type_info(type) ? type_since[type] : 0;
+}
+
+static bool type_accepts(enum mapsize_map_type type, uint32_t flag)
+{
+	const struct map_type_info *ti = map_type_info(type);
+
+	if (!ti)
+		return false;
+	if (flag == MAPSIZE_F_NO_PREALLOC)
+		return ti->prealloc_optional || ti->no_prealloc_required;
+	for (size_t i = 0; i < ARRAY_SIZE(flag_table); i++)
+		if (flag_table[i].flag == flag)
+			return flag_table[i].types & (1U << type);
+	return false;
+}
+
+unsigned int mapsize_map_flag__since(enum mapsize_map_type type, uint32_t flag)
+{
+	unsigned int t = mapsize_map_type__since(type);
+
+	if (!t || !type_accepts(type, flag))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(flag_since); i++)
+		if (flag_since[i].flag == flag)
+			return flag_since[i].since > t ? flag_since[i].since : t;
+	return 0;
+}
+
+const char *map_flag_uapi_name(uint32_t flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(flag_since); i++)
+		if (flag_since[i].flag == flag)
+			return flag_since[i].uapi;
+	return NULL;
+}
+
+int map_kernel_lacks(enum mapsize_map_type type, uint32_t flags, unsigned int version, uint32_t *bad,
+		     char *msg, size_t size)
+{
+	const struct map_type_info *ti = map_type_info(type);
+	unsigned int since;
+	char uapi[48];
+	size_t i;
+
+	*bad = 0;
+	/* 0: no target kernel, the newest behaviour has everything */
+	if (!ti || !version)
+		return 0;
+	since = type_since[type];
+	if (version < since) {
+		for (i = 0; ti->name[i] && i + 1 < sizeof(uapi); i++)
+			uapi[i] = (char)(ti->name[i] >= 'a' && ti->name[i] <= 'z' ? ti->name[i] - 'a' + 'A'
+										: ti->name[i]);
+		uapi[i] = '\0';
+		snprintf(msg, size, "type %s (BPF_MAP_TYPE_%s) is first in Linux %u.%u, the target kernel "
+			 "%u.%u refuses it (EINVAL); expected a target kernel of %u.%u or newer, or another "
+			 "map type", ti->name, uapi, since >> 8, since & 0xff, version >> 8, version & 0xff,
+			 since >> 8, since & 0xff);
+		return EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(flag_since); i++) {
+		uint32_t f = flag_since[i].flag;
+
+		since = mapsize_map_flag__since(type, f);
+		if (!(flags & f) || !since || version >= since)
+			continue;
+		*bad = f;
+		snprintf(msg, size, "flag %s (%s) on %s %s map is first in Linux %u.%u, the target kernel "
+			 "%u.%u refuses it (EINVAL); expected a target kernel of %u.%u or newer, or the map "
+			 "without it", map_flag_name(f) ? map_flag_name(f) : "no_prealloc", flag_since[i].uapi,
+			 article(ti->name), ti->name, since >> 8, since & 0xff, version >> 8, version & 0xff,
+			 since >> 8, since & 0xff);
+		return EINVAL;
+	}
+	return 0;
 }

@@ -37,6 +37,7 @@ struct rule {
 	uint32_t map_extra;
 	uint32_t baseline;
 	const char *outer;		/* "x" for a rule named "x.inner" */
+	const struct ynode *type_node, *flags_node;	/* for errors found when planning */
 };
 
 struct mapsize_rules {
@@ -50,6 +51,8 @@ struct mapsize_rules {
 };
 
 const struct rule *rules_find(const struct mapsize_rules *rules, const char *name);
+/* The item of a rule's `flags:` list naming `flag` (the last one), else the list. */
+const struct ynode *rule_flag_node(const struct ynode *list, uint32_t flag);
 
 /* A profile document (built-in or override). */
 struct profile_dim {

@@ -123,6 +123,20 @@ static uint64_t plan_digest(const struct mapsize_planner *pl, const struct mapsi
 	return fnv1a(h, &pl->kernel_version, sizeof(pl->kernel_version));
 }
 
+/* A map the target kernel lacks, or a flag it refuses on it, is an error at
+ * the rule's type or flag (maptype.c has the first release of each). */
+static int check_kernel_has(struct plan_ctx *c, const struct rule *r)
+{
+	struct ywalk w = { .file = c->rules->doc.file, .err = c->err };
+	char msg[512];
+	uint32_t bad;
+
+	if (!map_kernel_lacks(r->type, r->flags, c->pl->kernel_version, &bad, msg, sizeof(msg)))
+		return 0;
+	return ywalk_error(&w, bad ? rule_flag_node(r->flags_node, bad) : r->type_node, "map '%s': %s",
+			   r->name, msg);
+}
+
 /* The built-in profile underneath: --map-size, else the override files'
  * `base:` (the last one), else medium.  Every base that loses says so, in
  * the plan's warnings as well as the log. */
@@ -215,7 +229,9 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 		m->baseline_max_entries = r->baseline;
 		m->used_by = r->used_by;
 		m->map_extra = r->map_extra;
-		ret = plan_size_map(&c, r, m);
+		ret = check_kernel_has(&c, r);
+		if (!ret)
+			ret = plan_size_map(&c, r, m);
 		if (!ret)
 			ret = plan_decide_prealloc(&c, r, m);
 		if (ret == -ENOMEM)

@@ -299,7 +299,7 @@ static int check_sizes(const struct ywalk *w, struct rule *r, const struct ynode
 }
 
 /* The list item naming `flag` (the last one), else the list itself. */
-static const struct ynode *flag_node(const struct ynode *list, uint32_t flag)
+const struct ynode *rule_flag_node(const struct ynode *list, uint32_t flag)
 {
 	const struct ynode *found = list;
 
@@ -321,7 +321,7 @@ static int check_flags(const struct ywalk *w, struct rule *r, const struct ynode
 	uint32_t bad;
 
 	if (map_flags_refused(r->type, r->flags, &bad, msg, sizeof(msg)))
-		return ywalk_error(w, flag_node(list, bad), "%s", msg);
+		return ywalk_error(w, rule_flag_node(list, bad), "%s", msg);
 	/* stack_map_alloc(): build-id entries are struct bpf_stack_build_id (32 bytes) */
 	if ((r->flags & MAPSIZE_F_STACK_BUILD_ID) && r->value_size % 32)
 		return ywalk_error(w, ymap_get(body, "value_size"), "value_size %u, expected a multiple of 32 "
@@ -396,6 +396,8 @@ static int h_maps(const struct ywalk *w, const struct ynode *key, const struct y
 		if (ret)
 			return ret;
 		r->prealloc_node = ymap_get(v->items[i], "prealloc");
+		r->type_node = ymap_get(v->items[i], "type");
+		r->flags_node = ymap_get(v->items[i], "flags");
 		if (!r->prealloc_node)
 			r->prealloc = MAPSIZE_PREALLOC_TRUE;
 		ret = check_rule(w, r, v->items[i]);

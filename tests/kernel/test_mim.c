@@ -15,7 +15,9 @@
  *  - maps used by sleepable and perf_event programs (an inner map through its
  *    outer's used_by) stay preallocated for a target before 6.1;
  *  - every flag × map type the rules refuse, the kernel refuses with the
- *    errno the message names, and every pair they accept, it accepts.
+ *    errno the message names, and every pair they accept, it accepts;
+ *  - every type and type+flag pair the availability table claims for this
+ *    kernel's release creates, and every pair it creates has a release.
  *
  * When the kernel refuses bpf() every test is skipped (printed), not passed.
  */
@@ -760,6 +762,79 @@ static void test_flags_refused_as_the_kernel(void **state)
 	btf__free(btf);
 }
 
+/* The availability table (maptype.c) against this kernel: every type it
+ * claims this release has creates, and every flag it claims on a type creates
+ * with it (BPF_F_NO_PREALLOC on the hashes too); a pair the kernel accepts
+ * has a release in the table.  The upper bound of each entry, proven live. */
+static void test_available_on_this_kernel(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	size_t types = 0, pairs = 0;
+	unsigned int running;
+	int i32, val, inner;
+
+	REQUIRE_BPF();
+	assert_int_equal(mapsize_kernel_version(tk_node.kernel_release, &running), 0);
+	assert_non_null(btf);
+	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	val = btf__add_struct(btf, "val", 8);
+	assert_int_equal(btf__add_field(btf, "a", i32, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "b", i32, 32, 0), 0);
+	assert_int_equal(btf__load_into_kernel(btf), 0);
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "inner", 4, 4, 4, NULL);
+	assert_true(inner >= 0);
+	for (size_t t = 0; t < ARRAY_SIZE(ktypes); t++) {
+		const struct ktype *kt = &ktypes[t];
+		enum mapsize_map_type mt = mapsize_map_type__from_name(kt->name);
+		unsigned int since = mapsize_map_type__since(mt);
+
+		assert_int_equal(mapsize_map_type__bpf_type(mt), kt->bpf_type);
+		assert_true(since > 0);
+		if (since > running) {
+			print_message("%s: first in %u.%u, not on this %s kernel: skipped\n", kt->name, since >> 8,
+				      since & 0xff, tk_node.kernel_release);
+			continue;
+		}
+		types++;
+		/* no flag, then each flag alone (f == -1: BPF_F_NO_PREALLOC) */
+		for (int f = -2; f < 12; f++) {
+			uint32_t flag = f == -2 ? 0 : f == -1 ? BPF_F_NO_PREALLOC : kflags[f].flags;
+			unsigned int claimed = flag ? mapsize_map_flag__since(mt, flag) : since;
+			LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = kt->flags | flag);
+			int fd;
+
+			if (kt->btf) {
+				opts.btf_fd = btf__fd(btf);
+				opts.btf_key_type_id = i32;
+				opts.btf_value_type_id = val;
+			}
+			if (kt->inner)
+				opts.inner_map_fd = inner;
+			fd = bpf_map_create(kt->bpf_type, "availcheck", kt->key, kt->value, kt->max_entries, &opts);
+			if (fd >= 0)
+				close(fd);
+			if (claimed && claimed <= running && fd < 0)
+				fail_msg("%s with flags 0x%x: the table says Linux %u.%u has it, this %s kernel says %s",
+					 kt->name, flag, claimed >> 8, claimed & 0xff, tk_node.kernel_release,
+					 strerror(-fd));
+			if (!claimed && fd >= 0 && !(kt->flags & flag))
+				fail_msg("%s with flags 0x%x: this kernel creates it, the table has no release for it",
+					 kt->name, flag);
+			pairs += claimed && claimed <= running && flag;
+		}
+	}
+	print_message("availability: %zu types and %zu type+flag pairs the table claims for %s all create\n",
+		      types, pairs, tk_node.kernel_release);
+	if (running >= MAPSIZE_KERNEL_VERSION(6, 2)) {
+		assert_int_equal(types, 20);
+		/* 81 rule flag pairs; BPF_F_NO_PREALLOC optional on hash, percpu_hash and
+		 * hash_of_maps, required on lpm_trie and the 4 local storages */
+		assert_int_equal(pairs, 89);
+	}
+	close(inner);
+	btf__free(btf);
+}
+
 /* Object flags merged with the rule's can form a pair the kernel refuses:
  * apply says so before load. */
 static void test_merged_flags_refused(void **state)
@@ -798,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_used_by_since_6_1),
 		cmocka_unit_test(test_flags_refused_as_the_kernel),
 		cmocka_unit_test(test_merged_flags_refused),
+		cmocka_unit_test(test_available_on_this_kernel),
 	};
 
 	return cmocka_run_group_tests_name("map-in-map corners and kernel flags (live kernel)", tests, tk_setup,

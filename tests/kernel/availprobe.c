@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * availprobe: the availability table (src/core/maptype.c) against the kernel
+ * it runs on.  For every map type, and every flag on every type that accepts
+ * it, bpf(BPF_MAP_CREATE) with minimal valid parameters must succeed when the
+ * table says this release has it, and fail with EINVAL when the table says
+ * it comes later.  Built static (no libmapsize) so tests/qemu/run-kernel.sh
+ * can run it on Debian's 5.10, 6.1 and 6.12 kernels; it also runs on the live
+ * kernel.  Ends with "availprobe: N passed, N failed, N skipped".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <linux/bpf.h>
+
+#include <mapsize/mapsize.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Minimal create parameters per type (flags: what the type requires). */
+static const struct {
+	enum mapsize_map_type type;
+	uint32_t key, value, max_entries, flags;
+	int btf, inner;
+} probes[] = {
+	{ MAPSIZE_MAP_HASH, 4, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_PERCPU_HASH, 4, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_LRU_HASH, 4, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_LRU_PERCPU_HASH, 4, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_ARRAY, 4, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_PERCPU_ARRAY, 4, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_PROG_ARRAY, 4, 4, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_PERF_EVENT_ARRAY, 4, 4, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_RINGBUF, 0, 0, 4096, 0, 0, 0 },
+	{ MAPSIZE_MAP_LPM_TRIE, 8, 8, 4, MAPSIZE_F_NO_PREALLOC, 0, 0 },
+	{ MAPSIZE_MAP_HASH_OF_MAPS, 4, 4, 4, 0, 0, 1 },
+	{ MAPSIZE_MAP_ARRAY_OF_MAPS, 4, 4, 4, 0, 0, 1 },
+	{ MAPSIZE_MAP_QUEUE, 0, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_STACK, 0, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_BLOOM_FILTER, 0, 8, 4, 0, 0, 0 },
+	{ MAPSIZE_MAP_STACK_TRACE, 4, 128, 4, 0, 0, 0 },	/* 128: a multiple of the 32-byte build-id entry */
+	{ MAPSIZE_MAP_TASK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
+	{ MAPSIZE_MAP_INODE_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
+	{ MAPSIZE_MAP_SK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
+	{ MAPSIZE_MAP_CGRP_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
+};
+
+/* MAPSIZE_F_* are the uapi BPF_F_* bits. */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} flags[] = {
+	{ "BPF_F_NO_PREALLOC", MAPSIZE_F_NO_PREALLOC }, { "BPF_F_NO_COMMON_LRU", MAPSIZE_F_NO_COMMON_LRU },
+	{ "BPF_F_NUMA_NODE", MAPSIZE_F_NUMA_NODE }, { "BPF_F_RDONLY", MAPSIZE_F_RDONLY },
+	{ "BPF_F_WRONLY", MAPSIZE_F_WRONLY }, { "BPF_F_STACK_BUILD_ID", MAPSIZE_F_STACK_BUILD_ID },
+	{ "BPF_F_ZERO_SEED", MAPSIZE_F_ZERO_SEED }, { "BPF_F_RDONLY_PROG", MAPSIZE_F_RDONLY_PROG },
+	{ "BPF_F_WRONLY_PROG", MAPSIZE_F_WRONLY_PROG }, { "BPF_F_CLONE", MAPSIZE_F_CLONE },
+	{ "BPF_F_MMAPABLE", MAPSIZE_F_MMAPABLE }, { "BPF_F_PRESERVE_ELEMS", MAPSIZE_F_PRESERVE_ELEMS },
+	{ "BPF_F_INNER_MAP", MAPSIZE_F_INNER_MAP },
+};
+
+static int passed, failed, skipped;
+static int btf_fd = -1, key_id, value_id, inner_fd = -1;
+
+/* The create's errno, 0 when the kernel made the map. */
+static int create(size_t p, uint32_t flag)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = probes[p].flags | flag);
+	int fd;
+
+	if (probes[p].btf) {
+		opts.btf_fd = btf_fd;
+		opts.btf_key_type_id = key_id;
+		opts.btf_value_type_id = value_id;
+	}
+	if (probes[p].inner)
+		opts.inner_map_fd = inner_fd;
+	fd = bpf_map_create(mapsize_map_type__bpf_type(probes[p].type), "availprobe", probes[p].key,
+			    probes[p].value, probes[p].max_entries, &opts);
+	if (fd < 0)
+		return -fd;
+	close(fd);
+	return 0;
+}
+
+/* One verdict: `since` is the table's first release (0: never). */
+static void judge(const char *what, unsigned int since, unsigned int running, int err)
+{
+	if (!since)
+		return;		/* never accepted: the rules refuse it (tests/kernel/test_mim.c) */
+	if (since <= running && !err) {
+		passed++;
+		return;
+	}
+	if (since > running && err == EINVAL) {
+		printf("PASS %s: refused (EINVAL) as the table says (first in %u.%u)\n", what, since >> 8,
+		       since & 0xff);
+		passed++;
+		return;
+	}
+	printf("FAIL %s: the table says first in %u.%u, this kernel %s\n", what, since >> 8, since & 0xff,
+	       err ? strerror(err) : "creates it");
+	failed++;
+}
+
+int main(void)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	unsigned int running;
+	struct utsname u;
+	struct btf *btf;
+	char what[96];
+
+	/* 5.10 charges maps to RLIMIT_MEMLOCK (64 KiB by default before 5.16) */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	if (uname(&u) || mapsize_kernel_version(u.release, &running)) {
+		printf("availprobe: 0 passed, 1 failed, 0 skipped (no kernel release)\n");
+		return 1;
+	}
+	btf = btf__new_empty();
+	key_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	value_id = btf__add_struct(btf, "val", 8);
+	btf__add_field(btf, "a", key_id, 0, 0);
+	btf__add_field(btf, "b", key_id, 32, 0);
+	if (btf__load_into_kernel(btf) || (inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "inner", 4, 4, 4, NULL)) < 0) {
+		printf("SKIP bpf() refused here: %s\navailprobe: 0 passed, 0 failed, 1 skipped\n", strerror(errno));
+		return 0;
+	}
+	btf_fd = btf__fd(btf);
+	printf("kernel %s\n", u.release);
+	for (size_t p = 0; p < ARRAY_SIZE(probes); p++) {
+		const char *name = mapsize_map_type__name(probes[p].type);
+
+		judge(name, mapsize_map_type__since(probes[p].type), running, create(p, 0));
+		for (size_t f = 0; f < ARRAY_SIZE(flags); f++) {
+			if (probes[p].flags & flags[f].bit)
+				continue;	/* required: proven by the type itself */
+			snprintf(what, sizeof(what), "%s with %s", name, flags[f].name);
+			judge(what, mapsize_map_flag__since(probes[p].type, flags[f].bit), running,
+			      create(p, flags[f].bit));
+		}
+	}
+	printf("availprobe: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	close(inner_fd);
+	btf__free(btf);
+	return failed ? 1 : 0;
+}
