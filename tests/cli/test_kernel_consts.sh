@@ -91,10 +91,12 @@ run "$MAPSIZE" plan "$TMP/issue.yaml" --kernel 5.10 --set cpus=2
 grep -q '^RLIMIT_MEMLOCK: .*at least .*(331776 bytes)' "$TMP/out" &&
 	pass "5.10: the table says the total must fit RLIMIT_MEMLOCK" ||
 	fail "5.10: the table says the total must fit RLIMIT_MEMLOCK" "$(grep RLIMIT "$TMP/out")"
+# (rules 5.4 has every type of: the example's ring buffer would be refused first)
+printf 'app: old\nmaps:\n  flows: {type: hash, key_size: 4, value_size: 8, max_entries: 1024}\n' >"$TMP/old.yaml"
 expect_err "5.4: refused" 2 'no memory model for kernel 5\.4, expected 5\.10 or newer' \
-	"$MAPSIZE" plan "$R" --kernel 5.4
+	"$MAPSIZE" plan "$TMP/old.yaml" --kernel 5.4
 expect_err "5.4 with a forced era: no table" 2 'no built-in kernel struct sizes for 5\.4 \(the oldest series is 5\.10\)' \
-	"$MAPSIZE" plan "$R" --kernel 5.4 --kernel-era pages
+	"$MAPSIZE" plan "$TMP/old.yaml" --kernel 5.4 --kernel-era pages
 
 # ---- a node's BTF from its kernel package --------------------------------------
 if [ -s "$CACHE/btf/6.12.btf" ]; then
