@@ -110,6 +110,70 @@ void mapsize_applied__free(struct mapsize_applied *applied);
 int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
 				   const char *instance_name, struct mapsize_error *err);
 
+/* ---- inner map instances sized per instance, grown in place ----------- */
+
+/* Who writes the entries of an inner map instance; mapsize_inner__grow()
+ * copies them while the old instance stays in the outer slot, so a write
+ * that lands in the old instance after its key was copied is lost. */
+enum mapsize_inner_writers {
+	/* Not said: grow proceeds only when the kernel guarantees that BPF
+	 * programs cannot write (the map has BPF_F_RDONLY_PROG), else -EBUSY. */
+	MAPSIZE_INNER_WRITERS_UNKNOWN = 0,
+	/* User space (this caller) is the only writer, as for policy maps:
+	 * nothing is lost if it does not write the instance during the call. */
+	MAPSIZE_INNER_WRITERS_USER,
+	/* BPF programs write too, and the caller accepts the loss: inserts,
+	 * updates and deletes BPF programs make in the old instance between
+	 * the copy of that key and the swap (and, after the swap, by programs
+	 * that still hold the old instance) are not in the new one. */
+	MAPSIZE_INNER_WRITERS_BPF_LOSSY,
+};
+
+struct mapsize_inner_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_opts) */
+	/* in */
+	bool size_for_live;		/* create: size for live_entries (else the template's) */
+	uint64_t live_entries;		/* create: the instance's live entries */
+	const char *outer;		/* grow: the map-in-map's rule name (NULL: found
+					   from the outer map's kernel name) */
+	enum mapsize_inner_writers writers;	/* grow */
+	/* out */
+	uint32_t max_entries;		/* the size the new instance was created with */
+	bool per_instance;		/* sized per instance (else at the template's size) */
+	uint64_t copied;		/* grow: entries copied into the new instance */
+	bool batched;			/* grow: copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
+};
+#define mapsize_inner_opts__last_field batched
+
+/* mapsize_plan__create_inner_map() with options: with size_for_live, the
+ * instance is created at clamp(round(headroom * live_entries), min, max)
+ * where the rule's `instance:` and the plan's target kernel allow it (see
+ * struct mapsize_inner_sizing), else at the template's size; opts says
+ * which (max_entries, per_instance).  Returns a map fd or -errno. */
+int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
+					const char *instance_name, struct mapsize_inner_opts *opts,
+					struct mapsize_error *err);
+
+/* Replace the inner map in slot `key` of the loaded map-in-map `outer_fd`
+ * by a new instance sized for `live` entries (the rule above; a shrink when
+ * that is smaller), copying every entry (BPF_MAP_LOOKUP_BATCH /
+ * UPDATE_BATCH where the kernel has them, else key by key), then updating
+ * the outer slot, one atomic pointer swap: a BPF program's lookup of the
+ * slot gets the old or the new complete map, never a partial one.  The new
+ * instance has the old one's type, key and value size, flags and BTF.
+ * Returns the new instance's fd (the caller owns it), or -errno: -ENOENT
+ * empty slot, -EOPNOTSUPP per-instance sizing does not apply (no
+ * `instance:`, or the kernel rule), -E2BIG the entries do not fit the new
+ * size, -EBUSY BPF programs may write the instance and opts->writers does
+ * not accept that (see enum mapsize_inner_writers).  On error the slot
+ * and the old instance are untouched.  The library drops its reference to
+ * the old instance; the kernel frees it once no fd and no running program
+ * holds it, so close the fd you kept of it.  Not safe against another
+ * user-space writer of the instance or of the slot during the call:
+ * serialize them with it. */
+int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
+			struct mapsize_inner_opts *opts);
+
 /* ---- reading maps back from the kernel -------------------------------- */
 
 struct mapsize_kernel_map {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inner_instance.h"
 #include "plan_ctx.h"
 
 /* ---- the plan ---------------------------------------------------------------------------- */
@@ -211,6 +212,8 @@ struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 		ret = plan_size_map(&c, r, m);
 		if (!ret)
 			ret = plan_decide_prealloc(&c, r, m);
+		if (!ret)
+			ret = plan_inner_instance(&c, r, m, i);
 		if (ret == -ENOMEM)
 			error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 	}
@@ -257,6 +260,7 @@ void mapsize_plan__free(struct mapsize_plan *plan)
 	for (size_t i = 0; i < plan->warning_cnt; i++)
 		free(plan->warnings[i]);
 	free(plan->warnings);
+	free(plan->instances);
 	free(plan->dims);
 	free(plan->maps);
 	free(plan->profile);
