@@ -119,7 +119,9 @@ static bool all_zero(const void *p, size_t n)
 	return true;
 }
 
-/* An array shrinks by dropping its last slots: only if they are unused. */
+/* Arrays: a new array is all zeroes, so only slots in use are copied, and
+ * it shrinks by dropping its last slots only when they are unused.
+ * 1 copy, 0 skip, -E2BIG. */
 static int array_keep(const struct bpf_map_info *in, const void *key, const void *val, size_t vsz,
 		      uint32_t new_max)
 {
@@ -127,13 +129,13 @@ static int array_keep(const struct bpf_map_info *in, const void *key, const void
 
 	if (!is_array(in->type))
 		return 1;
+	if (all_zero(val, vsz))
+		return 0;
 	memcpy(&idx, key, sizeof(idx));
-	if (idx < new_max)
-		return 1;
-	return all_zero(val, vsz) ? 0 : -E2BIG;
+	return idx < new_max ? 1 : -E2BIG;
 }
 
-/* Key by key (lpm_trie and kernels without batch ops). */
+/* Key by key: kernels without batch ops for the type (lpm_trie before 5.13). */
 static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t new_max, uint64_t *copied)
 {
 	size_t vsz = value_bytes(in);
@@ -316,6 +318,15 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 			"and what they write during the copy would be lost; say who writes it "
 			"(opts.writers)\n", old.name, outer);
 		ret = -EBUSY;
+		goto fail_old;
+	}
+	/* queue, stack and bloom_filter cannot be read without consuming them */
+	if (old.type != BPF_MAP_TYPE_HASH && old.type != BPF_MAP_TYPE_PERCPU_HASH &&
+	    old.type != BPF_MAP_TYPE_LRU_HASH && old.type != BPF_MAP_TYPE_LRU_PERCPU_HASH &&
+	    old.type != BPF_MAP_TYPE_LPM_TRIE && !is_array(old.type)) {
+		pr_warn("inner grow: '%s' in '%s' is a map type whose entries cannot be copied (bpf map "
+			"type %u); expected a hash, lpm_trie or array inner map\n", old.name, outer, old.type);
+		ret = -EOPNOTSUPP;
 		goto fail_old;
 	}
 	new_max = inner_instance_size(plan, outer, old.map_flags, live, &per);
