@@ -174,6 +174,18 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
 int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
 			struct mapsize_inner_opts *opts);
 
+/* One filled slot of a loaded map-in-map. */
+struct mapsize_inner_slot {
+	uint64_t key;		/* the slot's key: a 1-8 byte key read as a host-order integer */
+	uint32_t inner_id;	/* the id of the inner map in the slot */
+};
+
+/* The filled slots of the loaded map-in-map with id `outer_id`, in key
+ * order for arrays (BPF_MAP_GET_NEXT_KEY order for hashes): *slots is
+ * malloc()ed (the caller frees), *cnt its length.  Keys longer than 8
+ * bytes are -EOPNOTSUPP.  0 or -errno (-EPERM without CAP_SYS_ADMIN). */
+int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt);
+
 /* ---- reading maps back from the kernel -------------------------------- */
 
 struct mapsize_kernel_map {
