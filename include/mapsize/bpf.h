@@ -142,8 +142,11 @@ struct mapsize_inner_opts {
 	bool per_instance;		/* sized per instance (else at the template's size) */
 	uint64_t copied;		/* grow: entries copied into the new instance */
 	bool batched;			/* grow: copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
+	uint64_t copy_ns;		/* grow: creating the new instance and copying */
+	uint64_t swap_ns;		/* grow: the outer slot update, which returns after
+					   an RCU grace period (no program uses the old one) */
 };
-#define mapsize_inner_opts__last_field batched
+#define mapsize_inner_opts__last_field swap_ns
 
 /* mapsize_plan__create_inner_map() with options: with size_for_live, the
  * instance is created at clamp(round(headroom * live_entries), min, max)

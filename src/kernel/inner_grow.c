@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -78,6 +79,14 @@ static const char *find_outer(const struct mapsize_plan *plan, const char *kname
 		found = m->inner_of;
 	}
 	return found;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static int map_info(int fd, struct bpf_map_info *info)
@@ -285,7 +294,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 						      MAPSIZE_INNER_WRITERS_UNKNOWN);
 	struct bpf_map_info oinfo, old;
 	const char *outer;
-	uint64_t copied = 0;
+	uint64_t copied = 0, t0, t1, t2;
 	uint32_t id = 0, new_max;
 	int old_fd, new_fd, ret;
 	bool per, batched = true;
@@ -343,6 +352,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 		ret = -EOPNOTSUPP;
 		goto fail_old;
 	}
+	t0 = mono_ns();
 	new_fd = create_like(&old, new_max);
 	if (new_fd < 0) {
 		ret = new_fd;
@@ -360,7 +370,9 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 			(unsigned long long)copied, new_max, strerror(-ret));
 		goto fail_new;
 	}
-	/* the swap: one pointer update of the slot (fd arrays take only BPF_ANY) */
+	/* the swap: one pointer update of the slot (fd arrays take only BPF_ANY);
+	 * the kernel returns after an RCU grace period (maybe_wait_bpf_programs) */
+	t1 = mono_ns();
 	ret = bpf_map_update_elem(outer_fd, key, &new_fd,
 				  oinfo.type == BPF_MAP_TYPE_HASH_OF_MAPS ? BPF_EXIST : BPF_ANY);
 	if (ret) {
@@ -368,7 +380,12 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 			strerror(-ret));
 		goto fail_new;
 	}
+	t2 = mono_ns();
 	close(old_fd);
+	if (OPTS_HAS(opts, mapsize_inner_opts, copy_ns))
+		opts->copy_ns = t1 - t0;
+	if (OPTS_HAS(opts, mapsize_inner_opts, swap_ns))
+		opts->swap_ns = t2 - t1;
 	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
 		opts->max_entries = new_max;
 	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))

@@ -496,7 +496,8 @@ _mapsize_demo_agent()
 	_mapsize_init
 	agent=$(_mapsize_dequote "${words[0]}")
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
-		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run --fill"
+		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run --fill
+		  --cgroups --churn"
 	long_arg=${long_arg//[[:space:]]/ }
 	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --verbose --fill"
 	_mapsize_scan "$long_arg" "" 1
@@ -522,7 +523,7 @@ _mapsize_demo_agent()
 		fi
 	elif [[ $cur == -* || -z $cur ]]; then
 		_mapsize_options "$repeatable" "${_mapsize_plan_opts[@]}" --rules --policies --run \
-			--no-attach --fill --verbose
+			--no-attach --fill --verbose --cgroups --churn
 	fi
 	return 0
 }
