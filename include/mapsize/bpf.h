@@ -183,8 +183,8 @@ struct mapsize_inner_slot {
 	uint32_t inner_id;	/* the id of the inner map in the slot */
 };
 
-/* The filled slots of the loaded map-in-map with id `outer_id`, in key
- * order for arrays (BPF_MAP_GET_NEXT_KEY order for hashes): *slots is
+/* The filled slots of the loaded map-in-map with id `outer_id`, sorted by
+ * key: *slots is
  * malloc()ed (the caller frees), *cnt its length.  Keys longer than 8
  * bytes are -EOPNOTSUPP.  0 or -errno (-EPERM without CAP_SYS_ADMIN). */
 int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt);

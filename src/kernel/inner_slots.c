@@ -11,6 +11,13 @@
 #include <mapsize/bpf.h>
 #include "internal.h"
 
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct mapsize_inner_slot *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
 int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt)
 {
 	struct bpf_map_info info;
@@ -79,6 +86,8 @@ int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slo
 		free(v);
 		return ret;
 	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_slot);
 	*slots = v;
 	*cnt = n;
 	return 0;

@@ -92,16 +92,18 @@ void status_instances_print(const struct status_view *v)
 	       "ACTION");
 	for (size_t i = 0; i < v->instance_cnt; i++) {
 		const struct status_instance *s = &v->instances[i];
-		char slot[64], entries[24] = "-", fill[16] = "-", act[48];
+		char slot[64], max[16] = "-", entries[24] = "-", fill[16] = "-", act[48];
 		double ratio;
 
 		snprintf(slot, sizeof(slot), "%s[%llu]", s->inner->inner_of, (unsigned long long)s->key);
+		if (s->live)
+			snprintf(max, sizeof(max), "%u", s->live->max_entries);
 		if (s->live && s->live->has_entries)
 			snprintf(entries, sizeof(entries), "%llu", (unsigned long long)s->live->entries);
 		if (s->live && mapsize_live_map__fill_ratio(s->live, &ratio))
 			snprintf(fill, sizeof(fill), "%.0f%%", mapsize_fill_percent(ratio));
 		printf("%-30s %-8u %-16s %11s %10s %5s  %s\n", slot, s->inner_id, s->live ? s->live->name : "-",
-		       s->live ? (snprintf(act, sizeof(act), "%u", s->live->max_entries), act) : "-", entries, fill,
+		       max, entries, fill,
 		       action_str(s, act, sizeof(act)));
 	}
 }
