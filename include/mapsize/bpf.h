@@ -122,10 +122,13 @@ enum mapsize_inner_writers {
 	/* User space (this caller) is the only writer, as for policy maps:
 	 * nothing is lost if it does not write the instance during the call. */
 	MAPSIZE_INNER_WRITERS_USER,
-	/* BPF programs write too, and the caller accepts the loss: inserts,
-	 * updates and deletes BPF programs make in the old instance between
-	 * the copy of that key and the swap (and, after the swap, by programs
-	 * that still hold the old instance) are not in the new one. */
+	/* BPF programs write too, and the caller accepts the loss: updates
+	 * and deletes BPF programs make in the old instance between the copy
+	 * of that key and the swap are not in the new one.  Inserts are: the
+	 * slot update returns after an RCU grace period, when no non-sleepable
+	 * program can still hold the old instance, and grow then copies the
+	 * keys the new one lacks (opts.recovered).  A sleepable program
+	 * holding the old instance past that can still lose its writes. */
 	MAPSIZE_INNER_WRITERS_BPF_LOSSY,
 };
 
@@ -145,8 +148,11 @@ struct mapsize_inner_opts {
 	uint64_t copy_ns;		/* grow: creating the new instance and copying */
 	uint64_t swap_ns;		/* grow: the outer slot update, which returns after
 					   an RCU grace period (no program uses the old one) */
+	uint64_t recovered;		/* grow, BPF_LOSSY: keys BPF inserted into the old
+					   instance during the copy, copied after the swap
+					   (included in copied) */
 };
-#define mapsize_inner_opts__last_field swap_ns
+#define mapsize_inner_opts__last_field recovered
 
 /* mapsize_plan__create_inner_map() with options: with size_for_live, the
  * instance is created at clamp(round(headroom * live_entries), min, max)

@@ -144,8 +144,11 @@ static int array_keep(const struct bpf_map_info *in, const void *key, const void
 	return idx < new_max ? 1 : -E2BIG;
 }
 
-/* Key by key: kernels without batch ops for the type (lpm_trie before 5.13). */
-static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t new_max, uint64_t *copied)
+/* Key by key: kernels without batch ops for the type (lpm_trie before 5.13),
+ * and with BPF_NOEXIST the catch-up pass after the swap (keys already in
+ * `to` are left as they are there). */
+static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t new_max, uint64_t *copied,
+		     __u64 update_flags)
 {
 	size_t vsz = value_bytes(in);
 	void *key = calloc(2, in->key_size), *next, *val = calloc(1, vsz ? vsz : 1);
@@ -181,7 +184,11 @@ static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t n
 		}
 		if (!keep)
 			continue;
-		ret = bpf_map_update_elem(to, key, val, BPF_ANY);
+		ret = bpf_map_update_elem(to, key, val, update_flags);
+		if (ret == -EEXIST && update_flags == BPF_NOEXIST) {
+			ret = 0;
+			continue;
+		}
 		if (ret)
 			break;
 		(*copied)++;
@@ -363,7 +370,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	ret = copy_batch(old_fd, new_fd, &old, new_max, &copied);
 	if (ret == 1) {
 		batched = false;
-		ret = copy_iter(old_fd, new_fd, &old, new_max, &copied);
+		ret = copy_iter(old_fd, new_fd, &old, new_max, &copied, BPF_ANY);
 	}
 	if (ret) {
 		pr_warn("inner grow: copying '%s' (%llu entries so far) into %u entries: %s\n", old.name,
@@ -381,6 +388,20 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 		goto fail_new;
 	}
 	t2 = mono_ns();
+	/* The update returned after a grace period: no non-sleepable program
+	 * still writes the old instance.  What BPF inserted there during the
+	 * copy is copied once more, where the new one lacks the key. */
+	if (writers == MAPSIZE_INNER_WRITERS_BPF_LOSSY && !is_array(old.type)) {
+		uint64_t recovered = 0;
+
+		ret = copy_iter(old_fd, new_fd, &old, new_max, &recovered, BPF_NOEXIST);
+		if (ret)
+			pr_warn("inner grow: '%s': catching up BPF inserts made during the copy: %s (%llu "
+				"recovered)\n", old.name, strerror(-ret), (unsigned long long)recovered);
+		if (OPTS_HAS(opts, mapsize_inner_opts, recovered))
+			opts->recovered = recovered;
+		copied += recovered;
+	}
 	close(old_fd);
 	if (OPTS_HAS(opts, mapsize_inner_opts, copy_ns))
 		opts->copy_ns = t1 - t0;

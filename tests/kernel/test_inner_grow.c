@@ -13,7 +13,9 @@
  *    map during 1,000 grow/shrink cycles never misses one, and no fd leaks;
  *  - memlock after a shrink equals the memory model's for the new size;
  *  - refusals leave the slot as it was: BPF writers not accepted, entries
- *    that do not fit, an empty slot, a plan without per-instance sizing.
+ *    that do not fit, an empty slot, a plan without per-instance sizing;
+ *  - with BPF writers accepted, a BPF program inserting during grows loses
+ *    no insert (the catch-up pass after the swap).
  *
  * When the kernel refuses bpf() every test is skipped (printed), not passed.
  */
@@ -515,6 +517,80 @@ static void test_refusals(void **state)
 	unload(&l);
 }
 
+/* ---- BPF-side writers ----------------------------------------------------------------- */
+
+struct writer {
+	int prog_fd;
+	uint64_t first, count;
+	volatile bool done;
+	uint64_t inserted;		/* keys the program says it inserted */
+	uint64_t refused;
+};
+
+static void *writer_loop(void *arg)
+{
+	struct writer *w = arg;
+
+	for (uint64_t k = w->first; k < w->first + w->count; k++) {
+		int v = bpf_read(w->prog_fd, 6, k);	/* write_hofm: SEEN = inserted */
+
+		if (v == SEEN)
+			w->inserted++;
+		else
+			w->refused++;
+		usleep(50);
+	}
+	w->done = true;
+	return NULL;
+}
+
+/* With BPF writers accepted, inserts made into the old instance during the
+ * copy are recovered after the swap (no non-sleepable program holds the
+ * old instance once the slot update returns): none is lost. */
+static void test_bpf_writer_inserts_survive(void **state)
+{
+	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
+	struct writer w = { .first = 1000, .count = 1500 };
+	uint64_t recovered = 0, missing = 0;
+	struct loaded l;
+	pthread_t th;
+	int fd, cycles = 0;
+
+	(void)state;
+	REQUIRE_BPF();
+	l = load_grow();
+	fd = create_for(&l, "hofm", 50, 100);
+	fill(fd, "hofm", 90);
+	insert(&l, "hofm", 6, fd);
+	close(fd);
+	w.prog_fd = prog_fd(&l, "write_hofm");
+	assert_int_equal(pthread_create(&th, NULL, writer_loop, &w), 0);
+	while (!w.done || cycles < 20) {
+		/* 1,590 keys at most: 2 x 1,600 or 2 x 1,599 entries hold them */
+		int nfd = mapsize_inner__grow(l.plan, map_fd(&l, "hofm"), &(uint32_t){ 6 }, 1600 - cycles % 2, &io);
+
+		if (nfd < 0) {
+			w.done = true;
+			pthread_join(th, NULL);
+			fail_msg("cycle %d: mapsize_inner__grow: %s", cycles, strerror(-nfd));
+		}
+		recovered += io.recovered;
+		close(nfd);
+		cycles++;
+	}
+	pthread_join(th, NULL);
+	for (uint64_t k = 0; k < 90; k++)
+		missing += bpf_read(prog_fd(&l, "read_hofm"), 6, k) != SEEN;
+	for (uint64_t k = w.first; k < w.first + w.count; k++)
+		missing += bpf_read(prog_fd(&l, "read_hofm"), 6, k) != SEEN;
+	print_message("BPF writer: %llu inserts (%llu refused) during %d grows, %llu recovered after swaps, "
+		      "%llu missing\n", (unsigned long long)w.inserted, (unsigned long long)w.refused, cycles,
+		      (unsigned long long)recovered, (unsigned long long)missing);
+	assert_int_equal(w.refused, 0);
+	assert_int_equal(missing, 0);
+	unload(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_reader_never_misses_array),
 		cmocka_unit_test(test_memory_after_shrink),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_bpf_writer_inserts_survive),
 	};
 
 	return cmocka_run_group_tests_name("inner map instances sized and grown (live kernel)", tests, tk_setup,

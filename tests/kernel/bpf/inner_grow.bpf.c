@@ -82,6 +82,20 @@ int read_hofm(struct bpf_raw_tracepoint_args *ctx)
 	return *v == (__u32)(key * 7 + 1) ? SEEN : BAD_VALUE;
 }
 
+/* A BPF-side writer: insert key args[1] into the instance in slot args[0]. */
+SEC("raw_tp")
+int write_hofm(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 slot = (__u32)ctx->args[0];
+	__u64 key = ctx->args[1];
+	__u32 val = (__u32)(key * 7 + 1);
+	void *inner = bpf_map_lookup_elem(&hofm, &slot);
+
+	if (!inner)
+		return NO_INNER;
+	return bpf_map_update_elem(inner, &key, &val, BPF_NOEXIST) ? NO_KEY : SEEN;
+}
+
 SEC("raw_tp")
 int read_aofm(struct bpf_raw_tracepoint_args *ctx)
 {
