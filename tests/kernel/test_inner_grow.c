@@ -68,31 +68,12 @@ struct loaded {
 	struct bpf_object *obj;
 };
 
+/* The plan of grow_rules for target kernel `release` (NULL: the running one). */
 static struct mapsize_plan *grow_plan(const char *release)
 {
-	struct tk_req req = { .size = "small", .rules = grow_rules, .no_node = true };
-	struct mapsize_planner_opts opts = {
-		.sz = sizeof(opts), .map_size = "small", .kernel_release = release,
-	};
-	struct mapsize_error err;
-	struct mapsize_rules *rules;
-	struct mapsize_planner *pl;
-	struct mapsize_plan *plan;
+	struct tk_req req = { .size = "small", .rules = grow_rules, .no_node = true, .kernel = release };
 
-	if (!release)
-		return tk_plan(&req);
-	rules = mapsize_rules__parse(grow_rules, strlen(grow_rules), "grow.rules.yaml", &err);
-	if (!rules)
-		tk_fail_error("rules", &err);
-	pl = mapsize_planner__new(&opts, &err);
-	if (!pl)
-		tk_fail_error("planner", &err);
-	plan = mapsize_planner__plan(pl, rules);
-	if (!plan)
-		tk_fail_error("plan", mapsize_planner__error(pl));
-	mapsize_planner__free(pl);
-	mapsize_rules__free(rules);
-	return plan;
+	return tk_plan(&req);
 }
 
 static struct loaded load_grow(void)
