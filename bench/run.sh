@@ -7,6 +7,8 @@
 #   (c) time mapsize adds to open + load of the demo object
 #   (d) `mapsize status` over 1,000 live maps (one of 1,000,000 entries) per
 #       count method: whole CLI, and the big map alone through the library
+#   (e) inner maps sized per instance: grow per entry copied vs a plain batch
+#       update, memlock per instance vs the template's size (10/100/1000 cgroups)
 # A benchmark, not a test: it fails only when something cannot run, or when
 # (d) finds a method that miscounts (its targets are pass/fail lines).  Needs
 # root (or CAP_BPF + CAP_PERFMON); when bpf() is refused the reason goes into
