@@ -179,7 +179,10 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
  * the old instance; the kernel frees it once no fd and no running program
  * holds it, so close the fd you kept of it.  Not safe against another
  * user-space writer of the instance or of the slot during the call:
- * serialize them with it. */
+ * serialize them with it.  What user space cannot read is not copied:
+ * bpf_timer and kptr fields of values start zeroed in the new instance.
+ * An LRU instance may evict while the copy fills it when the new size
+ * leaves little room (its free lists are per CPU). */
 int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
 			struct mapsize_inner_opts *opts);
 
