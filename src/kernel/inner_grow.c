@@ -294,6 +294,31 @@ static int create_like(const struct bpf_map_info *old, uint32_t new_max)
 	return fd;
 }
 
+/* What a grow reports through the out fields of its opts. */
+struct grow_result {
+	uint32_t max_entries;
+	bool per_instance, batched;
+	uint64_t copied, copy_ns, swap_ns, recovered;
+};
+
+static void report_grow(struct mapsize_inner_opts *opts, const struct grow_result *r)
+{
+	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
+		opts->max_entries = r->max_entries;
+	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))
+		opts->per_instance = r->per_instance;
+	if (OPTS_HAS(opts, mapsize_inner_opts, copied))
+		opts->copied = r->copied;
+	if (OPTS_HAS(opts, mapsize_inner_opts, batched))
+		opts->batched = r->batched;
+	if (OPTS_HAS(opts, mapsize_inner_opts, copy_ns))
+		opts->copy_ns = r->copy_ns;
+	if (OPTS_HAS(opts, mapsize_inner_opts, swap_ns))
+		opts->swap_ns = r->swap_ns;
+	if (OPTS_HAS(opts, mapsize_inner_opts, recovered))
+		opts->recovered = r->recovered;
+}
+
 int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
 			struct mapsize_inner_opts *opts)
 {
@@ -301,13 +326,15 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 						      MAPSIZE_INNER_WRITERS_UNKNOWN);
 	struct bpf_map_info oinfo, old;
 	const char *outer;
-	uint64_t copied = 0, t0, t1, t2;
+	struct grow_result res = { 0 };
+	uint64_t copied = 0, recovered = 0, t0, t1, t2;
 	uint32_t id = 0, new_max;
 	int old_fd, new_fd, ret;
 	bool per, batched = true;
 
 	if (!plan || !key || !OPTS_VALID(opts, mapsize_inner_opts))
 		return -EINVAL;
+	report_grow(opts, &res);	/* out fields describe this call only, also when it fails */
 	ret = map_info(outer_fd, &oinfo);
 	if (ret)
 		return ret;
@@ -392,29 +419,18 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	 * still writes the old instance.  What BPF inserted there during the
 	 * copy is copied once more, where the new one lacks the key. */
 	if (writers == MAPSIZE_INNER_WRITERS_BPF_LOSSY && !is_array(old.type)) {
-		uint64_t recovered = 0;
-
 		ret = copy_iter(old_fd, new_fd, &old, new_max, &recovered, BPF_NOEXIST);
 		if (ret)
 			pr_warn("inner grow: '%s': catching up BPF inserts made during the copy: %s (%llu "
 				"recovered)\n", old.name, strerror(-ret), (unsigned long long)recovered);
-		if (OPTS_HAS(opts, mapsize_inner_opts, recovered))
-			opts->recovered = recovered;
 		copied += recovered;
 	}
 	close(old_fd);
-	if (OPTS_HAS(opts, mapsize_inner_opts, copy_ns))
-		opts->copy_ns = t1 - t0;
-	if (OPTS_HAS(opts, mapsize_inner_opts, swap_ns))
-		opts->swap_ns = t2 - t1;
-	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
-		opts->max_entries = new_max;
-	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))
-		opts->per_instance = true;
-	if (OPTS_HAS(opts, mapsize_inner_opts, copied))
-		opts->copied = copied;
-	if (OPTS_HAS(opts, mapsize_inner_opts, batched))
-		opts->batched = batched;
+	res = (struct grow_result){
+		.max_entries = new_max, .per_instance = true, .copied = copied, .batched = batched,
+		.copy_ns = t1 - t0, .swap_ns = t2 - t1, .recovered = recovered,
+	};
+	report_grow(opts, &res);
 	return new_fd;
 fail_new:
 	close(new_fd);
