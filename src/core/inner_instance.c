@@ -219,6 +219,11 @@ int plan_inner_instance(struct plan_ctx *c, const struct rule *r, const struct m
 					map_type_info(r->type)->name);
 	pi->min_entries = (uint32_t)lo;
 	pi->max_entries = (uint32_t)hi;
+	/* grown at 90 % full to headroom x live: below 1/0.9 it is full again at once */
+	if (pi->has_instance && pi->headroom_milli < 1112)
+		plan_warn(c, "map '%s': instance headroom %u.%03u leaves an instance grown at 90%% full at "
+			  "least 90%% full again; expected a headroom of 1.2 or more", r->name,
+			  pi->headroom_milli / 1000, pi->headroom_milli % 1000);
 	if (pi->has_instance && !pi->kernel_allows)
 		plan_warn(c, "map '%s': instances are created at the template's max_entries %u, not per "
 			  "instance: %s", r->name, m->max_entries, pi->why);

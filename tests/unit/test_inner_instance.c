@@ -94,7 +94,13 @@ static void test_headroom_default_and_fraction(void **state)
 	assert_int_equal(entries_for(plan, 1000, NULL), 440);
 	mapsize_plan__free(plan);
 
+	capture_reset();
+	plan = plan_kernel(RULES("hash", "8", "    instance: {headroom: 1.1}\n"), NULL);
+	assert_contains(captured, "map 'pol.inner': instance headroom 1.100 leaves an instance grown at 90% full");
+	mapsize_plan__free(plan);
+	capture_reset();
 	plan = plan_kernel(RULES("hash", "8", "    instance: {headroom: 1.5}\n"), NULL);
+	assert_int_equal(captured_len, 0);
 	assert_int_equal(sizing(plan).headroom_milli, 1500);
 	assert_int_equal(entries_for(plan, 3, NULL), 5);	/* 4.5 rounds half up */
 	assert_int_equal(entries_for(plan, 10, NULL), 15);
