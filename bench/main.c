@@ -22,6 +22,10 @@
  *                           1,000,000-entry hash: the whole CLI per count
  *                           method, and the big map alone through the library;
  *                           exits 1 when a method miscounts (bench_status.c)
+ *   mapsize-bench inner     (e) per-policy inner maps for 10/100/1,000 cgroups:
+ *                           mapsize_inner__grow() per entry copied vs a plain
+ *                           batch update, memlock per instance vs the
+ *                           template's size (bench_inner.c)
  *
  * Options: --rounds N (interleaved rounds, default 31, status 7; medians are over them),
  *          --rules FILE (default examples/agent.rules.yaml),
@@ -55,6 +59,7 @@ static const struct bench_cmd bench_cmds[] = {
 	{ "prealloc", cmd_prealloc },
 	{ "overhead", cmd_overhead },
 	{ "status", cmd_status },
+	{ "inner", cmd_inner },
 };
 #define BENCH_CMD_CNT (sizeof(bench_cmds) / sizeof(bench_cmds[0]))
 

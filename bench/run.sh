@@ -7,6 +7,8 @@
 #   (c) time mapsize adds to open + load of the demo object
 #   (d) `mapsize status` over 1,000 live maps (one of 1,000,000 entries) per
 #       count method: whole CLI, and the big map alone through the library
+#   (e) inner maps sized per instance: grow per entry copied vs a plain batch
+#       update, memlock per instance vs the template's size (10/100/1000 cgroups)
 # A benchmark, not a test: it fails only when something cannot run, or when
 # (d) finds a method that miscounts (its targets are pass/fail lines).  Needs
 # root (or CAP_BPF + CAP_PERFMON); when bpf() is refused the reason goes into
@@ -71,6 +73,7 @@ title() {
 	prealloc) echo "(b) CPU cost of preallocation" ;;
 	overhead) echo "(c) Time mapsize adds to open + load" ;;
 	status) echo "(d) \`mapsize status\` over 1,000 live maps" ;;
+	inner) echo "(e) Inner maps sized per instance and grown through the outer slot" ;;
 	esac
 }
 
@@ -112,15 +115,16 @@ if [ -z "$refused" ]; then
 	run_section prealloc prealloc --rounds "$ROUNDS"
 	run_section overhead overhead --rounds "$OV_ROUNDS"
 	run_section status status --rounds "$ST_ROUNDS" --mapsize "$O/mapsize"
+	run_section inner inner --rounds "$ROUNDS"
 else
-	for s in prealloc overhead status; do
+	for s in prealloc overhead status inner; do
 		printf '## %s: not measured\n\n%s\n\n' "$(title "$s")" "$refused" >"$tmp/$s.md"
 	done
 	echo "bench: $refused" >&2
 fi
 
 {
-	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md" "$tmp/status.md"
+	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md" "$tmp/status.md" "$tmp/inner.md"
 	echo "Whole run: $(( $(date +%s) - start )) s."
 } >"$tmp/results.md"
 mv "$tmp/results.md" "$OUT"

@@ -130,6 +130,94 @@ void mapsize_applied__free(struct mapsize_applied *applied);
 int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
 				   const char *instance_name, struct mapsize_error *err);
 
+/* ---- inner map instances sized per instance, grown in place ----------- */
+
+/* Who writes the entries of an inner map instance; mapsize_inner__grow()
+ * copies them while the old instance stays in the outer slot, so a write
+ * that lands in the old instance after its key was copied is lost. */
+enum mapsize_inner_writers {
+	/* Not said: grow proceeds only when the kernel guarantees that BPF
+	 * programs cannot write (the map has BPF_F_RDONLY_PROG), else -EBUSY. */
+	MAPSIZE_INNER_WRITERS_UNKNOWN = 0,
+	/* User space (this caller) is the only writer, as for policy maps:
+	 * nothing is lost if it does not write the instance during the call. */
+	MAPSIZE_INNER_WRITERS_USER,
+	/* BPF programs write too, and the caller accepts the loss: updates
+	 * and deletes BPF programs make in the old instance between the copy
+	 * of that key and the swap are not in the new one.  Inserts are: the
+	 * slot update returns after an RCU grace period, when no non-sleepable
+	 * program can still hold the old instance, and grow then copies the
+	 * keys the new one lacks (opts.recovered).  A sleepable program
+	 * holding the old instance past that can still lose its writes. */
+	MAPSIZE_INNER_WRITERS_BPF_LOSSY,
+};
+
+struct mapsize_inner_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_opts) */
+	/* in */
+	bool size_for_live;		/* create: size for live_entries (else the template's) */
+	uint64_t live_entries;		/* create: the instance's live entries */
+	const char *outer;		/* grow: the map-in-map's rule name (NULL: found
+					   from the outer map's kernel name) */
+	enum mapsize_inner_writers writers;	/* grow */
+	/* out */
+	uint32_t max_entries;		/* the size the new instance was created with */
+	bool per_instance;		/* sized per instance (else at the template's size) */
+	uint64_t copied;		/* grow: entries copied into the new instance */
+	bool batched;			/* grow: copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
+	uint64_t copy_ns;		/* grow: creating the new instance and copying */
+	uint64_t swap_ns;		/* grow: the outer slot update, which returns after
+					   an RCU grace period (no program uses the old one) */
+	uint64_t recovered;		/* grow, BPF_LOSSY: keys BPF inserted into the old
+					   instance during the copy, copied after the swap
+					   (included in copied) */
+};
+#define mapsize_inner_opts__last_field recovered
+
+/* mapsize_plan__create_inner_map() with options: with size_for_live, the
+ * instance is created at clamp(round(headroom * live_entries), min, max)
+ * where the rule's `instance:` and the plan's target kernel allow it (see
+ * struct mapsize_inner_sizing), else at the template's size; opts says
+ * which (max_entries, per_instance).  Returns a map fd or -errno. */
+int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
+					const char *instance_name, struct mapsize_inner_opts *opts,
+					struct mapsize_error *err);
+
+/* Replace the inner map in slot `key` of the loaded map-in-map `outer_fd`
+ * by a new instance sized for `live` entries (the rule above; a shrink when
+ * that is smaller), copying every entry (BPF_MAP_LOOKUP_BATCH /
+ * UPDATE_BATCH where the kernel has them, else key by key), then updating
+ * the outer slot, one atomic pointer swap: a BPF program's lookup of the
+ * slot gets the old or the new complete map, never a partial one.  The new
+ * instance has the old one's type, key and value size, flags and BTF.
+ * Returns the new instance's fd (the caller owns it), or -errno: -ENOENT
+ * empty slot, -EOPNOTSUPP per-instance sizing does not apply (no
+ * `instance:`, or the kernel rule), -E2BIG the entries do not fit the new
+ * size, -EBUSY BPF programs may write the instance and opts->writers does
+ * not accept that (see enum mapsize_inner_writers).  On error the slot
+ * and the old instance are untouched.  The library drops its reference to
+ * the old instance; the kernel frees it once no fd and no running program
+ * holds it, so close the fd you kept of it.  Not safe against another
+ * user-space writer of the instance or of the slot during the call:
+ * serialize them with it.  What user space cannot read is not copied:
+ * bpf_timer and kptr fields of values start zeroed in the new instance.
+ * An LRU instance may evict while the copy fills it when the new size
+ * leaves little room (its free lists are per CPU). */
+int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
+			struct mapsize_inner_opts *opts);
+
+/* One filled slot of a loaded map-in-map. */
+struct mapsize_inner_slot {
+	uint64_t key;		/* the slot's key: a 1-8 byte key read as a host-order integer */
+	uint32_t inner_id;	/* the id of the inner map in the slot */
+};
+
+/* The filled slots of the loaded map-in-map with id `outer_id`, sorted by
+ * key: *slots is
+ * malloc()ed (the caller frees), *cnt its length.  Keys longer than 8
+ * bytes are -EOPNOTSUPP.  0 or -errno (-EPERM without CAP_SYS_ADMIN). */
+int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt);
+
 /* ---- reading maps back from the kernel -------------------------------- */
 
 struct mapsize_kernel_map {

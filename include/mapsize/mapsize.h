@@ -355,6 +355,64 @@ bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
  * accepts on it.  A plan for an older target kernel is an error. */
 unsigned int mapsize_map_type__since(enum mapsize_map_type type);
 unsigned int mapsize_map_flag__since(enum mapsize_map_type type, uint32_t flag);
+/* ---- inner map instances sized per instance --------------------------- */
+
+/* How the instances of an inner map rule (`OUTER.inner`) are sized.  A rule
+ * with `instance: {headroom: K, min: A, max: B}` sizes each instance for
+ * its own live entries, clamp(round(K * live), A, B), where the target
+ * kernel takes inner maps whose max_entries differ from the template's:
+ * 5.10+ (bpf_map_meta_equal stopped comparing max_entries) for the hash
+ * family, lpm_trie, queue, stack and bloom_filter; arrays only with
+ * BPF_F_INNER_MAP (array_map_meta_equal); percpu_array 5.10 - 7.0 (7.1
+ * compares it as an array); no type before 5.10.  Elsewhere every
+ * instance has the template's size. */
+struct mapsize_inner_sizing {
+	size_t sz; /* sizeof(struct mapsize_inner_sizing) */
+	bool has_instance;		/* the rule says `instance:` */
+	bool kernel_allows;		/* the target kernel takes instances of other sizes
+					   for this type and the rule's flags */
+	bool per_instance;		/* has_instance && kernel_allows */
+	const char *why;		/* the kernel rule behind kernel_allows (static) */
+	uint32_t headroom_milli;	/* K * 1000 (default 2000) */
+	uint32_t min_entries;		/* A (default 1) */
+	uint32_t max_entries;		/* B (default the template's max_entries) */
+	uint32_t template_entries;	/* the rule's planned max_entries */
+};
+
+/* The sizing of the inner maps of map-in-map `outer`.  0, -ENOENT without
+ * an `outer.inner` rule, -EINVAL for a bad struct. */
+int mapsize_plan__inner_sizing(const struct mapsize_plan *plan, const char *outer,
+			       struct mapsize_inner_sizing *out);
+/* max_entries of an instance of `outer`'s inner map holding `live` entries:
+ * clamp(round(K * live), A, B) when per-instance sizing applies, else the
+ * template's.  *per_instance (may be NULL) says which.  0 or -errno. */
+int mapsize_plan__inner_entries(const struct mapsize_plan *plan, const char *outer, uint64_t live,
+				uint32_t *entries, bool *per_instance);
+
+enum mapsize_inner_action {
+	MAPSIZE_INNER_KEEP = 0,		/* the instance's size fits its live entries */
+	MAPSIZE_INNER_GROW,		/* live >= grow threshold: replace by a bigger one */
+	MAPSIZE_INNER_SHRINK,		/* live below the shrink threshold: a smaller one */
+};
+
+struct mapsize_inner_check_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_check_opts) */
+	uint32_t grow_permille;		/* grow at live >= this/1000 of max_entries (0: 900) */
+	uint32_t shrink_permille;	/* shrink below this/1000 of max_entries (0: 125) */
+};
+#define mapsize_inner_check_opts__last_field shrink_permille
+
+/* What an agent does after a batch of inserts and deletes in an instance of
+ * size `cur_max_entries` holding `live` entries: an enum mapsize_inner_action
+ * (>= 0, with the size to create in *new_entries: the headroom size for
+ * GROW/SHRINK, cur_max_entries for KEEP), or -errno.  KEEP when per-instance
+ * sizing does not apply, or when the headroom size would not change the size
+ * (e.g. clamped by max). */
+int mapsize_inner__check(const struct mapsize_plan *plan, const char *outer, uint64_t live,
+			 uint32_t cur_max_entries, const struct mapsize_inner_check_opts *opts,
+			 uint32_t *new_entries);
+/* "keep", "grow", "shrink"; NULL when out of range. */
+const char *mapsize_inner_action__name(enum mapsize_inner_action action);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,13 @@ int src_expr_compile(struct src_expr *se, const struct ywalk *w, const struct yn
 		     struct mapsize_error *err);
 void src_expr_release(struct src_expr *se);
 
+/* An inner rule's `instance:` (src/core/inner_instance.c). */
+struct rule_instance {
+	const struct ynode *node;	/* NULL when absent */
+	uint32_t headroom_milli;	/* the factor * 1000 */
+	struct src_expr min, max;
+};
+
 struct rule {
 	const char *name;
 	const struct ynode *name_node;
@@ -38,6 +45,7 @@ struct rule {
 	uint32_t baseline;
 	const char *outer;		/* "x" for a rule named "x.inner" */
 	const struct ynode *type_node, *flags_node;	/* for errors found when planning */
+	struct rule_instance instance;
 };
 
 struct mapsize_rules {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inner_instance.h"
 #include "plan_ctx.h"
 
 /* ---- the plan ---------------------------------------------------------------------------- */
@@ -234,6 +235,8 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 			ret = plan_size_map(&c, r, m);
 		if (!ret)
 			ret = plan_decide_prealloc(&c, r, m);
+		if (!ret)
+			ret = plan_inner_instance(&c, r, m, i);
 		if (ret == -ENOMEM)
 			error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 	}
@@ -281,6 +284,7 @@ void mapsize_plan__free(struct mapsize_plan *plan)
 		free(plan->warnings[i]);
 	free(plan->warnings);
 	free(plan->budget_source);
+	free(plan->instances);
 	free(plan->dims);
 	free(plan->maps);
 	free(plan->profile);

@@ -57,6 +57,13 @@ struct plan_dim {
 	char *origin;			/* "profiles/medium.yaml:7:9", "node", "--set 'x=1'" */
 };
 
+/* How an inner rule's instances are sized (src/core/inner_instance.c). */
+struct plan_instance {
+	bool inner, has_instance, kernel_allows;
+	const char *why;
+	uint32_t headroom_milli, min_entries, max_entries;
+};
+
 struct mapsize_plan {
 	char *profile;			/* the last override file's name:, else the base */
 	char *base_profile;		/* the built-in profile underneath */
@@ -75,6 +82,7 @@ struct mapsize_plan {
 	double budget_factor;
 	char *budget_source;
 	size_t budget_scaled_cnt, budget_overflow_cnt;
+	struct plan_instance *instances;	/* per map, parallel to maps; NULL when no inner rule */
 	/* Left by mapsize_plan__apply() (src/kernel/apply.c): the object's inner
 	 * templates (compiled flags, BTF) for mapsize_plan__create_inner_map().
 	 * Opaque here; released by mapsize_plan__free() through kern_free. */

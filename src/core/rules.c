@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inner_instance.h"
 #include "model.h"
 
 /* ---- expressions with their origin ------------------------------------------ */
@@ -232,6 +233,7 @@ static const struct yhandler rule_handlers[] = {
 	{ "flags", h_flags, 0 },
 	{ "map_extra", yh_u32, offsetof(struct rule, map_extra) },
 	{ "baseline", yh_u32, offsetof(struct rule, baseline) },
+	{ "instance", rule_instance_parse, 0 },
 	{ NULL },
 };
 
@@ -510,6 +512,8 @@ struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len, const ch
 		goto fail;
 	}
 	ret = check_inner_rules(&w, rules);
+	if (!ret)
+		ret = rules_check_instances(&w, rules);
 	if (ret)
 		goto fail;
 	rules->digest = fnv1a(FNV1A_INIT, buf, len);
@@ -530,6 +534,7 @@ void mapsize_rules__free(struct mapsize_rules *rules)
 		src_expr_release(&rules->rules[i].expected);
 		src_expr_release(&rules->rules[i].min);
 		src_expr_release(&rules->rules[i].max);
+		rule_instance_release(&rules->rules[i].instance);
 	}
 	free(rules->rules);
 	ydoc_free(&rules->doc);

@@ -25,6 +25,7 @@
 
 #include <mapsize/bpf.h>
 #include "object_slots.h"
+#include "inner_kernel.h"
 #include "planner.h"
 
 /* A map of the object that may fill a static slot of `outer`. */
@@ -212,7 +213,8 @@ static bool type_takes_btf(unsigned int bpf_type)
 /* A map of the rule's type and sizes, with BTF when ik has it (and, as
  * libbpf does, without when the kernel refuses that BTF).  ik->btf_fd is
  * set to -1 when BTF was dropped. */
-static int create_map(const struct mapsize_plan_map *pm, const char *name, struct inner_kern *ik)
+static int create_map(const struct mapsize_plan_map *pm, const char *name, struct inner_kern *ik,
+		      uint32_t max_entries)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = ik->flags, .map_extra = ik->map_extra);
 	unsigned int bpf_type = map_type_info(pm->type)->bpf_type;
@@ -229,7 +231,7 @@ static int create_map(const struct mapsize_plan_map *pm, const char *name, struc
 		opts.btf_fd = ik->btf_fd;
 		opts.btf_key_type_id = ik->key_type_id;
 		opts.btf_value_type_id = ik->value_type_id;
-		fd = bpf_map_create(bpf_type, kname, pm->key_size, pm->value_size, pm->max_entries, &opts);
+		fd = bpf_map_create(bpf_type, kname, pm->key_size, pm->value_size, max_entries, &opts);
 		if (fd >= 0 || fd == -EPERM)
 			return fd;
 		pr_info("map '%s': the kernel refused it with BTF (%s); retrying without BTF, as libbpf does\n",
@@ -237,7 +239,7 @@ static int create_map(const struct mapsize_plan_map *pm, const char *name, struc
 		opts.btf_fd = opts.btf_key_type_id = opts.btf_value_type_id = 0;
 	}
 	ik->btf_fd = -1;
-	return bpf_map_create(bpf_type, kname, pm->key_size, pm->value_size, pm->max_entries, &opts);
+	return bpf_map_create(bpf_type, kname, pm->key_size, pm->value_size, max_entries, &opts);
 }
 
 /* Our own copy of the object's BTF in the kernel (the object's is loaded
@@ -327,7 +329,7 @@ static int apply_inner(struct mapsize_applied *a, const struct mapsize_plan *pla
 		ik.key_type_id = bpf_map__btf_key_type_id(tmpl);
 		ik.value_type_id = bpf_map__btf_value_type_id(tmpl);
 	}
-	fd = create_map(pm, pm->name, &ik);
+	fd = create_map(pm, pm->name, &ik, pm->max_entries);
 	if (fd < 0)
 		return error_set(err, fd, NULL, "map '%s': cannot create the inner map template "
 				 "(max_entries %u, flags 0x%x): %s", pm->name, pm->max_entries, am->map_flags,
@@ -674,12 +676,25 @@ void mapsize_applied__free(struct mapsize_applied *a)
 int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
 				   const char *instance_name, struct mapsize_error *err)
 {
+	return mapsize_plan__create_inner_map_opts(plan, outer, instance_name, NULL, err);
+}
+
+int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
+					const char *instance_name, struct mapsize_inner_opts *opts,
+					struct mapsize_error *err)
+{
 	char name[256];
 	const struct mapsize_plan_map *pm;
 	const struct inner_kern *tmpl;
 	struct inner_kern ik = { .btf_fd = -1 };
+	uint32_t entries;
+	bool per = false;
 	int fd;
 
+	error_clear(err);
+	if (!OPTS_VALID(opts, mapsize_inner_opts))
+		return error_set(err, -EINVAL, NULL, "unsupported inner map options (sz %zu; newer "
+				 "libmapsize?)", opts->sz);
 	snprintf(name, sizeof(name), "%s.inner", outer);
 	pm = mapsize_plan__find(plan, name);
 	if (!pm)
@@ -693,10 +708,18 @@ int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *
 		ik.flags = pm->map_flags;
 		ik.map_extra = pm->map_extra;
 	}
-	fd = create_map(pm, instance_name ? instance_name : name, &ik);
+	entries = pm->max_entries;
+	if (OPTS_GET(opts, mapsize_inner_opts, size_for_live, false))
+		entries = inner_instance_size(plan, outer, ik.flags, OPTS_GET(opts, mapsize_inner_opts,
+					      live_entries, 0), &per);
+	fd = create_map(pm, instance_name ? instance_name : name, &ik, entries);
 	if (fd < 0)
 		return error_set(err, fd, NULL, "map '%s': cannot create an inner map instance "
-				 "(max_entries %u, flags 0x%x): %s", name, pm->max_entries, ik.flags,
+				 "(max_entries %u, flags 0x%x): %s", name, entries, ik.flags,
 				 strerror(-fd));
+	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
+		opts->max_entries = entries;
+	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))
+		opts->per_instance = per;
 	return fd;
 }

@@ -13,6 +13,35 @@
 
 #define FUZZ_SEP "\n#8<\n"
 
+/* Per-instance sizing of every inner rule: within [min, max], the template's
+ * size where it does not apply, and a grow never below the current size. */
+static void fuzz_check_inner_instances(const struct mapsize_plan *plan)
+{
+	static const uint64_t lives[] = { 0, 1, 7, 1000, UINT64_MAX };
+
+	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
+		const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
+		struct mapsize_inner_sizing s = { .sz = sizeof(s) };
+
+		if (!m->inner_of)
+			continue;
+		fuzz_check(!mapsize_plan__inner_sizing(plan, m->inner_of, &s), "inner sizing of '%s'", m->name);
+		fuzz_check(s.min_entries >= 1 && s.min_entries <= s.max_entries && s.why, "instance bounds of '%s'",
+			   m->name);
+		for (size_t j = 0; j < sizeof(lives) / sizeof(lives[0]); j++) {
+			uint32_t e = 0, next = 0;
+			bool per = false;
+			int a;
+
+			fuzz_check(!mapsize_plan__inner_entries(plan, m->inner_of, lives[j], &e, &per), "entries");
+			fuzz_check(per ? e >= s.min_entries && e <= s.max_entries : e == m->max_entries,
+				   "instance of '%s' for %llu live: %u", m->name, (unsigned long long)lives[j], e);
+			a = mapsize_inner__check(plan, m->inner_of, lives[j], e ? e : 1, NULL, &next);
+			fuzz_check(a >= 0 && (a != MAPSIZE_INNER_GROW || next > e), "check of '%s'", m->name);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const sizes[] = { NULL, "small", "medium", "large" };
@@ -49,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (plan) {
 		fuzz_check(mapsize_plan__map_cnt(plan) == mapsize_rules__map_cnt(rules), "map count");
 		fuzz_check_plan(plan);
+		fuzz_check_inner_instances(plan);
 		mapsize_plan__free(plan);
 	} else {
 		const struct mapsize_error *e = mapsize_planner__error(pl);

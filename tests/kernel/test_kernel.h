@@ -235,6 +235,7 @@ struct tk_req {
 	const char *enable;		/* --bpf-maps-enable-prealloc */
 	const char *rules;		/* YAML text of the rules; NULL: examples/agent.rules.yaml */
 	bool no_node;			/* like gen-header: no node-local cpus/memory */
+	const char *kernel;		/* target kernel release; NULL: the running one */
 };
 
 static inline void tk_fail_error(const char *what, const struct mapsize_error *err)
@@ -250,7 +251,7 @@ static inline struct mapsize_plan *tk_plan(const struct tk_req *r)
 	struct mapsize_planner_opts opts = {
 		.sz = sizeof(opts),
 		.map_size = r->size,
-		.kernel_release = tk_node.kernel_release,
+		.kernel_release = r->kernel ? r->kernel : tk_node.kernel_release,
 	};
 	struct mapsize_error err;
 	struct mapsize_planner *pl;

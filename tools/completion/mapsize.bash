@@ -530,7 +530,7 @@ _mapsize_demo_agent()
 	agent=$(_mapsize_dequote "${words[0]}")
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
 		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --rules --policies --run --fill
-		  --budget"
+		  --budget --cgroups --churn"
 	long_arg=${long_arg//[[:space:]]/ }
 	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --verbose --fill"
 	_mapsize_scan "$long_arg" "" 1
@@ -556,7 +556,7 @@ _mapsize_demo_agent()
 		fi
 	elif [[ $cur == -* || -z $cur ]]; then
 		_mapsize_options "$repeatable" "${_mapsize_plan_opts[@]}" --rules --policies --run \
-			--no-attach --fill --verbose
+			--no-attach --fill --verbose --cgroups --churn
 	fi
 	return 0
 }

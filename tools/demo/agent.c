@@ -41,6 +41,7 @@
 #include "plan_file.h"
 #include "agent.skel.h"
 #include "fill.h"
+#include "churn.h"
 
 #ifndef DEMO_RULES
 #define DEMO_RULES "examples/agent.rules.yaml"
@@ -72,6 +73,8 @@ enum {
 	OPT_NO_ATTACH,
 	OPT_FILL,
 	OPT_PLAN_FILE,
+	OPT_CGROUPS,
+	OPT_CHURN,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +85,8 @@ static const struct option long_options[] = {
 	{ "no-attach", no_argument, NULL, OPT_NO_ATTACH },
 	{ "fill", required_argument, NULL, OPT_FILL },
 	{ "plan", required_argument, NULL, OPT_PLAN_FILE },
+	{ "cgroups", required_argument, NULL, OPT_CGROUPS },
+	{ "churn", required_argument, NULL, OPT_CHURN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -110,6 +115,7 @@ struct report {
 	uint64_t total;
 	struct demo_fill fills[MAX_FILLS];	/* --fill, in command-line order */
 	size_t fill_cnt;
+	struct demo_churn churn;		/* --churn, when churn.added */
 };
 
 /* ---- logging ------------------------------------------------------------ */
@@ -155,6 +161,11 @@ static void usage(FILE *out)
 "  --plan FILE          apply this plan (`mapsize plan --format json -o FILE`, e.g.\n"
 "                       from an init container) instead of planning here; the\n"
 "                       plan options are then ignored, --rules must be its rules\n"
+"  --cgroups N          policy i starts with N x i cgroup ids; its inner map is\n"
+"                       sized for them (the rule's instance:, default 4)\n"
+"  --churn COUNT        then add COUNT cgroup ids to policy 1 in batches, growing\n"
+"                       its map through the outer slot when mapsize_inner__check()\n"
+"                       says so, and report every growth and failed insert\n"
 "  --format table|json  output format (default table)\n"
 "  -v, --verbose        libbpf and mapsize info messages (-vv: debug)\n"
 "  -h, --help           this help\n"
@@ -289,6 +300,10 @@ static void print_table(const struct report *r, const struct mapsize_plan *plan,
 		printf("\n");
 	for (i = 0; i < r->fill_cnt; i++)
 		demo_fill__print(stdout, &r->fills[i]);
+	if (r->churn.added) {
+		printf("\n");
+		demo_churn__print(stdout, &r->churn);
+	}
 }
 
 static int print_json(const struct report *r, const struct mapsize_plan *plan,
@@ -356,6 +371,8 @@ static int print_json(const struct report *r, const struct mapsize_plan *plan,
 			json_array_append_new(fills, demo_fill__json(&r->fills[i]));
 		json_object_set_new(root, "fills", fills);
 	}
+	if (r->churn.added)
+		json_object_set_new(root, "churn", demo_churn__json(&r->churn));
 	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || puts("") < 0)
 		err = -EIO;
 out:
@@ -515,7 +532,7 @@ int main(int argc, char **argv)
 	struct agent_bpf *skel = NULL;
 	struct report rep = { 0 };
 	struct bpf_map *map;
-	unsigned long policies = 3, run_seconds = 0, v;
+	unsigned long policies = 3, run_seconds = 0, cgroups = 4, v;
 	bool help = false, attach = true, run = false;
 	int inner_fds[MAX_INNER];
 	size_t inner_cnt = 0, i;
@@ -558,6 +575,16 @@ int main(int argc, char **argv)
 			if (demo_fill__parse(optarg, &rep.fills[rep.fill_cnt]))
 				return EXIT_USAGE;
 			rep.fill_cnt++;
+			break;
+		case OPT_CGROUPS:
+			if (parse_uint("--cgroups", optarg, 1UL << 20, &v))
+				return EXIT_USAGE;
+			cgroups = v;
+			break;
+		case OPT_CHURN:
+			if (parse_uint("--churn", optarg, 1UL << 24, &v))
+				return EXIT_USAGE;
+			rep.churn.added = v;
 			break;
 		case '?':
 			fprintf(stderr, "Try 'mapsize-demo-agent --help'.\n");
@@ -700,20 +727,20 @@ planned:
 			int fd;
 
 			snprintf(name, sizeof(name), "policy_%u_map", id);
-			memset(&err, 0, sizeof(err));
-			fd = mapsize_plan__create_inner_map(plan, POLICY_OUTER, name, &err);
+			fd = demo_policy__create(plan, POLICY_OUTER, outer_fd, id, (uint64_t)cgroups * id, name);
 			if (fd < 0) {
-				print_error(&err);
 				if (fd == -EPERM || fd == -ENOMEM || fd == -EINVAL)
 					load_hint(fd);
 				goto out;
 			}
 			inner_fds[inner_cnt++] = fd;
-			if (bpf_map_update_elem(outer_fd, &id, &fd, BPF_ANY)) {
-				fprintf(stderr, "mapsize-demo-agent: inserting %s into %s: %s\n",
-					name, POLICY_OUTER, strerror(errno));
+		}
+		/* --churn: policy 1 outgrows its map; it grows through its slot */
+		if (rep.churn.added && inner_cnt) {
+			rep.churn.policy = 1;
+			rep.churn.start = cgroups;
+			if (demo_churn__run(plan, POLICY_OUTER, outer_fd, &inner_fds[0], &rep.churn))
 				goto out;
-			}
 		}
 	}
 

@@ -126,6 +126,8 @@ json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem
 			if (mapsize_plan__map(plan, i)->inner_of) {
 				json_object_set_new(o, "instances_expected", json_u64(m->instances_expected));
 				json_object_set_new(o, "instances_full", json_u64(m->instances_full));
+				json_object_set_new(o, "instance", inner_sizing_json(plan, mapsize_plan__map(plan, i),
+										   &mem->consts, mem->era));
 			}
 		}
 		json_array_append_new(maps, o);
@@ -208,6 +210,7 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	       human_bytes(mem->total.memlock_load, b1, sizeof(b1)),
 	       human_bytes(mem->total.memlock_expected, b2, sizeof(b2)),
 	       human_bytes(mem->total.memlock_full, b3, sizeof(b3)));
+	print_inner_sizing(plan, NULL, &mem->consts, mem->era);
 	printf("\n%zu maps, %zu preallocated, %zu not; memory is the kernel's memlock (totals count inner "
 	       "maps per expected/max outer entry)\n", mapsize_plan__map_cnt(plan), n_prealloc,
 	       mapsize_plan__map_cnt(plan) - n_prealloc);

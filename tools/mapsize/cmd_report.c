@@ -193,6 +193,8 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 		       (unsigned long long)cell(rep, i, 1)->memory.instances_expected,
 		       (unsigned long long)cell(rep, i, 2)->memory.instances_expected, m->planned->inner_of);
 	}
+	for (int p = 0; p < NPROF; p++)
+		print_inner_sizing(prof[p]->plan, prof_names[p], info->consts, info->era);
 	if (nobase) {
 		printf("no baseline:");
 		for (size_t i = 0; i < nmaps; i++) {
@@ -333,6 +335,9 @@ static json_t *report_json(const struct mapsize_report *rep, const struct report
 			/* how many of this map the totals count */
 			json_object_set_new(q, "instances_at_load", jint(is_inner(m) ? 0 : 1));
 			json_object_set_new(q, "instances_expected", jint(c->memory.instances_expected));
+			if (is_inner(m))
+				json_object_set_new(q, "instance", inner_sizing_json(mapsize_report__profile(rep, p)->plan,
+										   pm, info->consts, info->era));
 			json_object_set_new(q, "baseline_memlock_bytes",
 					    m->has_baseline ? jint(c->baseline_memlock) : json_null());
 			json_object_set_new(q, "baseline_memlock_expected_bytes",
@@ -524,6 +529,7 @@ int do_report(int argc, char **argv)
 	info.kernel = kernel;
 	info.consts_source = consts.source;
 	info.era = era;
+	info.consts = &consts;
 
 	{
 		MAPSIZE_OPTS(mapsize_report_opts, ro, .consts = &consts, .era = era, .ref_profile = REF);

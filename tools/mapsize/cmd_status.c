@@ -286,6 +286,7 @@ int do_status(int argc, char **argv)
 	struct mapsize_status_reader *reader;
 	struct mapsize_error rerr;
 	struct status_check *checks = NULL;
+	struct status_instance *instances = NULL;
 	struct mapsize_plan *plan = NULL;
 	struct plan_options po;
 	struct mapsize_rules *rules = NULL;
@@ -339,6 +340,13 @@ int do_status(int argc, char **argv)
 			break;
 		}
 		v.checks = checks;
+		free(instances);
+		instances = NULL;
+		if (plan && status_instances_build(plan, checks, v.check_cnt, st, &instances, &v.instance_cnt)) {
+			status = 2;
+			break;
+		}
+		v.instances = instances;
 		if (emit(&a, &v))
 			status = 1;
 		ret = report_levels(&a, st, prev);
@@ -357,6 +365,7 @@ int do_status(int argc, char **argv)
 	mapsize_status__free(prev);
 	mapsize_status_reader__free(reader);
 	free(checks);
+	free(instances);
 	mapsize_plan__free(plan);
 	mapsize_rules__free(rules);
 	if (!status && a.fail_on && worst >= a.fail_on)

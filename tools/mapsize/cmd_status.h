@@ -22,6 +22,17 @@ struct status_check {
 	struct mapsize_fit fit;
 };
 
+/* --rules: one inner map instance found in a slot of a managed map-in-map. */
+struct status_instance {
+	const struct mapsize_plan_map *inner;	/* the OUTER.inner rule */
+	const struct mapsize_live_map *outer;
+	uint64_t key;				/* the slot */
+	uint32_t inner_id;
+	const struct mapsize_live_map *live;	/* NULL: not among the maps read */
+	int action;				/* enum mapsize_inner_action, or -errno */
+	uint32_t new_entries;			/* the size for a grow or shrink */
+};
+
 struct status_view {
 	const struct mapsize_status *st;
 	const struct mapsize_status *prev;	/* --watch: the previous reading, else NULL */
@@ -30,6 +41,8 @@ struct status_view {
 	const struct mapsize_plan *plan;	/* --rules, else NULL */
 	const struct status_check *checks;
 	size_t check_cnt;
+	const struct status_instance *instances;	/* --rules: every inner map instance */
+	size_t instance_cnt;
 };
 
 void status_print_table(const struct status_view *v);
@@ -40,6 +53,13 @@ json_t *status_json(const struct status_view *v);
 int status_checks_build(const struct plan_options *po, const struct mapsize_rules *rules, const struct mapsize_node *node,
 			const struct mapsize_plan *plan, const struct mapsize_status *st, double warn,
 			struct status_check **checks, size_t *cnt);
+
+/* --rules: the inner map instances in the slots of every loaded map-in-map
+ * the plan has an inner rule for (status_inner.c).  0 or -1 after an error. */
+int status_instances_build(const struct mapsize_plan *plan, const struct status_check *checks, size_t check_cnt,
+			   const struct mapsize_status *st, struct status_instance **out, size_t *cnt);
+void status_instances_print(const struct status_view *v);
+json_t *status_instances_json(const struct status_view *v);
 
 /* Kernel names are the first 15 characters of the object's names. */
 bool status_name_matches(const char *kernel_name, const char *full_name);

@@ -63,4 +63,22 @@ int write_output(const char *path, const char *text, size_t len);
 json_t *plan_budget_json(const struct mapsize_plan *plan);
 void print_plan_budget(const char *label, const struct mapsize_plan *plan);
 
+/* Per-instance sizing of inner rules (inner_sizing.c; plan and report). */
+#define INNER_EXAMPLES 3
+struct inner_example {
+	uint64_t live;
+	uint32_t entries;		/* the instance's max_entries for `live` */
+	uint64_t memlock;		/* its memlock holding `live` */
+	uint64_t template_memlock;	/* an instance at the template's size holding `live` */
+};
+int inner_sizing_rows(const struct mapsize_plan *plan, const struct mapsize_plan_map *m,
+		      const struct mapsize_kernel_consts *kc, enum mapsize_mem_era era,
+		      struct mapsize_inner_sizing *s, struct inner_example rows[INNER_EXAMPLES]);
+const char *inner_formula(const struct mapsize_inner_sizing *s, char *buf, size_t size);
+/* The map's "instance" JSON object; json null for a map that is not inner. */
+json_t *inner_sizing_json(const struct mapsize_plan *plan, const struct mapsize_plan_map *m,
+			  const struct mapsize_kernel_consts *kc, enum mapsize_mem_era era);
+void print_inner_sizing(const struct mapsize_plan *plan, const char *label,
+			const struct mapsize_kernel_consts *kc, enum mapsize_mem_era era);
+
 #endif

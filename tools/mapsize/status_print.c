@@ -108,8 +108,10 @@ void status_print_table(const struct status_view *v)
 	       (unsigned long long)t.maps, (unsigned long long)t.counted, (unsigned long long)t.entries,
 	       (unsigned long long)t.max_entries, human_bytes(t.memlock_bytes, b, sizeof(b)),
 	       (unsigned long long)t.update_failures, (unsigned long long)t.warn, (unsigned long long)t.crit);
-	if (v->plan)
+	if (v->plan) {
 		print_checks(v);
+		status_instances_print(v);
+	}
 }
 
 static json_t *jnum(uint64_t v)
@@ -215,6 +217,7 @@ json_t *status_json(const struct status_view *v)
 	if (v->plan) {
 		json_object_set_new(root, "profile", json_string(mapsize_plan__profile(v->plan)));
 		json_object_set_new(root, "plan", checks_json(v));
+		json_object_set_new(root, "inner_instances", status_instances_json(v));
 	}
 	return root;
 }

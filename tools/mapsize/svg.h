@@ -22,6 +22,7 @@ struct report_info {
 	const char *kernel;		/* the target kernel's release, or "(newest)" */
 	const char *consts_source;	/* where the kernel struct sizes came from */
 	enum mapsize_mem_era era;
+	const struct mapsize_kernel_consts *consts;	/* the struct sizes themselves */
 };
 
 /* "pages era (5.11-6.3 accounting)" / "mem_usage era (6.4+ accounting)". */

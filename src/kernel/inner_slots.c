@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The slots of a loaded map-in-map: which inner map each holds, so status
+ * can show every inner instance with its own fill. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include <mapsize/bpf.h>
+#include "internal.h"
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct mapsize_inner_slot *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	unsigned char key[8], next[8];
+	struct mapsize_inner_slot *v = NULL;
+	size_t n = 0, cap = 0;
+	bool first = true;
+	int fd, ret;
+
+	if (!slots || !cnt)
+		return -EINVAL;
+	*slots = NULL;
+	*cnt = 0;
+	fd = bpf_map_get_fd_by_id(outer_id);
+	if (fd < 0)
+		return fd;
+	memset(&info, 0, sizeof(info));
+	ret = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (!ret && info.type != BPF_MAP_TYPE_ARRAY_OF_MAPS && info.type != BPF_MAP_TYPE_HASH_OF_MAPS)
+		ret = -EINVAL;
+	if (!ret && (info.key_size > sizeof(key) || !info.key_size))
+		ret = -EOPNOTSUPP;
+	while (!ret) {
+		uint32_t id = 0;
+		uint64_t k = 0;
+
+		ret = bpf_map_get_next_key(fd, first ? NULL : key, next);
+		if (ret == -ENOENT) {
+			ret = 0;
+			break;
+		}
+		if (ret)
+			break;
+		first = false;
+		memcpy(key, next, info.key_size);
+		/* user space reads an fd map's slot as the inner map's id */
+		if (bpf_map_lookup_elem(fd, key, &id) || !id)
+			continue;	/* empty array slot, or deleted since */
+		if (n == cap) {
+			struct mapsize_inner_slot *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!nv) {
+				ret = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (info.key_size == 2) {
+			uint16_t k16;
+
+			memcpy(&k16, key, sizeof(k16));
+			k = k16;
+		} else if (info.key_size == 4) {
+			uint32_t k32;
+
+			memcpy(&k32, key, sizeof(k32));
+			k = k32;
+		} else {
+			memcpy(&k, key, info.key_size);	/* 1, 8; others: the low bytes on little endian */
+		}
+		v[n++] = (struct mapsize_inner_slot){ .key = k, .inner_id = id };
+	}
+	close(fd);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_slot);
+	*slots = v;
+	*cnt = n;
+	return 0;
+}
