@@ -367,9 +367,17 @@ while read -r line; do
 		jq -r '.maps[] | select(.status == "applied") | "\(.name) \(.max_entries) \(.map_flags)"' "$TMP/out" |
 			sort >"$TMP/got"
 		expect_eq "$ds: agent loaded every map as planned" "$(cat "$TMP/got")" "$(cat "$TMP/want")"
-		inner=$(jq -r '.maps[] | select(.inner_of != null) | "\(.max_entries) \(.map_flags)"' "$TMP/root/run/mapsize/plan.json")
-		expect_eq "$ds: inner instances as planned" \
-			"$(jq -r '.maps[] | select(.status == "inner") | "\(.max_entries) \(.map_flags)"' "$TMP/out" | sort -u)" "$inner"
+		# each policy's instance sized for its cgroups (the demo's default: 4 x policy id) by the
+		# plan's per-instance rule, clamp(round(headroom x live), min, max), with the plan's flags
+		jq -r '.maps[] | select(.status == "inner") | "\(.outer_key) \(.max_entries) \(.map_flags)"' "$TMP/out" |
+			sort >"$TMP/inner-got"
+		jq -r --slurpfile agent "$TMP/out" '.maps[] | select(.inner_of != null) as $m |
+			$agent[0].maps[] | select(.status == "inner") | .outer_key as $k |
+			($m.instance.headroom * 4 * $k | round) as $n |
+			"\($k) \([[$n, $m.instance.min] | max, $m.instance.max] | min) \($m.map_flags)"' \
+			"$TMP/root/run/mapsize/plan.json" | sort >"$TMP/inner-want"
+		expect_eq "$ds: inner instances as planned (per instance)" "$(cat "$TMP/inner-got")" "$(cat "$TMP/inner-want")"
+		expect_eq "$ds: three policies' instances" "$(wc -l <"$TMP/inner-got")" 3
 		expect_eq "$ds: agent maps applied" "$(wc -l <"$TMP/got")" "$(wc -l <"$TMP/want")"
 	fi
 	# one round instead of forever
