@@ -50,7 +50,7 @@ $(DEMO_SKEL): $(DEMO_BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name agent_bpf > $@.tmp && mv $@.tmp $@
 
-$(DEMO_O)/agent.o: tools/demo/agent.c tools/demo/fill.h tools/demo/churn.h $(DEMO_SKEL) $(wildcard include/mapsize/*.h tools/common/*.h)
+$(DEMO_O)/agent.o: tools/demo/agent.c tools/demo/fill.h tools/demo/churn.h tools/demo/report.h $(DEMO_SKEL) $(wildcard include/mapsize/*.h tools/common/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -I$(DEMO_O) -DDEMO_RULES='"$(DEMO_RULES)"' $(CFLAGS) -c $< -o $@
@@ -65,7 +65,13 @@ $(DEMO_O)/churn.o: tools/demo/churn.c tools/demo/churn.h $(wildcard include/maps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(DEMO_AGENT): $(DEMO_O)/agent.o $(DEMO_O)/fill.o $(DEMO_O)/churn.o $(COMMON_OBJS) $(LIB_A)
+$(DEMO_O)/report.o: tools/demo/report.c tools/demo/report.h tools/demo/fill.h tools/demo/churn.h \
+		    $(wildcard include/mapsize/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(DEMO_AGENT): $(DEMO_O)/agent.o $(DEMO_O)/fill.o $(DEMO_O)/churn.o $(DEMO_O)/report.o $(COMMON_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS)
 
