@@ -148,8 +148,8 @@ static void test_flag_messages(void **state)
 	err = rules_err(ONE_MAP("    type: ringbuf\n    max_entries: 4096\n    flags:\n      - rdonly_prog\n"));
 	assert_error_at(&err, RULES_FILE, 7, 9, "flag 'rdonly_prog' is not accepted by a ringbuf map (the "
 			"kernel says EINVAL), expected it on any map type but prog_array, perf_event_array, "
-			"ringbuf, array_of_maps, stack_trace, task_storage, inode_storage, sk_storage or "
-			"cgrp_storage");
+			"ringbuf, array_of_maps, stack_trace, task_storage, inode_storage, sk_storage, "
+			"cgrp_storage or user_ringbuf");
 	err = rules_err(ONE_MAP("    type: percpu_array\n    value_size: 8\n    max_entries: 2\n"
 				"    flags: [mmapable]\n"));
 	assert_error_at(&err, RULES_FILE, 7, 13, "flag 'mmapable' is not accepted by a percpu_array map");
