@@ -42,6 +42,7 @@ var mapTypes = map[string]mapTypeInfo{
 	"inode_storage":    {28, 4, -1, false, 1 << 17},
 	"sk_storage":       {24, 4, -1, false, 1 << 18},
 	"cgrp_storage":     {32, 4, -1, false, 1 << 19},
+	"user_ringbuf":     {31, 0, 0, false, 1 << 20},
 }
 
 func mapTypeNames() []string {
@@ -108,8 +109,8 @@ var flagTable = []struct {
 	{"mmapable", FlagMmapable, typeMask("array")},
 	{"inner_map", FlagInnerMap, typeMask("array")},
 	{"numa_node", FlagNumaNode, allTypes &^ (typeMask("percpu_hash", "lru_percpu_hash", "percpu_array") | storages)},
-	{"rdonly", FlagRdonly, allTypes &^ (typeMask("ringbuf") | storages)},
-	{"wronly", FlagWronly, allTypes &^ (typeMask("ringbuf") | storages)},
+	{"rdonly", FlagRdonly, allTypes &^ (typeMask("ringbuf", "user_ringbuf") | storages)},
+	{"wronly", FlagWronly, allTypes &^ (typeMask("ringbuf", "user_ringbuf") | storages)},
 	{"zero_seed", FlagZeroSeed, hashes | typeMask("hash_of_maps", "bloom_filter")},
 	{"stack_build_id", FlagStackBuildID, typeMask("stack_trace")},
 	{"clone", FlagClone, storages},
@@ -136,7 +137,7 @@ func flagByName(name string) uint32 {
 }
 
 func article(name string) string {
-	if strings.ContainsRune("aeiou", rune(name[0])) || strings.HasPrefix(name, "lru") || strings.HasPrefix(name, "lpm") {
+	if (strings.ContainsRune("aeiou", rune(name[0])) && !strings.HasPrefix(name, "us")) || strings.HasPrefix(name, "lru") || strings.HasPrefix(name, "lpm") {
 		return "an"
 	}
 	return "a"
@@ -170,7 +171,7 @@ func flagsRefused(typ string, flags uint32) string {
 			continue
 		}
 		// name what accepts it, or what refuses it when that is shorter
-		if bits.OnesCount32(f.types) <= (len(mapTypes)+1)/2 {
+		if bits.OnesCount32(f.types) <= bits.OnesCount32(allTypes&^f.types) {
 			return fmt.Sprintf("flag '%s' is not accepted by %s %s map (the kernel says EINVAL), expected it only on %s maps",
 				f.name, article(typ), typ, typeList(f.types))
 		}

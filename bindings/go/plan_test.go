@@ -161,7 +161,7 @@ func TestUnknownMapType(t *testing.T) {
 	want := `maps[1] ("policy_filter_maps"): unknown map type "hash_of_hashes"; expected one of ` +
 		"array, array_of_maps, bloom_filter, cgrp_storage, hash, hash_of_maps, inode_storage, lpm_trie, lru_hash, " +
 		"lru_percpu_hash, percpu_array, percpu_hash, perf_event_array, prog_array, queue, ringbuf, sk_storage, stack, " +
-		"stack_trace, task_storage"
+		"stack_trace, task_storage, user_ringbuf"
 	expectError(t, err, want)
 }
 
@@ -191,7 +191,13 @@ func TestFlagsRefused(t *testing.T) {
 		{"hash", FlagNoPrealloc | FlagRdonlyProg, ""},
 		{"hash", FlagInnerMap, "flag 'inner_map' is not accepted by a hash map (the kernel says EINVAL), expected it only on array maps"},
 		{"ringbuf", FlagRdonly, "flag 'rdonly' is not accepted by a ringbuf map (the kernel says EINVAL), " +
-			"expected it on any map type but ringbuf, task_storage, inode_storage, sk_storage or cgrp_storage"},
+			"expected it on any map type but ringbuf, task_storage, inode_storage, sk_storage, cgrp_storage or user_ringbuf"},
+		{"user_ringbuf", FlagWronly, "flag 'wronly' is not accepted by a user_ringbuf map (the kernel says EINVAL), " +
+			"expected it on any map type but ringbuf, task_storage, inode_storage, sk_storage, cgrp_storage or user_ringbuf"},
+		{"user_ringbuf", FlagNumaNode, ""},
+		{"user_ringbuf", FlagRdonlyProg, "flag 'rdonly_prog' is not accepted by a user_ringbuf map (the kernel says EINVAL), " +
+			"expected it on any map type but prog_array, perf_event_array, ringbuf, array_of_maps, stack_trace, " +
+			"task_storage, inode_storage, sk_storage, cgrp_storage or user_ringbuf"},
 		{"lru_hash", FlagNoCommonLRU | FlagNumaNode, "flags 'numa_node' and 'no_common_lru' together are refused by the kernel " +
 			"(EINVAL: per-CPU LRU lists have no NUMA node), expected at most one of them"},
 		{"hash", FlagRdonlyProg | FlagWronlyProg, "flags 'rdonly_prog' and 'wronly_prog' together are refused by the kernel " +

@@ -116,6 +116,7 @@ enum mapsize_map_type {
 	MAPSIZE_MAP_INODE_STORAGE,
 	MAPSIZE_MAP_SK_STORAGE,
 	MAPSIZE_MAP_CGRP_STORAGE,
+	MAPSIZE_MAP_USER_RINGBUF,	/* appended: earlier values are ABI */
 	MAPSIZE_MAP_TYPE_CNT,
 };
 

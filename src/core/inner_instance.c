@@ -110,7 +110,7 @@ int rules_check_instances(const struct ywalk *w, const struct mapsize_rules *rul
 					   "sizes the inner maps of a map-in-map, expected it in a rule named "
 					   "OUTER.inner", r->name);
 		/* max_entries of these is not an entry count an instance grows by */
-		if (ti->zero_max_entries || ti->fd_map || r->type == MAPSIZE_MAP_RINGBUF ||
+		if (ti->zero_max_entries || ti->fd_map || map_type_is_ringbuf(r->type) ||
 		    r->type == MAPSIZE_MAP_STACK_TRACE)
 			return ywalk_error(w, r->instance.node, "inner map '%s' is a %s, whose max_entries is "
 					   "not a count of live entries; expected 'instance' on a hash, lru_hash, "

@@ -131,6 +131,12 @@ struct map_type_info {
 };
 
 const struct map_type_info *map_type_info(enum mapsize_map_type type);
+/* ringbuf and user_ringbuf share ringbuf_map_alloc: max_entries is bytes,
+ * a power of two multiple of the page size, and nothing counts elements. */
+static inline bool map_type_is_ringbuf(enum mapsize_map_type type)
+{
+	return type == MAPSIZE_MAP_RINGBUF || type == MAPSIZE_MAP_USER_RINGBUF;
+}
 const char *const *map_type_names(size_t *cnt);
 
 /* Flags that may be named in a rule's `flags:` list. */

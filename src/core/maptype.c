@@ -31,6 +31,7 @@ static const struct map_type_info types[MAPSIZE_MAP_TYPE_CNT] = {
 	[MAPSIZE_MAP_INODE_STORAGE]    = { "inode_storage",   28,  4, -1, false, false, true,  true,  false, false, false, false, true },
 	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, false, true,  true,  false, false, false, false, true },
 	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, false, true,  true,  false, false, false, false, true },
+	[MAPSIZE_MAP_USER_RINGBUF]     = { "user_ringbuf",    31,  0,  0, false, false, false, false, false, false, false, false, false },
 };
 
 static const char *type_names[MAPSIZE_MAP_TYPE_CNT - 1];
@@ -98,7 +99,7 @@ bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
  * per-CPU, MMAPABLE and INNER_MAP for plain arrays only, PRESERVE_ELEMS for
  * perf_event_array only, the access flags); fd_array_map_alloc_check (prog,
  * perf_event and map-in-map arrays) refuses RDONLY_PROG/WRONLY_PROG;
- * ringbuf_map_alloc: NUMA_NODE only; trie_alloc: LPM_CREATE_FLAG_MASK;
+ * ringbuf_map_alloc (ringbuf and user_ringbuf): NUMA_NODE only; trie_alloc: LPM_CREATE_FLAG_MASK;
  * queue_stack_map_alloc_check and bloom_map_alloc: NUMA_NODE, the access
  * flags (bloom: ZERO_SEED); stack_map_alloc: NUMA_NODE, RDONLY, WRONLY,
  * STACK_BUILD_ID; bpf_local_storage_map_alloc_check: NO_PREALLOC, CLONE.
@@ -107,6 +108,7 @@ bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
 #define ALL_TYPES (((1U << MAPSIZE_MAP_TYPE_CNT) - 1) & ~1U)
 #define HASHES (T(HASH) | T(PERCPU_HASH) | T(LRU_HASH) | T(LRU_PERCPU_HASH))
 #define STORAGES (T(TASK_STORAGE) | T(INODE_STORAGE) | T(SK_STORAGE) | T(CGRP_STORAGE))
+#define RINGBUFS (T(RINGBUF) | T(USER_RINGBUF))
 #define PROG_ACCESS (HASHES | T(HASH_OF_MAPS) | T(ARRAY) | T(PERCPU_ARRAY) | T(LPM_TRIE) | \
 		     T(QUEUE) | T(STACK) | T(BLOOM_FILTER))
 
@@ -122,8 +124,8 @@ static const struct {
 	{ "inner_map", MAPSIZE_F_INNER_MAP, T(ARRAY) },
 	{ "numa_node", MAPSIZE_F_NUMA_NODE,
 	  ALL_TYPES & ~(T(PERCPU_HASH) | T(LRU_PERCPU_HASH) | T(PERCPU_ARRAY) | STORAGES) },
-	{ "rdonly", MAPSIZE_F_RDONLY, ALL_TYPES & ~(T(RINGBUF) | STORAGES) },
-	{ "wronly", MAPSIZE_F_WRONLY, ALL_TYPES & ~(T(RINGBUF) | STORAGES) },
+	{ "rdonly", MAPSIZE_F_RDONLY, ALL_TYPES & ~(RINGBUFS | STORAGES) },
+	{ "wronly", MAPSIZE_F_WRONLY, ALL_TYPES & ~(RINGBUFS | STORAGES) },
 	{ "zero_seed", MAPSIZE_F_ZERO_SEED, HASHES | T(HASH_OF_MAPS) | T(BLOOM_FILTER) },
 	{ "stack_build_id", MAPSIZE_F_STACK_BUILD_ID, T(STACK_TRACE) },
 	{ "clone", MAPSIZE_F_CLONE, STORAGES },
@@ -168,10 +170,10 @@ const char *map_flag_name(uint32_t flag)
 	return NULL;
 }
 
-/* "a hash map", "an lru_hash map", "an array map". */
+/* "a hash map", "an lru_hash map", "an array map", "a user_ringbuf map". */
 static const char *article(const char *name)
 {
-	return strchr("aeiou", name[0]) || !strncmp(name, "lru", 3) || !strncmp(name, "lpm", 3) ? "an" : "a";
+	return (strchr("aeiou", name[0]) && strncmp(name, "us", 2)) || !strncmp(name, "lru", 3) || !strncmp(name, "lpm", 3) ? "an" : "a";
 }
 
 /* "x, y or z" of the types in `mask`. */
@@ -206,7 +208,7 @@ int map_flags_refused(enum mapsize_map_type type, uint32_t flags, uint32_t *bad,
 			continue;
 		*bad = flag_table[i].flag;
 		/* name what accepts it, or what refuses it when that is shorter */
-		if (__builtin_popcount(types) <= MAPSIZE_MAP_TYPE_CNT / 2) {
+		if (__builtin_popcount(types) <= __builtin_popcount(ALL_TYPES & ~types)) {
 			type_list(list, sizeof(list), types);
 			snprintf(msg, size, "flag '%s' is not accepted by %s %s map (the kernel says EINVAL), "
 				 "expected it only on %s maps", flag_table[i].name, article(ti->name), ti->name, list);
@@ -392,6 +394,7 @@ static const unsigned int type_since[MAPSIZE_MAP_TYPE_CNT] = {
 	[MAPSIZE_MAP_TASK_STORAGE]     = V(5, 11),	/* 4cf1bc1f1045 bpf: Implement task local storage */
 	[MAPSIZE_MAP_BLOOM_FILTER]     = V(5, 16),	/* 9330986c0300 bpf: Add bloom filter map implementation */
 	[MAPSIZE_MAP_CGRP_STORAGE]     = V(6, 2),	/* c4bcfb38a95e bpf: Implement cgroup storage available to non-cgroup-attached bpf progs */
+	[MAPSIZE_MAP_USER_RINGBUF]     = V(6, 1),	/* 583c1f420173 bpf: Define new BPF_MAP_TYPE_USER_RINGBUF map type */
 };
 
 /* The first mainline release that accepts each map flag (same sources).  On

@@ -5,7 +5,7 @@
  *
  * Sources (function names in the Linux tree):
  *   MEM_USAGE era (6.4+): htab_map_mem_usage, array_map_mem_usage,
- *     trie_mem_usage, ringbuf_map_mem_usage, queue_stack_map_mem_usage,
+ *     trie_mem_usage, ringbuf_map_mem_usage (ringbuf, user_ringbuf), queue_stack_map_mem_usage,
  *     bloom_map_mem_usage, stack_map_mem_usage,
  *     bpf_local_storage_map_mem_usage.
  *   PAGES era (5.11-6.3): bpf_map_memory_footprint, bpf_map_value_size
@@ -207,6 +207,7 @@ int mapsize_mem_map__check(const struct mapsize_mem_map *m)
 			return -EINVAL;
 		return 0;
 	case MAPSIZE_MAP_RINGBUF:
+	case MAPSIZE_MAP_USER_RINGBUF:
 		if (K || V || !prealloc)
 			return -EINVAL;
 		/* RINGBUF_MAX_DATA_SZ (~64 GiB) is beyond any u32 */
@@ -418,7 +419,8 @@ static int memlock_mem_usage(const struct mapsize_mem_map *m, const struct mapsi
 			/* only leaves (n_entries) are counted; not the trie itself */
 			usage = mul(add(k->lpm_trie_node, K - LPM_KEY_HDR + V, &err), entries, &err);
 			break;
-		case MAPSIZE_MAP_RINGBUF: {
+		case MAPSIZE_MAP_RINGBUF:
+		case MAPSIZE_MAP_USER_RINGBUF: {	/* user_ringbuf_map_ops: ringbuf_map_mem_usage too */
 			uint64_t data_pages = max / k->page_size;
 
 			usage = add(k->bpf_ringbuf_map,

@@ -102,7 +102,7 @@ int memlock_rlimit(const struct mapsize_mem_map *m, const struct mapsize_kernel_
 			break;
 		}
 		default:
-			/* bloom_filter (5.16), task_storage (5.11), cgrp_storage
+			/* bloom_filter (5.16), task_storage (5.11), user_ringbuf (6.1), cgrp_storage
 			 * (6.2): no such map on these kernels */
 			return -EOPNOTSUPP;
 		}

@@ -115,7 +115,7 @@ uint64_t plan_budget_scale(const struct plan_ctx *c, const struct rule *r, uint6
 	s = ((unsigned __int128)v * *c->budget_k) >> 32;
 	if (s < 1)
 		s = 1;
-	if (r->type == MAPSIZE_MAP_RINGBUF) {
+	if (map_type_is_ringbuf(r->type)) {
 		if (s < RINGBUF_MIN)
 			s = RINGBUF_MIN;
 		if (!r->round_pow2)	/* the kernel takes only powers of two */
@@ -244,7 +244,7 @@ static void budget_finish(struct mapsize_planner *pl, const struct mapsize_plan 
 			continue;
 		m->budget_from_entries = b->max_entries;
 		plan->budget_scaled_cnt++;
-		if (m->expected_entries > m->max_entries && m->type != MAPSIZE_MAP_RINGBUF) {
+		if (m->expected_entries > m->max_entries && !map_type_is_ringbuf(m->type)) {
 			plan->budget_overflow_cnt++;
 			plan_warn(&c, "map '%s': the memory budget (%s) scales it from %u to %u entries, below "
 				  "its expected %llu: will overflow at expected load", m->name, plan->budget_source,

@@ -94,10 +94,10 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 	if (r->type == MAPSIZE_MAP_STACK_TRACE && v > (1ULL << 31))
 		return plan_value_error(c, se, r->name, "max_entries %llu exceeds 2147483648 (2^31), the most "
 				   "the kernel allows for a stack_trace map (E2BIG)", (unsigned long long)v);
-	if (r->type == MAPSIZE_MAP_RINGBUF && ((v & (v - 1)) || v % 4096))
-		return plan_value_error(c, se, r->name, "ringbuf size %llu bytes is not a power of two multiple "
+	if (map_type_is_ringbuf(r->type) && ((v & (v - 1)) || v % 4096))
+		return plan_value_error(c, se, r->name, "%s size %llu bytes is not a power of two multiple "
 				   "of the 4096-byte page size, expected e.g. %llu (add 'round: pow2')",
-				   (unsigned long long)v,
+				   ti->name, (unsigned long long)v,
 				   (unsigned long long)(v < 4096 ? 4096 : pow2_floor(v) << 1));
 	m->max_entries = (uint32_t)v;
 	m->expected_entries = v;
@@ -105,7 +105,7 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 		ret = plan_eval(c, &r->expected, r->name, "expected", &m->expected_entries);
 		if (ret)
 			return ret;
-		if (m->expected_entries > v && r->type != MAPSIZE_MAP_RINGBUF)
+		if (m->expected_entries > v && !map_type_is_ringbuf(r->type))
 			plan_warn(c, "map '%s': expected entries %llu exceed max_entries %u: the map will fill up "
 			     "(updates fail with E2BIG%s)", r->name, (unsigned long long)m->expected_entries,
 			     m->max_entries, ti->hash_like && r->type >= MAPSIZE_MAP_LRU_HASH &&

@@ -113,8 +113,8 @@ static int h_type(const struct ywalk *w, const struct ynode *key, const struct y
 		return ywalk_error(w, v, "unknown map type '%s'%s; expected hash, percpu_hash, lru_hash, "
 				   "lru_percpu_hash, array, percpu_array, prog_array, perf_event_array, "
 				   "ringbuf, lpm_trie, hash_of_maps, array_of_maps, queue, stack, "
-				   "bloom_filter, stack_trace, task_storage, inode_storage, sk_storage "
-				   "or cgrp_storage", s, hint);
+				   "bloom_filter, stack_trace, task_storage, inode_storage, sk_storage, "
+				   "cgrp_storage or user_ringbuf", s, hint);
 	}
 	return 0;
 }

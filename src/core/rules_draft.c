@@ -305,6 +305,7 @@ static const char *size_hint(const struct mapsize_draft_map *m, const struct map
 	case MAPSIZE_MAP_PROG_ARRAY:
 		return "tail-call slots: a property of the program, usually kept as is";
 	case MAPSIZE_MAP_RINGBUF:
+	case MAPSIZE_MAP_USER_RINGBUF:
 		return "bytes, a power of two multiple of 4096: replace with e.g. 64Ki * cpus and round: pow2";
 	case MAPSIZE_MAP_STACK_TRACE:
 		return "distinct stacks kept: replace with e.g. policies * 8 and round: pow2";

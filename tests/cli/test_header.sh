@@ -166,6 +166,7 @@ bpf_c() {
 		array_of_maps) bpf_type=12 ;; hash_of_maps) bpf_type=13 ;; queue) bpf_type=22 ;; stack) bpf_type=23 ;;
 		sk_storage) bpf_type=24 ;; ringbuf) bpf_type=27 ;; inode_storage) bpf_type=28 ;;
 		task_storage) bpf_type=29 ;; bloom_filter) bpf_type=30 ;; cgrp_storage) bpf_type=32 ;;
+		user_ringbuf) bpf_type=31 ;;
 		*) echo "#error unknown map type $type" ; continue ;;
 		esac
 		printf 'struct {\n\t__uint(type, %s);\n' "$bpf_type"

@@ -144,11 +144,12 @@ maps:
   is: {type: inode_storage, value_size: 8}
   sk: {type: sk_storage, value_size: 8, flags: [clone]}
   cs: {type: cgrp_storage, value_size: 8}
+  urb: {type: user_ringbuf, max_entries: 8192, flags: [numa_node]}
 EOF
 running=$(uname -r | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 expect_rc "plan (no --kernel, running $running): every type and flag plans" 0 "$MAPSIZE" plan "$TMP/all.yaml" --format json
 expect_eq "plan (no --kernel): the target is the running kernel" "$(jqv .kernel)" "$running"
-expect_eq "plan (no --kernel): 20 maps" "$(jqv '.maps | length')" 20
+expect_eq "plan (no --kernel): 21 maps" "$(jqv '.maps | length')" 21
 expect_rc "gen-header (no --kernel): written" 0 "$MAPSIZE" gen-header "$TMP/all.yaml" -o "$TMP/hdr/all.h"
 expect_rc "plan --kernel 7.0: a later release has them all too" 0 "$MAPSIZE" plan "$TMP/all.yaml" --kernel 7.0
 

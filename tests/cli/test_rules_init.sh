@@ -70,7 +70,8 @@ btf_maps() { # OBJ -> [{name,type,key_size,value_size,max_entries,map_flags}]
 	  | map(.type |= ({"1": "hash", "2": "array", "3": "prog_array", "4": "perf_event_array",
 	      "5": "percpu_hash", "6": "percpu_array", "7": "stack_trace", "9": "lru_hash",
 	      "10": "lru_percpu_hash", "11": "lpm_trie", "12": "array_of_maps", "13": "hash_of_maps",
-	      "22": "queue", "27": "ringbuf", "29": "task_storage", "30": "bloom_filter"}[tostring] // tostring))'
+	      "22": "queue", "27": "ringbuf", "29": "task_storage", "30": "bloom_filter",
+	      "31": "user_ringbuf"}[tostring] // tostring))'
 }
 # maps of a plan JSON as the oracle spells them
 plan_maps() { jq '[.maps[] | {name, type, key_size, value_size, max_entries, map_flags}]' "$1"; }
@@ -174,9 +175,11 @@ expect_eq "draft_a: a flag no rule names, in a comment" \
 expect_rc "draft_a: plan" 0 "$M" plan "$TMP/a.yaml" --format json
 expect_eq "draft_a: maps" \
 	"$(jqc '[.maps[] | [.name, .type, .key_size, .value_size, .max_entries, .map_flags, .map_extra]]')" \
-	'[["shared","hash",4,8,64,0,0],["conf","array",4,4,1,128,0],["grow","lru_hash",8,4,256,2,0],["sparse","hash",4,4,512,1,0],["counters_mm","array",4,8,16,1024,0],["seen","bloom_filter",0,4,1000,0,3],["perf_out","perf_event_array",4,4,0,0,0],["task_data","task_storage",4,8,0,1,0],["work","queue",0,4,128,0,0],["rb","ringbuf",0,0,65536,0,0]]'
+	'[["shared","hash",4,8,64,0,0],["conf","array",4,4,1,128,0],["grow","lru_hash",8,4,256,2,0],["sparse","hash",4,4,512,1,0],["counters_mm","array",4,8,16,1024,0],["seen","bloom_filter",0,4,1000,0,3],["perf_out","perf_event_array",4,4,0,0,0],["task_data","task_storage",4,8,0,1,0],["work","queue",0,4,128,0,0],["rb","ringbuf",0,0,65536,0,0],["urb","user_ringbuf",0,0,131072,0,0]]'
 verify_unchanged draft_a "$TMP/a.yaml" "$A"
 expect_rc "draft_a: check clean" 0 "$M" rules check "$TMP/a.yaml" --object "$A"
+expect_eq "draft_a: the user_ringbuf drafted, with the ring buffer's hint" \
+	"$(grep -B1 '^  urb:' "$TMP/a.yaml" | grep -c '# compiled 131072: bytes, a power of two multiple of 4096')|$(grep -A1 '^  urb:' "$TMP/a.yaml" | grep -c 'type: user_ringbuf')|$(grep -c "map 'urb'.*does not size" "$TMP/err")" "1|1|0"
 expect_eq "draft_a: check notes the devmap" "$(grep -c "^note: map 'ports': a devmap map" "$TMP/out")" 1
 
 # ---- stale rules --------------------------------------------------------------
@@ -224,7 +227,7 @@ expect_eq "merge: different max_entries: the largest kept, with a warning" \
 	"$(grep -c "^warning: map 'grow': max_entries 128 in $B, 256 before (in $A): the draft keeps 256$" "$TMP/err")|$(grep -A6 '^  grow:' "$TMP/ab.yaml" | grep -c 'max_entries: 256')" "1|1"
 expect_eq "merge: maps of both, in order" \
 	"$("$M" plan "$TMP/ab.yaml" --format json | jq -c '[.maps[].name]')" \
-	'["shared","conf","grow","sparse","counters_mm","seen","perf_out","task_data","work","rb","only_b"]'
+	'["shared","conf","grow","sparse","counters_mm","seen","perf_out","task_data","work","rb","urb","only_b"]'
 expect_rc "merge: check against both objects is clean" 0 "$M" rules check "$TMP/ab.yaml" --object "$A" --object "$B"
 expect_rc "merge: check against one: the other's map has no map" 1 "$M" rules check "$TMP/ab.yaml" --object "$A"
 expect_eq "merge: only_b named" "$(grep -c "stale: map 'only_b' has a rule but no map in $A" "$TMP/out")" 1

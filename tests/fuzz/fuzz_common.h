@@ -331,10 +331,11 @@ static inline void fuzz_check_plan(const struct mapsize_plan *plan)
 		if (fuzz_is_hash(t))
 			fuzz_check(m->max_entries >= 1 && m->max_entries <= (1U << 27),
 				   "hash '%s' max_entries %u", m->name, m->max_entries);
-		if (t == MAPSIZE_MAP_RINGBUF)
+		if (t == MAPSIZE_MAP_RINGBUF || t == MAPSIZE_MAP_USER_RINGBUF)
 			fuzz_check(m->max_entries >= 4096 && !(m->max_entries & (m->max_entries - 1)),
 				   "ringbuf '%s' size %u", m->name, m->max_entries);
-		if (t >= MAPSIZE_MAP_TASK_STORAGE)
+		/* the local storages (user_ringbuf, appended later, is not one) */
+		if (t >= MAPSIZE_MAP_TASK_STORAGE && t <= MAPSIZE_MAP_CGRP_STORAGE)
 			fuzz_check(!m->max_entries, "local storage '%s' max_entries %u", m->name,
 				   m->max_entries);
 		if (m->inner_of)

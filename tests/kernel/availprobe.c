@@ -48,7 +48,9 @@ static const struct {
 	{ MAPSIZE_MAP_INODE_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
 	{ MAPSIZE_MAP_SK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
 	{ MAPSIZE_MAP_CGRP_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
+	{ MAPSIZE_MAP_USER_RINGBUF, 0, 0, 4096, 0, 0, 0 },
 };
+_Static_assert(ARRAY_SIZE(probes) == MAPSIZE_MAP_TYPE_CNT - 1, "a probe for every map type");
 
 /* MAPSIZE_F_* are the uapi BPF_F_* bits. */
 static const struct {

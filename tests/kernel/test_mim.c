@@ -658,6 +658,7 @@ static const struct ktype {
 	{ "value_size: 8", "inode_storage", BPF_MAP_TYPE_INODE_STORAGE, 4, 8, 0, BPF_F_NO_PREALLOC, true, false },
 	{ "value_size: 8", "sk_storage", BPF_MAP_TYPE_SK_STORAGE, 4, 8, 0, BPF_F_NO_PREALLOC, true, false },
 	{ "value_size: 8", "cgrp_storage", 32 /* BPF_MAP_TYPE_CGRP_STORAGE, 6.2 */, 4, 8, 0, BPF_F_NO_PREALLOC, true, false },
+	{ "max_entries: 4096", "user_ringbuf", 31 /* BPF_MAP_TYPE_USER_RINGBUF, 6.1 */, 0, 0, 4096, 0, false, false },
 };
 
 static const struct kflag {
@@ -774,6 +775,8 @@ static void test_available_on_this_kernel(void **state)
 	int i32, val, inner;
 
 	REQUIRE_BPF();
+	/* a type added to the table without a line here would go unchecked */
+	assert_int_equal(ARRAY_SIZE(ktypes), MAPSIZE_MAP_TYPE_CNT - 1);
 	assert_int_equal(mapsize_kernel_version(tk_node.kernel_release, &running), 0);
 	assert_non_null(btf);
 	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
@@ -826,10 +829,10 @@ static void test_available_on_this_kernel(void **state)
 	print_message("availability: %zu types and %zu type+flag pairs the table claims for %s all create\n",
 		      types, pairs, tk_node.kernel_release);
 	if (running >= MAPSIZE_KERNEL_VERSION(6, 2)) {
-		assert_int_equal(types, 20);
-		/* 81 rule flag pairs; BPF_F_NO_PREALLOC optional on hash, percpu_hash and
+		assert_int_equal(types, 21);
+		/* 82 rule flag pairs; BPF_F_NO_PREALLOC optional on hash, percpu_hash and
 		 * hash_of_maps, required on lpm_trie and the 4 local storages */
-		assert_int_equal(pairs, 89);
+		assert_int_equal(pairs, 90);
 	}
 	close(inner);
 	btf__free(btf);

@@ -43,6 +43,7 @@ static struct made made[] = {
 	{ "mst_pcpu_array", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 10, 0, 0, MAPSIZE_COUNT_NONE, -1 },
 	{ "mst_queue", BPF_MAP_TYPE_QUEUE, 0, 8, 10, 0, 2, MAPSIZE_COUNT_NONE, -1 },
 	{ "mst_ringbuf", BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, 0, MAPSIZE_COUNT_NONE, -1 },
+	{ "mst_user_rb", BPF_MAP_TYPE_USER_RINGBUF, 0, 0, 4096, 0, 0, MAPSIZE_COUNT_NONE, -1 },
 };
 static int hofm_fd = -1, hofm_inner[2] = { -1, -1 };
 
@@ -203,6 +204,9 @@ static void test_auto_counts(void **state)
 	assert_string_equal(find(st, "mst_array")->note, "array: every slot always exists");
 	assert_string_equal(find(st, "mst_queue")->note, "queue/stack: counting would pop its elements");
 	assert_string_equal(find(st, "mst_ringbuf")->note, "ring buffer: holds bytes in flight, not entries");
+	assert_string_equal(find(st, "mst_user_rb")->note, "ring buffer: holds bytes in flight, not entries");
+	assert_string_equal(mapsize_bpf_map_type__name(find(st, "mst_user_rb")->bpf_type), "user_ringbuf");
+	assert_false(find(st, "mst_user_rb")->has_entries);
 	assert_string_equal(find(st, "mst_lru")->note, "LRU: evicts before full");
 	mapsize_status__free(st);
 }

@@ -44,6 +44,7 @@ static const struct {
 	{ "inode_storage", V(5, 10), "value_size: 8" },
 	{ "sk_storage", V(5, 2), "value_size: 8" },
 	{ "cgrp_storage", V(6, 2), "value_size: 8" },
+	{ "user_ringbuf", V(6, 1), "max_entries: 4096" },
 };
 
 /* Every flag rules can name, its bit and its own first release. */
@@ -125,7 +126,7 @@ static void test_flag_first_release(void **state)
 					 got >> 8, got & 0xff, want >> 8, want & 0xff);
 			pairs++;
 		}
-	assert_int_equal(pairs, 81);
+	assert_int_equal(pairs, 82);
 	/* exact releases where the type or the flag decides */
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_ARRAY, MAPSIZE_F_MMAPABLE), V(5, 5));
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_ARRAY, MAPSIZE_F_INNER_MAP), V(5, 10));
@@ -133,6 +134,8 @@ static void test_flag_first_release(void **state)
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_SK_STORAGE, MAPSIZE_F_CLONE), V(5, 4));
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_CGRP_STORAGE, MAPSIZE_F_CLONE), V(6, 2));
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_RINGBUF, MAPSIZE_F_NUMA_NODE), V(5, 8));
+	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_USER_RINGBUF, MAPSIZE_F_NUMA_NODE), V(6, 1));
+	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_USER_RINGBUF, MAPSIZE_F_RDONLY), 0);
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_BLOOM_FILTER, MAPSIZE_F_ZERO_SEED), V(5, 16));
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_HASH, MAPSIZE_F_ZERO_SEED), V(5, 0));
 	assert_int_equal(mapsize_map_flag__since(MAPSIZE_MAP_STACK_TRACE, MAPSIZE_F_STACK_BUILD_ID), V(4, 17));
@@ -195,6 +198,26 @@ static void test_type_boundary(void **state)
 		assert_int_equal(mapsize_plan__kernel_version(plan), types[t].since);
 		mapsize_plan__free(plan);
 	}
+}
+
+/* The newest type, spelled out: user_ringbuf is refused by 6.0, planned for 6.1. */
+static void test_user_ringbuf_boundary(void **state)
+{
+	static const char yaml[] = "app: t\nmaps:\n  m: {type: user_ringbuf, max_entries: 64Ki}\n";
+	struct mapsize_plan *plan;
+	struct mapsize_error err;
+
+	plan = plan_for("6.0", yaml, &err);
+	assert_null(plan);
+	assert_int_equal(err.code, -EINVAL);
+	assert_error_at(&err, RULES_FILE, 3, 13, "map 'm': type user_ringbuf (BPF_MAP_TYPE_USER_RINGBUF) is "
+			"first in Linux 6.1, the target kernel 6.0 refuses it (EINVAL); expected a target kernel "
+			"of 6.1 or newer, or another map type");
+	plan = plan_for("6.1", yaml, &err);
+	assert_non_null(plan);
+	assert_int_equal(mapsize_plan__map(plan, 0)->max_entries, 65536);
+	assert_int_equal(mapsize_plan__map(plan, 0)->type, MAPSIZE_MAP_USER_RINGBUF);
+	mapsize_plan__free(plan);
 }
 
 /* Flags at their boundary, the error at the list item naming the flag. */
@@ -338,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_type_first_release),
 		cmocka_unit_test(test_flag_first_release),
 		cmocka_unit_test(test_type_boundary),
+		cmocka_unit_test(test_user_ringbuf_boundary),
 		cmocka_unit_test(test_flag_boundary),
 		cmocka_unit_test(test_newest_has_everything),
 		cmocka_unit_test(test_no_prealloc_release),

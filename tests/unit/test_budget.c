@@ -345,6 +345,44 @@ static void test_budget_ringbuf(void **state)
 	mapsize_planner__free(pl);
 }
 
+/* A user_ringbuf scales exactly as a ringbuf of the same rules: the same
+ * memory, the same power-of-two floor. */
+static void test_budget_user_ringbuf(void **state)
+{
+	static const char *const fmt =
+		"app: t\nmaps:\n"
+		"  rb:\n    type: %s\n    max_entries: procs * 4096\n    expected: procs * 4096\n"
+		"  big:\n    type: hash\n    key_size: 8\n    value_size: 4088\n    max_entries: procs\n";
+	static const char *const kinds[] = { "ringbuf", "user_ringbuf" };
+	uint32_t rb[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		MAPSIZE_OPTS(mapsize_planner_opts, opts, .map_size = "medium", .budget = "2Mi");
+		struct mapsize_error err;
+		struct mapsize_planner *pl = mapsize_planner__new(&opts, &err);
+		struct mapsize_plan *plan;
+		char rules[512];
+
+		snprintf(rules, sizeof(rules), fmt, kinds[i]);
+		set_ok(pl, "procs=1024");
+		plan = plan_ok(pl, rules);
+		rb[i] = find(plan, "rb")->max_entries;
+		assert_int_equal(find(plan, "rb")->budget_from_entries, 4194304);
+		{
+			MAPSIZE_OPTS(mapsize_plan_budget, b);
+
+			assert_int_equal(mapsize_plan__budget(plan, &b), 0);
+			assert_int_equal(b.scaled_cnt, 2);
+			assert_int_equal(b.will_overflow_cnt, 0);	/* bytes, not entries: never "overflow" */
+		}
+		mapsize_plan__free(plan);
+		mapsize_planner__free(pl);
+	}
+	assert_true(rb[1] >= 4096 && !(rb[1] & (rb[1] - 1)) && rb[1] < 4194304);
+	assert_int_equal(rb[1], rb[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_budget_absent),
 		cmocka_unit_test(test_budget_overrides_and_inner),
 		cmocka_unit_test(test_budget_ringbuf),
+		cmocka_unit_test(test_budget_user_ringbuf),
 	};
 
 	return cmocka_run_group_tests_name("budget", tests, capture_warnings, NULL);

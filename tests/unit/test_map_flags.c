@@ -55,6 +55,7 @@ static const struct {
 	{ "inode_storage", "value_size: 8", "clone" },
 	{ "sk_storage", "value_size: 8", "clone" },
 	{ "cgrp_storage", "value_size: 8", "clone" },
+	{ "user_ringbuf", "max_entries: 4096", "numa_node" },
 };
 
 static bool word_in(const char *list, const char *word)
@@ -99,7 +100,7 @@ static void test_flag_names_and_bits(void **state)
 	assert_int_equal(MAPSIZE_F_PRESERVE_ELEMS, 1U << 11);
 }
 
-/* The whole matrix: 20 types x 12 flags. */
+/* The whole matrix: 21 types x 12 flags. */
 static void test_flag_type_matrix(void **state)
 {
 	size_t accepted = 0, refused = 0;
@@ -129,8 +130,9 @@ static void test_flag_type_matrix(void **state)
 					 strlen(types[t].body) + 1);
 			refused++;
 		}
-	assert_int_equal(accepted, 81);
-	assert_int_equal(refused, 20 * 12 - 81);
+	assert_int_equal(ARRAY_SIZE(types), MAPSIZE_MAP_TYPE_CNT - 1);
+	assert_int_equal(accepted, 82);
+	assert_int_equal(refused, 21 * 12 - 82);
 }
 
 static void test_flag_messages(void **state)
@@ -148,8 +150,8 @@ static void test_flag_messages(void **state)
 	err = rules_err(ONE_MAP("    type: ringbuf\n    max_entries: 4096\n    flags:\n      - rdonly_prog\n"));
 	assert_error_at(&err, RULES_FILE, 7, 9, "flag 'rdonly_prog' is not accepted by a ringbuf map (the "
 			"kernel says EINVAL), expected it on any map type but prog_array, perf_event_array, "
-			"ringbuf, array_of_maps, stack_trace, task_storage, inode_storage, sk_storage or "
-			"cgrp_storage");
+			"ringbuf, array_of_maps, stack_trace, task_storage, inode_storage, sk_storage, "
+			"cgrp_storage or user_ringbuf");
 	err = rules_err(ONE_MAP("    type: percpu_array\n    value_size: 8\n    max_entries: 2\n"
 				"    flags: [mmapable]\n"));
 	assert_error_at(&err, RULES_FILE, 7, 13, "flag 'mmapable' is not accepted by a percpu_array map");

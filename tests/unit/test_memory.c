@@ -212,6 +212,12 @@ static void test_other_types(void **state)
 	assert_int_equal(usage(&m, 0), 16728);			/* kernel */
 	m.max_entries = 16U << 20;
 	assert_int_equal(usage(&m, 0), 16855368);		/* kernel */
+	/* user_ringbuf_map_ops: the same ringbuf_map_alloc and ringbuf_map_mem_usage */
+	m = mk(MAPSIZE_MAP_USER_RINGBUF, 0, 0, 4096, 0, 2);
+	assert_int_equal(usage(&m, 0), 16728);
+	m.max_entries = 16U << 20;
+	assert_int_equal(usage(&m, 0), 16855368);
+	assert_false(mapsize_mem_map__counts_entries(&m));
 
 	m = mk(MAPSIZE_MAP_QUEUE, 0, 24, 1000, 0, 2);
 	assert_int_equal(usage(&m, 0), 312 + 1001 * 24);	/* value not rounded */
@@ -295,6 +301,8 @@ static void test_pages_era(void **state)
 	assert_int_equal(pages(&m, 1024), 16384);
 	/* zero for ringbuf (no key, no value) and local storage (no max_entries) */
 	m = mk(MAPSIZE_MAP_RINGBUF, 0, 0, 1U << 20, 0, 2);
+	assert_int_equal(pages(&m, 0), 0);
+	m.type = MAPSIZE_MAP_USER_RINGBUF;
 	assert_int_equal(pages(&m, 0), 0);
 	m = mk(MAPSIZE_MAP_SK_STORAGE, 4, 4096, 0, MAPSIZE_F_NO_PREALLOC, 2);
 	assert_int_equal(pages(&m, 0), 0);
@@ -487,6 +495,12 @@ static void test_invalid(void **state)
 	assert_int_equal(mapsize_memlock(&m, &k618, MAPSIZE_MEM_ERA_MEM_USAGE, 0, NULL), -EINVAL);
 	m = mk(MAPSIZE_MAP_RINGBUF, 0, 0, 3 * 4096, 0, 2);
 	assert_int_equal(mapsize_mem_map__check(&m), -EINVAL);
+	m.type = MAPSIZE_MAP_USER_RINGBUF;
+	assert_int_equal(mapsize_mem_map__check(&m), -EINVAL);
+	m.max_entries = 2048;					/* below a page */
+	assert_int_equal(mapsize_mem_map__check(&m), -EINVAL);
+	m = mk(MAPSIZE_MAP_USER_RINGBUF, 0, 8, 4096, 0, 2);	/* no value */
+	assert_int_equal(mapsize_mem_map__check(&m), -EINVAL);
 	m = mk(MAPSIZE_MAP_LPM_TRIE, 8, 8, 16, 0, 2);		/* must be no-prealloc */
 	assert_int_equal(mapsize_mem_map__check(&m), -EINVAL);
 	m = mk(MAPSIZE_MAP_TASK_STORAGE, 4, 8, 16, MAPSIZE_F_NO_PREALLOC, 2);
@@ -557,6 +571,9 @@ static void test_real(void **state)
 	assert_int_equal(b, 480 + 10 * (192 + 192));
 	/* others: the MEM_USAGE figure */
 	m = mk(MAPSIZE_MAP_RINGBUF, 0, 0, 4096, 0, 2);
+	assert_int_equal(mapsize_memory_real(&m, &k618, 0, &b), 0);
+	assert_int_equal(b, 16728);
+	m.type = MAPSIZE_MAP_USER_RINGBUF;
 	assert_int_equal(mapsize_memory_real(&m, &k618, 0, &b), 0);
 	assert_int_equal(b, 16728);
 	assert_int_equal(mapsize_memory_real(&m, NULL, 0, &b), -EINVAL);

@@ -174,6 +174,11 @@ static void test_document_keys(void **state)
 	assert_error_at(&err, RULES_FILE, 3, 3, "map 'm' has no type, expected e.g. 'type: hash'");
 	err = rules_err(ONE_MAP("    type: hahs\n"));
 	assert_error_at(&err, RULES_FILE, 4, 11, "unknown map type 'hahs' (did you mean 'hash'?)");
+	err = rules_err(ONE_MAP("    type: user_ringbuff\n"));
+	assert_error_at(&err, RULES_FILE, 4, 11, "unknown map type 'user_ringbuff' (did you mean 'user_ringbuf'?); "
+			"expected hash, percpu_hash, lru_hash, lru_percpu_hash, array, percpu_array, prog_array, "
+			"perf_event_array, ringbuf, lpm_trie, hash_of_maps, array_of_maps, queue, stack, bloom_filter, "
+			"stack_trace, task_storage, inode_storage, sk_storage, cgrp_storage or user_ringbuf");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"));
 	assert_error_at(&err, RULES_FILE, 3, 3, "map 'm' has no max_entries, expected a number or an expression");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n    max_entries:\n"));
@@ -213,6 +218,7 @@ static void test_fixed_size_defaults(void **state)
 		{ "inode_storage", 4, 16, "    value_size: 16\n", "0" },
 		{ "sk_storage", 4, 16, "    value_size: 16\n", "0" },
 		{ "cgrp_storage", 4, 16, "    value_size: 16\n", "0" },
+		{ "user_ringbuf", 0, 0, "", "4096" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -242,6 +248,8 @@ static void test_fixed_size_mismatch(void **state)
 	assert_error_at(&err, RULES_FILE, 5, 17, "prog_array maps have value_size 4, found 8");
 	err = rules_err(ONE_MAP("    type: ringbuf\n    key_size: 4\n    max_entries: 4096\n"));
 	assert_error_at(&err, RULES_FILE, 5, 15, "ringbuf maps have key_size 0, found 4");
+	err = rules_err(ONE_MAP("    type: user_ringbuf\n    value_size: 8\n    max_entries: 4096\n"));
+	assert_error_at(&err, RULES_FILE, 5, 17, "user_ringbuf maps have value_size 0, found 8");
 	err = rules_err(ONE_MAP("    type: hash_of_maps\n    key_size: 4\n    value_size: 8\n    max_entries: 1\n"));
 	assert_error_at(&err, RULES_FILE, 6, 17, "hash_of_maps maps have value_size 4, found 8");
 	/* the fixed size may also be written out */
@@ -353,6 +361,7 @@ static const struct prealloc_case prealloc_cases[] = {
 	{ "prog_array", "", "64", PA_ALWAYS_ON },
 	{ "perf_event_array", "", "0", PA_ALWAYS_ON },
 	{ "ringbuf", "", "4096", PA_ALWAYS_ON },
+	{ "user_ringbuf", "", "4096", PA_ALWAYS_ON },
 	{ "array_of_maps", "", "64", PA_ALWAYS_ON },
 	{ "queue", "    value_size: 4\n", "64", PA_ALWAYS_ON },
 	{ "stack", "    value_size: 4\n", "64", PA_ALWAYS_ON },
@@ -445,6 +454,36 @@ static void test_ringbuf_sizes(void **state)
 	plan = quick_plan(ONE_MAP("    type: ringbuf\n    max_entries: 5000\n    round: pow2\n"));
 	assert_int_equal(find(plan, "m")->max_entries, 8192);
 	mapsize_plan__free(plan);
+}
+
+/* user_ringbuf: ringbuf_map_alloc's checks, under its own name. */
+static void test_user_ringbuf_sizes(void **state)
+{
+	struct mapsize_error err;
+	struct mapsize_plan *plan;
+
+	err = quick_plan_err(ONE_MAP("    type: user_ringbuf\n    max_entries: 3 * 4096\n"));
+	assert_error_at(&err, RULES_FILE, 5, 18, "map 'm': user_ringbuf size 12288 bytes is not a power of "
+			"two multiple of the 4096-byte page size, expected e.g. 16384 (add 'round: pow2')");
+	err = quick_plan_err(ONE_MAP("    type: user_ringbuf\n    max_entries: 2048\n"));
+	assert_error_at(&err, RULES_FILE, 5, 18, "user_ringbuf size 2048 bytes is not a power of two multiple "
+			"of the 4096-byte page size, expected e.g. 4096");
+	err = quick_plan_err(ONE_MAP("    type: user_ringbuf\n    max_entries: cpus / 16\n    round: pow2\n"));
+	assert_error_at(&err, RULES_FILE, 5, 18, "max_entries evaluates to 0, expected at least 1 for a "
+			"user_ringbuf map");
+	plan = quick_plan(ONE_MAP("    type: user_ringbuf\n    max_entries: 64Ki * cpus\n    round: pow2\n"));
+	assert_int_equal(find(plan, "m")->max_entries, 524288);	/* medium: 8 cpus */
+	assert_int_equal(find(plan, "m")->type, MAPSIZE_MAP_USER_RINGBUF);
+	mapsize_plan__free(plan);
+	plan = quick_plan(ONE_MAP("    type: user_ringbuf\n    max_entries: 5000\n    round: pow2\n"));
+	assert_int_equal(find(plan, "m")->max_entries, 8192);
+	mapsize_plan__free(plan);
+	/* the kernel's RINGBUF_CREATE_FLAG_MASK: NUMA_NODE only */
+	mapsize_plan__free(quick_plan(ONE_MAP("    type: user_ringbuf\n    max_entries: 4096\n"
+					      "    flags: [numa_node]\n")));
+	err = rules_err(ONE_MAP("    type: user_ringbuf\n    max_entries: 4096\n    flags: [rdonly]\n"));
+	assert_error_at(&err, RULES_FILE, 6, 13, "flag 'rdonly' is not accepted by a user_ringbuf map (the "
+			"kernel says EINVAL)");
 }
 
 static void test_local_storage_max_entries(void **state)
@@ -1132,6 +1171,7 @@ int main(void)
 		cmocka_unit_test(test_stack_trace_value_size),
 		cmocka_unit_test(test_prealloc_type_rules),
 		cmocka_unit_test(test_ringbuf_sizes),
+		cmocka_unit_test(test_user_ringbuf_sizes),
 		cmocka_unit_test(test_local_storage_max_entries),
 		cmocka_unit_test(test_perf_event_array_zero),
 		cmocka_unit_test(test_zero_max_entries_invalid),

@@ -8,7 +8,7 @@
 static bool will_overflow(const struct mapsize_plan_map *m)
 {
 	return m->budget_from_entries && m->expected_entries > m->max_entries &&
-	       m->type != MAPSIZE_MAP_RINGBUF;
+	       m->type != MAPSIZE_MAP_RINGBUF && m->type != MAPSIZE_MAP_USER_RINGBUF;
 }
 
 json_t *plan_budget_json(const struct mapsize_plan *plan)

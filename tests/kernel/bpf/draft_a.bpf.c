@@ -4,7 +4,8 @@
  * object with one map of most types mapsize sizes, compiled flags a rule
  * names (no_common_lru, mmapable, rdonly_prog), BPF_F_NO_PREALLOC, a flag a
  * rule cannot name (BPF_F_ZERO_SEED), a bloom filter's map_extra, a
- * perf_event_array sized by libbpf (max_entries 0), local storage, a map
+ * perf_event_array sized by libbpf (max_entries 0), local storage, a ring
+ * buffer each way (ringbuf, user_ringbuf), a map
  * type mapsize does not size (devmap), global data (internal maps), and the
  * map `shared` that draft_b.bpf.o defines identically and draft_c.bpf.o
  * differently.  The draft of it must load unchanged (`mapsize verify`).
@@ -85,6 +86,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } rb SEC(".maps");
+
+/* user space produces, the program drains: drafted like the ringbuf (6.1+) */
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 128 * 1024);
+} urb SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
