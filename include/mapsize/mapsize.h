@@ -269,6 +269,8 @@ struct mapsize_plan_map {
 	uint32_t map_extra;		/* bloom_filter hash count etc. */
 	uint32_t budget_from_entries;	/* max_entries before the memory budget
 					   scaled this map down; 0 when it did not */
+	bool budget_will_overflow;	/* scaled below its expected entries (counted
+					   in mapsize_plan_budget.will_overflow_cnt) */
 };
 
 /* Compute a plan.  Pure: no I/O. */
@@ -321,7 +323,7 @@ struct mapsize_plan_budget {
 	uint64_t after_full_bytes;	/* ... of this plan, <= limit_bytes */
 	double factor;			/* f; 1 when nothing was scaled */
 	size_t scaled_cnt;		/* maps with budget_from_entries set */
-	size_t will_overflow_cnt;	/* scaled maps now below expected entries */
+	size_t will_overflow_cnt;	/* maps with budget_will_overflow set */
 };
 
 /* Fill *out; -ENOENT when the plan was made without a budget. */

@@ -245,6 +245,7 @@ static void budget_finish(struct mapsize_planner *pl, const struct mapsize_plan 
 		m->budget_from_entries = b->max_entries;
 		plan->budget_scaled_cnt++;
 		if (m->expected_entries > m->max_entries && !map_type_is_ringbuf(m->type)) {
+			m->budget_will_overflow = true;
 			plan->budget_overflow_cnt++;
 			plan_warn(&c, "map '%s': the memory budget (%s) scales it from %u to %u entries, below "
 				  "its expected %llu: will overflow at expected load", m->name, plan->budget_source,

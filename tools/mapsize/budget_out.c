@@ -5,12 +5,6 @@
 
 #include "mapsize.h"
 
-static bool will_overflow(const struct mapsize_plan_map *m)
-{
-	return m->budget_from_entries && m->expected_entries > m->max_entries &&
-	       m->type != MAPSIZE_MAP_RINGBUF && m->type != MAPSIZE_MAP_USER_RINGBUF;
-}
-
 json_t *plan_budget_json(const struct mapsize_plan *plan)
 {
 	MAPSIZE_OPTS(mapsize_plan_budget, b);
@@ -36,7 +30,7 @@ json_t *plan_budget_json(const struct mapsize_plan *plan)
 							"to_entries", (json_int_t)m->max_entries,
 							"expected_entries", (json_int_t)m->expected_entries,
 							"prealloc", m->prealloc));
-		if (will_overflow(m))
+		if (m->budget_will_overflow)
 			json_array_append_new(over, json_pack("{s:s, s:I, s:I}", "name", m->name,
 							      "max_entries", (json_int_t)m->max_entries,
 							      "expected_entries", (json_int_t)m->expected_entries));
@@ -69,12 +63,12 @@ void print_plan_budget(const char *label, const struct mapsize_plan *plan)
 		if (m->budget_from_entries)
 			printf("  %-30s %10u -> %10u entries%s%s\n", m->name, m->budget_from_entries, m->max_entries,
 			       m->prealloc ? "" : " (not preallocated)",
-			       will_overflow(m) ? "  below expected: will overflow at expected load" : "");
+			       m->budget_will_overflow ? "  below expected: will overflow at expected load" : "");
 	}
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 		const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
 
-		if (will_overflow(m))
+		if (m->budget_will_overflow)
 			printf("%s %s (%u < %llu expected)", n++ ? "," : "will overflow at expected load:", m->name,
 			       m->max_entries, (unsigned long long)m->expected_entries);
 	}
