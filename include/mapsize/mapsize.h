@@ -130,6 +130,27 @@ unsigned int mapsize_map_type__bpf_type(enum mapsize_map_type type);
 enum mapsize_map_type mapsize_map_type__from_bpf_type(unsigned int bpf_type);
 bool mapsize_map_type__is_percpu(enum mapsize_map_type type);
 
+/* What a map type is, from the one type table (src/core/maptype.c). */
+enum mapsize_type_trait {
+	MAPSIZE_TRAIT_PERCPU	 = 1U << 0,	/* user space reads a value per possible CPU */
+	MAPSIZE_TRAIT_HASH	 = 1U << 1,	/* hashtab.c: hash, percpu/LRU kinds, hash_of_maps */
+	MAPSIZE_TRAIT_ARRAY	 = 1U << 2,	/* every slot in [0, max_entries) exists */
+	MAPSIZE_TRAIT_MAP_IN_MAP = 1U << 3,
+	MAPSIZE_TRAIT_LRU	 = 1U << 4,	/* evicts before it is full */
+	MAPSIZE_TRAIT_FD	 = 1U << 5,	/* values are fds: prog/perf/cgroup arrays, map-in-maps */
+	MAPSIZE_TRAIT_STORAGE	 = 1U << 6,	/* local storage: one element per owner */
+	MAPSIZE_TRAIT_RINGBUF	 = 1U << 7,	/* max_entries is bytes */
+	MAPSIZE_TRAIT_QUEUE	 = 1U << 8,	/* queue, stack: reading pops */
+	MAPSIZE_TRAIT_BLOOM	 = 1U << 9,
+	MAPSIZE_TRAIT_WALKABLE	 = 1U << 10,	/* a BPF_MAP_GET_NEXT_KEY walk counts how full */
+	MAPSIZE_TRAIT_BATCH	 = 1U << 11,	/* BPF_MAP_LOOKUP_BATCH (lpm_trie: 5.13+) */
+	MAPSIZE_TRAIT_COPYABLE	 = 1U << 12,	/* entries read and written back by user space */
+};
+/* MAPSIZE_TRAIT_* of a uapi enum bpf_map_type; 0 past what we know. */
+uint32_t mapsize_bpf_map_type__traits(unsigned int bpf_type);
+/* MAPSIZE_TRAIT_* of a type mapsize sizes; 0 for UNSPEC or out of range. */
+uint32_t mapsize_map_type__traits(enum mapsize_map_type type);
+
 /* Kernel map flags mapsize manages or models (uapi values). */
 #define MAPSIZE_F_NO_PREALLOC	(1U << 0)
 #define MAPSIZE_F_NO_COMMON_LRU	(1U << 1)

@@ -110,7 +110,7 @@ int rules_check_instances(const struct ywalk *w, const struct mapsize_rules *rul
 					   "sizes the inner maps of a map-in-map, expected it in a rule named "
 					   "OUTER.inner", r->name);
 		/* max_entries of these is not an entry count an instance grows by */
-		if (ti->zero_max_entries || ti->fd_map || map_type_is_ringbuf(r->type) ||
+		if (ti->zero_max_entries || map_type_has(r->type, MAPSIZE_TRAIT_FD) || map_type_is_ringbuf(r->type) ||
 		    r->type == MAPSIZE_MAP_STACK_TRACE)
 			return ywalk_error(w, r->instance.node, "inner map '%s' is a %s, whose max_entries is "
 					   "not a count of live entries; expected 'instance' on a hash, lru_hash, "
@@ -212,10 +212,10 @@ int plan_inner_instance(struct plan_ctx *c, const struct rule *r, const struct m
 		return plan_value_error(c, ri->min.expr ? &ri->min : &ri->max, r->name, "instance min %llu is "
 					"above max %llu, expected min <= max", (unsigned long long)lo,
 					(unsigned long long)hi);
-	if (hi > UINT32_MAX || (map_type_info(r->type)->hash_like && hi > (1ULL << 27)))
+	if (hi > UINT32_MAX || (map_type_has(r->type, MAPSIZE_TRAIT_HASH) && hi > (1ULL << 27)))
 		return plan_value_error(c, &ri->max, r->name, "instance max evaluates to %llu, expected at most "
 					"%llu for a %s map", (unsigned long long)hi,
-					map_type_info(r->type)->hash_like ? 1ULL << 27 : (unsigned long long)UINT32_MAX,
+					map_type_has(r->type, MAPSIZE_TRAIT_HASH) ? 1ULL << 27 : (unsigned long long)UINT32_MAX,
 					map_type_info(r->type)->name);
 	pi->min_entries = (uint32_t)lo;
 	pi->max_entries = (uint32_t)hi;

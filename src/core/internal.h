@@ -119,24 +119,30 @@ struct map_type_info {
 	unsigned int bpf_type;
 	int fixed_key_size;	/* -1: free */
 	int fixed_value_size;	/* -1: free */
-	bool percpu;
 	bool prealloc_optional;	/* BPF_F_NO_PREALLOC may toggle */
 	bool no_prealloc_required;
 	bool zero_max_entries;	/* local storage: max_entries must be 0 */
-	bool map_in_map;
-	bool hash_like;		/* prealloc'd elements exist: hash family */
-	bool lru;		/* evicts before full */
-	bool fd_map;		/* values are fds: prog/perf arrays, map-in-maps */
-	bool storage;		/* local storage: task/inode/sk/cgrp */
 };
 
 const struct map_type_info *map_type_info(enum mapsize_map_type type);
+/* What the type is (MAPSIZE_TRAIT_*, from the one table in maptype.c). */
+static inline bool map_type_has(enum mapsize_map_type type, uint32_t traits)
+{
+	return (mapsize_map_type__traits(type) & traits) != 0;
+}
+static inline bool bpf_map_type_has(unsigned int bpf_type, uint32_t traits)
+{
+	return (mapsize_bpf_map_type__traits(bpf_type) & traits) != 0;
+}
 /* ringbuf and user_ringbuf share ringbuf_map_alloc: max_entries is bytes,
  * a power of two multiple of the page size, and nothing counts elements. */
 static inline bool map_type_is_ringbuf(enum mapsize_map_type type)
 {
-	return type == MAPSIZE_MAP_RINGBUF || type == MAPSIZE_MAP_USER_RINGBUF;
+	return map_type_has(type, MAPSIZE_TRAIT_RINGBUF);
 }
+/* Why a live map of this uapi type has no meaningful occupancy; NULL when
+ * a key walk counts it. */
+const char *bpf_map_type_why_uncountable(unsigned int bpf_type);
 const char *const *map_type_names(size_t *cnt);
 
 /* Flags that may be named in a rule's `flags:` list. */

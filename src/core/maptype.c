@@ -9,29 +9,113 @@
 
 #include "internal.h"
 
+/* Every uapi map type (enum bpf_map_type, stable numbers), by bpf type:
+ * its bpftool name and what it is (enum mapsize_type_trait).  The one
+ * place these predicates are written; core, kernel and CLI ask here.
+ *   HASH: kernel/bpf/hashtab.c, whose batch token is a u32 bucket index
+ *   (__htab_map_lookup_and_delete_batch) and whose elements the
+ *   bpf_map_sum_elem_count() kfunc counts; ARRAY: every slot in
+ *   [0, max_entries) always exists; WALKABLE: BPF_MAP_GET_NEXT_KEY visits
+ *   the entries present, so a walk counts how full it is; BATCH:
+ *   BPF_MAP_LOOKUP_BATCH (htab and generic_map_lookup_batch; lpm_trie 5.13+);
+ *   COPYABLE: entries read without consuming them and written back by user
+ *   space (what an inner instance grow copies). */
+#define HASHK (MAPSIZE_TRAIT_HASH | MAPSIZE_TRAIT_WALKABLE)
+#define COPY MAPSIZE_TRAIT_COPYABLE
+static const struct {
+	const char *name;
+	uint32_t traits;
+} bpf_types[] = {
+	[0]  = { "unspec", 0 },
+	[1]  = { "hash", HASHK | MAPSIZE_TRAIT_BATCH | COPY },
+	[2]  = { "array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_BATCH | COPY },
+	[3]  = { "prog_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD },
+	[4]  = { "perf_event_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD },
+	[5]  = { "percpu_hash", HASHK | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY },
+	[6]  = { "percpu_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY },
+	[7]  = { "stack_trace", MAPSIZE_TRAIT_WALKABLE },
+	[8]  = { "cgroup_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD },
+	[9]  = { "lru_hash", HASHK | MAPSIZE_TRAIT_LRU | MAPSIZE_TRAIT_BATCH | COPY },
+	[10] = { "lru_percpu_hash", HASHK | MAPSIZE_TRAIT_LRU | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY },
+	[11] = { "lpm_trie", MAPSIZE_TRAIT_WALKABLE | MAPSIZE_TRAIT_BATCH | COPY },
+	[12] = { "array_of_maps", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_MAP_IN_MAP | MAPSIZE_TRAIT_FD },
+	[13] = { "hash_of_maps", HASHK | MAPSIZE_TRAIT_MAP_IN_MAP | MAPSIZE_TRAIT_FD },
+	[14] = { "devmap", MAPSIZE_TRAIT_ARRAY },
+	[15] = { "sockmap", MAPSIZE_TRAIT_ARRAY },
+	[16] = { "cpumap", MAPSIZE_TRAIT_ARRAY },
+	[17] = { "xskmap", MAPSIZE_TRAIT_ARRAY },
+	[18] = { "sockhash", MAPSIZE_TRAIT_WALKABLE },
+	[19] = { "cgroup_storage", MAPSIZE_TRAIT_STORAGE },
+	[20] = { "reuseport_sockarray", MAPSIZE_TRAIT_ARRAY },
+	[21] = { "percpu_cgroup_storage", MAPSIZE_TRAIT_STORAGE | MAPSIZE_TRAIT_PERCPU },
+	[22] = { "queue", MAPSIZE_TRAIT_QUEUE },
+	[23] = { "stack", MAPSIZE_TRAIT_QUEUE },
+	[24] = { "sk_storage", MAPSIZE_TRAIT_STORAGE },
+	[25] = { "devmap_hash", MAPSIZE_TRAIT_WALKABLE },
+	[26] = { "struct_ops", 0 },
+	[27] = { "ringbuf", MAPSIZE_TRAIT_RINGBUF },
+	[28] = { "inode_storage", MAPSIZE_TRAIT_STORAGE },
+	[29] = { "task_storage", MAPSIZE_TRAIT_STORAGE },
+	[30] = { "bloom_filter", MAPSIZE_TRAIT_BLOOM },
+	[31] = { "user_ringbuf", MAPSIZE_TRAIT_RINGBUF },
+	[32] = { "cgrp_storage", MAPSIZE_TRAIT_STORAGE },
+	[33] = { "arena", 0 },
+};
+#undef HASHK
+#undef COPY
+
+uint32_t mapsize_bpf_map_type__traits(unsigned int bpf_type)
+{
+	return bpf_type < ARRAY_SIZE(bpf_types) ? bpf_types[bpf_type].traits : 0;
+}
+
+const char *mapsize_bpf_map_type__name(unsigned int bpf_type)
+{
+	return bpf_type < ARRAY_SIZE(bpf_types) ? bpf_types[bpf_type].name : "unknown";
+}
+
+const char *bpf_map_type_why_uncountable(unsigned int bpf_type)
+{
+	uint32_t t = mapsize_bpf_map_type__traits(bpf_type);
+
+	if (t & MAPSIZE_TRAIT_ARRAY)
+		return "array: every slot always exists";
+	if (t & MAPSIZE_TRAIT_RINGBUF)
+		return "ring buffer: holds bytes in flight, not entries";
+	if (t & MAPSIZE_TRAIT_QUEUE)
+		return "queue/stack: counting would pop its elements";
+	if (t & MAPSIZE_TRAIT_BLOOM)
+		return "bloom filter: cannot tell how many elements it holds";
+	if (t & MAPSIZE_TRAIT_STORAGE)
+		return "local storage: one element per owner, no max_entries";
+	return t & MAPSIZE_TRAIT_WALKABLE ? NULL : "no way to count this map type";
+}
+
+/* The types mapsize sizes: rules name, kernel id, fixed sizes, prealloc
+ * rules.  What each type is comes from bpf_types[] through the bpf id. */
 static const struct map_type_info types[MAPSIZE_MAP_TYPE_CNT] = {
-	/*                          name        bpf  key val percpu opt  req  zero mim  hash   lru    fd     storage */
-	[MAPSIZE_MAP_HASH]             = { "hash",             1, -1, -1, false, true,  false, false, false, true, false, false, false },
-	[MAPSIZE_MAP_PERCPU_HASH]      = { "percpu_hash",      5, -1, -1, true,  true,  false, false, false, true, false, false, false },
-	[MAPSIZE_MAP_LRU_HASH]         = { "lru_hash",         9, -1, -1, false, false, false, false, false, true, true,  false, false },
-	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = { "lru_percpu_hash", 10, -1, -1, true,  false, false, false, false, true, true,  false, false },
-	[MAPSIZE_MAP_ARRAY]            = { "array",            2,  4, -1, false, false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_PERCPU_ARRAY]     = { "percpu_array",     6,  4, -1, true,  false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_PROG_ARRAY]       = { "prog_array",       3,  4,  4, false, false, false, false, false, false, false, true,  false },
-	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = { "perf_event_array", 4,  4,  4, false, false, false, false, false, false, false, true,  false },
-	[MAPSIZE_MAP_RINGBUF]          = { "ringbuf",         27,  0,  0, false, false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_LPM_TRIE]         = { "lpm_trie",        11, -1, -1, false, false, true,  false, false, false, false, false, false },
-	[MAPSIZE_MAP_HASH_OF_MAPS]     = { "hash_of_maps",    13, -1,  4, false, true,  false, false, true,  true, false, true,  false },
-	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = { "array_of_maps",   12,  4,  4, false, false, false, false, true,  false, false, true,  false },
-	[MAPSIZE_MAP_QUEUE]            = { "queue",           22,  0, -1, false, false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_STACK]            = { "stack",           23,  0, -1, false, false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_BLOOM_FILTER]     = { "bloom_filter",    30,  0, -1, false, false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_STACK_TRACE]      = { "stack_trace",      7,  4, -1, false, false, false, false, false, false, false, false, false },
-	[MAPSIZE_MAP_TASK_STORAGE]     = { "task_storage",    29,  4, -1, false, false, true,  true,  false, false, false, false, true },
-	[MAPSIZE_MAP_INODE_STORAGE]    = { "inode_storage",   28,  4, -1, false, false, true,  true,  false, false, false, false, true },
-	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, false, true,  true,  false, false, false, false, true },
-	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, false, true,  true,  false, false, false, false, true },
-	[MAPSIZE_MAP_USER_RINGBUF]     = { "user_ringbuf",    31,  0,  0, false, false, false, false, false, false, false, false, false },
+	/*                          name        bpf  key val opt  req  zero */
+	[MAPSIZE_MAP_HASH]             = { "hash",             1, -1, -1, true, false, false },
+	[MAPSIZE_MAP_PERCPU_HASH]      = { "percpu_hash",      5, -1, -1, true, false, false },
+	[MAPSIZE_MAP_LRU_HASH]         = { "lru_hash",         9, -1, -1, false, false, false },
+	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = { "lru_percpu_hash", 10, -1, -1, false, false, false },
+	[MAPSIZE_MAP_ARRAY]            = { "array",            2,  4, -1, false, false, false },
+	[MAPSIZE_MAP_PERCPU_ARRAY]     = { "percpu_array",     6,  4, -1, false, false, false },
+	[MAPSIZE_MAP_PROG_ARRAY]       = { "prog_array",       3,  4,  4, false, false, false },
+	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = { "perf_event_array", 4,  4,  4, false, false, false },
+	[MAPSIZE_MAP_RINGBUF]          = { "ringbuf",         27,  0,  0, false, false, false },
+	[MAPSIZE_MAP_LPM_TRIE]         = { "lpm_trie",        11, -1, -1, false, true, false },
+	[MAPSIZE_MAP_HASH_OF_MAPS]     = { "hash_of_maps",    13, -1,  4, true, false, false },
+	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = { "array_of_maps",   12,  4,  4, false, false, false },
+	[MAPSIZE_MAP_QUEUE]            = { "queue",           22,  0, -1, false, false, false },
+	[MAPSIZE_MAP_STACK]            = { "stack",           23,  0, -1, false, false, false },
+	[MAPSIZE_MAP_BLOOM_FILTER]     = { "bloom_filter",    30,  0, -1, false, false, false },
+	[MAPSIZE_MAP_STACK_TRACE]      = { "stack_trace",      7,  4, -1, false, false, false },
+	[MAPSIZE_MAP_TASK_STORAGE]     = { "task_storage",    29,  4, -1, false, true, true },
+	[MAPSIZE_MAP_INODE_STORAGE]    = { "inode_storage",   28,  4, -1, false, true, true },
+	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, true, true },
+	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, true, true },
+	[MAPSIZE_MAP_USER_RINGBUF]     = { "user_ringbuf",    31,  0,  0, false, false, false },
 };
 
 static const char *type_names[MAPSIZE_MAP_TYPE_CNT - 1];
@@ -83,11 +167,16 @@ enum mapsize_map_type mapsize_map_type__from_bpf_type(unsigned int bpf_type)
 	return MAPSIZE_MAP_UNSPEC;
 }
 
-bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
+uint32_t mapsize_map_type__traits(enum mapsize_map_type type)
 {
 	const struct map_type_info *ti = map_type_info(type);
 
-	return ti && ti->percpu;
+	return ti ? mapsize_bpf_map_type__traits(ti->bpf_type) : 0;
+}
+
+bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
+{
+	return mapsize_map_type__traits(type) & MAPSIZE_TRAIT_PERCPU;
 }
 
 /* ---- flags and program kinds named in rules ------------------------------- */

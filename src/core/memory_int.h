@@ -77,11 +77,11 @@ static inline const struct map_type_info *facts(enum mapsize_map_type t)
 	return ti ? ti : &no_type;
 }
 
-#define is_hash(t)    (facts(t)->hash_like)
-#define is_lru(t)     (facts(t)->lru)
-#define is_percpu(t)  (facts(t)->percpu)
-#define is_fd_map(t)  (facts(t)->fd_map)
-#define is_storage(t) (facts(t)->storage)
+#define is_hash(t)    map_type_has(t, MAPSIZE_TRAIT_HASH)
+#define is_lru(t)     map_type_has(t, MAPSIZE_TRAIT_LRU)
+#define is_percpu(t)  map_type_has(t, MAPSIZE_TRAIT_PERCPU)
+#define is_fd_map(t)  map_type_has(t, MAPSIZE_TRAIT_FD)
+#define is_storage(t) map_type_has(t, MAPSIZE_TRAIT_STORAGE)
 
 /* RLIMIT era (<= 5.10): each type's map_alloc charge, page-rounded. */
 int memlock_rlimit(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,

@@ -88,7 +88,7 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 	if (!v && r->type != MAPSIZE_MAP_PERF_EVENT_ARRAY)
 		return plan_value_error(c, se ? se : &r->max_entries, r->name,
 				   "max_entries evaluates to 0, expected at least 1 for a %s map", ti->name);
-	if (ti->hash_like && v > (1ULL << 27))
+	if (map_type_has(r->type, MAPSIZE_TRAIT_HASH) && v > (1ULL << 27))
 		return plan_value_error(c, se, r->name, "max_entries %llu exceeds 134217728 (2^27), the most "
 				   "the kernel allows for a %s map (E2BIG)", (unsigned long long)v, ti->name);
 	if (r->type == MAPSIZE_MAP_STACK_TRACE && v > (1ULL << 31))
@@ -108,8 +108,7 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 		if (m->expected_entries > v && !map_type_is_ringbuf(r->type))
 			plan_warn(c, "map '%s': expected entries %llu exceed max_entries %u: the map will fill up "
 			     "(updates fail with E2BIG%s)", r->name, (unsigned long long)m->expected_entries,
-			     m->max_entries, ti->hash_like && r->type >= MAPSIZE_MAP_LRU_HASH &&
-			     r->type <= MAPSIZE_MAP_LRU_PERCPU_HASH ? ", or LRU evicts live entries" : "");
+			     m->max_entries, map_type_has(r->type, MAPSIZE_TRAIT_LRU) ? ", or LRU evicts live entries" : "");
 	}
 	return 0;
 }

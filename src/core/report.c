@@ -103,12 +103,6 @@ void mapsize_report__free(struct mapsize_report *rep)
 
 /* ---- building ------------------------------------------------------------- */
 
-static bool is_local_storage(enum mapsize_map_type t)
-{
-	return t == MAPSIZE_MAP_TASK_STORAGE || t == MAPSIZE_MAP_INODE_STORAGE ||
-	       t == MAPSIZE_MAP_SK_STORAGE || t == MAPSIZE_MAP_CGRP_STORAGE;
-}
-
 /* Baseline from the rules: `baseline:` max_entries with the kernel's default
  * flags (preallocated where the type allows both). */
 static void base_from_rules(struct mapsize_report_map *m, uint32_t cpus)
@@ -126,7 +120,7 @@ static void base_from_rules(struct mapsize_report_map *m, uint32_t cpus)
 	b->map_extra = pm->map_extra;
 	b->possible_cpus = cpus;
 	/* local storage has no size to choose: its baseline is the map itself */
-	m->has_baseline = pm->baseline_max_entries || is_local_storage(pm->type);
+	m->has_baseline = pm->baseline_max_entries || map_type_has(pm->type, MAPSIZE_TRAIT_STORAGE);
 	m->baseline_note = m->has_baseline ? NULL : "no `baseline:` in its rule";
 	m->baseline_source = m->has_baseline ? "rules" : NULL;
 }

@@ -269,9 +269,9 @@ static int check_sizes(const struct ywalk *w, struct rule *r, const struct ynode
 		return ywalk_error(w, kn, "key_size 0, expected at least 1 for a %s map", tn);
 	if (ti->fixed_value_size < 0 && r->value_size == 0)
 		return ywalk_error(w, vn, "value_size 0, expected at least 1 for a %s map", tn);
-	if (ti->hash_like && r->key_size > 512)
+	if (map_type_has(r->type, MAPSIZE_TRAIT_HASH) && r->key_size > 512)
 		return ywalk_error(w, kn, "key_size %u, expected at most 512 (the BPF stack size)", r->key_size);
-	if (ti->percpu && r->value_size > 32768)
+	if (map_type_has(r->type, MAPSIZE_TRAIT_PERCPU) && r->value_size > 32768)
 		return ywalk_error(w, vn, "value_size %u, expected at most 32768 for a per-CPU map",
 				   r->value_size);
 	if (r->type == MAPSIZE_MAP_LPM_TRIE && (r->key_size < 5 || r->key_size > 260))
@@ -283,7 +283,7 @@ static int check_sizes(const struct ywalk *w, struct rule *r, const struct ynode
 	/* One element must fit the kernel's largest allocation (MAPSIZE_KMALLOC_MAX_SIZE,
 	 * 4 MiB on x86_64), less the headers it carries; local storage values
 	 * are bounded by a u16 (BPF_LOCAL_STORAGE_MAX_VALUE_SIZE). */
-	if (ti->hash_like && (uint64_t)r->key_size + r->value_size >= MAPSIZE_KMALLOC_MAX - 48)
+	if (map_type_has(r->type, MAPSIZE_TRAIT_HASH) && (uint64_t)r->key_size + r->value_size >= MAPSIZE_KMALLOC_MAX - 48)
 		return ywalk_error(w, vn, "value_size %u with key_size %u, expected key_size + value_size "
 				   "below %u for a %s map (the kernel's largest allocation)", r->value_size,
 				   r->key_size, MAPSIZE_KMALLOC_MAX - 48, tn);
@@ -441,11 +441,11 @@ static int check_inner_rules(const struct ywalk *w, struct mapsize_rules *rules)
 			return ywalk_error(w, r->name_node, "inner map rule '%s' has no rule for its outer map "
 					   "'%s', expected a hash_of_maps or array_of_maps rule named '%s'",
 					   r->name, outer_name, outer_name);
-		if (!map_type_info(outer->type)->map_in_map)
+		if (!map_type_has(outer->type, MAPSIZE_TRAIT_MAP_IN_MAP))
 			return ywalk_error(w, r->name_node, "'%s' is an inner map rule but '%s' is a %s, "
 					   "expected hash_of_maps or array_of_maps", r->name, outer_name,
 					   mapsize_map_type__name(outer->type));
-		if (map_type_info(r->type)->map_in_map)
+		if (map_type_has(r->type, MAPSIZE_TRAIT_MAP_IN_MAP))
 			return ywalk_error(w, r->name_node, "inner map '%s' is itself a map-in-map; the "
 					   "kernel allows one level only (EINVAL)", r->name);
 		/* bpf_map_meta_alloc(): prog_array has no map_meta_equal */

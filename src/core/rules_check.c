@@ -183,7 +183,7 @@ struct mapsize_rules_check *mapsize_rules_draft__check(const struct mapsize_rule
 		if (!e)
 			goto nomem;
 		e->loc = ynode_loc(&w, r->name_node);
-		if (outer && outer->type != MAPSIZE_MAP_UNSPEC && map_type_info(outer->type)->map_in_map) {
+		if (outer && outer->type != MAPSIZE_MAP_UNSPEC && map_type_has(outer->type, MAPSIZE_TRAIT_MAP_IN_MAP)) {
 			/* An outer map without a compiled template: apply creates it from the rule. */
 			e->status = MAPSIZE_RULES_CHECK_OK;
 			e->object = outer->object;

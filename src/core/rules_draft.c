@@ -184,7 +184,7 @@ int mapsize_rules_draft__add_map(struct mapsize_rules_draft *d, const char *obje
 		const struct mapsize_draft_map *outer = mapsize_rules_draft__find(d, m->inner_of);
 		const struct map_type_info *oti = outer ? map_type_info(outer->type) : NULL;
 
-		if (!oti || !oti->map_in_map)
+		if (!oti || !map_type_has(outer->type, MAPSIZE_TRAIT_MAP_IN_MAP))
 			return error_set(err, -EINVAL, &loc, "inner map '%s' needs its outer map-in-map '%s' "
 					 "added first", m->name, m->inner_of);
 	}
@@ -319,7 +319,7 @@ static const char *size_hint(const struct mapsize_draft_map *m, const struct map
 	}
 	if (ti->zero_max_entries)
 		return "local storage: max_entries is always 0 (one value per owner), nothing to size";
-	if (ti->map_in_map)
+	if (map_type_has(m->type, MAPSIZE_TRAIT_MAP_IN_MAP))
 		return "inner maps held: replace with an expression of the profile's dimensions, e.g. policies";
 	if (m->max_entries <= 1)
 		return "resized at run time? replace with the size the agent sets, as an expression, e.g. procs";
@@ -423,7 +423,7 @@ static int emit_map(struct strbuf *sb, const struct mapsize_rules_draft *d, cons
 	if (m->max_entries)
 		strbuf_addf(sb, "    baseline: %u\n", m->max_entries);
 	snprintf(inner, sizeof(inner), "%s.inner", m->name);
-	if (ti->map_in_map && !mapsize_rules_draft__find(d, inner)) {
+	if (map_type_has(m->type, MAPSIZE_TRAIT_MAP_IN_MAP) && !mapsize_rules_draft__find(d, inner)) {
 		strbuf_add(sb, "  # ", 4);
 		comment_text(sb, inner);
 		strbuf_addf(sb, ": the object has no inner template (set at run time with "

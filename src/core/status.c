@@ -38,22 +38,6 @@ int mapsize_count_method__from_name(const char *name, enum mapsize_count_method 
 	return -EINVAL;
 }
 
-/* uapi enum bpf_map_type, spelled as bpftool prints it. */
-static const char *const bpf_type_names[] = {
-	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
-	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
-	"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
-	"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
-	"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
-	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
-	"user_ringbuf", "cgrp_storage", "arena",
-};
-
-const char *mapsize_bpf_map_type__name(unsigned int bpf_type)
-{
-	return bpf_type < ARRAY_SIZE(bpf_type_names) ? bpf_type_names[bpf_type] : "unknown";
-}
-
 /* ---- the container ------------------------------------------------------ */
 
 struct mapsize_status *mapsize_status__new(void)

@@ -582,7 +582,7 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 	ret = apply_slots(a, map, am, err);
 	if (ret)
 		return ret;
-	if (map_type_info(pm->type)->map_in_map)
+	if (map_type_has(pm->type, MAPSIZE_TRAIT_MAP_IN_MAP))
 		return apply_inner(a, plan, obj, map, err);
 	return 0;
 }

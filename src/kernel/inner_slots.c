@@ -37,7 +37,7 @@ int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slo
 		return fd;
 	memset(&info, 0, sizeof(info));
 	ret = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (!ret && info.type != BPF_MAP_TYPE_ARRAY_OF_MAPS && info.type != BPF_MAP_TYPE_HASH_OF_MAPS)
+	if (!ret && !bpf_map_type_has(info.type, MAPSIZE_TRAIT_MAP_IN_MAP))
 		ret = -EINVAL;
 	if (!ret && (info.key_size > sizeof(key) || !info.key_size))
 		ret = -EOPNOTSUPP;

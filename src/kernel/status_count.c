@@ -10,57 +10,18 @@
 #include <linux/bpf.h>
 
 #include "status_internal.h"
+#include "map_batch.h"
 #include "internal.h"
 
-/* The hash family keeps the per-CPU element count the kfunc sums. */
-static bool is_hash_family(unsigned int t)
+static bool has(unsigned int bpf_type, uint32_t traits)
 {
-	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
-	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS;
-}
-
-static bool is_percpu(unsigned int t)
-{
-	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
-	       t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
-}
-
-/* Types whose keys can be walked with BPF_MAP_GET_NEXT_KEY and whose
- * count means "how full". */
-static bool is_walkable(unsigned int t)
-{
-	return is_hash_family(t) || t == BPF_MAP_TYPE_LPM_TRIE || t == BPF_MAP_TYPE_DEVMAP_HASH ||
-	       t == BPF_MAP_TYPE_SOCKHASH || t == BPF_MAP_TYPE_STACK_TRACE;
-}
-
-/* Why a map has no meaningful occupancy; NULL when it has one. */
-static const char *why_uncountable(unsigned int t)
-{
-	switch (t) {
-	case BPF_MAP_TYPE_ARRAY: case BPF_MAP_TYPE_PERCPU_ARRAY: case BPF_MAP_TYPE_PROG_ARRAY:
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY: case BPF_MAP_TYPE_CGROUP_ARRAY: case BPF_MAP_TYPE_ARRAY_OF_MAPS:
-	case BPF_MAP_TYPE_DEVMAP: case BPF_MAP_TYPE_CPUMAP: case BPF_MAP_TYPE_XSKMAP: case BPF_MAP_TYPE_SOCKMAP:
-	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
-		return "array: every slot always exists";
-	case BPF_MAP_TYPE_RINGBUF: case BPF_MAP_TYPE_USER_RINGBUF:
-		return "ring buffer: holds bytes in flight, not entries";
-	case BPF_MAP_TYPE_QUEUE: case BPF_MAP_TYPE_STACK:
-		return "queue/stack: counting would pop its elements";
-	case BPF_MAP_TYPE_BLOOM_FILTER:
-		return "bloom filter: cannot tell how many elements it holds";
-	case BPF_MAP_TYPE_SK_STORAGE: case BPF_MAP_TYPE_INODE_STORAGE: case BPF_MAP_TYPE_TASK_STORAGE:
-	case 32 /* BPF_MAP_TYPE_CGRP_STORAGE, 6.2 */: case BPF_MAP_TYPE_CGROUP_STORAGE:
-	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
-		return "local storage: one element per owner, no max_entries";
-	default:
-		return is_walkable(t) ? NULL : "no way to count this map type";
-	}
+	return bpf_map_type_has(bpf_type, traits);
 }
 
 static int count_kfunc(const struct status_counter_env *env, const struct mapsize_live_map *m, uint64_t *n,
 		       const char **why)
 {
-	if (!is_hash_family(m->bpf_type))
+	if (!has(m->bpf_type, MAPSIZE_TRAIT_HASH))
 		return *why = "kfunc counts the hash family only", -EOPNOTSUPP;
 	if (!env->have_kfunc)
 		return *why = "kfunc: bpf_map_sum_elem_count() needs Linux 6.6+ with BTF", -EOPNOTSUPP;
@@ -104,49 +65,20 @@ static int count_memlock(struct status_counter_env *env, const struct mapsize_li
 static int count_batch(const struct status_counter_env *env, int fd, const struct mapsize_live_map *m,
 		       uint64_t *n, const char **why)
 {
-	uint32_t batch = m->max_entries < 4096 ? (m->max_entries ? m->max_entries : 1) : 4096;
-	size_t vsize = is_percpu(m->bpf_type) ? (size_t)((m->value_size + 7) & ~7U) * env->possible_cpus
-					      : m->value_size;
-	char *keys = NULL, *vals = NULL, *in = NULL, *out = NULL;
-	bool first = true;
-	int ret = 0;
+	uint32_t chunk = m->max_entries < 4096 ? (m->max_entries ? m->max_entries : 1) : 4096;
+	struct map_batch b;
+	int ret;
 
-	if (!is_hash_family(m->bpf_type) || m->bpf_type == BPF_MAP_TYPE_HASH_OF_MAPS)
+	/* hash_of_maps has no batch ops; arrays are not counted */
+	if (!has(m->bpf_type, MAPSIZE_TRAIT_BATCH) || !has(m->bpf_type, MAPSIZE_TRAIT_HASH))
 		return *why = "batch lookup exists for hash, percpu_hash and their LRU kinds", -EOPNOTSUPP;
+	ret = map_batch__init(&b, fd, m->bpf_type, m->key_size, m->value_size, env->possible_cpus, chunk);
 	*n = 0;
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		uint32_t got = batch;
-
-		if (!keys) {
-			keys = malloc((size_t)m->key_size * batch);
-			vals = malloc(vsize * batch);
-			in = calloc(1, m->key_size);
-			out = calloc(1, m->key_size);
-			if (!keys || !vals || !in || !out) {
-				ret = -ENOMEM;
-				break;
-			}
-		}
-		ret = bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &got, &opts);
-		if (ret < 0 && errno == ENOSPC && batch < (1U << 20) && got == 0) {
-			/* a bucket holds more than a batch: retry with more room */
-			batch *= 2;
-			free(keys), free(vals), free(in), free(out);
-			keys = vals = in = out = NULL;
-			*n = 0;
-			first = true;
-			continue;
-		}
-		*n += got;
-		if (ret < 0) {
-			ret = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-		memcpy(in, out, m->key_size);
-		first = false;
+	while (!ret && (ret = map_batch__next(&b)) > 0) {
+		*n += b.n;
+		ret = 0;
 	}
-	free(keys), free(vals), free(in), free(out);
+	map_batch__free(&b);
 	if (ret)
 		*why = "batch lookup failed";
 	return ret;
@@ -160,7 +92,7 @@ static int count_iterate(const struct status_counter_env *env, int fd, const str
 	bool first = true;
 	int ret = 0;
 
-	if (!is_walkable(m->bpf_type)) {
+	if (!has(m->bpf_type, MAPSIZE_TRAIT_WALKABLE)) {
 		free(keys);
 		return *why = "its keys cannot be walked", -EOPNOTSUPP;
 	}
@@ -194,9 +126,9 @@ void status_count_map(struct status_counter_env *env, int fd, struct mapsize_liv
 	static const enum mapsize_count_method order[] = {
 		MAPSIZE_COUNT_KFUNC, MAPSIZE_COUNT_MEMLOCK, MAPSIZE_COUNT_BATCH, MAPSIZE_COUNT_ITERATE,
 	};
-	const char *uncountable = why_uncountable(m->bpf_type), *why = NULL;
+	const char *uncountable = bpf_map_type_why_uncountable(m->bpf_type), *why = NULL;
 
-	m->evicts = m->bpf_type == BPF_MAP_TYPE_LRU_HASH || m->bpf_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	m->evicts = has(m->bpf_type, MAPSIZE_TRAIT_LRU);
 	m->has_entries = false;
 	m->count_method = MAPSIZE_COUNT_NONE;
 	if (uncountable && env->method == MAPSIZE_COUNT_AUTO) {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "mapsize_test.h"
+#include <mapsize/status.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -304,9 +305,86 @@ static void test_inner_inherits_used_by(void **state)
 	mapsize_planner__free(pl);
 }
 
+/* Every predicate of every uapi map type, from the one type table. */
+static void test_type_traits(void **state)
+{
+#define P MAPSIZE_TRAIT_PERCPU
+#define H MAPSIZE_TRAIT_HASH
+#define A MAPSIZE_TRAIT_ARRAY
+#define M MAPSIZE_TRAIT_MAP_IN_MAP
+#define L MAPSIZE_TRAIT_LRU
+#define F MAPSIZE_TRAIT_FD
+#define S MAPSIZE_TRAIT_STORAGE
+#define R MAPSIZE_TRAIT_RINGBUF
+#define Q MAPSIZE_TRAIT_QUEUE
+#define B MAPSIZE_TRAIT_BLOOM
+#define W MAPSIZE_TRAIT_WALKABLE
+#define X MAPSIZE_TRAIT_BATCH
+#define C MAPSIZE_TRAIT_COPYABLE
+	static const struct {
+		const char *name;
+		uint32_t traits;
+	} want[] = {
+		{ "unspec", 0 },			{ "hash", H | W | X | C },
+		{ "array", A | X | C },			{ "prog_array", A | F },
+		{ "perf_event_array", A | F },		{ "percpu_hash", P | H | W | X | C },
+		{ "percpu_array", P | A | X | C },	{ "stack_trace", W },
+		{ "cgroup_array", A | F },		{ "lru_hash", H | L | W | X | C },
+		{ "lru_percpu_hash", P | H | L | W | X | C }, { "lpm_trie", W | X | C },
+		{ "array_of_maps", A | M | F },		{ "hash_of_maps", H | M | F | W },
+		{ "devmap", A },			{ "sockmap", A },
+		{ "cpumap", A },			{ "xskmap", A },
+		{ "sockhash", W },			{ "cgroup_storage", S },
+		{ "reuseport_sockarray", A },		{ "percpu_cgroup_storage", P | S },
+		{ "queue", Q },				{ "stack", Q },
+		{ "sk_storage", S },			{ "devmap_hash", W },
+		{ "struct_ops", 0 },			{ "ringbuf", R },
+		{ "inode_storage", S },			{ "task_storage", S },
+		{ "bloom_filter", B },			{ "user_ringbuf", R },
+		{ "cgrp_storage", S },			{ "arena", 0 },
+	};
+#undef P
+#undef H
+#undef A
+#undef M
+#undef L
+#undef F
+#undef S
+#undef R
+#undef Q
+#undef B
+#undef W
+#undef X
+#undef C
+
+	(void)state;
+	for (unsigned int t = 0; t < ARRAY_SIZE(want); t++) {
+		if (mapsize_bpf_map_type__traits(t) != want[t].traits)
+			fail_msg("bpf type %u (%s): traits %#x, expected %#x", t, want[t].name,
+				 mapsize_bpf_map_type__traits(t), want[t].traits);
+		assert_string_equal(mapsize_bpf_map_type__name(t), want[t].name);
+	}
+	assert_int_equal(mapsize_bpf_map_type__traits(ARRAY_SIZE(want)), 0);
+	assert_string_equal(mapsize_bpf_map_type__name(ARRAY_SIZE(want)), "unknown");
+	/* the types mapsize sizes read the same table through their bpf id */
+	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT; t++) {
+		unsigned int bt = mapsize_map_type__bpf_type((enum mapsize_map_type)t);
+
+		assert_int_equal(mapsize_map_type__from_bpf_type(bt), t);
+		assert_string_equal(mapsize_map_type__name((enum mapsize_map_type)t), want[bt].name);
+		assert_int_equal(mapsize_map_type__traits((enum mapsize_map_type)t), want[bt].traits);
+		assert_int_equal(mapsize_map_type__is_percpu((enum mapsize_map_type)t),
+				 !!(want[bt].traits & MAPSIZE_TRAIT_PERCPU));
+	}
+	assert_int_equal(mapsize_map_type__traits(MAPSIZE_MAP_UNSPEC), 0);
+	assert_int_equal(mapsize_map_type__traits(MAPSIZE_MAP_TYPE_CNT), 0);
+	assert_int_equal(mapsize_map_type__from_bpf_type(14 /* devmap */), MAPSIZE_MAP_UNSPEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_type_traits),
 		cmocka_unit_test(test_flag_names_and_bits),
 		cmocka_unit_test(test_flag_type_matrix),
 		cmocka_unit_test(test_flag_messages),

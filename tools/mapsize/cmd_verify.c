@@ -456,7 +456,7 @@ int do_verify(int argc, char **argv)
 		total_predicted += r->predicted;
 		nrows++;
 		/* One inner instance per map-in-map, created and inserted as an agent would. */
-		if (pm && (pm->type == MAPSIZE_MAP_HASH_OF_MAPS || pm->type == MAPSIZE_MAP_ARRAY_OF_MAPS)) {
+		if (pm && (mapsize_map_type__traits(pm->type) & MAPSIZE_TRAIT_MAP_IN_MAP)) {
 			char iname[256];
 			const struct mapsize_plan_map *ipm;
 			struct row *o = r;

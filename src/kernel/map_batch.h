@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* One walk of a map with BPF_MAP_LOOKUP_BATCH, chunk by chunk: used by
+ * status counting (status_count.c) and the inner instance copy
+ * (inner_grow.c). */
+#ifndef MAPSIZE_MAP_BATCH_H
+#define MAPSIZE_MAP_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct map_batch {
+	int fd;
+	uint32_t key_size;
+	size_t value_bytes;	/* one value as user space reads it (per-CPU: all CPUs) */
+	uint32_t chunk;		/* entries the buffers hold */
+	char *keys, *vals;	/* the last chunk: n keys, n values */
+	uint32_t n;
+	size_t token_size;
+	char *token;		/* in, then out: token_size bytes each */
+	bool started, done;
+};
+
+/* The size of the kernel's batch token: hashtab.c keeps a u32 bucket index
+ * (__htab_map_lookup_and_delete_batch), generic_map_lookup_batch (arrays,
+ * lpm_trie) a key; max(key_size, 4) holds either. */
+size_t map_batch_token_size(uint32_t key_size);
+
+/* Bytes of one value as user space reads it: per-CPU maps give one
+ * 8-byte aligned value per possible CPU. */
+size_t map_value_bytes(unsigned int bpf_type, uint32_t value_size, uint32_t possible_cpus);
+
+/* Start a walk of `fd` (uapi type bpf_type, key and value sizes as the
+ * kernel reports them) reading up to `chunk` entries a call.  0 or -ENOMEM. */
+int map_batch__init(struct map_batch *b, int fd, unsigned int bpf_type, uint32_t key_size, uint32_t value_size,
+		    uint32_t possible_cpus, uint32_t chunk);
+/* The next chunk into b->keys / b->vals (b->n entries): 1 when b->n entries
+ * were read (maybe 0 at the very end), 0 when the walk is over, -EOPNOTSUPP
+ * when the map has no batch ops (first call only), else -errno. */
+int map_batch__next(struct map_batch *b);
+void map_batch__free(struct map_batch *b);
+
+#endif
