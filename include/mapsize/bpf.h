@@ -147,8 +147,13 @@ enum mapsize_inner_writers {
 	 * of that key and the swap are not in the new one.  Inserts are: the
 	 * slot update returns after an RCU grace period, when no non-sleepable
 	 * program can still hold the old instance, and grow then copies the
-	 * keys the new one lacks (opts.recovered).  A sleepable program
-	 * holding the old instance past that can still lose its writes. */
+	 * keys its copy had not read (inserted during the copy) where the new
+	 * one lacks them (opts.recovered); a key the copy read and that is
+	 * gone from the new instance was deleted there and stays deleted.
+	 * When the new instance cannot take them (-E2BIG, -ENOMEM) the old
+	 * instance is put back in the slot and grow fails: what BPF wrote into
+	 * the new one in between is lost.  A sleepable program holding the old
+	 * instance past the grace period can still lose its writes. */
 	MAPSIZE_INNER_WRITERS_BPF_LOSSY,
 };
 
@@ -195,7 +200,9 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
  * `instance:`, or the kernel rule), -E2BIG the entries do not fit the new
  * size, -EBUSY BPF programs may write the instance and opts->writers does
  * not accept that (see enum mapsize_inner_writers).  On error the slot
- * and the old instance are untouched.  The library drops its reference to
+ * and the old instance are untouched (a failed BPF_LOSSY catch-up puts the
+ * old instance back in the slot; if even that fails the slot keeps the new
+ * one, and the error is still returned).  The library drops its reference to
  * the old instance; the kernel frees it once no fd and no running program
  * holds it, so close the fd you kept of it.  Not safe against another
  * user-space writer of the instance or of the slot during the call:

@@ -22,10 +22,7 @@
 #include <mapsize/bpf.h>
 #include "inner_instance.h"
 #include "inner_kernel.h"
-
-#ifndef ENOTSUPP
-#define ENOTSUPP 524	/* the kernel's, for a map type without batch ops */
-#endif
+#include "map_batch.h"
 
 uint32_t inner_instance_size(const struct mapsize_plan *plan, const char *outer, uint32_t flags,
 			     uint64_t live, bool *per_instance)
@@ -97,15 +94,9 @@ static int map_info(int fd, struct bpf_map_info *info)
 	return bpf_obj_get_info_by_fd(fd, info, &len);
 }
 
-static bool is_percpu(unsigned int type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
 static bool is_array(unsigned int type)
 {
-	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	return bpf_map_type_has(type, MAPSIZE_TRAIT_ARRAY);
 }
 
 /* Bytes of one value as user space reads it. */
@@ -113,9 +104,7 @@ static size_t value_bytes(const struct bpf_map_info *in)
 {
 	int cpus = libbpf_num_possible_cpus();
 
-	if (!is_percpu(in->type))
-		return in->value_size;
-	return (size_t)((in->value_size + 7) & ~7U) * (size_t)(cpus > 0 ? cpus : 1);
+	return map_value_bytes(in->type, in->value_size, cpus > 0 ? (uint32_t)cpus : 1);
 }
 
 static bool all_zero(const void *p, size_t n)
@@ -144,11 +133,68 @@ static int array_keep(const struct bpf_map_info *in, const void *key, const void
 	return idx < new_max ? 1 : -E2BIG;
 }
 
+/* The keys the copy read from the old instance.  After the swap only keys
+ * outside this set are copied again: those are what BPF inserted into the
+ * old instance during the copy.  A key of the set missing from the new
+ * instance was deleted there after the swap and must stay deleted. */
+struct key_set {
+	char *keys;
+	size_t cnt, cap;
+	uint32_t key_size;
+};
+
+static int key_set_add(struct key_set *s, const void *key)
+{
+	if (!s)
+		return 0;
+	if (s->cnt == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		char *k = realloc(s->keys, cap * s->key_size);
+
+		if (!k)
+			return -ENOMEM;
+		s->keys = k;
+		s->cap = cap;
+	}
+	memcpy(s->keys + s->cnt++ * s->key_size, key, s->key_size);
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b, void *key_size)
+{
+	return memcmp(a, b, *(const uint32_t *)key_size);
+}
+
+static void key_set_sort(struct key_set *s)
+{
+	if (s->cnt)
+		qsort_r(s->keys, s->cnt, s->key_size, key_cmp, &s->key_size);
+}
+
+static bool key_set_has(const struct key_set *s, const void *key)
+{
+	size_t lo = 0, hi = s->cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(s->keys + mid * s->key_size, key, s->key_size);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /* Key by key: kernels without batch ops for the type (lpm_trie before 5.13),
- * and with BPF_NOEXIST the catch-up pass after the swap (keys already in
- * `to` are left as they are there). */
+ * and the catch-up pass after the swap, which copies with BPF_NOEXIST only
+ * the keys not in `skip` (keys already in `to` are left as they are there).
+ * Keys read are added to `seen` (NULL: not recorded). */
 static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t new_max, uint64_t *copied,
-		     __u64 update_flags)
+		     __u64 update_flags, struct key_set *seen, const struct key_set *skip)
 {
 	size_t vsz = value_bytes(in);
 	void *key = calloc(2, in->key_size), *next, *val = calloc(1, vsz ? vsz : 1);
@@ -172,6 +218,8 @@ static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t n
 			break;
 		first = false;
 		memcpy(key, next, in->key_size);
+		if (skip && key_set_has(skip, key))
+			continue;
 		ret = bpf_map_lookup_elem(from, key, val);
 		if (ret == -ENOENT)
 			continue;	/* deleted since: the user space writer's own change */
@@ -184,6 +232,9 @@ static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t n
 		}
 		if (!keep)
 			continue;
+		ret = key_set_add(seen, key);
+		if (ret)
+			break;
 		ret = bpf_map_update_elem(to, key, val, update_flags);
 		if (ret == -EEXIST && update_flags == BPF_NOEXIST) {
 			ret = 0;
@@ -199,79 +250,48 @@ out:
 	return ret;
 }
 
-/* BPF_MAP_LOOKUP_BATCH / UPDATE_BATCH; 1 when the map has no batch ops. */
-static int copy_batch(int from, int to, const struct bpf_map_info *in, uint32_t new_max, uint64_t *copied)
+/* BPF_MAP_LOOKUP_BATCH / UPDATE_BATCH (map_batch.c); 1 when the map has no
+ * batch ops.  Keys read are added to `seen` (NULL: not recorded). */
+static int copy_batch(int from, int to, const struct bpf_map_info *in, uint32_t new_max, uint64_t *copied,
+		      struct key_set *seen)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	size_t vsz = value_bytes(in), tsz = in->key_size > 8 ? in->key_size : 8;
-	__u32 chunk = 256;
-	char *keys = NULL, *vals = NULL, *tok = calloc(2, tsz);
-	bool first = true;
-	int ret = 0;
+	int cpus = libbpf_num_possible_cpus();
+	struct map_batch b;
+	size_t vsz;
+	int ret;
 
-	for (;;) {
-		__u32 n = chunk, kept = 0;
-		bool done;
+	ret = map_batch__init(&b, from, in->type, in->key_size, in->value_size, cpus > 0 ? (uint32_t)cpus : 1,
+			      256);
+	vsz = b.value_bytes;
+	while (!ret && (ret = map_batch__next(&b)) > 0) {
+		__u32 kept = 0;
 
-		if (!keys) {
-			keys = malloc((size_t)chunk * in->key_size);
-			vals = malloc((size_t)chunk * (vsz ? vsz : 1));
-			if (!keys || !vals || !tok) {
-				ret = -ENOMEM;
-				break;
-			}
-		}
-		ret = bpf_map_lookup_batch(from, first ? NULL : tok, tok + tsz, keys, vals, &n, &bo);
-		done = ret == -ENOENT;
-		if (ret && !done) {
-			if (ret == -ENOSPC && !n && chunk < (1U << 20)) {
-				/* a hash bucket holds more than a chunk */
-				chunk *= 4;
-				free(keys);
-				free(vals);
-				keys = vals = NULL;
-				continue;
-			}
-			if (first && (ret == -EINVAL || ret == -ENOTSUPP || ret == -EOPNOTSUPP))
-				ret = 1;
-			break;
-		}
-		for (__u32 i = 0; i < n; i++) {
-			int keep = array_keep(in, keys + (size_t)i * in->key_size, vals + (size_t)i * vsz, vsz,
-					      new_max);
+		ret = 0;
+		for (__u32 i = 0; !ret && i < b.n; i++) {
+			char *k = b.keys + (size_t)i * in->key_size, *v = b.vals + (size_t)i * vsz;
+			int keep = array_keep(in, k, v, vsz, new_max);
 
-			if (keep < 0) {
+			if (keep <= 0) {
 				ret = keep;
-				goto out;
-			}
-			if (!keep)
 				continue;
+			}
+			ret = key_set_add(seen, k);
 			if (kept != i) {
-				memmove(keys + (size_t)kept * in->key_size, keys + (size_t)i * in->key_size,
-					in->key_size);
-				memmove(vals + (size_t)kept * vsz, vals + (size_t)i * vsz, vsz);
+				memmove(b.keys + (size_t)kept * in->key_size, k, in->key_size);
+				memmove(b.vals + (size_t)kept * vsz, v, vsz);
 			}
 			kept++;
 		}
-		if (kept) {
+		if (!ret && kept) {
 			__u32 m = kept;
 
-			ret = bpf_map_update_batch(to, keys, vals, &m, &bo);
+			ret = bpf_map_update_batch(to, b.keys, b.vals, &m, &bo);
 			*copied += m;
-			if (ret)
-				break;
 		}
-		ret = 0;
-		if (done)
-			break;
-		memcpy(tok, tok + tsz, tsz);
-		first = false;
 	}
-out:
-	free(keys);
-	free(vals);
-	free(tok);
-	return ret;
+	map_batch__free(&b);
+	return ret == -EOPNOTSUPP && !*copied ? 1 : ret;
 }
 
 /* A map like `old` (type, sizes, flags, map_extra, BTF) of new_max entries. */
@@ -329,8 +349,10 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	struct grow_result res = { 0 };
 	uint64_t copied = 0, recovered = 0, t0, t1, t2;
 	uint32_t id = 0, new_max;
+	struct key_set seen = { 0 };
+	__u64 slot_flags;
 	int old_fd, new_fd, ret;
-	bool per, batched = true;
+	bool per, batched = true, catch_up;
 
 	if (!plan || !key || !OPTS_VALID(opts, mapsize_inner_opts))
 		return -EINVAL;
@@ -338,7 +360,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	ret = map_info(outer_fd, &oinfo);
 	if (ret)
 		return ret;
-	if (oinfo.type != BPF_MAP_TYPE_HASH_OF_MAPS && oinfo.type != BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+	if (!bpf_map_type_has(oinfo.type, MAPSIZE_TRAIT_MAP_IN_MAP)) {
 		pr_warn("inner grow: map '%s' is not a map-in-map (bpf map type %u)\n", oinfo.name, oinfo.type);
 		return -EINVAL;
 	}
@@ -364,14 +386,14 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 		goto fail_old;
 	}
 	/* queue, stack and bloom_filter cannot be read without consuming them */
-	if (old.type != BPF_MAP_TYPE_HASH && old.type != BPF_MAP_TYPE_PERCPU_HASH &&
-	    old.type != BPF_MAP_TYPE_LRU_HASH && old.type != BPF_MAP_TYPE_LRU_PERCPU_HASH &&
-	    old.type != BPF_MAP_TYPE_LPM_TRIE && !is_array(old.type)) {
+	if (!bpf_map_type_has(old.type, MAPSIZE_TRAIT_COPYABLE)) {
 		pr_warn("inner grow: '%s' in '%s' is a map type whose entries cannot be copied (bpf map "
 			"type %u); expected a hash, lpm_trie or array inner map\n", old.name, outer, old.type);
 		ret = -EOPNOTSUPP;
 		goto fail_old;
 	}
+	catch_up = writers == MAPSIZE_INNER_WRITERS_BPF_LOSSY && !is_array(old.type);
+	seen.key_size = old.key_size;
 	new_max = inner_instance_size(plan, outer, old.map_flags, live, &per);
 	if (!per) {
 		const struct mapsize_plan_map *pm = NULL;
@@ -394,21 +416,22 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 			strerror(-ret));
 		goto fail_old;
 	}
-	ret = copy_batch(old_fd, new_fd, &old, new_max, &copied);
+	ret = copy_batch(old_fd, new_fd, &old, new_max, &copied, catch_up ? &seen : NULL);
 	if (ret == 1) {
 		batched = false;
-		ret = copy_iter(old_fd, new_fd, &old, new_max, &copied, BPF_ANY);
+		ret = copy_iter(old_fd, new_fd, &old, new_max, &copied, BPF_ANY, catch_up ? &seen : NULL, NULL);
 	}
 	if (ret) {
 		pr_warn("inner grow: copying '%s' (%llu entries so far) into %u entries: %s\n", old.name,
 			(unsigned long long)copied, new_max, strerror(-ret));
 		goto fail_new;
 	}
+	key_set_sort(&seen);
 	/* the swap: one pointer update of the slot (fd arrays take only BPF_ANY);
 	 * the kernel returns after an RCU grace period (maybe_wait_bpf_programs) */
 	t1 = mono_ns();
-	ret = bpf_map_update_elem(outer_fd, key, &new_fd,
-				  oinfo.type == BPF_MAP_TYPE_HASH_OF_MAPS ? BPF_EXIST : BPF_ANY);
+	slot_flags = bpf_map_type_has(oinfo.type, MAPSIZE_TRAIT_HASH) ? BPF_EXIST : BPF_ANY;
+	ret = bpf_map_update_elem(outer_fd, key, &new_fd, slot_flags);
 	if (ret) {
 		pr_warn("inner grow: the outer map '%s' refused the new instance: %s\n", oinfo.name,
 			strerror(-ret));
@@ -417,15 +440,26 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	t2 = mono_ns();
 	/* The update returned after a grace period: no non-sleepable program
 	 * still writes the old instance.  What BPF inserted there during the
-	 * copy is copied once more, where the new one lacks the key. */
-	if (writers == MAPSIZE_INNER_WRITERS_BPF_LOSSY && !is_array(old.type)) {
-		ret = copy_iter(old_fd, new_fd, &old, new_max, &recovered, BPF_NOEXIST);
-		if (ret)
+	 * copy (keys the copy did not read) is copied once more, where the new
+	 * one lacks the key.  Keys the copy read are not: one missing from the
+	 * new instance was deleted there after the swap. */
+	if (catch_up) {
+		ret = copy_iter(old_fd, new_fd, &old, new_max, &recovered, BPF_NOEXIST, NULL, &seen);
+		if (ret) {
+			/* the new instance cannot take them: put the old one back, so
+			 * the slot and the old instance are as they were */
+			int back = bpf_map_update_elem(outer_fd, key, &old_fd, slot_flags);
+
 			pr_warn("inner grow: '%s': catching up BPF inserts made during the copy: %s (%llu "
-				"recovered)\n", old.name, strerror(-ret), (unsigned long long)recovered);
+				"recovered); %s\n", old.name, strerror(-ret), (unsigned long long)recovered,
+				back ? "the old instance could not be put back, the slot keeps the new one"
+				     : "the old instance is back in the slot");
+			goto fail_new;
+		}
 		copied += recovered;
 	}
 	close(old_fd);
+	free(seen.keys);
 	res = (struct grow_result){
 		.max_entries = new_max, .per_instance = true, .copied = copied, .batched = batched,
 		.copy_ns = t1 - t0, .swap_ns = t2 - t1, .recovered = recovered,
@@ -436,5 +470,6 @@ fail_new:
 	close(new_fd);
 fail_old:
 	close(old_fd);
+	free(seen.keys);
 	return ret;
 }
