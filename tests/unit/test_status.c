@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <mapsize/status.h>
+#include "../../tools/mapsize/status_sleep.h"
 
 #define RULES "examples/agent.rules.yaml"
 
@@ -288,6 +289,44 @@ static void test_verdict_and_fit(void **state)
 	mapsize_rules__free(rc.rules);
 }
 
+/* --watch accepts up to 86,400 s: the pause is exact over the whole range
+ * (usleep((useconds_t)(s * 1e6)) wrapped above ~4,295 s: 4,300 s slept 5 s). */
+static void test_watch_interval(void **state)
+{
+	static const struct {
+		double seconds;
+		long long sec;
+		long nsec;
+	} cases[] = {
+		{ 4300, 4300, 0 }, { 86400, 86400, 0 }, { 4294.967296, 4294, 967296000 },
+		{ 10, 10, 0 }, { 0.25, 0, 250000000 }, { 1.5, 1, 500000000 }, { 0.000001, 0, 1000 },
+	};
+	struct timespec ts;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ts = status_watch_interval(cases[i].seconds);
+		assert_int_equal(ts.tv_sec, cases[i].sec);
+		/* the double's last bits: within a microsecond */
+		assert_true(labs(ts.tv_nsec - cases[i].nsec) < 1000);
+		assert_true(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000L);
+	}
+	ts = status_watch_interval(0);
+	assert_int_equal(ts.tv_sec, 0);
+	assert_int_equal(ts.tv_nsec, 0);
+	/* a short real pause ends, and not early */
+	{
+		struct timespec a, b;
+		double took;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		assert_int_equal(status_watch_sleep(0.01), 0);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		assert_true(took >= 0.01 && took < 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_verdict_and_fit),
+		cmocka_unit_test(test_watch_interval),
 	};
 
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd_status.h"
+#include "status_sleep.h"
 
 enum status_option {
 	OPT_NAME = OPT_PLAN_LAST + 1, OPT_ID, OPT_PID, OPT_PINNED, OPT_WARN, OPT_CRIT, OPT_WATCH, OPT_TEXTFILE,
@@ -359,7 +360,7 @@ int do_status(int argc, char **argv)
 			break;
 		if (a.format == STATUS_TABLE && (!a.textfile || a.format_set))
 			printf("\n");
-		usleep((useconds_t)(a.watch * 1e6));
+		status_watch_sleep(a.watch);
 	}
 	mapsize_status__free(st);
 	mapsize_status__free(prev);
