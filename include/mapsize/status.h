@@ -52,7 +52,12 @@ const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
 /* One live map.  Strings point into the status (or are static). */
 struct mapsize_live_map {
 	uint32_t id;
-	char name[16];			/* the kernel's (truncated) name */
+	char name[64];			/* the full name: the kernel's when under 15
+					   characters, else from the map's BTF or pin
+					   path; the kernel's 15 bytes when nothing
+					   says more (name_truncated) */
+	char kernel_name[16];		/* the kernel's (15-byte) name */
+	bool name_truncated;		/* name may be the start of a longer one */
 	unsigned int bpf_type;		/* uapi enum bpf_map_type */
 	uint32_t key_size, value_size, max_entries, map_flags;
 	uint64_t memlock_bytes;		/* fdinfo "memlock:" */
@@ -171,7 +176,7 @@ int mapsize_plan__fit_dimension(const struct mapsize_plan *plan, const char *map
 
 struct mapsize_status_opts {
 	size_t sz; /* sizeof(struct mapsize_status_opts) */
-	const char *name_glob;		/* fnmatch(3) on the kernel name; NULL = all */
+	const char *name_glob;		/* fnmatch(3) on the full name; NULL = all */
 	uint32_t id;			/* 0 = all */
 	int pid;			/* maps held by this process; 0 = all */
 	const char *pinned;		/* a pinned map, or a bpffs directory (recursive) */

@@ -11,6 +11,7 @@
 
 #include <mapsize/status.h>
 #include "internal.h"
+#include "status_attr.h"
 
 struct mapsize_status {
 	struct mapsize_live_map *maps;
@@ -73,6 +74,7 @@ int mapsize_status__add(struct mapsize_status *st, const struct mapsize_live_map
 	copy = &st->maps[st->cnt++];
 	*copy = *m;
 	copy->name[sizeof(copy->name) - 1] = '\0';
+	copy->kernel_name[sizeof(copy->kernel_name) - 1] = '\0';
 	copy->pids = pids;
 	return 0;
 }
@@ -261,4 +263,58 @@ const char *mapsize_growth__str(const struct mapsize_growth *g, char *buf, size_
 	}
 	snprintf(buf, size, "%s%s", rate, eta);
 	return buf;
+}
+
+/* ---- overflow counters to maps (status_attr.h) ------------------------------ */
+
+/* a == b as C identifiers: what gen-header makes of a rules name ('.' and
+ * anything outside [A-Za-z0-9_] become '_', a leading digit gets '_'). */
+static bool ident_eq(const char *name, const char *ident, size_t max)
+{
+	size_t i = 0;
+
+	if (*name >= '0' && *name <= '9' && *ident++ != '_')
+		return false;
+	for (; i < max && name[i]; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			c = '_';
+		if (c != ident[i])
+			return false;
+	}
+	return i == max || ident[i] == '\0';
+}
+
+static bool prefix_of_counter(const struct status_attr_map *m, const char *counter)
+{
+	return m->truncated && strlen(m->name) == 15 && strlen(counter) >= 15 && ident_eq(m->name, counter, 15);
+}
+
+int status_attr_pick(const char *const *counters, size_t counter_cnt, size_t c,
+		     const struct status_attr_map *maps, size_t map_cnt, bool *pick)
+{
+	size_t exact = 0, cand = 0, last = 0;
+
+	for (size_t i = 0; i < map_cnt; i++) {
+		pick[i] = !maps[i].truncated && ident_eq(maps[i].name, counters[c], SIZE_MAX);
+		exact += pick[i];
+	}
+	if (exact)
+		return (int)exact;
+	for (size_t i = 0; i < map_cnt; i++)
+		if (prefix_of_counter(&maps[i], counters[c])) {
+			cand++;
+			last = i;
+		}
+	if (!cand)
+		return 0;
+	if (cand > 1)
+		return -1;
+	/* another counter with the same 15 bytes could be this map's as well */
+	for (size_t o = 0; o < counter_cnt; o++)
+		if (o != c && prefix_of_counter(&maps[last], counters[o]))
+			return -1;
+	pick[last] = true;
+	return 1;
 }

@@ -28,9 +28,9 @@ static void add_label_value(struct strbuf *sb, const char *s)
 }
 
 /* The `map` label of every map: its name, "#N" for the Nth of a name. */
-static char (*series_names(const struct mapsize_status *st, size_t cnt))[24]
+static char (*series_names(const struct mapsize_status *st, size_t cnt))[80]
 {
-	char (*names)[24] = calloc(cnt ? cnt : 1, sizeof(*names));
+	char (*names)[80] = calloc(cnt ? cnt : 1, sizeof(*names));
 
 	for (size_t i = 0; names && i < cnt; i++) {
 		const struct mapsize_live_map *m = mapsize_status__map(st, i);
@@ -75,7 +75,7 @@ static void add_sample(struct strbuf *sb, enum family f, const char *map, const 
 int mapsize_status__prometheus(const struct mapsize_status *st, char **text)
 {
 	size_t cnt = mapsize_status__map_cnt(st);
-	char (*names)[24];
+	char (*names)[80];
 	struct strbuf sb = { 0 };
 	char value[64], extra[160];
 

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <ftw.h>
+#include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,8 @@
 #include <mapsize/bpf.h>
 #include <mapsize/overflow.h>
 #include "status_internal.h"
+#include "kmap_name.h"
+#include "status_attr.h"
 #include "internal.h"
 
 #define DEFAULT_MAX_WALK 1000000ULL
@@ -163,7 +165,8 @@ static const struct owner *owners_of(const struct owners *o, uint32_t id, size_t
 
 struct id_set {
 	uint32_t *ids;
-	size_t cnt, cap;
+	char **paths;		/* --pinned: where each id is pinned (else NULL) */
+	size_t cnt, cap, path_cap;
 	bool active;
 };
 
@@ -175,6 +178,21 @@ static int id_set_add(struct id_set *s, uint32_t id)
 	return 0;
 }
 
+static int id_set_add_path(struct id_set *s, uint32_t id, const char *path)
+{
+	char *copy;
+
+	if (array_reserve((void **)&s->paths, &s->path_cap, s->cnt + 1, sizeof(*s->paths)))
+		return -ENOMEM;
+	copy = strdup(path);
+	if (!copy || id_set_add(s, id)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	s->paths[s->cnt - 1] = copy;
+	return 0;
+}
+
 static bool id_set_has(const struct id_set *s, uint32_t id)
 {
 	for (size_t i = 0; i < s->cnt; i++)
@@ -183,7 +201,21 @@ static bool id_set_has(const struct id_set *s, uint32_t id)
 	return false;
 }
 
-static struct id_set *pinned_walk;	/* nftw has no context pointer */
+static const char *id_set_path(const struct id_set *s, uint32_t id)
+{
+	for (size_t i = 0; s->paths && i < s->cnt; i++)
+		if (s->ids[i] == id)
+			return s->paths[i];
+	return NULL;
+}
+
+static void id_set_free(struct id_set *s)
+{
+	for (size_t i = 0; s->paths && i < s->cnt; i++)
+		free(s->paths[i]);
+	free(s->paths);
+	free(s->ids);
+}
 
 /* The id of the map pinned at `path`; 0 when it is not a map. */
 static uint32_t pinned_map_id(const char *path)
@@ -209,20 +241,42 @@ static uint32_t pinned_map_id(const char *path)
 	return id;
 }
 
-static int pinned_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+/* Every map pinned under the directory `path`.  fts(3) keeps its state in
+ * its handle (nftw's callback has no context: a global made two readers
+ * in two threads share one set). */
+static int walk_pinned(const char *path, struct id_set *set, struct mapsize_error *err)
 {
-	uint32_t id;
+	char *roots[] = { (char *)path, NULL };
+	FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+	FTSENT *e;
+	int ret = 0;
 
-	if (type != FTW_F)
-		return 0;
-	id = pinned_map_id(path);
-	return id ? id_set_add(pinned_walk, id) : 0;
+	if (!fts)
+		return error_set(err, -errno, NULL, "%s: %s", path, strerror(errno));
+	errno = 0;
+	while (!ret && (e = fts_read(fts))) {
+		uint32_t id;
+
+		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) {
+			ret = error_set(err, -e->fts_errno, NULL, "%s: %s", e->fts_path, strerror(e->fts_errno));
+			break;
+		}
+		if (e->fts_info != FTS_F)
+			continue;
+		id = pinned_map_id(e->fts_path);
+		if (id && id_set_add_path(set, id, e->fts_path))
+			ret = error_set(err, -ENOMEM, NULL, "out of memory");
+		errno = 0;
+	}
+	if (!ret && errno)
+		ret = error_set(err, -errno, NULL, "%s: %s", path, strerror(errno));
+	fts_close(fts);
+	return ret;
 }
 
 static int read_pinned(const char *path, struct id_set *set, struct mapsize_error *err)
 {
 	struct stat st;
-	int ret;
 
 	set->active = true;
 	if (stat(path, &st))
@@ -233,12 +287,9 @@ static int read_pinned(const char *path, struct id_set *set, struct mapsize_erro
 
 		if (!id)
 			return error_set(err, -EINVAL, NULL, "%s: not a pinned BPF map", path);
-		return id_set_add(set, id);
+		return id_set_add_path(set, id, path) ? error_set(err, -ENOMEM, NULL, "out of memory") : 0;
 	}
-	pinned_walk = set;
-	ret = nftw(path, pinned_visit, 16, FTW_PHYS);
-	pinned_walk = NULL;
-	return ret < 0 ? error_set(err, -errno, NULL, "%s: %s", path, strerror(errno)) : ret;
+	return walk_pinned(path, set, err);
 }
 
 /* ---- overflow counters ------------------------------------------------------ */
@@ -254,34 +305,102 @@ struct failure_notes {
 	size_t cnt, cap;
 };
 
-/* The maps used by the programs that use map `counter_id`: the counted
- * maps sit beside the counter in the same programs. */
-static int sibling_maps(uint32_t counter_id, struct id_set *out)
+/* Every loaded program's maps and BTF, read once per status read when
+ * first needed: the maps beside an overflow counter, and the BTF that
+ * names a map created without one (libbpf gives map-in-maps none). */
+struct prog_use {
+	uint32_t btf_id;
+	uint32_t map_cnt;
+	uint32_t map_ids[256];
+};
+struct prog_uses {
+	struct prog_use *items;
+	size_t cnt, cap;
+	bool read;
+};
+
+static int read_prog_uses(struct prog_uses *pu)
 {
 	uint32_t prog_id = 0;
 	int ret = 0;
 
-	while (!ret && !bpf_prog_get_next_id(prog_id, &prog_id)) {
+	if (pu->read)
+		return 0;
+	pu->read = true;
+	while (!ret) {
 		struct bpf_prog_info info;
-		__u32 len = sizeof(info), ids[256];
-		int fd = bpf_prog_get_fd_by_id(prog_id);
-		bool uses = false;
+		__u32 len = sizeof(info);
+		struct prog_use *u;
+		int fd;
 
+		if (bpf_prog_get_next_id(prog_id, &prog_id)) {
+			ret = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		fd = bpf_prog_get_fd_by_id(prog_id);
 		if (fd < 0)
 			continue;	/* unloaded meanwhile */
+		if (array_reserve((void **)&pu->items, &pu->cap, pu->cnt + 1, sizeof(*pu->items))) {
+			close(fd);
+			return -ENOMEM;
+		}
+		u = &pu->items[pu->cnt];
 		memset(&info, 0, sizeof(info));
-		info.nr_map_ids = ARRAY_SIZE(ids);
-		info.map_ids = (__u64)(unsigned long)ids;
+		info.nr_map_ids = ARRAY_SIZE(u->map_ids);
+		info.map_ids = (__u64)(unsigned long)u->map_ids;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			__u32 n = info.nr_map_ids < ARRAY_SIZE(ids) ? info.nr_map_ids : ARRAY_SIZE(ids);
-
-			for (__u32 i = 0; i < n; i++)
-				uses |= ids[i] == counter_id;
-			for (__u32 i = 0; uses && !ret && i < n; i++)
-				if (ids[i] != counter_id && !id_set_has(out, ids[i]))
-					ret = id_set_add(out, ids[i]);
+			u->btf_id = info.btf_id;
+			u->map_cnt = info.nr_map_ids < ARRAY_SIZE(u->map_ids) ? info.nr_map_ids : ARRAY_SIZE(u->map_ids);
+			pu->cnt++;
 		}
 		close(fd);
+	}
+	return ret;
+}
+
+static bool prog_uses_map(const struct prog_use *u, uint32_t map_id)
+{
+	for (uint32_t i = 0; i < u->map_cnt; i++)
+		if (u->map_ids[i] == map_id)
+			return true;
+	return false;
+}
+
+/* The BTF of a program using map `map_id`; 0 when none has one. */
+static uint32_t prog_btf_of(const struct prog_uses *pu, uint32_t map_id)
+{
+	for (size_t p = 0; p < pu->cnt; p++)
+		if (pu->items[p].btf_id && prog_uses_map(&pu->items[p], map_id))
+			return pu->items[p].btf_id;
+	return 0;
+}
+
+/* The full name of a map (kmap_name.c), with the BTF of a program using
+ * it when the map has none of its own. */
+static enum kmap_name_source full_name(struct prog_uses *pu, const struct id_set *pinned,
+				       const struct bpf_map_info *info, char *buf, size_t size)
+{
+	uint32_t btf_id = 0;
+
+	if (strlen(info->name) >= BPF_OBJ_NAME_LEN - 1 && !info->btf_id && !read_prog_uses(pu))
+		btf_id = prog_btf_of(pu, info->id);
+	return kmap_full_name(info, btf_id, id_set_path(pinned, info->id), buf, size);
+}
+
+/* The maps used by the programs that use map `counter_id`: the counted
+ * maps sit beside the counter in the same programs. */
+static int sibling_maps(struct prog_uses *pu, uint32_t counter_id, struct id_set *out)
+{
+	int ret = read_prog_uses(pu);
+
+	for (size_t p = 0; !ret && p < pu->cnt; p++) {
+		const struct prog_use *u = &pu->items[p];
+
+		if (!prog_uses_map(u, counter_id))
+			continue;
+		for (uint32_t i = 0; !ret && i < u->map_cnt; i++)
+			if (u->map_ids[i] != counter_id && !id_set_has(out, u->map_ids[i]))
+				ret = id_set_add(out, u->map_ids[i]);
 	}
 	return ret;
 }
@@ -297,34 +416,74 @@ static int note_failures(struct failure_notes *notes, uint32_t map_id, const uin
 }
 
 /* Read one mapsize_overflow map and attribute each named counter to the
- * sibling map of that name. */
-static int read_counter_map(int fd, uint32_t counter_id, struct failure_notes *notes)
+ * sibling map of that name (status_attr_pick over the full names). */
+static int read_counter_map(int fd, uint32_t counter_id, struct prog_uses *pu, const struct id_set *pinned,
+			    struct failure_notes *notes)
 {
 	struct mapsize_overflow_counter *counters = NULL;
+	struct status_attr_map *maps = NULL;
+	const char **names = NULL;
+	char (*full)[64] = NULL;
+	uint32_t *ids = NULL;
 	struct id_set siblings = { 0 };
+	size_t n = 0;
+	bool *pick = NULL;
 	int cnt = mapsize_overflow__read(fd, &counters), ret = 0;
 
 	if (cnt <= 0)
 		return 0;	/* not ours after all, or vanished */
-	ret = sibling_maps(counter_id, &siblings);
-	for (size_t s = 0; !ret && s < siblings.cnt; s++) {
+	ret = sibling_maps(pu, counter_id, &siblings);
+	if (ret)
+		goto out;
+	maps = calloc(siblings.cnt + 1, sizeof(*maps));
+	full = calloc(siblings.cnt + 1, sizeof(*full));
+	ids = calloc(siblings.cnt + 1, sizeof(*ids));
+	pick = calloc(siblings.cnt + 1, sizeof(*pick));
+	names = calloc((size_t)cnt, sizeof(*names));
+	if (!maps || !full || !ids || !pick || !names) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t s = 0; s < siblings.cnt; s++) {
 		struct bpf_map_info info;
 		__u32 len = sizeof(info);
 		int sfd = bpf_map_get_fd_by_id(siblings.ids[s]);
+		enum kmap_name_source src;
 
 		if (sfd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(sfd, &info, &len))
-			for (int c = 0; !ret && c < cnt; c++)
-				if (!strncmp(counters[c].map_name, info.name, BPF_OBJ_NAME_LEN - 1) &&
-				    (strlen(info.name) < BPF_OBJ_NAME_LEN - 1 ||
-				     strlen(counters[c].map_name) >= BPF_OBJ_NAME_LEN - 1))
-					ret = note_failures(notes, info.id, counters[c].failures);
+		if (!bpf_obj_get_info_by_fd(sfd, &info, &len)) {
+			src = full_name(pu, pinned, &info, full[n], sizeof(full[n]));
+			maps[n].name = full[n];
+			maps[n].truncated = src == KMAP_NAME_TRUNCATED || src == KMAP_NAME_AMBIGUOUS;
+			ids[n++] = info.id;
+		}
 		close(sfd);
 	}
+	for (int c = 0; c < cnt; c++)
+		names[c] = counters[c].map_name;
+	for (int c = 0; !ret && c < cnt; c++) {
+		int picked = status_attr_pick(names, (size_t)cnt, (size_t)c, maps, n, pick);
+
+		if (picked < 0) {
+			pr_warn("overflow counter '%s': more than one map shares its first 15 bytes and nothing "
+				"tells them apart (no BTF, no pin path): its failures are attributed to none\n",
+				names[c]);
+			continue;
+		}
+		for (size_t i = 0; !ret && i < n; i++)
+			if (pick[i])
+				ret = note_failures(notes, ids[i], counters[c].failures);
+	}
+out:
 	free(siblings.ids);
 	free(counters);
+	free(maps);
+	free(full);
+	free(ids);
+	free(pick);
+	free(names);
 	return ret;
 }
 
@@ -432,6 +591,7 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 	const struct mapsize_status_opts *opts;
 	struct owners owners = { 0 };
 	struct failure_notes notes = { 0 };
+	struct prog_uses progs = { 0 };
 	struct id_set pinned = { 0 };
 	struct mapsize_status *st = NULL;
 	uint32_t id = 0;
@@ -467,6 +627,7 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 		__u32 len = sizeof(info);
 		int fd = bpf_map_get_fd_by_id(id);
 		const struct owner *own;
+		enum kmap_name_source src;
 		uint32_t pids[256];
 
 		if (fd < 0)
@@ -479,7 +640,7 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 			continue;
 		}
 		if (mapsize_overflow__is_counter_map(info.name, info.type)) {
-			ret = read_counter_map(fd, info.id, &notes);
+			ret = read_counter_map(fd, info.id, &progs, &pinned, &notes);
 			if (ret) {
 				close(fd);
 				error_set(err, ret, NULL, "out of memory");
@@ -487,7 +648,9 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 			}
 		}
 		m.id = info.id;
-		snprintf(m.name, sizeof(m.name), "%s", info.name);
+		snprintf(m.kernel_name, sizeof(m.kernel_name), "%s", info.name);
+		src = full_name(&progs, &pinned, &info, m.name, sizeof(m.name));
+		m.name_truncated = src == KMAP_NAME_TRUNCATED || src == KMAP_NAME_AMBIGUOUS;
 		own = owners_of(&owners, m.id, &m.pid_cnt);
 		if (m.pid_cnt > ARRAY_SIZE(pids))
 			m.pid_cnt = ARRAY_SIZE(pids);
@@ -528,7 +691,8 @@ out:
 	mapsize_status__free(st);
 	free(owners.items);
 	free(notes.items);
-	free(pinned.ids);
+	free(progs.items);
+	id_set_free(&pinned);
 	return ret;
 }
 

@@ -175,7 +175,7 @@ if start_agent --map-size=small --fill execve_map=5000; then
 	expect_eq "demo: exact E2BIG count" \
 		"$(jqv '.maps[] | select(.name == "execve_map") | "\(.update_failures) \(.update_failures_by_errno.E2BIG)"')" "904 904"
 	expect_eq "demo: every managed map has a counter (0 for the others)" \
-		"$(jqv '[.maps[] | select(.name == "tg_cgrps_tracki") | .update_failures] | tostring')" "[0]"
+		"$(jqv '[.maps[] | select(.name == "tg_cgrps_tracking_map") | .update_failures] | tostring')" "[0]"
 	expect_eq "demo: owner is the agent" "$(jqv "[.maps[] | .pids == [$AGENT_PID]] | all")" true
 	expect_eq "demo: warning names the failures" \
 		"$(grep -c '^warning: map execve_map (id [0-9]*) is 100% full (4096/4096): new entries will fail with E2BIG; 904 inserts already failed (E2BIG 904)$' "$TMP/err")" 1

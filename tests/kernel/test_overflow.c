@@ -30,6 +30,7 @@
 
 #include "test_kernel.h"
 #include <mapsize/overflow.h>
+#include <mapsize/status.h>
 
 #define DEMO_OBJ	"demo/agent.bpf.o"
 
@@ -737,6 +738,58 @@ static void test_enomem_memcg(void **state)
 	assert_true(res.failed > ENOMEM_FILL / 2);
 }
 
+/* Counters are matched to maps by full name: 7 failures written into the
+ * slot of policy_filter_maps.inner are not the outer policy_filter_maps's,
+ * though both kernel names are "policy_filter_m" (the outer map has no BTF
+ * of its own: libbpf creates map-in-maps without; its program's BTF names
+ * it). */
+static void test_status_attributes_by_full_name(void **state)
+{
+	struct tk_req req = { .size = "small" };
+	struct mapsize_status_opts o = { .sz = sizeof(o), .name_glob = "policy_filter_maps*", .no_pids = true };
+	struct mapsize_overflow_counter *c;
+	struct mapsize_status *st = NULL;
+	struct mapsize_error err;
+	const struct mapsize_live_map *outer = NULL;
+	struct ovf_run r;
+	uint64_t *vals;
+	uint32_t zero = 0;
+	int ovf, n, slot = -1, ncpu = libbpf_num_possible_cpus();
+	size_t stride;
+
+	REQUIRE_BPF();
+	ovf_load(&r, &req);
+	ovf = bpf_map__fd(bpf_object__find_map_by_name(r.obj, MAPSIZE_OVERFLOW_MAP_NAME));
+	n = mapsize_overflow__read(ovf, &c);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(c[i].map_name, "policy_filter_maps_inner"))
+			slot = i;
+	free(c);
+	assert_true(slot >= 0);
+	stride = ((size_t)n * MAPSIZE_OVF_CLASSES * sizeof(uint64_t) + 7) / 8;
+	vals = calloc((size_t)ncpu, stride * sizeof(uint64_t));
+	assert_non_null(vals);
+	vals[(size_t)slot * MAPSIZE_OVF_CLASSES] = 7;	/* CPU 0, the first class */
+	assert_int_equal(bpf_map_update_elem(ovf, &zero, vals, BPF_ANY), 0);
+	free(vals);
+
+	assert_int_equal(mapsize_status__read(&o, &st, &err), 0);
+	for (size_t i = 0; i < mapsize_status__map_cnt(st); i++)
+		if (mapsize_status__map(st, i)->bpf_type == BPF_MAP_TYPE_HASH_OF_MAPS)
+			outer = mapsize_status__map(st, i);
+	assert_non_null(outer);
+	print_message("outer map: kernel name '%s', full name '%s', failures %llu\n", outer->kernel_name,
+		      outer->name, (unsigned long long)mapsize_live_map__failures(outer));
+	assert_string_equal(outer->kernel_name, "policy_filter_m");
+	assert_string_equal(outer->name, "policy_filter_maps");
+	assert_false(outer->name_truncated);
+	assert_true(outer->has_failures);	/* its own counter, at 0 */
+	assert_int_equal(mapsize_live_map__failures(outer), 0);
+	mapsize_status__free(st);
+	ovf_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_eexist_enoent_not_counted),
 		cmocka_unit_test(test_lpm_enospc),
 		cmocka_unit_test(test_enomem_memcg),
+		cmocka_unit_test(test_status_attributes_by_full_name),
 	};
 
 	return cmocka_run_group_tests_name("overflow counters (live kernel)", tests, tk_setup, tk_teardown);

@@ -15,6 +15,7 @@
 
 #include <mapsize/status.h>
 #include "../../tools/mapsize/status_sleep.h"
+#include "../../src/core/status_attr.h"
 
 #define RULES "examples/agent.rules.yaml"
 
@@ -327,6 +328,62 @@ static void test_watch_interval(void **state)
 	}
 }
 
+/* Overflow counters to maps: by full name; by the kernel's 15 bytes only
+ * when one map and one counter share them; else to neither. */
+static void test_counter_attribution(void **state)
+{
+	static const char *const counters[] = { "policy_filter_maps", "policy_filter_maps_inner", "execve_map",
+						 "tg_cgrps_tracking_map", "_4tuple_v6" };
+	const size_t nc = sizeof(counters) / sizeof(counters[0]);
+	bool pick[4];
+
+	(void)state;
+	/* resolved full names: each counter finds its own map */
+	{
+		const struct status_attr_map maps[] = {
+			{ "policy_filter_maps", false }, { "policy_filter_maps.inner", false },
+			{ "execve_map", false }, { "policy_filter_m", true },
+		};
+
+		assert_int_equal(status_attr_pick(counters, nc, 0, maps, 4, pick), 1);
+		assert_true(pick[0] && !pick[1] && !pick[2] && !pick[3]);
+		assert_int_equal(status_attr_pick(counters, nc, 1, maps, 4, pick), 1);
+		assert_true(!pick[0] && pick[1] && !pick[2] && !pick[3]);
+		assert_int_equal(status_attr_pick(counters, nc, 2, maps, 4, pick), 1);
+		assert_true(pick[2]);
+	}
+	/* only the 15 bytes, and two counters start with them: neither */
+	{
+		const struct status_attr_map maps[] = { { "policy_filter_m", true }, { "execve_map", false } };
+
+		assert_int_equal(status_attr_pick(counters, nc, 0, maps, 2, pick), -1);
+		assert_false(pick[0] || pick[1]);
+		assert_int_equal(status_attr_pick(counters, nc, 1, maps, 2, pick), -1);
+		assert_false(pick[0] || pick[1]);
+	}
+	/* only the 15 bytes, one map and one counter: that one */
+	{
+		const struct status_attr_map maps[] = { { "tg_cgrps_tracki", true }, { "execve_map", false } };
+
+		assert_int_equal(status_attr_pick(counters, nc, 3, maps, 2, pick), 1);
+		assert_true(pick[0] && !pick[1]);
+	}
+	/* two maps with the same 15 bytes for one counter: neither */
+	{
+		const struct status_attr_map maps[] = { { "tg_cgrps_tracki", true }, { "tg_cgrps_tracki", true } };
+
+		assert_int_equal(status_attr_pick(counters, nc, 3, maps, 2, pick), -1);
+		assert_false(pick[0] || pick[1]);
+	}
+	/* a name that is not a C identifier: compared as gen-header spells it */
+	{
+		const struct status_attr_map maps[] = { { "4tuple.v6", false } };
+
+		assert_int_equal(status_attr_pick(counters, nc, 4, maps, 1, pick), 1);
+		assert_true(pick[0]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_verdict_and_fit),
 		cmocka_unit_test(test_watch_interval),
+		cmocka_unit_test(test_counter_attribution),
 	};
 
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);

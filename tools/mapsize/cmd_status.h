@@ -61,7 +61,8 @@ int status_instances_build(const struct mapsize_plan *plan, const struct status_
 void status_instances_print(const struct status_view *v);
 json_t *status_instances_json(const struct status_view *v);
 
-/* Kernel names are the first 15 characters of the object's names. */
-bool status_name_matches(const char *kernel_name, const char *full_name);
+/* The live map is the planned map `full_name`: by name when the library
+ * resolved it, else by the kernel's first 15 characters. */
+bool status_name_matches(const struct mapsize_live_map *m, const char *full_name);
 
 #endif

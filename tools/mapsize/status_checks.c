@@ -8,9 +8,13 @@
 
 #include "cmd_status.h"
 
-bool status_name_matches(const char *kernel_name, const char *full_name)
+bool status_name_matches(const struct mapsize_live_map *m, const char *full_name)
 {
-	return !strncmp(kernel_name, full_name, 15) && (strlen(full_name) >= 15 || !strcmp(kernel_name, full_name));
+	/* the library resolved the full name (BTF, pin path) unless it says
+	 * it has only the kernel's 15 bytes */
+	if (!m->name_truncated)
+		return !strcmp(m->name, full_name);
+	return !strncmp(m->name, full_name, 15) && strlen(full_name) >= 15;
 }
 
 /* Re-planning for mapsize_plan__fit_dimension(): the same options plus one
@@ -77,7 +81,7 @@ int status_checks_build(const struct plan_options *po, const struct mapsize_rule
 		for (size_t j = 0; j < mapsize_status__map_cnt(st) && !c->live; j++) {
 			const struct mapsize_live_map *m = mapsize_status__map(st, j);
 
-			if (status_name_matches(m->name, pm->name) && mapsize_map_type__bpf_type(pm->type) == m->bpf_type)
+			if (status_name_matches(m, pm->name) && mapsize_map_type__bpf_type(pm->type) == m->bpf_type)
 				c->live = m;
 		}
 		n++;
