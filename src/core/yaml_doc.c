@@ -261,10 +261,11 @@ static int handle_event(struct builder *b, yaml_event_t *ev)
 		return 0;
 	case YAML_MAPPING_END_EVENT:
 	case YAML_SEQUENCE_END_EVENT:
+		/* counted at its start: a container is one node */
 		n = b->stack[--b->depth].node;
 		free(b->stack[b->depth].keyset);
 		b->stack[b->depth].keyset = NULL;
-		break;
+		return attach(b, n);
 	default:
 		return 0;
 	}

@@ -69,6 +69,29 @@ out:
 	return ret;
 }
 
+static mode_t replaced_mode(const char *path)
+{
+	struct stat st;
+	mode_t mask;
+
+	char line[128];
+	FILE *f;
+
+	if (!stat(path, &st))
+		return st.st_mode & 07777;
+	/* the umask without umask(2), which would change it for every thread */
+	mask = 022;
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Umask:", 6)) {
+			mask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return 0666 & ~mask;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, struct mapsize_error *err)
 {
 	struct mapsize_loc loc = { .file = path };
@@ -98,7 +121,10 @@ int write_file_atomic(const char *path, const char *data, size_t len, struct map
 		}
 		off += (size_t)n;
 	}
-	if (fchmod(fd, 0644) || fsync(fd)) {
+	/* mkstemp makes it 0600: keep the mode of the file it replaces (a
+	 * private textfile or plan stays private), else what creat() would
+	 * give under the umask */
+	if (fchmod(fd, replaced_mode(path)) || fsync(fd)) {
 		ret = error_set(err, -errno, &loc, "cannot write: %s", strerror(errno));
 		goto fail;
 	}

@@ -129,6 +129,14 @@ expect_eq "--textfile: nothing on stdout" "$(wc -c <"$TMP/tf.out")" 0
 expect_eq "--textfile: no temp file left" "$(ls "$TMP/textfile" | tr '\n' ' ')" "mapsize.prom "
 run promtool check metrics <"$TF"
 expect_eq "--textfile: promtool accepts it" "$rc" 0
+# a rewrite keeps the file's mode (it was forced to 0644: a private textfile became world-readable)
+chmod 600 "$TF"
+run "$MAPSIZE" status --pinned "$PIN" --textfile "$TF"
+expect_eq "--textfile: a 0600 file stays 0600" "$rc $(stat -c %a "$TF")" "0 600"
+rm -f "$TMP/textfile/new.prom"
+run bash -c "umask 027; exec \"\$0\" status --pinned \"\$1\" --textfile \"\$2\"" "$MAPSIZE" "$PIN" "$TMP/textfile/new.prom"
+expect_eq "--textfile: a new file follows the umask (027: 640)" "$rc $(stat -c %a "$TMP/textfile/new.prom")" "0 640"
+rm -f "$TMP/textfile/new.prom"
 expect_err "--textfile in a missing directory" 1 "textfile-missing/x.prom" "$MAPSIZE" status --pinned "$PIN" --textfile "$TMP/textfile-missing/x.prom"
 
 # ---- churn: maps come and go while status runs -----------------------------------------------
@@ -235,6 +243,12 @@ else
 fi
 
 # ---- errors ---------------------------------------------------------------------------------
+# a bad --id: only the parse error (the value read after a failed parse was uninitialised)
+for bad in abc -5 4294967296 12x; do
+	expect_err "--id $bad" 2 "^error: --id '$bad': expected a whole number up to 4294967295\$" "$MAPSIZE" status --id "$bad"
+	expect_eq "--id $bad: one error line, no '--id 0' message" "$(grep -c '^error:' "$TMP/err") $(grep -c 'map ids start at 1' "$TMP/err")" "1 0"
+done
+expect_err "--id 0" 2 "^error: --id 0: map ids start at 1\$" "$MAPSIZE" status --id 0
 expect_err "--warn above 1" 2 "^error: --warn '2': expected a ratio in \(0, 1\]" "$MAPSIZE" status --warn 2
 expect_err "--warn above --crit" 2 "warn <= crit" "$MAPSIZE" status --warn 0.9 --crit 0.5
 expect_err "--format xml" 2 "expected table, json or prometheus" "$MAPSIZE" status --format xml

@@ -91,8 +91,10 @@ static int status_option(struct status_args *a, struct plan_options *po, int opt
 	switch (opt) {
 	case OPT_NAME: a->opts.name_glob = arg; return 0;
 	case OPT_ID:
-		if (parse_u64("--id", arg, UINT32_MAX, &v) || !v)
-			return v ? -1 : (fprintf(stderr, "error: --id 0: map ids start at 1\n"), -1);
+		if (parse_u64("--id", arg, UINT32_MAX, &v))
+			return -1;
+		if (!v)
+			return fprintf(stderr, "error: --id 0: map ids start at 1\n"), -1;
 		a->opts.id = (uint32_t)v;
 		return 0;
 	case OPT_PID:
