@@ -620,16 +620,24 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 		ret = error_set(err, -ENOMEM, NULL, "out of memory");
 		goto out;
 	}
-	for (id = 0; !bpf_map_get_next_id(id, &id);) {
+	for (id = 0;;) {
 		struct mapsize_kernel_map k = { .sz = sizeof(k) };
 		struct mapsize_live_map m = { 0 };
 		struct bpf_map_info info;
 		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(id);
+		int fd;
 		const struct owner *own;
 		enum kmap_name_source src;
 		uint32_t pids[256];
 
+		if (bpf_map_get_next_id(id, &id)) {
+			if (errno == ENOENT)
+				break;	/* the end of the list */
+			ret = -errno;
+			error_set(err, ret, NULL, "cannot list BPF maps past id %u: %s", id, strerror(-ret));
+			goto out;
+		}
+		fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0)
 			continue;	/* gone between get_next_id and get_fd_by_id */
 		/* The cheap look first (no fdinfo): most maps are filtered out or

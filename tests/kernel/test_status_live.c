@@ -9,6 +9,7 @@
  *
  * When the kernel refuses bpf() every test is skipped (printed), not passed.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -427,6 +428,71 @@ static void test_batch_small_keys(void **state)
 	batch_count_small_keys("mst2_key2", 2, 100000, 65536);
 }
 
+/* Two readers in two threads, each with its own --pinned directory: each
+ * sees exactly its own maps (the pinned walk kept its set in a global). */
+struct pinned_reader {
+	char dir[96];
+	const char *want;
+	int rounds, wrong, failed;
+};
+
+static void *pinned_reader_loop(void *arg)
+{
+	struct pinned_reader *p = arg;
+
+	for (int i = 0; i < p->rounds; i++) {
+		struct mapsize_status_opts o = { .sz = sizeof(o), .pinned = p->dir, .no_pids = true,
+						 .method = MAPSIZE_COUNT_NONE };
+		struct mapsize_status *st = NULL;
+		struct mapsize_error err;
+
+		if (mapsize_status__read(&o, &st, &err)) {
+			p->failed++;
+			continue;
+		}
+		if (mapsize_status__map_cnt(st) != 1 || strcmp(mapsize_status__map(st, 0)->name, p->want))
+			p->wrong++;
+		mapsize_status__free(st);
+	}
+	return NULL;
+}
+
+static void test_pinned_two_threads(void **state)
+{
+	struct pinned_reader r[2] = { { .want = "mst_hash", .rounds = 150 }, { .want = "mst_lru", .rounds = 150 } };
+	const int fds[2] = { made[0].fd, made[4].fd };
+	pthread_t th[2];
+	char path[512];
+
+	REQUIRE_BPF();
+	if (tk_bpffs())
+		skip();
+	for (int t = 0; t < 2; t++) {
+		snprintf(r[t].dir, sizeof(r[t].dir), "/sys/fs/bpf/mapsize-mt-%d-%d", getpid(), t);
+		assert_int_equal(mkdir(r[t].dir, 0700), 0);
+		/* many pins of one map: a longer walk, one map id */
+		for (int i = 0; i < 40; i++) {
+			snprintf(path, sizeof(path), "%s/m%d", r[t].dir, i);
+			assert_int_equal(bpf_obj_pin(fds[t], path), 0);
+		}
+	}
+	for (int t = 0; t < 2; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, pinned_reader_loop, &r[t]), 0);
+	for (int t = 0; t < 2; t++)
+		pthread_join(th[t], NULL);
+	for (int t = 0; t < 2; t++) {
+		for (int i = 0; i < 40; i++) {
+			snprintf(path, sizeof(path), "%s/m%d", r[t].dir, i);
+			unlink(path);
+		}
+		rmdir(r[t].dir);
+	}
+	print_message("two threads x 150 pinned reads: %d + %d wrong, %d + %d failed\n", r[0].wrong, r[1].wrong,
+		      r[0].failed, r[1].failed);
+	assert_int_equal(r[0].wrong + r[1].wrong, 0);
+	assert_int_equal(r[0].failed + r[1].failed, 0);
+}
+
 static void test_bad_opts(void **state)
 {
 	struct { struct mapsize_status_opts o; char tail[8]; } newer = { .o.sz = sizeof(newer) };
@@ -451,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_reader_rereads),
 		cmocka_unit_test(test_bad_opts),
 		cmocka_unit_test(test_batch_small_keys),
+		cmocka_unit_test(test_pinned_two_threads),
 	};
 
 	return cmocka_run_group_tests_name("status (live kernel)", tests, make_maps, drop_maps);
