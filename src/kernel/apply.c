@@ -412,8 +412,7 @@ static int find_static_slots(struct mapsize_applied *a, const struct mapsize_pla
 		uint32_t tflags;
 		int ret;
 
-		if (bpf_map__type(outer) != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
-		    bpf_map__type(outer) != BPF_MAP_TYPE_HASH_OF_MAPS)
+		if (!bpf_map_type_has(bpf_map__type(outer), MAPSIZE_TRAIT_MAP_IN_MAP))
 			continue;
 		snprintf(name, sizeof(name), "%s.inner", bpf_map__name(outer));
 		pm = mapsize_plan__find(plan, name);

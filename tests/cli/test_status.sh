@@ -107,6 +107,12 @@ expect_rc "--warn 0.5 --fail-on warn: exit 3" 3 "$MAPSIZE" status --pinned "$PIN
 expect_eq "--warn 0.5: warns at 50%" "$(grep -c '^warning: map mcli_warm (id [0-9]*) is 50% full (50/100)' "$TMP/err")" 1
 expect_rc "--name glob" 0 "$MAPSIZE" status --name 'mcli_[fw]*' --format json
 expect_eq "--name: exactly the matching maps" "$(jqv '[.maps[].name] | sort | join(",")')" "mcli_full,mcli_warm"
+# a 15-character kernel name without BTF: the full name comes from the pin path
+mkdir -p "$PIN/long"
+bpftool map create "$PIN/long/mcli_long_name_of_a_map" type hash key 4 value 8 entries 4 name mcli_long_name_
+expect_rc "--name on the full name (pin path)" 0 "$MAPSIZE" status --pinned "$PIN/long" --name 'mcli_long_name_of*' --format json
+expect_eq "--name: the full name from the pin path" "$(jqv '[.maps[].name] | join(",")')" "mcli_long_name_of_a_map"
+rm -rf "$PIN/long"
 
 # ---- --textfile: atomic for node_exporter ------------------------------------------------
 TF=$TMP/textfile/mapsize.prom

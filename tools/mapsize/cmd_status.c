@@ -44,6 +44,8 @@ static void status_usage(FILE *out)
 		"Lists the BPF maps loaded on this machine with their live entries (each labelled with how it\n"
 		"was counted), fill ratio, memlock, owning processes and the failed inserts counted by\n"
 		"<mapsize/bpf_overflow.h>.  Needs root (CAP_BPF and CAP_SYS_ADMIN).\n\n"
+		"  --name GLOB            maps whose full name matches (the kernel keeps 15 characters; the rest\n"
+		"                         comes from the map's BTF, a program's BTF or its pin path)\n"
 		"  --warn, --crit RATIO   warn at this fill ratio (default 0.80, 0.95); one line per map on stderr\n"
 		"  --fail-on warn|crit    exit %d when a map reaches that level (or already dropped inserts)\n"
 		"  --watch SECONDS        repeat; shows growth per minute and the time to full\n"
