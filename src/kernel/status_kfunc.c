@@ -96,7 +96,8 @@ int status_kfunc_counts(struct status_kfunc *k, struct status_counts *out)
 		out->cnt = 0;
 		return ret;
 	}
-	qsort(out->items, out->cnt, sizeof(*out->items), cmp_id);
+	if (out->cnt)	/* items is NULL when the pass saw no map */
+		qsort(out->items, out->cnt, sizeof(*out->items), cmp_id);
 	return 0;
 }
 
