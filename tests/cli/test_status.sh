@@ -105,7 +105,7 @@ expect_rc "--fail-on crit: exit 3" 3 "$MAPSIZE" status --pinned "$PIN" --fail-on
 expect_rc "--fail-on warn above every map: exit 0" 0 "$MAPSIZE" status --pinned "$PIN/warm" --fail-on warn
 expect_rc "--warn 0.5 --fail-on warn: exit 3" 3 "$MAPSIZE" status --pinned "$PIN/warm" --fail-on warn --warn 0.5
 expect_eq "--warn 0.5: warns at 50%" "$(grep -c '^warning: map mcli_warm (id [0-9]*) is 50% full (50/100)' "$TMP/err")" 1
-expect_rc "--name glob" 0 "$MAPSIZE" status --name 'mcli_[fw]*' --format json
+expect_rc "--name glob" 0 "$MAPSIZE" status --pinned "$PIN" --name 'mcli_[fw]*' --format json
 expect_eq "--name: exactly the matching maps" "$(jqv '[.maps[].name] | sort | join(",")')" "mcli_full,mcli_warm"
 # a 15-character kernel name without BTF: the full name comes from the pin path
 mkdir -p "$PIN/long"
