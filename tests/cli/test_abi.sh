@@ -64,4 +64,58 @@ if gcc $san -Iinclude -o "$TMP/abi" "$TMP/abi.c" "$TMP/lib/libmapsize.so.0" 2>"$
 else
 	fail "a program links against the shared library" "$(head -c 400 "$TMP/cc.err")"
 fi
+
+# The archive: one object whose internals are local, so nm -g lists only the
+# API, and a program may define names the library uses inside (issue 16 #6).
+A="$O/libmapsize.a"
+nm -g --defined-only "$A" | awk 'NF == 3 {print $3}' | sort >"$TMP/a-names"
+expect_eq "libmapsize.a defines no global symbol without the mapsize_ prefix" \
+	"$(grep -v '^mapsize_' "$TMP/a-names" | head -5 | tr '\n' ' ')" ""
+expect_eq "libmapsize.a's globals = the functions declared in include/mapsize/*.h" \
+	"$(diff "$TMP/a-names" "$TMP/declared" | grep '^[<>]' | tr '\n' ' ')" ""
+expect_eq "every declaration in include/mapsize/*.h carries MAPSIZE_API" \
+	"$(cat include/mapsize/*.h | grep -E '^[a-z].*[ *]mapsize_[a-z0-9_]*\(' | grep -vc '^MAPSIZE_API ')" "0"
+cat >"$TMP/own.c" <<'C'
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <mapsize/mapsize.h>
+/* The program's own helpers, named as libmapsize's internals. */
+int read_file(const char *path) { return (int)strlen(path); }
+int error_set(int x) { return x + 1; }
+void strbuf_addf(char *out) { strcpy(out, "mine"); }
+uint64_t fnv1a(uint64_t h) { return h * 3; }
+int main(int argc, char **argv)
+{
+	struct mapsize_error err;
+	struct mapsize_rules *r = mapsize_rules__load_file(argv[1], &err);
+	char buf[8];
+
+	strbuf_addf(buf);
+	printf("own %d %d %s %llu\n", read_file("abc"), error_set(4), buf,
+	       (unsigned long long)fnv1a(5));
+	printf("lib %s %zu\n", r ? mapsize_rules__app(r) : err.msg, r ? mapsize_rules__map_cnt(r) : 0);
+	mapsize_rules__free(r);
+	return 0;
+}
+C
+want_lib="lib demo-agent 16"	# examples/agent.rules.yaml: app and map count
+# shellcheck disable=SC2046,SC2086
+if gcc $san -Iinclude -o "$TMP/own-a" "$TMP/own.c" "$A" $(pkg-config --libs libbpf yaml-0.1) -lelf -lz -lm \
+	2>"$TMP/cc.err"; then
+	run "$TMP/own-a" examples/agent.rules.yaml
+	expect_eq "a program defining read_file, error_set, strbuf_addf, fnv1a links libmapsize.a: its own" \
+		"$(sed -n 1p "$TMP/out")" "own 3 5 mine 15"
+	expect_eq "... and the library's (rules loaded through its read_file)" "$(sed -n 2p "$TMP/out")" "$want_lib"
+else
+	fail "a program defining read_file, error_set, strbuf_addf, fnv1a links libmapsize.a" "$(head -c 400 "$TMP/cc.err")"
+fi
+# shellcheck disable=SC2086
+if gcc $san -Iinclude -o "$TMP/own-so" "$TMP/own.c" "$TMP/lib/libmapsize.so.0" 2>"$TMP/cc.err"; then
+	LD_LIBRARY_PATH="$TMP/lib" "$TMP/own-so" examples/agent.rules.yaml >"$TMP/out" 2>&1
+	expect_eq "the same program links libmapsize.so: its own" "$(sed -n 1p "$TMP/out")" "own 3 5 mine 15"
+	expect_eq "... and the library's" "$(sed -n 2p "$TMP/out")" "$want_lib"
+else
+	fail "a program defining read_file, error_set, strbuf_addf, fnv1a links libmapsize.so" "$(head -c 400 "$TMP/cc.err")"
+fi
 finish
