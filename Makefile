@@ -146,6 +146,9 @@ $(O)/tests/%: tests/kernel/%.c $(TEST_HELPERS) $(LIB_INT)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
 
+# The tools' JSON reader and writer (tools/common/json.c).
+$(O)/tests/test_json: $(O)/tools/common/json.o
+
 tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) $(LIB_SO) demo fuzz
 ifneq ($(SANITIZE),1)
 tests: $(O)/mapsize-static

@@ -4,7 +4,7 @@
 #ifndef MAPSIZE_TOOL_STATUS_H
 #define MAPSIZE_TOOL_STATUS_H
 
-#include <jansson.h>
+#include "json.h"
 #include <mapsize/status.h>
 #include "mapsize.h"
 
@@ -46,7 +46,7 @@ struct status_view {
 };
 
 void status_print_table(const struct status_view *v);
-json_t *status_json(const struct status_view *v);
+jv_t *status_json(const struct status_view *v);
 
 /* --rules: build the checks of every managed map (rules: the ones `plan`
  * was made from, for re-planning).  0 or -1 after an error. */
@@ -59,7 +59,7 @@ int status_checks_build(const struct plan_options *po, const struct mapsize_rule
 int status_instances_build(const struct mapsize_plan *plan, const struct status_check *checks, size_t check_cnt,
 			   const struct mapsize_status *st, struct status_instance **out, size_t *cnt);
 void status_instances_print(const struct status_view *v);
-json_t *status_instances_json(const struct status_view *v);
+jv_t *status_instances_json(const struct status_view *v);
 
 /* Kernel names are the first 15 characters of the object's names. */
 bool status_name_matches(const char *kernel_name, const char *full_name);
