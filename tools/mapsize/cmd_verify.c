@@ -128,16 +128,29 @@ static void predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t c
 			    !mapsize_memlock_at_load(&mm, k, era, &r->predicted);
 }
 
-/* Does what the kernel created match the plan? */
+/* What apply asks the kernel for: the object's flags merged with the plan's
+ * (an inner template's BPF_F_INNER_MAP stays), so the planned column shows
+ * those and not the rule's alone.  NULL when apply did not size `name`. */
+static const struct mapsize_applied_map *applied_find(const struct mapsize_applied *applied, const char *name)
+{
+	for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++) {
+		const struct mapsize_applied_map *am = mapsize_applied__map(applied, i);
+
+		if (am->status != MAPSIZE_MAP_MISSING && !strcmp(am->name, name))
+			return am;
+	}
+	return NULL;
+}
+
+/* Does what the kernel created match the plan?  Flags exactly: one the
+ * kernel has and the plan lacks is a difference too. */
 static bool row_matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus)
 {
 	uint32_t want = r->planned_max_entries;
 
 	if (pm && pm->type == MAPSIZE_MAP_PERF_EVENT_ARRAY && !want)
 		want = cpus; /* libbpf: one per possible CPU */
-	return r->k.max_entries == want &&
-	       (r->k.map_flags & MAPSIZE_F_NO_PREALLOC) == (r->planned_map_flags & MAPSIZE_F_NO_PREALLOC) &&
-	       (r->k.map_flags & r->planned_map_flags) == r->planned_map_flags;
+	return r->k.max_entries == want && r->k.map_flags == r->planned_map_flags;
 }
 
 /* Every --skip-program names a program of the object; else exit 2 listing them. */
@@ -429,17 +442,15 @@ int do_verify(int argc, char **argv)
 	}
 	bpf_object__for_each_map(map, obj) {
 		const struct mapsize_plan_map *pm = mapsize_plan__find(plan, bpf_map__name(map));
+		const struct mapsize_applied_map *am;
 		struct row *r = &rows[nrows];
 
 		r->name = bpf_map__name(map);
 		r->managed = pm && !pm->inner_of;
-		for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++) {
-			const struct mapsize_applied_map *am = mapsize_applied__map(applied, i);
-
-			if (am->status != MAPSIZE_MAP_MISSING && !strcmp(am->name, r->name)) {
-				r->planned_max_entries = am->max_entries;
-				r->planned_map_flags = am->map_flags;
-			}
+		am = applied_find(applied, r->name);
+		if (am) {
+			r->planned_max_entries = am->max_entries;
+			r->planned_map_flags = am->map_flags;
 		}
 		r->k.sz = sizeof(r->k);
 		ret = mapsize_kernel_map__read(bpf_map__fd(map), &r->k);
@@ -484,8 +495,9 @@ int do_verify(int argc, char **argv)
 			r->name = ipm->name;
 			r->managed = true;
 			r->instance = true;
-			r->planned_max_entries = ipm->max_entries;
-			r->planned_map_flags = ipm->map_flags;
+			am = applied_find(applied, ipm->name);
+			r->planned_max_entries = am ? am->max_entries : ipm->max_entries;
+			r->planned_map_flags = am ? am->map_flags : ipm->map_flags;
 			r->k.sz = sizeof(r->k);
 			ret = mapsize_kernel_map__read(inner_fd, &r->k);
 			close(inner_fd);
