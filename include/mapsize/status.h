@@ -179,6 +179,7 @@ struct mapsize_status_opts {
 	uint64_t max_walk;		/* iterate bound; 0 = 1,000,000 */
 	bool no_pids;			/* skip the /proc scan for owning processes */
 };
+#define mapsize_status_opts__last_field no_pids
 
 /* List the maps (filtered), count them, attach the overflow counters found
  * in any loaded mapsize_overflow map.  Maps that vanish while being read

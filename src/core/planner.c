@@ -31,8 +31,8 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		return NULL;
 	}
 	pl->prealloc_default = -1;
-	map_size = OPTS_GET(opts, mapsize_planner_opts, map_size, NULL);
-	kernel_release = OPTS_GET(opts, mapsize_planner_opts, kernel_release, NULL);
+	map_size = OPTS_GET(opts, map_size, NULL);
+	kernel_release = OPTS_GET(opts, kernel_release, NULL);
 	if (map_size) {
 		if (!mapsize_builtin_profile(map_size, NULL)) {
 			error_set(err, -EINVAL, NULL, "unknown --map-size '%s', expected small, medium or large",
@@ -53,8 +53,8 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		}
 		pl->kernel_release = strdup(kernel_release);
 	}
-	if (OPTS_GET(opts, mapsize_planner_opts, budget, NULL) &&
-	    plan_budget_parse(pl, opts->budget, OPTS_GET(opts, mapsize_planner_opts, budget_memory, NULL))) {
+	if (OPTS_GET(opts, budget, NULL) &&
+	    plan_budget_parse(pl, opts->budget, OPTS_GET(opts, budget_memory, NULL))) {
 		int code = pl->err.code;
 
 		if (err)

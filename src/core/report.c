@@ -58,7 +58,7 @@ struct mapsize_report *mapsize_report__new(const struct mapsize_report_opts *opt
 		errno = EINVAL;
 		return NULL;
 	}
-	k = OPTS_GET(opts, mapsize_report_opts, consts, NULL);
+	k = OPTS_GET(opts, consts, NULL);
 	if (k && !STRUCT_VALID(k, mapsize_kernel_consts)) {
 		errno = EINVAL;
 		return NULL;
@@ -77,8 +77,8 @@ struct mapsize_report *mapsize_report__new(const struct mapsize_report_opts *opt
 		errno = -ret;
 		return NULL;
 	}
-	rep->era = OPTS_GET(opts, mapsize_report_opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
-	rep->ref = OPTS_GET(opts, mapsize_report_opts, ref_profile, 0);
+	rep->era = OPTS_GET(opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
+	rep->ref = OPTS_GET(opts, ref_profile, 0);
 	return rep;
 }
 

@@ -24,7 +24,7 @@ struct mapsize_rules_draft {
 struct mapsize_rules_draft *mapsize_rules_draft__new(const struct mapsize_rules_draft_opts *opts)
 {
 	struct mapsize_rules_draft *d;
-	const char *app = OPTS_GET(opts, mapsize_rules_draft_opts, app, NULL);
+	const char *app = OPTS_GET(opts, app, NULL);
 
 	if (!OPTS_VALID(opts, mapsize_rules_draft_opts)) {
 		errno = EINVAL;

@@ -303,26 +303,26 @@ struct grow_result {
 
 static void report_grow(struct mapsize_inner_opts *opts, const struct grow_result *r)
 {
-	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
+	if (OPTS_HAS(opts, max_entries))
 		opts->max_entries = r->max_entries;
-	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))
+	if (OPTS_HAS(opts, per_instance))
 		opts->per_instance = r->per_instance;
-	if (OPTS_HAS(opts, mapsize_inner_opts, copied))
+	if (OPTS_HAS(opts, copied))
 		opts->copied = r->copied;
-	if (OPTS_HAS(opts, mapsize_inner_opts, batched))
+	if (OPTS_HAS(opts, batched))
 		opts->batched = r->batched;
-	if (OPTS_HAS(opts, mapsize_inner_opts, copy_ns))
+	if (OPTS_HAS(opts, copy_ns))
 		opts->copy_ns = r->copy_ns;
-	if (OPTS_HAS(opts, mapsize_inner_opts, swap_ns))
+	if (OPTS_HAS(opts, swap_ns))
 		opts->swap_ns = r->swap_ns;
-	if (OPTS_HAS(opts, mapsize_inner_opts, recovered))
+	if (OPTS_HAS(opts, recovered))
 		opts->recovered = r->recovered;
 }
 
 int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
 			struct mapsize_inner_opts *opts)
 {
-	enum mapsize_inner_writers writers = OPTS_GET(opts, mapsize_inner_opts, writers,
+	enum mapsize_inner_writers writers = OPTS_GET(opts, writers,
 						      MAPSIZE_INNER_WRITERS_UNKNOWN);
 	struct bpf_map_info oinfo, old;
 	const char *outer;
@@ -342,7 +342,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 		pr_warn("inner grow: map '%s' is not a map-in-map (bpf map type %u)\n", oinfo.name, oinfo.type);
 		return -EINVAL;
 	}
-	outer = find_outer(plan, oinfo.name, OPTS_GET(opts, mapsize_inner_opts, outer, NULL));
+	outer = find_outer(plan, oinfo.name, OPTS_GET(opts, outer, NULL));
 	if (!outer) {
 		pr_warn("inner grow: no inner map rule for the map-in-map '%s'; pass opts.outer\n", oinfo.name);
 		return -ENOENT;
