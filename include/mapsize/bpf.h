@@ -152,27 +152,38 @@ enum mapsize_inner_writers {
 	MAPSIZE_INNER_WRITERS_BPF_LOSSY,
 };
 
-struct mapsize_inner_opts {
-	size_t sz; /* sizeof(struct mapsize_inner_opts) */
+/* Options of mapsize_plan__create_inner_map_opts(). */
+struct mapsize_inner_create_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_create_opts) */
 	/* in */
-	bool size_for_live;		/* create: size for live_entries (else the template's) */
-	uint64_t live_entries;		/* create: the instance's live entries */
-	const char *outer;		/* grow: the map-in-map's rule name (NULL: found
-					   from the outer map's kernel name) */
-	enum mapsize_inner_writers writers;	/* grow */
+	bool size_for_live;		/* size for live_entries (else the template's) */
+	uint64_t live_entries;		/* the instance's live entries */
+	/* out */
+	uint32_t max_entries;		/* the size the instance was created with */
+	bool per_instance;		/* sized per instance (else at the template's size) */
+};
+#define mapsize_inner_create_opts__last_field per_instance
+
+/* Options of mapsize_inner__grow(). */
+struct mapsize_inner_grow_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_grow_opts) */
+	/* in */
+	const char *outer;		/* the map-in-map's rule name (NULL: found from
+					   the outer map's kernel name) */
+	enum mapsize_inner_writers writers;
 	/* out */
 	uint32_t max_entries;		/* the size the new instance was created with */
 	bool per_instance;		/* sized per instance (else at the template's size) */
-	uint64_t copied;		/* grow: entries copied into the new instance */
-	bool batched;			/* grow: copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
-	uint64_t copy_ns;		/* grow: creating the new instance and copying */
-	uint64_t swap_ns;		/* grow: the outer slot update, which returns after
-					   an RCU grace period (no program uses the old one) */
-	uint64_t recovered;		/* grow, BPF_LOSSY: keys BPF inserted into the old
+	uint64_t copied;		/* entries copied into the new instance */
+	bool batched;			/* copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
+	uint64_t copy_ns;		/* creating the new instance and copying */
+	uint64_t swap_ns;		/* the outer slot update, which returns after an
+					   RCU grace period (no program uses the old one) */
+	uint64_t recovered;		/* BPF_LOSSY: keys BPF inserted into the old
 					   instance during the copy, copied after the swap
 					   (included in copied) */
 };
-#define mapsize_inner_opts__last_field recovered
+#define mapsize_inner_grow_opts__last_field recovered
 
 /* mapsize_plan__create_inner_map() with options: with size_for_live, the
  * instance is created at clamp(round(headroom * live_entries), min, max)
@@ -180,7 +191,7 @@ struct mapsize_inner_opts {
  * struct mapsize_inner_sizing), else at the template's size; opts says
  * which (max_entries, per_instance).  Returns a map fd or -errno. */
 MAPSIZE_API int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
-					const char *instance_name, struct mapsize_inner_opts *opts,
+					const char *instance_name, struct mapsize_inner_create_opts *opts,
 					struct mapsize_error *err);
 
 /* Replace the inner map in slot `key` of the loaded map-in-map `outer_fd`
@@ -204,7 +215,7 @@ MAPSIZE_API int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *p
  * An LRU instance may evict while the copy fills it when the new size
  * leaves little room (its free lists are per CPU). */
 MAPSIZE_API int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
-			struct mapsize_inner_opts *opts);
+				    struct mapsize_inner_grow_opts *opts);
 
 /* One filled slot of a loaded map-in-map. */
 struct mapsize_inner_slot {

@@ -680,7 +680,7 @@ int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *
 }
 
 int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
-					const char *instance_name, struct mapsize_inner_opts *opts,
+					const char *instance_name, struct mapsize_inner_create_opts *opts,
 					struct mapsize_error *err)
 {
 	char name[256];
@@ -692,7 +692,7 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
 	int fd;
 
 	error_clear(err);
-	if (!OPTS_VALID(opts, mapsize_inner_opts))
+	if (!OPTS_VALID(opts, mapsize_inner_create_opts))
 		return error_set(err, -EINVAL, NULL, "unsupported inner map options (sz %zu; newer "
 				 "libmapsize?)", opts->sz);
 	snprintf(name, sizeof(name), "%s.inner", outer);
@@ -716,9 +716,7 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
 		return error_set(err, fd, NULL, "map '%s': cannot create an inner map instance "
 				 "(max_entries %u, flags 0x%x): %s", name, entries, ik.flags,
 				 strerror(-fd));
-	if (OPTS_HAS(opts, max_entries))
-		opts->max_entries = entries;
-	if (OPTS_HAS(opts, per_instance))
-		opts->per_instance = per;
+	OPTS_SET(opts, max_entries, entries);
+	OPTS_SET(opts, per_instance, per);
 	return fd;
 }

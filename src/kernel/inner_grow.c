@@ -301,26 +301,19 @@ struct grow_result {
 	uint64_t copied, copy_ns, swap_ns, recovered;
 };
 
-static void report_grow(struct mapsize_inner_opts *opts, const struct grow_result *r)
+static void report_grow(struct mapsize_inner_grow_opts *opts, const struct grow_result *r)
 {
-	if (OPTS_HAS(opts, max_entries))
-		opts->max_entries = r->max_entries;
-	if (OPTS_HAS(opts, per_instance))
-		opts->per_instance = r->per_instance;
-	if (OPTS_HAS(opts, copied))
-		opts->copied = r->copied;
-	if (OPTS_HAS(opts, batched))
-		opts->batched = r->batched;
-	if (OPTS_HAS(opts, copy_ns))
-		opts->copy_ns = r->copy_ns;
-	if (OPTS_HAS(opts, swap_ns))
-		opts->swap_ns = r->swap_ns;
-	if (OPTS_HAS(opts, recovered))
-		opts->recovered = r->recovered;
+	OPTS_SET(opts, max_entries, r->max_entries);
+	OPTS_SET(opts, per_instance, r->per_instance);
+	OPTS_SET(opts, copied, r->copied);
+	OPTS_SET(opts, batched, r->batched);
+	OPTS_SET(opts, copy_ns, r->copy_ns);
+	OPTS_SET(opts, swap_ns, r->swap_ns);
+	OPTS_SET(opts, recovered, r->recovered);
 }
 
 int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
-			struct mapsize_inner_opts *opts)
+			struct mapsize_inner_grow_opts *opts)
 {
 	enum mapsize_inner_writers writers = OPTS_GET(opts, writers,
 						      MAPSIZE_INNER_WRITERS_UNKNOWN);
@@ -332,7 +325,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	int old_fd, new_fd, ret;
 	bool per, batched = true;
 
-	if (!plan || !key || !OPTS_VALID(opts, mapsize_inner_opts))
+	if (!plan || !key || !OPTS_VALID(opts, mapsize_inner_grow_opts))
 		return -EINVAL;
 	report_grow(opts, &res);	/* out fields describe this call only, also when it fails */
 	ret = map_info(outer_fd, &oinfo);

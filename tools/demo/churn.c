@@ -25,7 +25,7 @@ static void print_err(const struct mapsize_error *err)
 int demo_policy__create(const struct mapsize_plan *plan, const char *outer, int outer_fd, uint32_t id,
 			uint64_t cgroups, const char *name)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .size_for_live = true, .live_entries = cgroups);
+	MAPSIZE_OPTS(mapsize_inner_create_opts, io, .size_for_live = true, .live_entries = cgroups);
 	struct mapsize_error err;
 	int fd = mapsize_plan__create_inner_map_opts(plan, outer, name, &io, &err);
 
@@ -104,7 +104,7 @@ int demo_churn__run(const struct mapsize_plan *plan, const char *outer, int oute
 		}
 		if (action == MAPSIZE_INNER_GROW) {
 			/* user space is the only writer of a policy's map */
-			MAPSIZE_OPTS(mapsize_inner_opts, io, .outer = outer, .writers = MAPSIZE_INNER_WRITERS_USER);
+			MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .outer = outer, .writers = MAPSIZE_INNER_WRITERS_USER);
 			int nfd = mapsize_inner__grow(plan, outer_fd, &c->policy, end, &io);
 
 			if (nfd < 0) {
