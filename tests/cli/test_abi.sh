@@ -118,4 +118,26 @@ if gcc $san -Iinclude -o "$TMP/own-so" "$TMP/own.c" "$TMP/lib/libmapsize.so.0" 2
 else
 	fail "a program defining read_file, error_set, strbuf_addf, fnv1a links libmapsize.so" "$(head -c 400 "$TMP/cc.err")"
 fi
+
+# Every opts struct publishes TYPE__last_field, naming its last member (OPTS_VALID
+# checks a caller's sz up to it), and each call has its own opts struct.
+grep -ho '^struct mapsize_[a-z_]*_opts {' include/mapsize/*.h | sed 's/^struct \(.*\) {/\1/' | sort >"$TMP/opts"
+grep -ho '^#define mapsize_[a-z_]*_opts__last_field' include/mapsize/*.h | sed 's/^#define \(.*\)__last_field/\1/' |
+	sort >"$TMP/lastf"
+expect_eq "every public opts struct has its __last_field" "$(comm -23 "$TMP/opts" "$TMP/lastf" | tr '\n' ' ')" ""
+{
+	echo '#include <stddef.h>'
+	for h in include/mapsize/*.h; do
+		case $h in *bpf_overflow.h) ;; *) echo "#include <mapsize/${h##*/}>" ;; esac
+	done
+	echo '#define END(T) (offsetof(struct T, T##__last_field) + sizeof(((struct T *)0)->T##__last_field))'
+	while read -r t; do
+		echo "_Static_assert(sizeof(struct $t) - END($t) < 8, \"$t: __last_field is not its last member\");"
+	done <"$TMP/opts"
+	echo 'int main(void) { return 0; }'
+} >"$TMP/lastf.c"
+run gcc -Iinclude -o "$TMP/lastf" "$TMP/lastf.c"
+expect_eq "each __last_field is its struct's last member" "$rc $(head -c 300 "$TMP/err")" "0 "
+expect_eq "create and grow have their own opts structs" \
+	"$(grep -c 'mapsize_inner_create_opts \*opts\|mapsize_inner_grow_opts \*opts' include/mapsize/bpf.h) $(grep -c 'struct mapsize_inner_opts' include/mapsize/bpf.h)" "2 0"
 finish
