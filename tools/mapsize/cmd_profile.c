@@ -282,7 +282,7 @@ static int profile_args(int argc, char **argv, struct derived *d, const char **o
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL },
 	};
-	int opt;
+	int opt, f;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -314,11 +314,10 @@ static int profile_args(int argc, char **argv, struct derived *d, const char **o
 			d->percentile_text = optarg;
 			break;
 		case OPT_PROFILE_FORMAT:
-			if (strcmp(optarg, "yaml") && strcmp(optarg, "json")) {
-				fprintf(stderr, "error: unknown --format '%s', expected yaml or json\n", optarg);
+			f = FORMAT_PARSE(optarg, FORMAT_YAML, FORMAT_JSON);
+			if (f < 0)
 				return 2;
-			}
-			*json = !strcmp(optarg, "json");
+			*json = f == FORMAT_JSON;
 			break;
 		case 'o':
 			*out = optarg;

@@ -49,7 +49,7 @@ static int parse(int argc, char **argv, struct rules_args *ra, bool check)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL },
 	};
-	int opt;
+	int opt, f;
 
 	optind = 1;
 	opterr = 1;
@@ -75,14 +75,10 @@ static int parse(int argc, char **argv, struct rules_args *ra, bool check)
 		case 'f':
 			if (!check)
 				goto bad;
-			if (!strcmp(optarg, "json"))
-				ra->format = FORMAT_JSON;
-			else if (!strcmp(optarg, "table"))
-				ra->format = FORMAT_TABLE;
-			else {
-				fprintf(stderr, "error: --format '%s', expected table or json\n", optarg);
+			f = FORMAT_PARSE(optarg, FORMAT_TABLE, FORMAT_JSON);
+			if (f < 0)
 				return 2;
-			}
+			ra->format = (enum output_format)f;
 			break;
 		case 'h':
 			usage(stdout);
@@ -320,21 +316,15 @@ static int do_check(int argc, char **argv)
 	return rc;
 }
 
+/* The sub-commands, in the top level's table format (main.c). */
+static const struct cmd rules_cmds[] = {
+	{ "init", do_init, "--object FILE.bpf.o [--object ...] [-o RULES] [--app NAME]",
+	  "draft a rules file from the objects' map definitions" },
+	{ "check", do_check, "RULES --object FILE.bpf.o [--object ...] [--format table|json]",
+	  "report stale rules" },
+};
+
 int do_rules(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "init"))
-		return do_init(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return do_check(argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown rules command '%s', expected init or check (see mapsize rules --help)\n",
-		argv[1]);
-	return 2;
+	return cmd_select(rules_cmds, ARRAY_SIZE(rules_cmds), "rules", argc - 1, argv + 1, usage);
 }

@@ -7,6 +7,27 @@
 
 #define OPT_HELP 'h'
 
+int cmd_select(const struct cmd *cmds, size_t cnt, const char *scope, int argc, char **argv,
+	       void (*usage)(FILE *out))
+{
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		if (!strcmp(argv[0], cmds[i].name))
+			return cmds[i].fn(argc, argv);
+	fprintf(stderr, "error: unknown %s%scommand '%s', expected ", scope ? scope : "", scope ? " " : "", argv[0]);
+	for (size_t i = 0; i < cnt; i++)
+		fprintf(stderr, "%s%s", i ? (i + 1 == cnt ? " or " : ", ") : "", cmds[i].name);
+	fprintf(stderr, " (see mapsize %s%s--help)\n", scope ? scope : "", scope ? " " : "");
+	return 2;
+}
+
 const char *parse_cmd_args(int argc, char **argv, struct plan_options *po,
 			   const struct option *extra, size_t extra_cnt,
 			   int (*extra_cb)(int opt, const char *arg, void *ctx), void *ctx)

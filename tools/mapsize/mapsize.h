@@ -14,6 +14,14 @@ struct cmd {
 	const char *help;
 };
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* bpftool's cmd_select(): argv[0] names one of `cmds`, run with argc/argv
+ * from there; none, --help/-h/help print `usage`.  `scope` is NULL at the
+ * top level, else the command the table belongs to ("rules"). */
+int cmd_select(const struct cmd *cmds, size_t cnt, const char *scope, int argc, char **argv,
+	       void (*usage)(FILE *out));
+
 int do_plan(int argc, char **argv);
 int do_gen_header(int argc, char **argv);
 int do_maps(int argc, char **argv);
