@@ -8,7 +8,12 @@
 #include <mapsize/status.h>
 #include "mapsize.h"
 
-enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS };
+/* --format (format_parse() in tools/common/format.c) */
+enum status_format {
+	STATUS_TABLE = FORMAT_TABLE,
+	STATUS_JSON = FORMAT_JSON,
+	STATUS_PROMETHEUS = FORMAT_PROMETHEUS,
+};
 
 /* One managed map of the plan beside its live counterpart. */
 struct status_check {
