@@ -11,11 +11,19 @@
  * Conventions borrowed from libbpf: object__verb names, extensible structs
  * with a leading `sz`, and a print callback instead of writing to stderr.
  *
- * Errors, one convention for the whole API: a function returning int returns
- * 0 or a negative errno; one returning a pointer returns NULL and sets errno.
- * Where a function takes a `struct mapsize_error *` (may be NULL), it also
- * fills it with the code and a one-line message and location.  Objects that
- * keep their own error (the planner) expose it with object__error().
+ * Errors, one convention for the whole API (libbpf's):
+ *  - a function returning int returns 0 on success (or what its comment
+ *    names: an fd, a count, a positive answer) and a negative errno on
+ *    failure; the return value is the error (errno is not part of it);
+ *  - a function returning a pointer returns NULL on failure with errno set
+ *    (ENOMEM, EINVAL, ...); a lookup that finds nothing by name, id or index
+ *    returns NULL with errno ENOENT;
+ *  - a NULL where an object or a required argument is expected is EINVAL
+ *    (-EINVAL, or NULL with errno EINVAL), never a crash;
+ *  - where a function takes a `struct mapsize_error *` (may be NULL), it also
+ *    fills it with the code (the same negative errno) and a one-line message
+ *    and location.  Objects that keep their own error (the planner) expose
+ *    it with object__error().
  *
  * Extensible structs: every opts struct and every struct the caller allocates
  * for the library to read or fill (kernel constants, node facts, memory

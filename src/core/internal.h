@@ -29,6 +29,22 @@ void mapsize_pr(enum mapsize_print_level level, const char *fmt, ...) __printf(2
 #define pr_info(fmt, ...)  mapsize_pr(MAPSIZE_INFO, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) mapsize_pr(MAPSIZE_DEBUG, fmt, ##__VA_ARGS__)
 
+/* The error convention of mapsize.h, as libbpf's libbpf_err_ptr(): NULL
+ * with errno set to -err (a negative errno). */
+static inline void *mapsize_err_ptr(int err)
+{
+	errno = -err;
+	return NULL;
+}
+/* A lookup's result: `p`, or NULL with errno ENOENT (nothing by that name,
+ * id or index). */
+static inline const void *mapsize_found(const void *p)
+{
+	if (!p)
+		errno = ENOENT;
+	return p;
+}
+
 /* Fill *err (may be NULL) and return `code` (a negative errno). */
 int error_set(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
 	      const char *fmt, ...) __printf(4, 5);

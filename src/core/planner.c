@@ -132,12 +132,17 @@ static struct set_entry *new_set(struct mapsize_planner *pl)
 
 int mapsize_planner__set(struct mapsize_planner *pl, const char *assignment)
 {
-	const char *eq = strchr(assignment, '=');
+	const char *eq;
 	struct set_entry *s;
 	char *lhs, *field;
 	int ret;
 
+	if (!pl)
+		return -EINVAL;
 	error_clear(&pl->err);
+	if (!assignment)
+		return error_set(&pl->err, -EINVAL, NULL, "no assignment, expected NAME=VALUE");
+	eq = strchr(assignment, '=');
 	if (!eq || eq == assignment || !eq[1])
 		return error_set(&pl->err, -EINVAL, NULL, "malformed --set '%s', expected NAME=VALUE "
 				 "(e.g. procs=65536 or maps.execve_map.max_entries=65536)", assignment);

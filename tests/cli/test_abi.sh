@@ -140,4 +140,52 @@ run gcc -Iinclude -o "$TMP/lastf" "$TMP/lastf.c"
 expect_eq "each __last_field is its struct's last member" "$rc $(head -c 300 "$TMP/err")" "0 "
 expect_eq "create and grow have their own opts structs" \
 	"$(grep -c 'mapsize_inner_create_opts \*opts\|mapsize_inner_grow_opts \*opts' include/mapsize/bpf.h) $(grep -c 'struct mapsize_inner_opts' include/mapsize/bpf.h)" "2 0"
+
+# The error convention of mapsize.h: pointers NULL with errno (ENOENT for a lookup that finds
+# nothing), ints a negative errno, and a NULL object EINVAL, not a crash (issue 16).
+cat >"$TMP/errconv.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <mapsize/mapsize.h>
+#include <mapsize/report.h>
+#include <mapsize/status.h>
+#define P(e) do { errno = 0; const void *r_ = (e); printf("%s %d\n", r_ ? "ptr" : "NULL", errno); } while (0)
+#define I(e) do { printf("%d\n", (int)(e)); } while (0)
+int main(void)
+{
+	struct mapsize_error err;
+	static const char text[] = "app: a\nmaps:\n  m: {type: array, key_size: 4, value_size: 4, max_entries: 8}\n";
+	struct mapsize_rules *rules = mapsize_rules__parse(text, sizeof(text) - 1, "r", &err);
+	struct mapsize_planner *pl = mapsize_planner__new(NULL, &err);
+	struct mapsize_plan *plan = mapsize_planner__plan(pl, rules);
+	struct mapsize_status *st = mapsize_status__new();
+	uint64_t v;
+	char buf[64];
+
+	printf("setup %s\n", rules && pl && plan && st ? "ok" : "failed");
+	P(mapsize_planner__plan(pl, NULL));		/* crashed */
+	P(mapsize_plan__header(NULL));			/* crashed */
+	P(mapsize_rules__parse(NULL, 0, "r", &err));	/* libyaml assertion */
+	P(mapsize_plan__find(plan, "nope"));		/* NULL, errno 0 */
+	P(mapsize_plan__map(plan, 99));
+	P(mapsize_builtin_profile("nope", NULL));
+	P(mapsize_status__find_id(st, 12345));
+	P(mapsize_plan__find(plan, "m"));
+	I(mapsize_report__add_plan(NULL, "small", plan, &err));	/* crashed */
+	I(mapsize_planner__set(NULL, "cpus=4"));	/* crashed */
+	I(mapsize_plan__dim_value(NULL, "cpus", &v));	/* crashed */
+	I(mapsize_error__format(NULL, buf, sizeof(buf)));	/* crashed */
+	I(mapsize_macro_name(NULL, buf, sizeof(buf)));	/* crashed */
+	return 0;
+}
+C
+# shellcheck disable=SC2086
+if gcc $san -Iinclude -o "$TMP/errconv" "$TMP/errconv.c" "$TMP/lib/libmapsize.so.0" 2>"$TMP/cc.err"; then
+	LD_LIBRARY_PATH="$TMP/lib" "$TMP/errconv" >"$TMP/out" 2>/dev/null
+	expect_eq "error convention: NULL+EINVAL for NULL objects, NULL+ENOENT for lookups, -EINVAL ints" \
+		"$(tr '\n' ' ' <"$TMP/out")" \
+		"setup ok NULL 22 NULL 22 NULL 22 NULL 2 NULL 2 NULL 2 NULL 2 ptr 0 -22 -22 -22 -22 -22 "
+else
+	fail "the error convention program links" "$(head -c 400 "$TMP/cc.err")"
+fi
 finish
