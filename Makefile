@@ -114,7 +114,7 @@ $(O)/libmapsize.pc: doc/libmapsize.pc.in include/mapsize/mapsize.h
 # A static mapsize for nodes without the shared libraries.  The static
 # libraries' own dependencies come from pkg-config --static; -lm for round().
 # No sanitizers with -static.
-STATIC_LIBS := $(shell pkg-config --static --libs libbpf yaml-0.1 jansson 2>/dev/null) -lm
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf yaml-0.1 2>/dev/null) -lm
 static: $(O)/mapsize-static
 $(O)/mapsize-static: $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
 	$(call msg,STATIC,$@)
@@ -123,7 +123,7 @@ $(O)/mapsize-static: $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
 # The tool also uses src/core/kube.h's helpers: it links the internal archive.
 $(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- demo agent (BPF object, skeleton, user space) ----------------------
 -include tools/demo/demo.mk

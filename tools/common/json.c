@@ -720,3 +720,29 @@ jv_t *jv_loads(const char *text, size_t len, struct jv_error *err)
 	}
 	return v;
 }
+
+jv_t *jv_load_file(const char *path, size_t max_bytes, struct jv_error *err)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0;
+	char *buf = NULL;
+	jv_t *v = NULL;
+
+	*err = (struct jv_error){ 0 };
+	if (!f) {
+		snprintf(err->text, sizeof(err->text), "%s", strerror(errno));
+		return NULL;
+	}
+	buf = malloc(max_bytes + 1);
+	if (buf)
+		len = fread(buf, 1, max_bytes + 1, f);
+	if (!buf || ferror(f))
+		snprintf(err->text, sizeof(err->text), "%s", strerror(buf ? EIO : ENOMEM));
+	else if (len > max_bytes)
+		snprintf(err->text, sizeof(err->text), "larger than %zu MiB", max_bytes >> 20);
+	else
+		v = jv_loads(buf, len, err);
+	free(buf);
+	fclose(f);
+	return v;
+}

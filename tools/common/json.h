@@ -51,6 +51,7 @@ static inline bool jv_is_string(const jv_t *v) { return v && jv_typeof(v) == JV_
 static inline bool jv_is_object(const jv_t *v) { return v && jv_typeof(v) == JV_OBJECT; }
 static inline bool jv_is_array(const jv_t *v) { return v && jv_typeof(v) == JV_ARRAY; }
 static inline bool jv_is_true(const jv_t *v) { return v && jv_typeof(v) == JV_TRUE; }
+static inline bool jv_is_null(const jv_t *v) { return v && jv_typeof(v) == JV_NULL; }
 
 #define jv_array_foreach(arr, i, v) \
 	for ((i) = 0; (i) < jv_array_size(arr) && ((v) = jv_array_get((arr), (i))); (i)++)
@@ -68,5 +69,8 @@ struct jv_error {
 };
 /* Parses one JSON document; NULL on error, described in *err. */
 jv_t *jv_loads(const char *text, size_t len, struct jv_error *err);
+/* The file at `path` (at most max_bytes) parsed; NULL on error: line 0 when
+ * the file could not be read (text: why), else where it does not parse. */
+jv_t *jv_load_file(const char *path, size_t max_bytes, struct jv_error *err);
 
 #endif

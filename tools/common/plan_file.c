@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Plan files back into plans (see plan_file.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,31 +56,6 @@ static int check_maps(const char *file, jv_t *maps, const struct mapsize_plan *p
 	return 0;
 }
 
-/* The whole file, NUL-terminated (bounded: a plan is small). */
-static char *read_text(const char *path, size_t *len)
-{
-	enum { MAX_PLAN_BYTES = 16 << 20 };
-	FILE *f = fopen(path, "r");
-	char *buf;
-
-	if (!f) {
-		fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(MAX_PLAN_BYTES + 1);
-	*len = buf ? fread(buf, 1, MAX_PLAN_BYTES + 1, f) : 0;
-	if (!buf || ferror(f) || *len > MAX_PLAN_BYTES) {
-		fprintf(stderr, "%s: error: cannot read: %s\n", path,
-			!buf ? strerror(ENOMEM) : ferror(f) ? strerror(EIO) : "larger than 16 MiB, expected a plan");
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[*len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 struct mapsize_plan *plan_file__load(const char *plan_path, const char *rules_path)
 {
 	struct mapsize_planner_opts opts = { .sz = sizeof(opts) };
@@ -91,19 +65,18 @@ struct mapsize_plan *plan_file__load(const char *plan_path, const char *rules_pa
 	struct mapsize_error err;
 	jv_t *root, *maps, *dims, *v, *m;
 	const char *key, *app;
-	char *profile = NULL, *text;
+	char *profile = NULL;
 	struct jv_error jerr;
-	size_t i, len;
+	size_t i;
 
-	text = read_text(plan_path, &len);
-	if (!text)
-		return NULL;
 	/* integers exact up to UINT64_MAX: --set memory=2^63 reads back */
-	root = jv_loads(text, len, &jerr);
-	free(text);
+	root = jv_load_file(plan_path, 16 << 20, &jerr);
 	if (!root) {
-		fprintf(stderr, "%s:%u:%u: error: %s (in what should be `mapsize plan --format json` output)\n",
-			plan_path, jerr.line, jerr.column, jerr.text);
+		if (!jerr.line)
+			fprintf(stderr, "%s: error: cannot read: %s\n", plan_path, jerr.text);
+		else
+			fprintf(stderr, "%s:%u:%u: error: %s (in what should be `mapsize plan --format json` "
+				"output)\n", plan_path, jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
 	maps = jv_object_get(root, "maps");

@@ -53,9 +53,6 @@ void plan_memory_free(struct plan_memory *pm);
 jv_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem);
 jv_t *plan_map_json(const struct mapsize_plan_map *m);
 int print_json(jv_t *root);
-/* An unsigned 64-bit integer, exact in print_json()'s output even above
- * INT64_MAX (where jansson's own integers would turn negative). */
-jv_t *jv_u64(uint64_t v);
 /* Version of the JSON layout of every command's --format json; bumped when a
  * key changes meaning or goes away (new keys do not bump it). */
 #define MAPSIZE_JSON_SCHEMA_VERSION 1
