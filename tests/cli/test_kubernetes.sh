@@ -140,7 +140,7 @@ bad_input "nodeName a number" '.items[2].spec.nodeName = 3' pods \
 bad_input "item not an object" '.items[3] = 5' pods \
 	".items[3]: a number, expected an object (a Pod)"
 printf '{"kind": "List", "items": [\n  {"kind": "Node",}\n]}\n' >"$TMP/syntax.json"
-expect_err "JSON syntax error" 2 "^$TMP/syntax.json: error: line 2, column 19: .*, expected the JSON \`kubectl get nodes -o json\` prints$" \
+expect_err "JSON syntax error" 2 "^$TMP/syntax.json:2:19: error: .*, expected .* \(in the JSON \`kubectl get nodes -o json\` prints\)$" \
 	"$MAPSIZE" profile --from-kubernetes "$TMP/syntax.json" "$PODS"
 expect_err "missing file" 2 "^$TMP/none.json: error: cannot read it: " \
 	"$MAPSIZE" profile --from-kubernetes "$TMP/none.json" "$PODS"
