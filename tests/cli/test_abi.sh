@@ -176,6 +176,11 @@ int main(void)
 	I(mapsize_plan__dim_value(NULL, "cpus", &v));	/* crashed */
 	I(mapsize_error__format(NULL, buf, sizeof(buf)));	/* crashed */
 	I(mapsize_macro_name(NULL, buf, sizeof(buf)));	/* crashed */
+	mapsize_status__free(st);
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+	mapsize_rules__free(rules);
+	fflush(stdout);
 	return 0;
 }
 C

@@ -149,12 +149,14 @@ static jv_t *map_json(const struct status_view *v, const struct mapsize_live_map
 		jv_array_append_new(pids, jnum(m->pids[i]));
 	jv_object_set_new(o, "pids", pids);
 	if (v->prev) {
-		jv_t *jg = jv_null();
+		jv_t *jg;
 
 		if (growth_of(v, m, &g)) {
 			jg = jv_object();
 			jv_object_set_new(jg, "per_minute", jv_real(g.per_minute));
 			jv_object_set_new(jg, "seconds_to_full", g.fills ? jv_real(g.seconds_to_full) : jv_null());
+		} else {
+			jg = jv_null();
 		}
 		jv_object_set_new(o, "growth", jg);
 	}
