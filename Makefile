@@ -28,7 +28,7 @@ JSON_LIBS  := $(shell pkg-config --libs jansson 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS)
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden $(SANFLAGS)
 CPPFLAGS += -Iinclude -Isrc/core -Itools/common -I$(O)/gen $(PKG_CFLAGS) -D_GNU_SOURCE
 LDFLAGS  += $(SANFLAGS)
 
@@ -45,6 +45,9 @@ endif
 LIB_SRCS  := $(wildcard src/core/*.c src/io/*.c src/kernel/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o) $(O)/gen/builtin_profiles.o
 LIB_A     := $(O)/libmapsize.a
+# Every object as built, internals global: for the mapsize tool and the
+# unit and kernel tests, which call internal helpers.  Not installed.
+LIB_INT   := $(O)/libmapsize-internal.a
 LIB_SO    := $(O)/libmapsize.so.$(VERSION)
 PROFILES  := $(sort $(wildcard profiles/*.yaml))
 
@@ -87,7 +90,15 @@ $(O)/gen/map_count.skel.h: $(O)/gen/map_count.bpf.o
 
 $(O)/src/kernel/status_kfunc.o: $(O)/gen/map_count.skel.h
 
+# The installed archive is one object, partially linked, with every hidden
+# symbol made local: a program may define its own read_file or strbuf_addf,
+# and nm -g lists only the MAPSIZE_API functions.
 $(LIB_A): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)ld -r -o $(O)/libmapsize.o $^ && objcopy --localize-hidden $(O)/libmapsize.o
+	$(Q)rm -f $@ && ar rcs $@ $(O)/libmapsize.o
+
+$(LIB_INT): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -100,15 +111,19 @@ $(O)/libmapsize.pc: doc/libmapsize.pc.in include/mapsize/mapsize.h
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 		-e 's|@VERSION@|$(VERSION)|' $< > $@
 
-# A static mapsize for nodes without the shared libraries.
+# A static mapsize for nodes without the shared libraries.  The static
+# libraries' own dependencies come from pkg-config --static; -lm for round().
+# No sanitizers with -static.
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf yaml-0.1 2>/dev/null) -lm
 static: $(O)/mapsize-static
-$(O)/mapsize-static: $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
+$(O)/mapsize-static: $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
 	$(call msg,STATIC,$@)
-	$(Q)$(CC) -static -o $@ $^ -lbpf -lelf -lz -lyaml -ljansson
+	$(Q)$(CC) -static -o $@ $^ $(STATIC_LIBS)
 
-$(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_A)
+# The tool also uses src/core/kube.h's helpers: it links the internal archive.
+$(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- demo agent (BPF object, skeleton, user space) ----------------------
 -include tools/demo/demo.mk
@@ -121,17 +136,23 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/tes
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(O)/tests/%,$(wildcard tests/kernel/test_*.c))
 TEST_HELPERS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
 
-$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TEST_HELPERS) $(LIB_A)
+$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TEST_HELPERS) $(LIB_INT)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
 
-$(O)/tests/%: tests/kernel/%.c $(TEST_HELPERS) $(LIB_A)
+$(O)/tests/%: tests/kernel/%.c $(TEST_HELPERS) $(LIB_INT)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
+
+# The tools' JSON reader and writer (tools/common/json.c).
+$(O)/tests/test_json: $(O)/tools/common/json.o
 
 tests: $(UNIT_TESTS) $(KERNEL_TESTS) $(MAPSIZE) $(LIB_SO) demo fuzz
+ifneq ($(SANITIZE),1)
+tests: $(O)/mapsize-static
+endif
 
 test: tests
 	$(Q)O=$(O) tests/run.sh

@@ -37,7 +37,7 @@ static const uint8_t present = 1;
 static int filled_instance(const struct mapsize_plan *plan, uint32_t size, uint32_t n, bool per_instance,
 			   uint32_t *got_size)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .size_for_live = per_instance, .live_entries = size);
+	MAPSIZE_OPTS(mapsize_inner_create_opts, io, .size_for_live = per_instance, .live_entries = size);
 	struct mapsize_error err;
 	int fd = mapsize_plan__create_inner_map_opts(plan, OUTER, "policy_bench", &io, &err);
 
@@ -90,7 +90,7 @@ static int measure(const struct mapsize_plan *plan, int outer_fd, int like_fd, u
 		vals[i] = present;
 	}
 	for (int r = 0; r < REPEATS && !ret; r++) {
-		MAPSIZE_OPTS(mapsize_inner_opts, io, .outer = OUTER, .writers = MAPSIZE_INNER_WRITERS_USER);
+		MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .outer = OUTER, .writers = MAPSIZE_INNER_WRITERS_USER);
 		/* a full instance: exactly n entries in n slots */
 		MAPSIZE_OPTS(mapsize_kernel_map, k);
 		int fd, nfd, pfd;

@@ -31,7 +31,7 @@ struct bpf_object;
  * (htab_lock_count, hofm_extra_elems) are set for 6.18; call
  * mapsize_kernel_consts__set_kernel() when the kernel is known.
  * Negative errno when the BTF cannot be read. */
-int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_consts *c);
+MAPSIZE_API int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_consts *c);
 
 /* ---- node-local dimensions -------------------------------------------- */
 
@@ -48,16 +48,16 @@ struct mapsize_node {
 };
 
 /* Read the running machine.  0 or negative errno. */
-int mapsize_node__read(struct mapsize_node *node);
+MAPSIZE_API int mapsize_node__read(struct mapsize_node *node);
 /* The limit of this process's memory cgroup: v1 memory.limit_in_bytes,
  * else v2 memory.max, the tightest of its ancestors ("max" and v1's huge
  * page-counter maximum mean none), and the file it was read from.  The
  * cgroup is found through /proc/self/cgroup and /proc/self/mountinfo.
  * 0, or -ENOENT when there is no finite limit. */
-int mapsize_memcg__limit(uint64_t *limit, char *file, size_t file_size);
+MAPSIZE_API int mapsize_memcg__limit(uint64_t *limit, char *file, size_t file_size);
 /* Feed cpus/memory into the planner as node-local dimensions (a --set
  * of the same name still wins). */
-int mapsize_planner__use_node(struct mapsize_planner *pl, const struct mapsize_node *node);
+MAPSIZE_API int mapsize_planner__use_node(struct mapsize_planner *pl, const struct mapsize_node *node);
 
 /* ---- applying a plan --------------------------------------------------- */
 
@@ -112,14 +112,14 @@ struct mapsize_applied;
  * on the type (object's and rule's together) are -EINVAL.
  * Returns NULL and fills *err on failure.  Keep the result until the
  * object is loaded, then free it. */
-struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan,
+MAPSIZE_API struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan,
 					    struct bpf_object *obj,
 					    const struct mapsize_apply_opts *opts,
 					    struct mapsize_error *err);
-size_t mapsize_applied__map_cnt(const struct mapsize_applied *applied);
-const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_applied *applied,
+MAPSIZE_API size_t mapsize_applied__map_cnt(const struct mapsize_applied *applied);
+MAPSIZE_API const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_applied *applied,
 							size_t idx);
-void mapsize_applied__free(struct mapsize_applied *applied);
+MAPSIZE_API void mapsize_applied__free(struct mapsize_applied *applied);
 
 /* Create one more inner map for the map-in-map `outer` with the planned
  * size of its `outer.inner` rule (what an agent does per policy at run
@@ -127,7 +127,7 @@ void mapsize_applied__free(struct mapsize_applied *applied);
  * (compiled flags with the rule's, the object's BTF), so the kernel inserts
  * it into the loaded outer map; before, it has the rule's flags only.
  * Returns a map fd or a negative errno (*err filled). */
-int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
+MAPSIZE_API int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *outer,
 				   const char *instance_name, struct mapsize_error *err);
 
 /* ---- inner map instances sized per instance, grown in place ----------- */
@@ -157,35 +157,46 @@ enum mapsize_inner_writers {
 	MAPSIZE_INNER_WRITERS_BPF_LOSSY,
 };
 
-struct mapsize_inner_opts {
-	size_t sz; /* sizeof(struct mapsize_inner_opts) */
+/* Options of mapsize_plan__create_inner_map_opts(). */
+struct mapsize_inner_create_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_create_opts) */
 	/* in */
-	bool size_for_live;		/* create: size for live_entries (else the template's) */
-	uint64_t live_entries;		/* create: the instance's live entries */
-	const char *outer;		/* grow: the map-in-map's rule name (NULL: found
-					   from the outer map's kernel name) */
-	enum mapsize_inner_writers writers;	/* grow */
+	bool size_for_live;		/* size for live_entries (else the template's) */
+	uint64_t live_entries;		/* the instance's live entries */
+	/* out */
+	uint32_t max_entries;		/* the size the instance was created with */
+	bool per_instance;		/* sized per instance (else at the template's size) */
+};
+#define mapsize_inner_create_opts__last_field per_instance
+
+/* Options of mapsize_inner__grow(). */
+struct mapsize_inner_grow_opts {
+	size_t sz; /* sizeof(struct mapsize_inner_grow_opts) */
+	/* in */
+	const char *outer;		/* the map-in-map's rule name (NULL: found from
+					   the outer map's kernel name) */
+	enum mapsize_inner_writers writers;
 	/* out */
 	uint32_t max_entries;		/* the size the new instance was created with */
 	bool per_instance;		/* sized per instance (else at the template's size) */
-	uint64_t copied;		/* grow: entries copied into the new instance */
-	bool batched;			/* grow: copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
-	uint64_t copy_ns;		/* grow: creating the new instance and copying */
-	uint64_t swap_ns;		/* grow: the outer slot update, which returns after
-					   an RCU grace period (no program uses the old one) */
-	uint64_t recovered;		/* grow, BPF_LOSSY: keys BPF inserted into the old
+	uint64_t copied;		/* entries copied into the new instance */
+	bool batched;			/* copied with BPF_MAP_LOOKUP/UPDATE_BATCH */
+	uint64_t copy_ns;		/* creating the new instance and copying */
+	uint64_t swap_ns;		/* the outer slot update, which returns after an
+					   RCU grace period (no program uses the old one) */
+	uint64_t recovered;		/* BPF_LOSSY: keys BPF inserted into the old
 					   instance during the copy, copied after the swap
 					   (included in copied) */
 };
-#define mapsize_inner_opts__last_field recovered
+#define mapsize_inner_grow_opts__last_field recovered
 
 /* mapsize_plan__create_inner_map() with options: with size_for_live, the
  * instance is created at clamp(round(headroom * live_entries), min, max)
  * where the rule's `instance:` and the plan's target kernel allow it (see
  * struct mapsize_inner_sizing), else at the template's size; opts says
  * which (max_entries, per_instance).  Returns a map fd or -errno. */
-int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
-					const char *instance_name, struct mapsize_inner_opts *opts,
+MAPSIZE_API int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
+					const char *instance_name, struct mapsize_inner_create_opts *opts,
 					struct mapsize_error *err);
 
 /* Replace the inner map in slot `key` of the loaded map-in-map `outer_fd`
@@ -210,8 +221,8 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
  * bpf_timer and kptr fields of values start zeroed in the new instance.
  * An LRU instance may evict while the copy fills it when the new size
  * leaves little room (its free lists are per CPU). */
-int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
-			struct mapsize_inner_opts *opts);
+MAPSIZE_API int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
+				    struct mapsize_inner_grow_opts *opts);
 
 /* One filled slot of a loaded map-in-map. */
 struct mapsize_inner_slot {
@@ -223,7 +234,7 @@ struct mapsize_inner_slot {
  * key: *slots is
  * malloc()ed (the caller frees), *cnt its length.  Keys longer than 8
  * bytes are -EOPNOTSUPP.  0 or -errno (-EPERM without CAP_SYS_ADMIN). */
-int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt);
+MAPSIZE_API int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slots, size_t *cnt);
 
 /* ---- reading maps back from the kernel -------------------------------- */
 
@@ -239,7 +250,7 @@ struct mapsize_kernel_map {
 };
 
 /* bpf_obj_get_info_by_fd() + /proc/self/fdinfo/<fd>.  0 or negative errno. */
-int mapsize_kernel_map__read(int map_fd, struct mapsize_kernel_map *out);
+MAPSIZE_API int mapsize_kernel_map__read(int map_fd, struct mapsize_kernel_map *out);
 
 #ifdef __cplusplus
 }

@@ -11,11 +11,19 @@
  * Conventions borrowed from libbpf: object__verb names, extensible structs
  * with a leading `sz`, and a print callback instead of writing to stderr.
  *
- * Errors, one convention for the whole API: a function returning int returns
- * 0 or a negative errno; one returning a pointer returns NULL and sets errno.
- * Where a function takes a `struct mapsize_error *` (may be NULL), it also
- * fills it with the code and a one-line message and location.  Objects that
- * keep their own error (the planner) expose it with object__error().
+ * Errors, one convention for the whole API (libbpf's):
+ *  - a function returning int returns 0 on success (or what its comment
+ *    names: an fd, a count, a positive answer) and a negative errno on
+ *    failure; the return value is the error (errno is not part of it);
+ *  - a function returning a pointer returns NULL on failure with errno set
+ *    (ENOMEM, EINVAL, ...); a lookup that finds nothing by name, id or index
+ *    returns NULL with errno ENOENT;
+ *  - a NULL where an object or a required argument is expected is EINVAL
+ *    (-EINVAL, or NULL with errno EINVAL), never a crash;
+ *  - where a function takes a `struct mapsize_error *` (may be NULL), it also
+ *    fills it with the code (the same negative errno) and a one-line message
+ *    and location.  Objects that keep their own error (the planner) expose
+ *    it with object__error().
  *
  * Extensible structs: every opts struct and every struct the caller allocates
  * for the library to read or fill (kernel constants, node facts, memory
@@ -40,9 +48,15 @@ extern "C" {
 
 #define MAPSIZE_VERSION "0.1.0"
 
+/* Marks the public API: the library is built with -fvisibility=hidden, so
+ * only what carries this is visible outside it (libbpf's LIBBPF_API). */
+#ifndef MAPSIZE_API
+#define MAPSIZE_API __attribute__((visibility("default")))
+#endif
+
 /* The library's version at run time ("0.1.0"), to compare with
  * MAPSIZE_VERSION the caller compiled against. */
-const char *mapsize_version(void);
+MAPSIZE_API const char *mapsize_version(void);
 
 /* Declare an extensible struct with `sz` set, like libbpf's LIBBPF_OPTS:
  * MAPSIZE_OPTS(mapsize_planner_opts, opts, .map_size = "small"); */
@@ -62,7 +76,7 @@ typedef int (*mapsize_print_fn_t)(enum mapsize_print_level level,
 
 /* Install a print callback; returns the previous one.  NULL silences the
  * library.  The default prints warnings to stderr. */
-mapsize_print_fn_t mapsize_set_print(mapsize_print_fn_t fn);
+MAPSIZE_API mapsize_print_fn_t mapsize_set_print(mapsize_print_fn_t fn);
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -85,11 +99,11 @@ struct mapsize_error {
 };
 
 /* Renders "FILE:LINE:COL: error: MSG" (or "error: MSG" without a file). */
-int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t size);
+MAPSIZE_API int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t size);
 
 /* Writes DATA to PATH through PATH.tmpXXXXXX in the same directory + rename,
  * so a reader never sees a partial file and a failure leaves PATH as it was. */
-int mapsize_file__write_atomic(const char *path, const void *data, size_t len,
+MAPSIZE_API int mapsize_file__write_atomic(const char *path, const void *data, size_t len,
 			       struct mapsize_error *err);
 
 /* ---- map types -------------------------------------------------------- */
@@ -121,14 +135,14 @@ enum mapsize_map_type {
 };
 
 /* Rules-file spelling ("hash", "lru_percpu_hash", ...), NULL if out of range. */
-const char *mapsize_map_type__name(enum mapsize_map_type type);
+MAPSIZE_API const char *mapsize_map_type__name(enum mapsize_map_type type);
 /* Inverse of __name; MAPSIZE_MAP_UNSPEC when unknown. */
-enum mapsize_map_type mapsize_map_type__from_name(const char *name);
+MAPSIZE_API enum mapsize_map_type mapsize_map_type__from_name(const char *name);
 /* The kernel's enum bpf_map_type value (uapi, stable). */
-unsigned int mapsize_map_type__bpf_type(enum mapsize_map_type type);
+MAPSIZE_API unsigned int mapsize_map_type__bpf_type(enum mapsize_map_type type);
 /* Inverse of __bpf_type; MAPSIZE_MAP_UNSPEC when mapsize does not model it. */
-enum mapsize_map_type mapsize_map_type__from_bpf_type(unsigned int bpf_type);
-bool mapsize_map_type__is_percpu(enum mapsize_map_type type);
+MAPSIZE_API enum mapsize_map_type mapsize_map_type__from_bpf_type(unsigned int bpf_type);
+MAPSIZE_API bool mapsize_map_type__is_percpu(enum mapsize_map_type type);
 
 /* What a map type is, from the one type table (src/core/maptype.c). */
 enum mapsize_type_trait {
@@ -194,29 +208,29 @@ enum mapsize_used_by {
 /* The class name of one enum mapsize_used_by bit ("kprobe" for kprobe,
  * kretprobe, uprobe and usdt; "tracing" for fentry, fexit, tp_btf, iter;
  * "networking"; ...); NULL for a value that is not one known bit. */
-const char *mapsize_used_by__name(uint32_t bit);
+MAPSIZE_API const char *mapsize_used_by__name(uint32_t bit);
 
 struct mapsize_rules;
 
 /* Parse a rules document held in memory; `filename` is used in messages
  * only.  Returns NULL and fills *err on failure. */
-struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len,
+MAPSIZE_API struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len,
 					   const char *filename,
 					   struct mapsize_error *err);
-struct mapsize_rules *mapsize_rules__load_file(const char *path,
+MAPSIZE_API struct mapsize_rules *mapsize_rules__load_file(const char *path,
 					       struct mapsize_error *err);
-void mapsize_rules__free(struct mapsize_rules *rules);
-const char *mapsize_rules__app(const struct mapsize_rules *rules);
-size_t mapsize_rules__map_cnt(const struct mapsize_rules *rules);
-const char *mapsize_rules__map_name(const struct mapsize_rules *rules, size_t idx);
+MAPSIZE_API void mapsize_rules__free(struct mapsize_rules *rules);
+MAPSIZE_API const char *mapsize_rules__app(const struct mapsize_rules *rules);
+MAPSIZE_API size_t mapsize_rules__map_cnt(const struct mapsize_rules *rules);
+MAPSIZE_API const char *mapsize_rules__map_name(const struct mapsize_rules *rules, size_t idx);
 
 /* ---- profiles and the planner ---------------------------------------- */
 
 /* Built-in profile documents (small, medium, large), embedded at build
  * time from profiles/.  Returns NULL for an unknown name. */
-const char *mapsize_builtin_profile(const char *name, size_t *len);
+MAPSIZE_API const char *mapsize_builtin_profile(const char *name, size_t *len);
 /* NULL-terminated list of built-in profile names, in size order. */
-const char *const *mapsize_builtin_profile_names(void);
+MAPSIZE_API const char *const *mapsize_builtin_profile_names(void);
 
 struct mapsize_planner;
 
@@ -242,30 +256,30 @@ struct mapsize_planner_opts {
 };
 #define mapsize_planner_opts__last_field budget_memory
 
-struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *opts,
+MAPSIZE_API struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *opts,
 					     struct mapsize_error *err);
-void mapsize_planner__free(struct mapsize_planner *pl);
+MAPSIZE_API void mapsize_planner__free(struct mapsize_planner *pl);
 
 /* Layers, lowest precedence first: built-in profile < override documents
  * in the order added < --set < per-map command-line prealloc lists.
  * Every call returns 0 or a negative errno and fills the planner's error. */
-int mapsize_planner__add_profile(struct mapsize_planner *pl, const char *buf,
+MAPSIZE_API int mapsize_planner__add_profile(struct mapsize_planner *pl, const char *buf,
 				 size_t len, const char *filename);
-int mapsize_planner__add_profile_file(struct mapsize_planner *pl, const char *path);
+MAPSIZE_API int mapsize_planner__add_profile_file(struct mapsize_planner *pl, const char *path);
 /* "name=value" for a dimension, or "maps.NAME.max_entries=EXPR" /
  * "maps.NAME.prealloc=true|false|auto". */
-int mapsize_planner__set(struct mapsize_planner *pl, const char *assignment);
+MAPSIZE_API int mapsize_planner__set(struct mapsize_planner *pl, const char *assignment);
 /* A node-local dimension (cpus, memory) read from the live machine: wins
  * over profiles, loses to --set. */
-int mapsize_planner__set_node_dimension(struct mapsize_planner *pl,
+MAPSIZE_API int mapsize_planner__set_node_dimension(struct mapsize_planner *pl,
 					const char *name, uint64_t value);
 /* --bpf-maps-prealloc=true|false */
-int mapsize_planner__set_prealloc_default(struct mapsize_planner *pl, bool prealloc);
+MAPSIZE_API int mapsize_planner__set_prealloc_default(struct mapsize_planner *pl, bool prealloc);
 /* --bpf-maps-disable-prealloc=a,b / --bpf-maps-enable-prealloc=a,b
  * (comma-separated; repeatable; checked against the rules at plan time). */
-int mapsize_planner__disable_prealloc(struct mapsize_planner *pl, const char *list);
-int mapsize_planner__enable_prealloc(struct mapsize_planner *pl, const char *list);
-const struct mapsize_error *mapsize_planner__error(const struct mapsize_planner *pl);
+MAPSIZE_API int mapsize_planner__disable_prealloc(struct mapsize_planner *pl, const char *list);
+MAPSIZE_API int mapsize_planner__enable_prealloc(struct mapsize_planner *pl, const char *list);
+MAPSIZE_API const struct mapsize_error *mapsize_planner__error(const struct mapsize_planner *pl);
 
 /* ---- the plan ---------------------------------------------------------- */
 
@@ -295,36 +309,36 @@ struct mapsize_plan_map {
 };
 
 /* Compute a plan.  Pure: no I/O. */
-struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
+MAPSIZE_API struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 					   const struct mapsize_rules *rules);
-void mapsize_plan__free(struct mapsize_plan *plan);
+MAPSIZE_API void mapsize_plan__free(struct mapsize_plan *plan);
 
 /* The profile's name: the last override file's `name:`, else the built-in
  * base's; __base_profile() is always the built-in underneath. */
-const char *mapsize_plan__profile(const struct mapsize_plan *plan);
-const char *mapsize_plan__base_profile(const struct mapsize_plan *plan);
-size_t mapsize_plan__map_cnt(const struct mapsize_plan *plan);
-const struct mapsize_plan_map *mapsize_plan__map(const struct mapsize_plan *plan, size_t idx);
-const struct mapsize_plan_map *mapsize_plan__find(const struct mapsize_plan *plan,
+MAPSIZE_API const char *mapsize_plan__profile(const struct mapsize_plan *plan);
+MAPSIZE_API const char *mapsize_plan__base_profile(const struct mapsize_plan *plan);
+MAPSIZE_API size_t mapsize_plan__map_cnt(const struct mapsize_plan *plan);
+MAPSIZE_API const struct mapsize_plan_map *mapsize_plan__map(const struct mapsize_plan *plan, size_t idx);
+MAPSIZE_API const struct mapsize_plan_map *mapsize_plan__find(const struct mapsize_plan *plan,
 						  const char *name);
-size_t mapsize_plan__dim_cnt(const struct mapsize_plan *plan);
+MAPSIZE_API size_t mapsize_plan__dim_cnt(const struct mapsize_plan *plan);
 /* Dimension idx in name order; returns its name and stores the value. */
-const char *mapsize_plan__dim(const struct mapsize_plan *plan, size_t idx, uint64_t *value);
-int mapsize_plan__dim_value(const struct mapsize_plan *plan, const char *name, uint64_t *value);
+MAPSIZE_API const char *mapsize_plan__dim(const struct mapsize_plan *plan, size_t idx, uint64_t *value);
+MAPSIZE_API int mapsize_plan__dim_value(const struct mapsize_plan *plan, const char *name, uint64_t *value);
 /* FNV-1a 64 digest of every input that shaped the plan (documents, --set
  * assignments, prealloc options, target kernel). */
-uint64_t mapsize_plan__digest(const struct mapsize_plan *plan);
+MAPSIZE_API uint64_t mapsize_plan__digest(const struct mapsize_plan *plan);
 /* The rules' app (or the rules file's name when it has no `app:`). */
-const char *mapsize_plan__app(const struct mapsize_plan *plan);
+MAPSIZE_API const char *mapsize_plan__app(const struct mapsize_plan *plan);
 /* The target kernel the plan was made for, MAPSIZE_KERNEL_VERSION(major,
  * minor); 0 when none was given (the newest behaviour). */
-unsigned int mapsize_plan__kernel_version(const struct mapsize_plan *plan);
+MAPSIZE_API unsigned int mapsize_plan__kernel_version(const struct mapsize_plan *plan);
 /* Warnings collected while planning (also sent to the print callback). */
-size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan);
-const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx);
+MAPSIZE_API size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan);
+MAPSIZE_API const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx);
 /* Add a warning found after planning (e.g. by the memory model's caller):
  * kept with the plan's own and sent to the print callback.  0 or -errno. */
-int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg);
+MAPSIZE_API int mapsize_plan__add_warning(struct mapsize_plan *plan, const char *msg);
 
 /* The memory budget's outcome (mapsize_planner_opts.budget).  The rule:
  * when the full memory is over the limit, every map whose rule sizes it by
@@ -348,37 +362,37 @@ struct mapsize_plan_budget {
 };
 
 /* Fill *out; -ENOENT when the plan was made without a budget. */
-int mapsize_plan__budget(const struct mapsize_plan *plan, struct mapsize_plan_budget *out);
+MAPSIZE_API int mapsize_plan__budget(const struct mapsize_plan *plan, struct mapsize_plan_budget *out);
 
 /* The C header for static builds, deterministic for the same inputs.
  * Returns a malloc()ed NUL-terminated string or NULL with errno set. */
-char *mapsize_plan__header(const struct mapsize_plan *plan);
+MAPSIZE_API char *mapsize_plan__header(const struct mapsize_plan *plan);
 /* Writes the header to `path` through a temp file + rename. */
-int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path,
+MAPSIZE_API int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path,
 			       struct mapsize_error *err);
 
 /* Header macro stem for a map name: upper-cased, non-identifier bytes as
  * '_' ("policy_filter_maps.inner" -> "POLICY_FILTER_MAPS_INNER"). */
-int mapsize_macro_name(const char *map_name, char *buf, size_t size);
+MAPSIZE_API int mapsize_macro_name(const char *map_name, char *buf, size_t size);
 
 /* ---- kernel era ------------------------------------------------------- */
 
 /* Parse "6.1", "5.15.0-100-generic" into major*256+minor; -EINVAL if not. */
-int mapsize_kernel_version(const char *release, unsigned int *version);
+MAPSIZE_API int mapsize_kernel_version(const char *release, unsigned int *version);
 #define MAPSIZE_KERNEL_VERSION(a, b) (((a) << 8) + (b))
 
 /* Whether BPF_F_NO_PREALLOC is accepted and safe for a map used from
  * `used_by` program types on kernel `version` (0 = newest).  Fills `why`
  * with the reason when not. */
-bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
+MAPSIZE_API bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
 			      unsigned int version, const char **why);
 
 /* The first mainline release (MAPSIZE_KERNEL_VERSION(major, minor)) whose
  * bpf(BPF_MAP_CREATE) has map `type`, or accepts `flag` (one MAPSIZE_F_*
  * bit) on a map of `type`; 0 for an unknown type or a flag the kernel never
  * accepts on it.  A plan for an older target kernel is an error. */
-unsigned int mapsize_map_type__since(enum mapsize_map_type type);
-unsigned int mapsize_map_flag__since(enum mapsize_map_type type, uint32_t flag);
+MAPSIZE_API unsigned int mapsize_map_type__since(enum mapsize_map_type type);
+MAPSIZE_API unsigned int mapsize_map_flag__since(enum mapsize_map_type type, uint32_t flag);
 /* ---- inner map instances sized per instance --------------------------- */
 
 /* How the instances of an inner map rule (`OUTER.inner`) are sized.  A rule
@@ -405,12 +419,12 @@ struct mapsize_inner_sizing {
 
 /* The sizing of the inner maps of map-in-map `outer`.  0, -ENOENT without
  * an `outer.inner` rule, -EINVAL for a bad struct. */
-int mapsize_plan__inner_sizing(const struct mapsize_plan *plan, const char *outer,
+MAPSIZE_API int mapsize_plan__inner_sizing(const struct mapsize_plan *plan, const char *outer,
 			       struct mapsize_inner_sizing *out);
 /* max_entries of an instance of `outer`'s inner map holding `live` entries:
  * clamp(round(K * live), A, B) when per-instance sizing applies, else the
  * template's.  *per_instance (may be NULL) says which.  0 or -errno. */
-int mapsize_plan__inner_entries(const struct mapsize_plan *plan, const char *outer, uint64_t live,
+MAPSIZE_API int mapsize_plan__inner_entries(const struct mapsize_plan *plan, const char *outer, uint64_t live,
 				uint32_t *entries, bool *per_instance);
 
 enum mapsize_inner_action {
@@ -432,11 +446,11 @@ struct mapsize_inner_check_opts {
  * GROW/SHRINK, cur_max_entries for KEEP), or -errno.  KEEP when per-instance
  * sizing does not apply, or when the headroom size would not change the size
  * (e.g. clamped by max). */
-int mapsize_inner__check(const struct mapsize_plan *plan, const char *outer, uint64_t live,
+MAPSIZE_API int mapsize_inner__check(const struct mapsize_plan *plan, const char *outer, uint64_t live,
 			 uint32_t cur_max_entries, const struct mapsize_inner_check_opts *opts,
 			 uint32_t *new_entries);
 /* "keep", "grow", "shrink"; NULL when out of range. */
-const char *mapsize_inner_action__name(enum mapsize_inner_action action);
+MAPSIZE_API const char *mapsize_inner_action__name(enum mapsize_inner_action action);
 
 #ifdef __cplusplus
 }

@@ -127,14 +127,14 @@ enum {
  * "nearest X.Y" and `series` differs from the kernel's MAJOR.MINOR, and the
  * caller should warn.  NULL means the newest builtin.  -ENOENT for kernels
  * older than the oldest series, -EINVAL for a malformed string. */
-int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c);
+MAPSIZE_API int mapsize_kernel_consts__builtin(const char *kernel, struct mapsize_kernel_consts *c);
 
 /* Set the behaviour switches that depend on the kernel version rather than
  * on struct sizes (MAPSIZE_KERNEL_VERSION(major, minor); 0 = newest). */
-void mapsize_kernel_consts__set_kernel(struct mapsize_kernel_consts *c, unsigned int version);
+MAPSIZE_API void mapsize_kernel_consts__set_kernel(struct mapsize_kernel_consts *c, unsigned int version);
 
 /* Name of a MAPSIZE_KC_* bit ("bpf_htab", ...), NULL for an unknown bit. */
-const char *mapsize_kernel_consts__field_name(uint32_t bit);
+MAPSIZE_API const char *mapsize_kernel_consts__field_name(uint32_t bit);
 
 /* ---- accounting era --------------------------------------------------- */
 
@@ -146,11 +146,11 @@ enum mapsize_mem_era {
 
 /* Era of kernel `version` (MAPSIZE_KERNEL_VERSION(major, minor); 0 = the
  * newest).  -EOPNOTSUPP for kernels before 5.10. */
-int mapsize_mem_era__from_kernel(unsigned int version, enum mapsize_mem_era *era);
+MAPSIZE_API int mapsize_mem_era__from_kernel(unsigned int version, enum mapsize_mem_era *era);
 /* "mem_usage" / "pages" / "rlimit"; NULL when out of range. */
-const char *mapsize_mem_era__name(enum mapsize_mem_era era);
+MAPSIZE_API const char *mapsize_mem_era__name(enum mapsize_mem_era era);
 /* Inverse of __name; -EINVAL when unknown. */
-int mapsize_mem_era__from_name(const char *name, enum mapsize_mem_era *era);
+MAPSIZE_API int mapsize_mem_era__from_name(const char *name, enum mapsize_mem_era *era);
 
 /* ---- the model ---------------------------------------------------------- */
 
@@ -170,16 +170,16 @@ struct mapsize_mem_map {
 /* Check the map against the kernel's creation rules the model depends on.
  * 0, or the negative errno the kernel would give (-EINVAL, -E2BIG,
  * -EOPNOTSUPP where the kernel says ENOTSUPP). */
-int mapsize_mem_map__check(const struct mapsize_mem_map *m);
+MAPSIZE_API int mapsize_mem_map__check(const struct mapsize_mem_map *m);
 
 /* max_entries as the kernel stores it: perf_event_array 0 -> possible_cpus,
  * BPF_F_NO_COMMON_LRU rounds up to a multiple of possible_cpus.  This is
  * also the largest element count `entries` may take.  0 or -errno. */
-int mapsize_mem_map__max_entries(const struct mapsize_mem_map *m, uint32_t *max_entries);
+MAPSIZE_API int mapsize_mem_map__max_entries(const struct mapsize_mem_map *m, uint32_t *max_entries);
 
 /* Whether the map's memlock follows its live element count in the
  * MEM_USAGE era (non-preallocated hashes and lpm_trie). */
-bool mapsize_mem_map__counts_entries(const struct mapsize_mem_map *m);
+MAPSIZE_API bool mapsize_mem_map__counts_entries(const struct mapsize_mem_map *m);
 
 /* The memlock the kernel reports for map `m` holding `entries` live
  * elements (used for non-preallocated hashes and lpm_trie; ignored for
@@ -187,13 +187,13 @@ bool mapsize_mem_map__counts_entries(const struct mapsize_mem_map *m);
  * be NULL in the PAGES era).  All arithmetic is checked 64-bit.
  * 0 on success; -EINVAL for a map the kernel would reject (see __check) or
  * entries > max_entries; -EOVERFLOW when a size does not fit 64 bits. */
-int mapsize_memlock(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+MAPSIZE_API int mapsize_memlock(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
 		    enum mapsize_mem_era era, uint64_t entries, uint64_t *bytes);
 /* memlock right after creation (entries = 0). */
-int mapsize_memlock_at_load(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+MAPSIZE_API int mapsize_memlock_at_load(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
 			    enum mapsize_mem_era era, uint64_t *bytes);
 /* memlock with every slot used (entries = __max_entries()). */
-int mapsize_memlock_at_max(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+MAPSIZE_API int mapsize_memlock_at_max(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
 			   enum mapsize_mem_era era, uint64_t *bytes);
 
 /* Estimate of the kernel memory the map really takes with `entries` live
@@ -210,12 +210,12 @@ int mapsize_memlock_at_max(const struct mapsize_mem_map *m, const struct mapsize
  *    entries * (slab(bpf_local_storage_elem + value) + slab(bpf_local_storage))
  *    (elements are never counted by the kernel).
  * Same errors as mapsize_memlock(). */
-int mapsize_memory_real(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
+MAPSIZE_API int mapsize_memory_real(const struct mapsize_mem_map *m, const struct mapsize_kernel_consts *k,
 			uint64_t entries, uint64_t *bytes);
 
 /* kmalloc size class for `size` bytes (x86_64 SLUB, 4 KiB pages):
  * 0 for 0; -EOVERFLOW past 2^62. */
-int mapsize_kmalloc_size(uint64_t size, uint64_t *bytes);
+MAPSIZE_API int mapsize_kmalloc_size(uint64_t size, uint64_t *bytes);
 
 /* ---- a whole plan -------------------------------------------------------- */
 
@@ -244,13 +244,13 @@ struct mapsize_memory_opts {
 #define mapsize_memory_opts__last_field possible_cpus
 
 /* The model's view of a planned map on `possible_cpus` CPUs. */
-int mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
+MAPSIZE_API int mapsize_plan_map__mem_map(const struct mapsize_plan_map *pm, uint32_t possible_cpus,
 			      struct mapsize_mem_map *mm);
 
 /* Fill out[i] for every map of the plan (mapsize_plan__map_cnt entries;
  * set out[0].sz, the element size) and *total (total->sz set).  Pure.
  * 0 or negative errno (-EOVERFLOW, -EINVAL). */
-int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
+MAPSIZE_API int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_memory_opts *opts,
 			 struct mapsize_map_memory *out, struct mapsize_map_memory *total);
 
 #ifdef __cplusplus

@@ -20,6 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifndef MAPSIZE_API
+#define MAPSIZE_API __attribute__((visibility("default")))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,7 +40,7 @@ extern "C" {
 #define MAPSIZE_OVERFLOW_MAP_NAME	"mapsize_overflow"
 
 /* "E2BIG", "ENOSPC", "ENOMEM", "other"; NULL out of range. */
-const char *mapsize_ovf_class__name(int cls);
+MAPSIZE_API const char *mapsize_ovf_class__name(int cls);
 
 /* One map's counters, summed over the possible CPUs.  Allocated by the
  * library in arrays: the layout is frozen (like struct mapsize_error). */
@@ -53,12 +57,12 @@ struct mapsize_overflow_counter {
  * overflow map (not a per-CPU array with a 4-byte key, no BTF, or a value
  * that is not a struct of __u64[4] members laid out back to back), else
  * what bpf() or the BTF load returned (-EBADF or -EBADFD, -EPERM, ...). */
-int mapsize_overflow__read(int map_fd, struct mapsize_overflow_counter **out);
+MAPSIZE_API int mapsize_overflow__read(int map_fd, struct mapsize_overflow_counter **out);
 
 /* Whether a map, by its kernel name and uapi type (struct bpf_map_info's
  * name and type), is a mapsize overflow map: a BPF_MAP_TYPE_PERCPU_ARRAY
  * named "mapsize_overflo" (the kernel's 15 bytes) or "mapsize_overflow". */
-bool mapsize_overflow__is_counter_map(const char *kernel_name, uint32_t map_type);
+MAPSIZE_API bool mapsize_overflow__is_counter_map(const char *kernel_name, uint32_t map_type);
 
 #ifdef __cplusplus
 }

@@ -49,8 +49,8 @@ struct mapsize_report_opts {
 #define mapsize_report_opts__last_field ref_profile
 
 /* NULL with errno set (EINVAL for bad opts, ENOMEM). */
-struct mapsize_report *mapsize_report__new(const struct mapsize_report_opts *opts);
-void mapsize_report__free(struct mapsize_report *rep);
+MAPSIZE_API struct mapsize_report *mapsize_report__new(const struct mapsize_report_opts *opts);
+MAPSIZE_API void mapsize_report__free(struct mapsize_report *rep);
 
 /* Add a profile: its plan's memory is computed on the plan's `cpus`
  * dimension (1..UINT32_MAX, else -EINVAL).  The report refers to `plan`
@@ -58,7 +58,7 @@ void mapsize_report__free(struct mapsize_report *rep);
  * profile makes its maps the report's, each with the baseline of its rule's
  * `baseline:` (see struct mapsize_report_map).  0 or negative errno, with
  * *err (may be NULL) filled. */
-int mapsize_report__add_plan(struct mapsize_report *rep, const char *name,
+MAPSIZE_API int mapsize_report__add_plan(struct mapsize_report *rep, const char *name,
 			     const struct mapsize_plan *plan, struct mapsize_error *err);
 
 /* Replace the baseline of map `map_name` (after the reference profile is
@@ -66,7 +66,7 @@ int mapsize_report__add_plan(struct mapsize_report *rep, const char *name,
  * possible_cpus is ignored: each profile's are used), or NULL for no
  * baseline, `note` (copied; NULL: "no baseline") saying why.  0, -ENOENT
  * for an unknown map, -EINVAL, -ENOMEM, -EBUSY after __compute(). */
-int mapsize_report__set_baseline(struct mapsize_report *rep, const char *map_name,
+MAPSIZE_API int mapsize_report__set_baseline(struct mapsize_report *rep, const char *map_name,
 				 const struct mapsize_mem_map *baseline, const char *note);
 
 /* Which baseline mapsize_report__read_object() gives a map. */
@@ -80,7 +80,7 @@ enum mapsize_report_baseline {
 };
 /* Name a map of the baseline that has no rule (copied; listed, not
  * reported).  0, -EINVAL, -ENOMEM, -EBUSY after __compute(). */
-int mapsize_report__add_unmanaged(struct mapsize_report *rep, const char *name);
+MAPSIZE_API int mapsize_report__add_unmanaged(struct mapsize_report *rep, const char *name);
 
 /* Compute every figure, once; the report is read-only afterwards (also
  * after a failure, which leaves the figures incomplete).  A
@@ -88,7 +88,7 @@ int mapsize_report__add_unmanaged(struct mapsize_report *rep, const char *name);
  * warning to the print callback).  0 or negative errno (-EINVAL without the
  * reference profile, -ENOENT when a map of the reference plan is missing
  * from another plan, -EOVERFLOW, -ENOMEM, -EBUSY), with *err filled. */
-int mapsize_report__compute(struct mapsize_report *rep, struct mapsize_error *err);
+MAPSIZE_API int mapsize_report__compute(struct mapsize_report *rep, struct mapsize_error *err);
 
 /* ---- results (after __compute()); fields are only ever appended ------- */
 
@@ -141,20 +141,20 @@ struct mapsize_report_map_profile {
 	uint64_t baseline_instances_expected;
 };
 
-size_t mapsize_report__profile_cnt(const struct mapsize_report *rep);
-const struct mapsize_report_profile *mapsize_report__profile(const struct mapsize_report *rep,
+MAPSIZE_API size_t mapsize_report__profile_cnt(const struct mapsize_report *rep);
+MAPSIZE_API const struct mapsize_report_profile *mapsize_report__profile(const struct mapsize_report *rep,
 							     size_t idx);
-size_t mapsize_report__map_cnt(const struct mapsize_report *rep);
-const struct mapsize_report_map *mapsize_report__map(const struct mapsize_report *rep, size_t idx);
+MAPSIZE_API size_t mapsize_report__map_cnt(const struct mapsize_report *rep);
+MAPSIZE_API const struct mapsize_report_map *mapsize_report__map(const struct mapsize_report *rep, size_t idx);
 /* NULL out of range or before __compute(). */
-const struct mapsize_report_map_profile *mapsize_report__map_profile(const struct mapsize_report *rep,
+MAPSIZE_API const struct mapsize_report_map_profile *mapsize_report__map_profile(const struct mapsize_report *rep,
 								     size_t map_idx, size_t profile_idx);
-size_t mapsize_report__unmanaged_cnt(const struct mapsize_report *rep);
-const char *mapsize_report__unmanaged(const struct mapsize_report *rep, size_t idx);
+MAPSIZE_API size_t mapsize_report__unmanaged_cnt(const struct mapsize_report *rep);
+MAPSIZE_API const char *mapsize_report__unmanaged(const struct mapsize_report *rep, size_t idx);
 
 /* (baseline - cost) * 100 / baseline rounded to 0.01 (negative when cost
  * exceeds the baseline); false, *percent untouched, when baseline is 0. */
-bool mapsize_savings_percent(uint64_t baseline, uint64_t cost, double *percent);
+MAPSIZE_API bool mapsize_savings_percent(uint64_t baseline, uint64_t cost, double *percent);
 
 /* ---- the libbpf edge ------------------------------------------------------ */
 
@@ -168,7 +168,7 @@ bool mapsize_savings_percent(uint64_t baseline, uint64_t cost, double *percent);
  * libbpf's own messages go to its print callback.  0; libbpf's negative
  * errno when the object cannot be opened (then, and only then, *err names
  * the file); -ENOMEM; -EBUSY after __compute(). */
-int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
+MAPSIZE_API int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
 				enum mapsize_report_baseline which, struct mapsize_error *err);
 
 #ifdef __cplusplus

@@ -40,8 +40,8 @@ struct mapsize_rules_draft_opts {
 #define mapsize_rules_draft_opts__last_field app
 
 /* NULL with errno set (EINVAL for bad opts, ENOMEM). */
-struct mapsize_rules_draft *mapsize_rules_draft__new(const struct mapsize_rules_draft_opts *opts);
-void mapsize_rules_draft__free(struct mapsize_rules_draft *d);
+MAPSIZE_API struct mapsize_rules_draft *mapsize_rules_draft__new(const struct mapsize_rules_draft_opts *opts);
+MAPSIZE_API void mapsize_rules_draft__free(struct mapsize_rules_draft *d);
 
 /* One map as an object defines it, before load (libbpf's bpf_map__*()). */
 struct mapsize_object_map {
@@ -61,14 +61,14 @@ struct mapsize_object_map {
  * warning when they differ); anything else is -EINVAL naming both objects
  * and the field.  An inner template follows its outer map.  0 or negative
  * errno, with *err (may be NULL) filled. */
-int mapsize_rules_draft__add_map(struct mapsize_rules_draft *d, const char *object,
+MAPSIZE_API int mapsize_rules_draft__add_map(struct mapsize_rules_draft *d, const char *object,
 				 const struct mapsize_object_map *map, struct mapsize_error *err);
 
 /* Open the BPF object at `path` with libbpf (never loaded: no privilege
  * needed) and add its maps, in the object's order, each map-in-map's inner
  * template (BTF __array(values, ...)) as "OUTER.inner" after it.  0 or
  * negative errno with *err filled (the file named, libbpf's reason). */
-int mapsize_rules_draft__add_object(struct mapsize_rules_draft *d, const char *path,
+MAPSIZE_API int mapsize_rules_draft__add_object(struct mapsize_rules_draft *d, const char *path,
 				    struct mapsize_error *err);
 
 /* One map of a draft.  Fields are only ever appended. */
@@ -87,17 +87,17 @@ struct mapsize_draft_map {
 	bool counters;			/* mapsize's own overflow counters (mapsize_overflow) */
 };
 
-size_t mapsize_rules_draft__map_cnt(const struct mapsize_rules_draft *d);
-const struct mapsize_draft_map *mapsize_rules_draft__map(const struct mapsize_rules_draft *d,
+MAPSIZE_API size_t mapsize_rules_draft__map_cnt(const struct mapsize_rules_draft *d);
+MAPSIZE_API const struct mapsize_draft_map *mapsize_rules_draft__map(const struct mapsize_rules_draft *d,
 							  size_t idx);
-const struct mapsize_draft_map *mapsize_rules_draft__find(const struct mapsize_rules_draft *d,
+MAPSIZE_API const struct mapsize_draft_map *mapsize_rules_draft__find(const struct mapsize_rules_draft *d,
 							   const char *name);
 /* The objects added, in order. */
-size_t mapsize_rules_draft__object_cnt(const struct mapsize_rules_draft *d);
-const char *mapsize_rules_draft__object(const struct mapsize_rules_draft *d, size_t idx);
+MAPSIZE_API size_t mapsize_rules_draft__object_cnt(const struct mapsize_rules_draft *d);
+MAPSIZE_API const char *mapsize_rules_draft__object(const struct mapsize_rules_draft *d, size_t idx);
 /* Warnings collected while adding maps (not sent to the print callback). */
-size_t mapsize_rules_draft__warning_cnt(const struct mapsize_rules_draft *d);
-const char *mapsize_rules_draft__warning(const struct mapsize_rules_draft *d, size_t idx);
+MAPSIZE_API size_t mapsize_rules_draft__warning_cnt(const struct mapsize_rules_draft *d);
+MAPSIZE_API const char *mapsize_rules_draft__warning(const struct mapsize_rules_draft *d, size_t idx);
 
 /* The rules file: `app:`, then per map, in order, a comment saying what to
  * replace, type, key_size and value_size (omitted where the type fixes
@@ -107,7 +107,7 @@ const char *mapsize_rules_draft__warning(const struct mapsize_rules_draft *d, si
  * named in comments only.  Deterministic; checked to parse back as rules.
  * A malloc()ed NUL-terminated string, or NULL with errno set and *err
  * filled (-EINVAL: no maps, or a map no rule can describe). */
-char *mapsize_rules_draft__yaml(const struct mapsize_rules_draft *d, struct mapsize_error *err);
+MAPSIZE_API char *mapsize_rules_draft__yaml(const struct mapsize_rules_draft *d, struct mapsize_error *err);
 
 /* ---- stale rules --------------------------------------------------------- */
 
@@ -148,20 +148,20 @@ struct mapsize_rules_check;
  * maps come first, in the draft's order, then rules without a map.  The
  * result points into `d` and `rules`: keep both until it is freed.  NULL
  * with errno set (EINVAL, ENOMEM) and *err filled. */
-struct mapsize_rules_check *mapsize_rules_draft__check(const struct mapsize_rules_draft *d,
+MAPSIZE_API struct mapsize_rules_check *mapsize_rules_draft__check(const struct mapsize_rules_draft *d,
 						       const struct mapsize_rules *rules,
 						       struct mapsize_error *err);
-size_t mapsize_rules_check__map_cnt(const struct mapsize_rules_check *c);
-const struct mapsize_rules_check_map *mapsize_rules_check__map(const struct mapsize_rules_check *c,
+MAPSIZE_API size_t mapsize_rules_check__map_cnt(const struct mapsize_rules_check *c);
+MAPSIZE_API const struct mapsize_rules_check_map *mapsize_rules_check__map(const struct mapsize_rules_check *c,
 								size_t idx);
 /* Entries with status `status`. */
-size_t mapsize_rules_check__count(const struct mapsize_rules_check *c,
+MAPSIZE_API size_t mapsize_rules_check__count(const struct mapsize_rules_check *c,
 				  enum mapsize_rules_check_status status);
 /* "ok", "stale", "no_map", "no_rule", "skipped"; NULL when out of range. */
-const char *mapsize_rules_check_status__name(enum mapsize_rules_check_status status);
+MAPSIZE_API const char *mapsize_rules_check_status__name(enum mapsize_rules_check_status status);
 /* True when any rule is stale, lacks a map, or a map lacks a rule. */
-bool mapsize_rules_check__stale(const struct mapsize_rules_check *c);
-void mapsize_rules_check__free(struct mapsize_rules_check *c);
+MAPSIZE_API bool mapsize_rules_check__stale(const struct mapsize_rules_check *c);
+MAPSIZE_API void mapsize_rules_check__free(struct mapsize_rules_check *c);
 
 #ifdef __cplusplus
 }

@@ -41,13 +41,13 @@ enum mapsize_count_method {
 };
 
 /* "auto", "kfunc", "memlock", "batch", "iterate", "none"; NULL out of range. */
-const char *mapsize_count_method__name(enum mapsize_count_method method);
+MAPSIZE_API const char *mapsize_count_method__name(enum mapsize_count_method method);
 /* Inverse of __name: 0, or -EINVAL when unknown. */
-int mapsize_count_method__from_name(const char *name, enum mapsize_count_method *method);
+MAPSIZE_API int mapsize_count_method__from_name(const char *name, enum mapsize_count_method *method);
 
 /* The kernel's name of a uapi map type as bpftool spells it ("hash",
  * "percpu_array", "devmap_hash", ...); "unknown" past what we know. */
-const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
+MAPSIZE_API const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
 
 /* One live map.  Strings point into the status (or are static). */
 struct mapsize_live_map {
@@ -78,33 +78,33 @@ struct mapsize_live_map {
 
 struct mapsize_status;
 
-struct mapsize_status *mapsize_status__new(void);
-void mapsize_status__free(struct mapsize_status *st);
+MAPSIZE_API struct mapsize_status *mapsize_status__new(void);
+MAPSIZE_API void mapsize_status__free(struct mapsize_status *st);
 /* Copy `m` (and its pids) in; maps stay in the order added.  0 or -ENOMEM. */
-int mapsize_status__add(struct mapsize_status *st, const struct mapsize_live_map *m);
-size_t mapsize_status__map_cnt(const struct mapsize_status *st);
-const struct mapsize_live_map *mapsize_status__map(const struct mapsize_status *st, size_t idx);
+MAPSIZE_API int mapsize_status__add(struct mapsize_status *st, const struct mapsize_live_map *m);
+MAPSIZE_API size_t mapsize_status__map_cnt(const struct mapsize_status *st);
+MAPSIZE_API const struct mapsize_live_map *mapsize_status__map(const struct mapsize_status *st, size_t idx);
 /* The map with this id, NULL when absent. */
-const struct mapsize_live_map *mapsize_status__find_id(const struct mapsize_status *st, uint32_t id);
+MAPSIZE_API const struct mapsize_live_map *mapsize_status__find_id(const struct mapsize_status *st, uint32_t id);
 
 /* entries / max_entries; false when there is no meaningful ratio. */
-bool mapsize_live_map__fill_ratio(const struct mapsize_live_map *m, double *ratio);
+MAPSIZE_API bool mapsize_live_map__fill_ratio(const struct mapsize_live_map *m, double *ratio);
 /* ratio as a whole percentage for people: rounded, but 100 only when full. */
-double mapsize_fill_percent(double ratio);
+MAPSIZE_API double mapsize_fill_percent(double ratio);
 /* Sum of the overflow counters. */
-uint64_t mapsize_live_map__failures(const struct mapsize_live_map *m);
+MAPSIZE_API uint64_t mapsize_live_map__failures(const struct mapsize_live_map *m);
 
 enum mapsize_fill_level {
 	MAPSIZE_FILL_OK = 0,
 	MAPSIZE_FILL_WARN,		/* ratio >= warn */
 	MAPSIZE_FILL_CRIT,		/* ratio >= crit, or inserts already failed */
 };
-enum mapsize_fill_level mapsize_live_map__level(const struct mapsize_live_map *m, double warn, double crit);
+MAPSIZE_API enum mapsize_fill_level mapsize_live_map__level(const struct mapsize_live_map *m, double warn, double crit);
 
 /* The warning line for a map at WARN or CRIT (no trailing newline), e.g.
  * "warning: map execve_map (id 812) is 96% full (31457/32768): new entries
  * will fail with E2BIG".  0 with buf "" at OK; -ENOSPC when buf is short. */
-int mapsize_live_map__warning(const struct mapsize_live_map *m, double warn, double crit,
+MAPSIZE_API int mapsize_live_map__warning(const struct mapsize_live_map *m, double warn, double crit,
 			      char *buf, size_t size);
 
 struct mapsize_status_totals {
@@ -117,14 +117,14 @@ struct mapsize_status_totals {
 	uint64_t update_failures;
 	uint64_t warn, crit;		/* maps at each level */
 };
-int mapsize_status__totals(const struct mapsize_status *st, double warn, double crit,
+MAPSIZE_API int mapsize_status__totals(const struct mapsize_status *st, double warn, double crit,
 			   struct mapsize_status_totals *totals);
 
 /* Prometheus text exposition (version 0.0.4) of the status: families
  * mapsize_map_{entries,max_entries,fill_ratio,memlock_bytes,
  * update_failures_total,info}, labelled by map name.  *text is malloc'ed
  * (caller frees).  0 or -ENOMEM. */
-int mapsize_status__prometheus(const struct mapsize_status *st, char **text);
+MAPSIZE_API int mapsize_status__prometheus(const struct mapsize_status *st, char **text);
 
 /* Growth between two readings of the same map `seconds` apart. */
 struct mapsize_growth {
@@ -134,10 +134,10 @@ struct mapsize_growth {
 	double seconds_to_full;		/* at this rate, when fills */
 };
 /* 0, or -EINVAL when either reading has no count or seconds <= 0. */
-int mapsize_live_map__growth(const struct mapsize_live_map *before, const struct mapsize_live_map *now,
+MAPSIZE_API int mapsize_live_map__growth(const struct mapsize_live_map *before, const struct mapsize_live_map *now,
 			     double seconds, struct mapsize_growth *g);
 /* "+120/min, full in ~3 h", "-4/min", "steady"; returns buf. */
-const char *mapsize_growth__str(const struct mapsize_growth *g, char *buf, size_t size);
+MAPSIZE_API const char *mapsize_growth__str(const struct mapsize_growth *g, char *buf, size_t size);
 
 /* ---- against the plan (pure) ------------------------------------------- */
 
@@ -148,8 +148,8 @@ enum mapsize_verdict {
 	MAPSIZE_VERDICT_UNKNOWN,	/* no live count */
 };
 /* "ok", "undersized", "oversized", "unknown". */
-const char *mapsize_verdict__name(enum mapsize_verdict v);
-enum mapsize_verdict mapsize_live_map__verdict(const struct mapsize_live_map *live,
+MAPSIZE_API const char *mapsize_verdict__name(enum mapsize_verdict v);
+MAPSIZE_API enum mapsize_verdict mapsize_live_map__verdict(const struct mapsize_live_map *live,
 					       const struct mapsize_plan_map *planned, double warn);
 
 /* Re-plan with dimension `dim` set to `value` and return the planned map
@@ -169,7 +169,7 @@ struct mapsize_fit {
  * plan fit `live` entries: expected >= live and live < warn * max_entries
  * (undersized), or the smallest value whose expected stays >= live
  * (oversized).  -ENOENT when no dimension drives the map. */
-int mapsize_plan__fit_dimension(const struct mapsize_plan *plan, const char *map, uint64_t live,
+MAPSIZE_API int mapsize_plan__fit_dimension(const struct mapsize_plan *plan, const char *map, uint64_t live,
 				double warn, mapsize_replan_fn replan, void *ctx, struct mapsize_fit *fit);
 
 /* ---- reading the kernel --------------------------------------------------- */
@@ -184,12 +184,13 @@ struct mapsize_status_opts {
 	uint64_t max_walk;		/* iterate bound; 0 = 1,000,000 */
 	bool no_pids;			/* skip the /proc scan for owning processes */
 };
+#define mapsize_status_opts__last_field no_pids
 
 /* List the maps (filtered), count them, attach the overflow counters found
  * in any loaded mapsize_overflow map.  Maps that vanish while being read
  * are skipped.  0, or negative errno (-EPERM without root / CAP_BPF).
  * One-shot: loads the counting program, reads, unloads. */
-int mapsize_status__read(const struct mapsize_status_opts *opts, struct mapsize_status **out,
+MAPSIZE_API int mapsize_status__read(const struct mapsize_status_opts *opts, struct mapsize_status **out,
 			 struct mapsize_error *err);
 
 /* For repeated reads (a watch loop, an exporter): the counting program
@@ -197,11 +198,11 @@ int mapsize_status__read(const struct mapsize_status_opts *opts, struct mapsize_
  * The strings in opts must outlive the reader.  NULL with errno and *err
  * set on failure (-EPERM without root). */
 struct mapsize_status_reader;
-struct mapsize_status_reader *mapsize_status_reader__new(const struct mapsize_status_opts *opts,
+MAPSIZE_API struct mapsize_status_reader *mapsize_status_reader__new(const struct mapsize_status_opts *opts,
 							 struct mapsize_error *err);
-int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_status **out,
+MAPSIZE_API int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_status **out,
 				struct mapsize_error *err);
-void mapsize_status_reader__free(struct mapsize_status_reader *r);
+MAPSIZE_API void mapsize_status_reader__free(struct mapsize_status_reader *r);
 
 #ifdef __cplusplus
 }

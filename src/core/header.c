@@ -13,8 +13,11 @@
 
 int mapsize_macro_name(const char *map_name, char *buf, size_t size)
 {
-	size_t n = strlen(map_name);
+	size_t n;
 
+	if (!map_name || !buf)
+		return -EINVAL;
+	n = strlen(map_name);
 	if (!n || n + 1 > size)
 		return -ENAMETOOLONG;
 	for (size_t i = 0; i < n; i++) {
@@ -87,6 +90,8 @@ char *mapsize_plan__header(const struct mapsize_plan *plan)
 	char guard[160], app[128], (*stems)[160], (*idents)[160];
 	int ret = 0;
 
+	if (!plan)
+		return mapsize_err_ptr(-EINVAL);
 	stems = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*stems));
 	idents = calloc(plan->map_cnt ? plan->map_cnt : 1, sizeof(*idents));
 	if (!stems || !idents) {

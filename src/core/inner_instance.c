@@ -308,8 +308,8 @@ int mapsize_inner__check(const struct mapsize_plan *plan, const char *outer, uin
 			 uint32_t cur_max_entries, const struct mapsize_inner_check_opts *opts,
 			 uint32_t *new_entries)
 {
-	uint32_t grow = OPTS_GET(opts, mapsize_inner_check_opts, grow_permille, 0);
-	uint32_t shrink = OPTS_GET(opts, mapsize_inner_check_opts, shrink_permille, 0);
+	uint32_t grow = OPTS_GET(opts, grow_permille, 0);
+	uint32_t shrink = OPTS_GET(opts, shrink_permille, 0);
 	uint32_t target;
 	bool per;
 	int ret;

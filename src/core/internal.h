@@ -29,6 +29,22 @@ void mapsize_pr(enum mapsize_print_level level, const char *fmt, ...) __printf(2
 #define pr_info(fmt, ...)  mapsize_pr(MAPSIZE_INFO, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) mapsize_pr(MAPSIZE_DEBUG, fmt, ##__VA_ARGS__)
 
+/* The error convention of mapsize.h, as libbpf's libbpf_err_ptr(): NULL
+ * with errno set to -err (a negative errno). */
+static inline void *mapsize_err_ptr(int err)
+{
+	errno = -err;
+	return NULL;
+}
+/* A lookup's result: `p`, or NULL with errno ENOENT (nothing by that name,
+ * id or index). */
+static inline const void *mapsize_found(const void *p)
+{
+	if (!p)
+		errno = ENOENT;
+	return p;
+}
+
 /* Fill *err (may be NULL) and return `code` (a negative errno). */
 int error_set(struct mapsize_error *err, int code, const struct mapsize_loc *loc,
 	      const char *fmt, ...) __printf(4, 5);
@@ -57,13 +73,22 @@ static inline bool mapsize_sz_valid(const void *s, size_t sz, size_t min_sz, siz
 }
 
 #define mapsize_offsetofend(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
-/* opts: NULL is fine; sz must cover sz itself. */
+/* As libbpf's: opts may be NULL (all defaults); sz must cover sz itself, and
+ * bytes past the last field this library knows (the published
+ * TYPE__last_field) must be zero. */
 #define OPTS_VALID(opts, type) \
-	(!(opts) || mapsize_sz_valid((opts), (opts)->sz, sizeof(size_t), sizeof(struct type)))
-#define OPTS_HAS(opts, type, field) \
-	((opts) && (opts)->sz >= mapsize_offsetofend(struct type, field))
-#define OPTS_GET(opts, type, field, fallback) \
-	(OPTS_HAS(opts, type, field) ? (opts)->field : (fallback))
+	(!(opts) || mapsize_sz_valid((opts), (opts)->sz, sizeof(size_t), \
+				     mapsize_offsetofend(struct type, type##__last_field)))
+/* The caller's struct has `field` (an older caller's may end before it). */
+#define OPTS_HAS(opts, field) \
+	((opts) && (opts)->sz >= mapsize_offsetofend(__typeof__(*(opts)), field))
+#define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+/* Fill an out field when the caller's struct has it. */
+#define OPTS_SET(opts, field, value)			\
+	do {						\
+		if (OPTS_HAS(opts, field))		\
+			(opts)->field = (value);	\
+	} while (0)
 /* A caller-allocated struct the library reads or fills: not NULL, and sz
  * covers every field of version 0.1 (the first ABI, so all of them). */
 #define STRUCT_VALID(p, type) \

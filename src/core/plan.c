@@ -168,7 +168,18 @@ static const char *base_name(struct plan_ctx *c)
 struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 					   const struct mapsize_rules *rules)
 {
-	return pl->budget ? plan_budgeted(pl, rules) : plan_build(pl, rules, NULL, false);
+	struct mapsize_plan *plan;
+
+	if (!pl)
+		return mapsize_err_ptr(-EINVAL);
+	if (!rules) {
+		error_set(&pl->err, -EINVAL, NULL, "no rules, expected the rules to plan");
+		return mapsize_err_ptr(-EINVAL);
+	}
+	plan = pl->budget ? plan_budgeted(pl, rules) : plan_build(pl, rules, NULL, false);
+	if (!plan)
+		errno = pl->err.code < 0 ? -pl->err.code : EINVAL;
+	return plan;
 }
 
 struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize_rules *rules,
@@ -312,15 +323,19 @@ size_t mapsize_plan__map_cnt(const struct mapsize_plan *plan)
 
 const struct mapsize_plan_map *mapsize_plan__map(const struct mapsize_plan *plan, size_t idx)
 {
-	return idx < plan->map_cnt ? &plan->maps[idx] : NULL;
+	if (!plan)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < plan->map_cnt ? &plan->maps[idx] : NULL);
 }
 
 const struct mapsize_plan_map *mapsize_plan__find(const struct mapsize_plan *plan, const char *name)
 {
+	if (!plan || !name)
+		return mapsize_err_ptr(-EINVAL);
 	for (size_t i = 0; i < plan->map_cnt; i++)
 		if (plan->maps[i].name && !strcmp(plan->maps[i].name, name))
 			return &plan->maps[i];
-	return NULL;
+	return mapsize_found(NULL);
 }
 
 size_t mapsize_plan__dim_cnt(const struct mapsize_plan *plan)
@@ -330,8 +345,10 @@ size_t mapsize_plan__dim_cnt(const struct mapsize_plan *plan)
 
 const char *mapsize_plan__dim(const struct mapsize_plan *plan, size_t idx, uint64_t *value)
 {
+	if (!plan)
+		return mapsize_err_ptr(-EINVAL);
 	if (idx >= plan->dim_cnt)
-		return NULL;
+		return mapsize_found(NULL);
 	if (value)
 		*value = plan->dims[idx].value;
 	return plan->dims[idx].name;
@@ -339,8 +356,11 @@ const char *mapsize_plan__dim(const struct mapsize_plan *plan, size_t idx, uint6
 
 int mapsize_plan__dim_value(const struct mapsize_plan *plan, const char *name, uint64_t *value)
 {
-	const struct plan_dim *d = plan_dim_find(plan, name, strlen(name));
+	const struct plan_dim *d;
 
+	if (!plan || !name || !value)
+		return -EINVAL;
+	d = plan_dim_find(plan, name, strlen(name));
 	if (!d)
 		return -ENOENT;
 	*value = d->value;
@@ -369,5 +389,7 @@ size_t mapsize_plan__warning_cnt(const struct mapsize_plan *plan)
 
 const char *mapsize_plan__warning(const struct mapsize_plan *plan, size_t idx)
 {
-	return idx < plan->warning_cnt ? plan->warnings[idx] : NULL;
+	if (!plan)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < plan->warning_cnt ? plan->warnings[idx] : NULL);
 }

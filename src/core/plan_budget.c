@@ -72,9 +72,9 @@ int plan_budget_parse(struct mapsize_planner *pl, const char *text,
 			return error_set(&pl->err, -EINVAL, NULL, "unsupported budget memory options (sz %zu)",
 					 mo->sz);
 		pl->budget_mo_set = true;
-		pl->budget_mo.era = OPTS_GET(mo, mapsize_memory_opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
-		pl->budget_mo.possible_cpus = OPTS_GET(mo, mapsize_memory_opts, possible_cpus, 0);
-		if (OPTS_GET(mo, mapsize_memory_opts, consts, NULL)) {
+		pl->budget_mo.era = OPTS_GET(mo, era, MAPSIZE_MEM_ERA_MEM_USAGE);
+		pl->budget_mo.possible_cpus = OPTS_GET(mo, possible_cpus, 0);
+		if (OPTS_GET(mo, consts, NULL)) {
 			const struct mapsize_kernel_consts *k = mo->consts;
 			size_t sz = k->sz < sizeof(*k) ? k->sz : sizeof(*k);
 

@@ -44,9 +44,9 @@ int mapsize_plan__memory(const struct mapsize_plan *plan, const struct mapsize_m
 	if (!OPTS_VALID(opts, mapsize_memory_opts) || !plan || !total ||
 	    total->sz < sizeof(*total) || (plan->map_cnt && (!out || out->sz < sizeof(*out))))
 		return -EINVAL;
-	k = OPTS_GET(opts, mapsize_memory_opts, consts, NULL);
-	era = OPTS_GET(opts, mapsize_memory_opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
-	cpus = OPTS_GET(opts, mapsize_memory_opts, possible_cpus, 0);
+	k = OPTS_GET(opts, consts, NULL);
+	era = OPTS_GET(opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
+	cpus = OPTS_GET(opts, possible_cpus, 0);
 	stride = plan->map_cnt ? out->sz : 0;	/* the caller's element size */
 	struct_out_reset(total);
 	if (!k) {

@@ -31,8 +31,8 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		return NULL;
 	}
 	pl->prealloc_default = -1;
-	map_size = OPTS_GET(opts, mapsize_planner_opts, map_size, NULL);
-	kernel_release = OPTS_GET(opts, mapsize_planner_opts, kernel_release, NULL);
+	map_size = OPTS_GET(opts, map_size, NULL);
+	kernel_release = OPTS_GET(opts, kernel_release, NULL);
 	if (map_size) {
 		if (!mapsize_builtin_profile(map_size, NULL)) {
 			error_set(err, -EINVAL, NULL, "unknown --map-size '%s', expected small, medium or large",
@@ -53,8 +53,8 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		}
 		pl->kernel_release = strdup(kernel_release);
 	}
-	if (OPTS_GET(opts, mapsize_planner_opts, budget, NULL) &&
-	    plan_budget_parse(pl, opts->budget, OPTS_GET(opts, mapsize_planner_opts, budget_memory, NULL))) {
+	if (OPTS_GET(opts, budget, NULL) &&
+	    plan_budget_parse(pl, opts->budget, OPTS_GET(opts, budget_memory, NULL))) {
 		int code = pl->err.code;
 
 		if (err)
@@ -132,12 +132,17 @@ static struct set_entry *new_set(struct mapsize_planner *pl)
 
 int mapsize_planner__set(struct mapsize_planner *pl, const char *assignment)
 {
-	const char *eq = strchr(assignment, '=');
+	const char *eq;
 	struct set_entry *s;
 	char *lhs, *field;
 	int ret;
 
+	if (!pl)
+		return -EINVAL;
 	error_clear(&pl->err);
+	if (!assignment)
+		return error_set(&pl->err, -EINVAL, NULL, "no assignment, expected NAME=VALUE");
+	eq = strchr(assignment, '=');
 	if (!eq || eq == assignment || !eq[1])
 		return error_set(&pl->err, -EINVAL, NULL, "malformed --set '%s', expected NAME=VALUE "
 				 "(e.g. procs=65536 or maps.execve_map.max_entries=65536)", assignment);

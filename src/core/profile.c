@@ -25,6 +25,8 @@ const char *mapsize_builtin_profile(const char *name, size_t *len)
 {
 	char want[64];
 
+	if (!name)
+		return mapsize_err_ptr(-EINVAL);
 	snprintf(want, sizeof(want), "/%s.yaml", name);
 	for (const struct mapsize_builtin *b = mapsize_builtins; b->path; b++) {
 		size_t pl = strlen(b->path), wl = strlen(want);
@@ -35,7 +37,7 @@ const char *mapsize_builtin_profile(const char *name, size_t *len)
 			return b->text;
 		}
 	}
-	return NULL;
+	return mapsize_found(NULL);
 }
 
 /* ---- handlers ---------------------------------------------------------------- */

@@ -58,7 +58,7 @@ struct mapsize_report *mapsize_report__new(const struct mapsize_report_opts *opt
 		errno = EINVAL;
 		return NULL;
 	}
-	k = OPTS_GET(opts, mapsize_report_opts, consts, NULL);
+	k = OPTS_GET(opts, consts, NULL);
 	if (k && !STRUCT_VALID(k, mapsize_kernel_consts)) {
 		errno = EINVAL;
 		return NULL;
@@ -77,8 +77,8 @@ struct mapsize_report *mapsize_report__new(const struct mapsize_report_opts *opt
 		errno = -ret;
 		return NULL;
 	}
-	rep->era = OPTS_GET(opts, mapsize_report_opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
-	rep->ref = OPTS_GET(opts, mapsize_report_opts, ref_profile, 0);
+	rep->era = OPTS_GET(opts, era, MAPSIZE_MEM_ERA_MEM_USAGE);
+	rep->ref = OPTS_GET(opts, ref_profile, 0);
 	return rep;
 }
 
@@ -149,13 +149,15 @@ static int add_maps(struct mapsize_report *rep, const struct report_profile *ref
 int mapsize_report__add_plan(struct mapsize_report *rep, const char *name,
 			     const struct mapsize_plan *plan, struct mapsize_error *err)
 {
-	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = &rep->consts, .era = rep->era };
+	struct mapsize_memory_opts mo = { .sz = sizeof(mo) };
 	struct report_profile *pr, *profs;
 	uint64_t cpus = 0;
 	int ret;
 
 	if (!rep || !name || !plan)
 		return error_set(err, -EINVAL, NULL, "no report, profile name or plan");
+	mo.consts = &rep->consts;	/* not in the initializer: rep may be NULL */
+	mo.era = rep->era;
 	if (rep->computed)
 		return error_set(err, -EBUSY, NULL, "the report is already computed");
 	if (mapsize_plan__dim_value(plan, "cpus", &cpus) || !cpus || cpus > UINT32_MAX)
@@ -430,7 +432,9 @@ size_t mapsize_report__map_cnt(const struct mapsize_report *rep)
 
 const struct mapsize_report_map *mapsize_report__map(const struct mapsize_report *rep, size_t idx)
 {
-	return rep && idx < rep->map_cnt ? &rep->maps[idx].pub : NULL;
+	if (!rep)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < rep->map_cnt ? &rep->maps[idx].pub : NULL);
 }
 
 const struct mapsize_report_map_profile *mapsize_report__map_profile(const struct mapsize_report *rep,

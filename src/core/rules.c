@@ -464,11 +464,16 @@ static int check_inner_rules(const struct ywalk *w, struct mapsize_rules *rules)
 struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len, const char *filename,
 					   struct mapsize_error *err)
 {
-	struct mapsize_rules *rules = calloc(1, sizeof(*rules));
+	struct mapsize_rules *rules;
 	struct ywalk w = { .err = err };
 	int ret;
 
 	error_clear(err);
+	if (!buf) {
+		error_set(err, -EINVAL, NULL, "no rules text, expected a buffer");
+		return mapsize_err_ptr(-EINVAL);
+	}
+	rules = calloc(1, sizeof(*rules));
 	if (!rules) {
 		error_set(err, -ENOMEM, NULL, "out of memory");
 		return NULL;
@@ -553,5 +558,7 @@ size_t mapsize_rules__map_cnt(const struct mapsize_rules *rules)
 
 const char *mapsize_rules__map_name(const struct mapsize_rules *rules, size_t idx)
 {
-	return idx < rules->cnt ? rules->rules[idx].name : NULL;
+	if (!rules)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < rules->cnt ? rules->rules[idx].name : NULL);
 }

@@ -211,7 +211,9 @@ size_t mapsize_rules_check__map_cnt(const struct mapsize_rules_check *c)
 
 const struct mapsize_rules_check_map *mapsize_rules_check__map(const struct mapsize_rules_check *c, size_t idx)
 {
-	return c && idx < c->cnt ? &c->maps[idx] : NULL;
+	if (!c)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < c->cnt ? &c->maps[idx] : NULL);
 }
 
 size_t mapsize_rules_check__count(const struct mapsize_rules_check *c, enum mapsize_rules_check_status status)

@@ -24,7 +24,7 @@ struct mapsize_rules_draft {
 struct mapsize_rules_draft *mapsize_rules_draft__new(const struct mapsize_rules_draft_opts *opts)
 {
 	struct mapsize_rules_draft *d;
-	const char *app = OPTS_GET(opts, mapsize_rules_draft_opts, app, NULL);
+	const char *app = OPTS_GET(opts, app, NULL);
 
 	if (!OPTS_VALID(opts, mapsize_rules_draft_opts)) {
 		errno = EINVAL;
@@ -93,10 +93,12 @@ static __printf(2, 3) int draft_warn(struct mapsize_rules_draft *d, const char *
 const struct mapsize_draft_map *mapsize_rules_draft__find(const struct mapsize_rules_draft *d,
 							   const char *name)
 {
-	for (size_t i = 0; d && name && i < d->cnt; i++)
+	if (!d || !name)
+		return mapsize_err_ptr(-EINVAL);
+	for (size_t i = 0; i < d->cnt; i++)
 		if (!strcmp(d->maps[i].name, name))
 			return &d->maps[i];
-	return NULL;
+	return mapsize_found(NULL);
 }
 
 /* The field in which two definitions of one map differ, or NULL. */
@@ -237,7 +239,9 @@ size_t mapsize_rules_draft__map_cnt(const struct mapsize_rules_draft *d)
 
 const struct mapsize_draft_map *mapsize_rules_draft__map(const struct mapsize_rules_draft *d, size_t idx)
 {
-	return d && idx < d->cnt ? &d->maps[idx] : NULL;
+	if (!d)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < d->cnt ? &d->maps[idx] : NULL);
 }
 
 size_t mapsize_rules_draft__object_cnt(const struct mapsize_rules_draft *d)

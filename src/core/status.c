@@ -86,15 +86,19 @@ size_t mapsize_status__map_cnt(const struct mapsize_status *st)
 
 const struct mapsize_live_map *mapsize_status__map(const struct mapsize_status *st, size_t idx)
 {
-	return st && idx < st->cnt ? &st->maps[idx] : NULL;
+	if (!st)
+		return mapsize_err_ptr(-EINVAL);
+	return mapsize_found(idx < st->cnt ? &st->maps[idx] : NULL);
 }
 
 const struct mapsize_live_map *mapsize_status__find_id(const struct mapsize_status *st, uint32_t id)
 {
-	for (size_t i = 0; st && i < st->cnt; i++)
+	if (!st)
+		return mapsize_err_ptr(-EINVAL);
+	for (size_t i = 0; i < st->cnt; i++)
 		if (st->maps[i].id == id)
 			return &st->maps[i];
-	return NULL;
+	return mapsize_found(NULL);
 }
 
 /* ---- one map ------------------------------------------------------------ */

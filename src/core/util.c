@@ -102,6 +102,8 @@ int error_set(struct mapsize_error *err, int code, const struct mapsize_loc *loc
 
 int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t size)
 {
+	if (!err || (!buf && size))
+		return -EINVAL;
 	if (!err->file[0])
 		return snprintf(buf, size, "error: %s", err->msg);
 	if (!err->line)

@@ -396,9 +396,9 @@ static int find_static_slots(struct mapsize_applied *a, const struct mapsize_pla
 			     struct bpf_object *obj, const struct mapsize_apply_opts *opts,
 			     struct mapsize_error *err)
 {
-	const char *path = OPTS_GET(opts, mapsize_apply_opts, object_path, NULL);
-	const void *buf = OPTS_GET(opts, mapsize_apply_opts, object_buf, NULL);
-	size_t buf_sz = OPTS_GET(opts, mapsize_apply_opts, object_buf_sz, 0);
+	const char *path = OPTS_GET(opts, object_path, NULL);
+	const void *buf = OPTS_GET(opts, object_buf, NULL);
+	size_t buf_sz = OPTS_GET(opts, object_buf_sz, 0);
 	const struct btf *btf = bpf_object__btf(obj);
 	struct bpf_map *outer, *m;
 
@@ -591,7 +591,7 @@ struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan, str
 					    struct mapsize_error *err)
 {
 	struct mapsize_applied *a;
-	bool strict = OPTS_GET(opts, mapsize_apply_opts, strict, false);
+	bool strict = OPTS_GET(opts, strict, false);
 	struct bpf_map *map;
 	int ret = 0;
 
@@ -679,7 +679,7 @@ int mapsize_plan__create_inner_map(const struct mapsize_plan *plan, const char *
 }
 
 int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const char *outer,
-					const char *instance_name, struct mapsize_inner_opts *opts,
+					const char *instance_name, struct mapsize_inner_create_opts *opts,
 					struct mapsize_error *err)
 {
 	char name[256];
@@ -691,7 +691,7 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
 	int fd;
 
 	error_clear(err);
-	if (!OPTS_VALID(opts, mapsize_inner_opts))
+	if (!OPTS_VALID(opts, mapsize_inner_create_opts))
 		return error_set(err, -EINVAL, NULL, "unsupported inner map options (sz %zu; newer "
 				 "libmapsize?)", opts->sz);
 	snprintf(name, sizeof(name), "%s.inner", outer);
@@ -708,17 +708,14 @@ int mapsize_plan__create_inner_map_opts(const struct mapsize_plan *plan, const c
 		ik.map_extra = pm->map_extra;
 	}
 	entries = pm->max_entries;
-	if (OPTS_GET(opts, mapsize_inner_opts, size_for_live, false))
-		entries = inner_instance_size(plan, outer, ik.flags, OPTS_GET(opts, mapsize_inner_opts,
-					      live_entries, 0), &per);
+	if (OPTS_GET(opts, size_for_live, false))
+		entries = inner_instance_size(plan, outer, ik.flags, OPTS_GET(opts, live_entries, 0), &per);
 	fd = create_map(pm, instance_name ? instance_name : name, &ik, entries);
 	if (fd < 0)
 		return error_set(err, fd, NULL, "map '%s': cannot create an inner map instance "
 				 "(max_entries %u, flags 0x%x): %s", name, entries, ik.flags,
 				 strerror(-fd));
-	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
-		opts->max_entries = entries;
-	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))
-		opts->per_instance = per;
+	OPTS_SET(opts, max_entries, entries);
+	OPTS_SET(opts, per_instance, per);
 	return fd;
 }

@@ -321,28 +321,21 @@ struct grow_result {
 	uint64_t copied, copy_ns, swap_ns, recovered;
 };
 
-static void report_grow(struct mapsize_inner_opts *opts, const struct grow_result *r)
+static void report_grow(struct mapsize_inner_grow_opts *opts, const struct grow_result *r)
 {
-	if (OPTS_HAS(opts, mapsize_inner_opts, max_entries))
-		opts->max_entries = r->max_entries;
-	if (OPTS_HAS(opts, mapsize_inner_opts, per_instance))
-		opts->per_instance = r->per_instance;
-	if (OPTS_HAS(opts, mapsize_inner_opts, copied))
-		opts->copied = r->copied;
-	if (OPTS_HAS(opts, mapsize_inner_opts, batched))
-		opts->batched = r->batched;
-	if (OPTS_HAS(opts, mapsize_inner_opts, copy_ns))
-		opts->copy_ns = r->copy_ns;
-	if (OPTS_HAS(opts, mapsize_inner_opts, swap_ns))
-		opts->swap_ns = r->swap_ns;
-	if (OPTS_HAS(opts, mapsize_inner_opts, recovered))
-		opts->recovered = r->recovered;
+	OPTS_SET(opts, max_entries, r->max_entries);
+	OPTS_SET(opts, per_instance, r->per_instance);
+	OPTS_SET(opts, copied, r->copied);
+	OPTS_SET(opts, batched, r->batched);
+	OPTS_SET(opts, copy_ns, r->copy_ns);
+	OPTS_SET(opts, swap_ns, r->swap_ns);
+	OPTS_SET(opts, recovered, r->recovered);
 }
 
 int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const void *key, uint64_t live,
-			struct mapsize_inner_opts *opts)
+			struct mapsize_inner_grow_opts *opts)
 {
-	enum mapsize_inner_writers writers = OPTS_GET(opts, mapsize_inner_opts, writers,
+	enum mapsize_inner_writers writers = OPTS_GET(opts, writers,
 						      MAPSIZE_INNER_WRITERS_UNKNOWN);
 	struct bpf_map_info oinfo, old;
 	const char *outer;
@@ -354,7 +347,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 	int old_fd, new_fd, ret;
 	bool per, batched = true, catch_up;
 
-	if (!plan || !key || !OPTS_VALID(opts, mapsize_inner_opts))
+	if (!plan || !key || !OPTS_VALID(opts, mapsize_inner_grow_opts))
 		return -EINVAL;
 	report_grow(opts, &res);	/* out fields describe this call only, also when it fails */
 	ret = map_info(outer_fd, &oinfo);
@@ -364,7 +357,7 @@ int mapsize_inner__grow(const struct mapsize_plan *plan, int outer_fd, const voi
 		pr_warn("inner grow: map '%s' is not a map-in-map (bpf map type %u)\n", oinfo.name, oinfo.type);
 		return -EINVAL;
 	}
-	outer = find_outer(plan, oinfo.name, OPTS_GET(opts, mapsize_inner_opts, outer, NULL));
+	outer = find_outer(plan, oinfo.name, OPTS_GET(opts, outer, NULL));
 	if (!outer) {
 		pr_warn("inner grow: no inner map rule for the map-in-map '%s'; pass opts.outer\n", oinfo.name);
 		return -ENOENT;

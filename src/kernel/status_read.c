@@ -545,13 +545,13 @@ struct mapsize_status_reader *mapsize_status_reader__new(const struct mapsize_st
 		return NULL;
 	}
 	r->opts.sz = sizeof(r->opts);
-	r->opts.name_glob = OPTS_GET(opts, mapsize_status_opts, name_glob, NULL);
-	r->opts.id = OPTS_GET(opts, mapsize_status_opts, id, 0);
-	r->opts.pid = OPTS_GET(opts, mapsize_status_opts, pid, 0);
-	r->opts.pinned = OPTS_GET(opts, mapsize_status_opts, pinned, NULL);
-	r->opts.method = OPTS_GET(opts, mapsize_status_opts, method, MAPSIZE_COUNT_AUTO);
-	r->opts.max_walk = OPTS_GET(opts, mapsize_status_opts, max_walk, 0);
-	r->opts.no_pids = OPTS_GET(opts, mapsize_status_opts, no_pids, false);
+	r->opts.name_glob = OPTS_GET(opts, name_glob, NULL);
+	r->opts.id = OPTS_GET(opts, id, 0);
+	r->opts.pid = OPTS_GET(opts, pid, 0);
+	r->opts.pinned = OPTS_GET(opts, pinned, NULL);
+	r->opts.method = OPTS_GET(opts, method, MAPSIZE_COUNT_AUTO);
+	r->opts.max_walk = OPTS_GET(opts, max_walk, 0);
+	r->opts.no_pids = OPTS_GET(opts, no_pids, false);
 	r->env.method = r->opts.method;
 	r->env.max_walk = r->opts.max_walk ? r->opts.max_walk : DEFAULT_MAX_WALK;
 	r->env.possible_cpus = cpus > 0 ? (uint32_t)cpus : 1;

@@ -184,4 +184,30 @@ f=$TMP/unknown-key.yaml
 bad "gen-header: bad rules" "$f:7:5:" "did you mean 'max_entries'" "$MAPSIZE" gen-header "$f" -o "$TMP/x.h"
 bad "maps: bad rules" "$f:7:5:" "did you mean 'max_entries'" "$MAPSIZE" maps "$f"
 
+
+# ---- one command table, one --format parser (issue 16) ------------------------------------
+expect_err "unknown command: the table's names" 2 \
+	"^error: unknown command 'bogus', expected plan, gen-header, maps, verify, report, status, rules or profile \(see mapsize --help\)$" \
+	"$MAPSIZE" bogus
+expect_err "unknown rules command: the sub-table's names, same wording" 2 \
+	"^error: unknown rules command 'bogus', expected init or check \(see mapsize rules --help\)$" \
+	"$MAPSIZE" rules bogus
+expect_rc "rules --help: exit 0" 0 "$MAPSIZE" rules --help
+expect_eq "rules --help on stdout" "$(head -1 "$TMP/out" | cut -c1-25)" "Usage: mapsize rules init"
+expect_rc "rules without a sub-command: usage, exit 2" 2 "$MAPSIZE" rules
+for c in "plan examples/agent.rules.yaml" "maps examples/agent.rules.yaml" "report examples/agent.rules.yaml" \
+	"rules check examples/agent.rules.yaml --object x.o"; do
+	# shellcheck disable=SC2086
+	expect_err "$c --format xml: the one message" 2 "^error: unknown --format 'xml', expected table or json$" \
+		"$MAPSIZE" $c --format xml
+done
+expect_err "status --format xml: the one message, its formats" 2 \
+	"^error: unknown --format 'xml', expected table, json or prometheus$" "$MAPSIZE" status --format xml
+expect_err "profile --format xml: the one message, its formats" 2 \
+	"^error: unknown --format 'xml', expected yaml or json$" "$MAPSIZE" profile --format xml
+expect_eq "--format values compared in tools/common/format.c only" \
+	"$(grep -lE 'strcmp\((optarg|arg), "(json|table|yaml|prometheus)"\)' tools/mapsize/*.c tools/common/*.c tools/demo/*.c | tr '\n' ' ')" ""
+expect_eq "sub-commands dispatched by cmd_select() only" \
+	"$(grep -lE 'strcmp\(argv\[1\], "(init|check|plan)"\)' tools/mapsize/*.c | tr '\n' ' ')" ""
+
 finish

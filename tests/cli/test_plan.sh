@@ -320,4 +320,32 @@ run "$MAPSIZE" plan "$TMP/two.yaml" --format json --map-size=medium --profile "$
 expect_eq "--map-size overrides base: in the JSON warnings" "$(jqv '.warnings[0]')" \
 	"--map-size=medium overrides 'base: small' at $TMP/b1.yaml:1:7"
 
+
+# ---- exact u64 in JSON (issue 16 #7): written unsigned, read back exactly -----------
+R=examples/agent.rules.yaml
+AGENT=$O/demo/mapsize-demo-agent
+for v in 9223372036854775808 18446744073709551615; do
+	run "$MAPSIZE" plan "$R" --set memory=$v --format json -o "$TMP/u64.json"
+	expect_eq "plan --set memory=$v: written unsigned" \
+		"$rc $(grep -o '"memory": [-0-9]*' "$TMP/u64.json")" "0 \"memory\": $v"
+	if [ "$(id -u)" = 0 ] && [ -x "$AGENT" ]; then
+		run "$AGENT" --rules "$R" --plan "$TMP/u64.json" --no-attach --format json
+		expect_eq "the plan file with memory=$v reads back (demo agent --plan) and keeps it" \
+			"$rc $(grep -o '"memory": [-0-9]*' "$TMP/out")" "0 \"memory\": $v"
+	else
+		skip "plan file with memory=$v read back" "needs root and $AGENT"
+	fi
+done
+sed 's/"memory": 18446744073709551615/"memory": 18446744073709551616/' "$TMP/u64.json" >"$TMP/u64big.json"
+line=$(grep -n '"memory"' "$TMP/u64big.json" | cut -d: -f1)
+col=$(( $(grep '"memory"' "$TMP/u64big.json" | sed 's/1844.*//' | wc -c) ))
+if [ -x "$AGENT" ]; then
+	expect_err "a plan file with 18446744073709551616: file:line:col error, exit 2" 2 \
+		"^$TMP/u64big.json:$line:$col: error: integer 18446744073709551616 too big, expected at most 18446744073709551615" \
+		"$AGENT" --rules "$R" --plan "$TMP/u64big.json" --no-attach
+fi
+run "$MAPSIZE" plan "$R" --set memory=9223372036854775808 --budget 50% --format json
+expect_eq "plan --budget with memory=2^63: the budget's limit unsigned too" \
+	"$rc $(grep -o '"limit_bytes": [-0-9]*' "$TMP/out")" "0 \"limit_bytes\": 4611686018427387904"
+
 finish

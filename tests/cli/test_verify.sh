@@ -348,4 +348,25 @@ expect_eq "verify --help lists --verbose, --maps-only, --skip-program" \
 	"$(grep -Eo -- '--(verbose|maps-only|skip-program)' "$TMP/out" | sort -u | tr '\n' ' ')" \
 	"--maps-only --skip-program --verbose "
 
+
+# ---- the planned flags are what apply asks for (issue 16 #8) -----------------------------
+# Inner templates compiled with BPF_F_INNER_MAP (0x1000) and BPF_F_NO_COMMON_LRU (0x2): apply
+# keeps them on the instances, so the planned column shows them (it showed 0x0 and said ok).
+MIM=$O/tests/bpf/mim_flags.bpf.o
+cat >"$TMP/mim.yaml" <<'EOF2'
+app: mim
+maps:
+  dyn: {type: array_of_maps, key_size: 4, value_size: 4, max_entries: 4}
+  dyn.inner: {type: array, key_size: 4, value_size: 8, max_entries: 16}
+  lrus: {type: hash_of_maps, key_size: 4, value_size: 4, max_entries: 4}
+  lrus.inner: {type: lru_hash, key_size: 4, value_size: 8, max_entries: 32}
+EOF2
+run "$MAPSIZE" verify "$TMP/mim.yaml" --object "$MIM" --format json
+expect_eq "inner instances: planned flags = the object's merged with the plan's, = the kernel's" \
+	"$rc $(jqv '[.maps[] | "\(.name)=\(.planned_map_flags)/\(.kernel_map_flags)"] | join(" ")')" \
+	"0 dyn=0/0 dyn.inner=4096/4096 lrus=0/0 lrus.inner=2/2"
+run "$MAPSIZE" verify "$TMP/mim.yaml" --object "$MIM"
+expect_eq "table: dyn.inner planned 0x1000, kernel 0x1000, ok" \
+	"$(awk '$1 == "dyn.inner" {print $5, $6, $NF}' "$TMP/out")" "0x1000 0x1000 ok"
+
 finish

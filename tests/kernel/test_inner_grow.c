@@ -164,7 +164,7 @@ static void fill(int fd, const char *outer, uint32_t n)
 
 static int create_for(const struct loaded *l, const char *outer, uint64_t live, uint32_t want)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .size_for_live = true, .live_entries = live);
+	MAPSIZE_OPTS(mapsize_inner_create_opts, io, .size_for_live = true, .live_entries = live);
 	MAPSIZE_OPTS(mapsize_kernel_map, k);
 	struct mapsize_error err;
 	int fd = mapsize_plan__create_inner_map_opts(l->plan, outer, "instance", &io, &err);
@@ -252,7 +252,7 @@ static void test_instances_of_different_sizes(void **state)
 static void test_before_5_10_template_size(void **state)
 {
 	struct mapsize_plan *plan = grow_plan("5.4");
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .size_for_live = true, .live_entries = 10);
+	MAPSIZE_OPTS(mapsize_inner_create_opts, io, .size_for_live = true, .live_entries = 10);
 	MAPSIZE_OPTS(mapsize_kernel_map, k);
 	struct mapsize_error err;
 	int fd;
@@ -274,7 +274,7 @@ static void test_before_5_10_template_size(void **state)
 
 static void grow_one(const char *outer, const char *reader, bool want_batched)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_USER);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .writers = MAPSIZE_INNER_WRITERS_USER);
 	struct loaded l;
 	uint32_t next = 0, old_id, new_id;
 	int fd, nfd;
@@ -360,7 +360,7 @@ static void *reader_loop(void *arg)
 
 static void cycles_under_reader(const char *outer, const char *reader_prog)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_USER);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .writers = MAPSIZE_INNER_WRITERS_USER);
 	struct reader r = { .keys = 90 };
 	struct loaded l;
 	pthread_t th;
@@ -420,7 +420,7 @@ static void test_reader_never_misses_array(void **state)
 
 static void test_memory_after_shrink(void **state)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_USER);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .writers = MAPSIZE_INNER_WRITERS_USER);
 	MAPSIZE_OPTS(mapsize_kernel_consts, kc);
 	MAPSIZE_OPTS(mapsize_kernel_map, k);
 	struct mapsize_mem_map mm = {
@@ -466,7 +466,7 @@ static void test_memory_after_shrink(void **state)
 
 static void test_refusals(void **state)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io);
 	struct mapsize_plan *old_kernel;
 	struct loaded l;
 	uint32_t id, id2;
@@ -541,7 +541,7 @@ static void *writer_loop(void *arg)
  * old instance once the slot update returns): none is lost. */
 static void test_bpf_writer_inserts_survive(void **state)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
 	struct writer w = { .first = 1000, .count = 1500 };
 	uint64_t recovered = 0, missing = 0;
 	struct loaded l;

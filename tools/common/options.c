@@ -94,16 +94,14 @@ int plan_options__handle(struct plan_options *po, int opt, const char *arg)
 		po->budget = arg;
 		return 1;
 	}
-	case OPT_FORMAT:
-		if (!strcmp(arg, "table")) {
-			po->format = FORMAT_TABLE;
-		} else if (!strcmp(arg, "json")) {
-			po->format = FORMAT_JSON;
-		} else {
-			fprintf(stderr, "error: unknown --format '%s', expected table or json\n", arg);
+	case OPT_FORMAT: {
+		int f = FORMAT_PARSE(arg, FORMAT_TABLE, FORMAT_JSON);
+
+		if (f < 0)
 			return -1;
-		}
+		po->format = (enum output_format)f;
 		return 1;
+	}
 	}
 	return 0;
 }

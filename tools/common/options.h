@@ -12,6 +12,7 @@
 #include <mapsize/mapsize.h>
 #include <mapsize/bpf.h>
 #include <mapsize/memory.h>
+#include "format.h"
 
 enum plan_option_code {
 	OPT_MAP_SIZE = 0x100,
@@ -40,8 +41,6 @@ enum plan_option_code {
 	{ "btf", required_argument, NULL, OPT_BTF },			\
 	{ "kernel-era", required_argument, NULL, OPT_KERNEL_ERA },	\
 	{ "budget", required_argument, NULL, OPT_BUDGET }
-
-enum output_format { FORMAT_TABLE, FORMAT_JSON };
 
 #define PLAN_OPTIONS_MAX 64
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Plan files back into plans (see plan_file.h). */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "options.h"
 #include "plan_file.h"
 
@@ -29,21 +29,21 @@ static int set(struct mapsize_planner *pl, const char *file, const char *fmt, co
 }
 
 /* The file's figures for every map, and the same maps in the plan. */
-static int check_maps(const char *file, json_t *maps, const struct mapsize_plan *plan)
+static int check_maps(const char *file, jv_t *maps, const struct mapsize_plan *plan)
 {
-	json_t *m;
+	jv_t *m;
 	size_t i;
 
-	if (json_array_size(maps) != mapsize_plan__map_cnt(plan)) {
+	if (jv_array_size(maps) != mapsize_plan__map_cnt(plan)) {
 		fprintf(stderr, "%s: error: %zu maps, the rules have %zu: expected a plan of these rules\n",
-			file, json_array_size(maps), mapsize_plan__map_cnt(plan));
+			file, jv_array_size(maps), mapsize_plan__map_cnt(plan));
 		return -1;
 	}
-	json_array_foreach(maps, i, m) {
-		const char *name = json_string_value(json_object_get(m, "name"));
+	jv_array_foreach(maps, i, m) {
+		const char *name = jv_string_value(jv_object_get(m, "name"));
 		const struct mapsize_plan_map *pm = mapsize_plan__find(plan, name);
-		json_int_t max = json_integer_value(json_object_get(m, "max_entries"));
-		json_int_t flags = json_integer_value(json_object_get(m, "map_flags"));
+		int64_t max = jv_integer_value(jv_object_get(m, "max_entries"));
+		int64_t flags = jv_integer_value(jv_object_get(m, "map_flags"));
 
 		if (!pm || pm->max_entries != max || pm->map_flags != flags) {
 			fprintf(stderr, "%s: error: .maps[%zu] (%s): max_entries %lld, map_flags 0x%llx in the "
@@ -63,26 +63,30 @@ struct mapsize_plan *plan_file__load(const char *plan_path, const char *rules_pa
 	struct mapsize_rules *rules = NULL;
 	struct mapsize_planner *pl = NULL;
 	struct mapsize_error err;
-	json_t *root, *maps, *dims, *v, *m;
-	json_error_t jerr;
+	jv_t *root, *maps, *dims, *v, *m;
 	const char *key, *app;
 	char *profile = NULL;
+	struct jv_error jerr;
 	size_t i;
 
-	root = json_load_file(plan_path, 0, &jerr);
+	/* integers exact up to UINT64_MAX: --set memory=2^63 reads back */
+	root = jv_load_file(plan_path, 16 << 20, &jerr);
 	if (!root) {
-		fprintf(stderr, "%s: error: line %d, column %d: %s, expected `mapsize plan --format json` "
-			"output\n", plan_path, jerr.line, jerr.column, jerr.text);
+		if (!jerr.line)
+			fprintf(stderr, "%s: error: cannot read: %s\n", plan_path, jerr.text);
+		else
+			fprintf(stderr, "%s:%u:%u: error: %s (in what should be `mapsize plan --format json` "
+				"output)\n", plan_path, jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
-	maps = json_object_get(root, "maps");
-	dims = json_object_get(root, "dimensions");
-	app = json_string_value(json_object_get(root, "app"));
-	if (json_integer_value(json_object_get(root, "schema_version")) != PLAN_FILE_SCHEMA_VERSION) {
+	maps = jv_object_get(root, "maps");
+	dims = jv_object_get(root, "dimensions");
+	app = jv_string_value(jv_object_get(root, "app"));
+	if (jv_integer_value(jv_object_get(root, "schema_version")) != PLAN_FILE_SCHEMA_VERSION) {
 		bad(plan_path, ".schema_version: expected 1 (`mapsize plan --format json` of this version)", NULL);
 		goto out;
 	}
-	if (!json_is_array(maps) || !json_is_object(dims) || !app) {
+	if (!jv_is_array(maps) || !jv_is_object(dims) || !app) {
 		bad(plan_path, "no maps, dimensions or app: expected `mapsize plan --format json` output", NULL);
 		goto out;
 	}
@@ -96,8 +100,8 @@ struct mapsize_plan *plan_file__load(const char *plan_path, const char *rules_pa
 			mapsize_rules__app(rules));
 		goto out;
 	}
-	opts.map_size = json_string_value(json_object_get(root, "base_profile"));
-	opts.kernel_release = json_string_value(json_object_get(root, "kernel"));
+	opts.map_size = jv_string_value(jv_object_get(root, "base_profile"));
+	opts.kernel_release = jv_string_value(jv_object_get(root, "kernel"));
 	pl = mapsize_planner__new(&opts, &err);
 	if (!pl) {
 		print_error(&err);
@@ -105,7 +109,7 @@ struct mapsize_plan *plan_file__load(const char *plan_path, const char *rules_pa
 	}
 	/* the plan's own name: a profile that only names it */
 	{
-		char *quoted = json_dumps(json_object_get(root, "profile"), JSON_ENCODE_ANY);
+		char *quoted = jv_dumps(jv_object_get(root, "profile"), 0);
 
 		if (!quoted || asprintf(&profile, "name: %s\n", quoted) < 0)
 			profile = NULL;
@@ -115,28 +119,34 @@ struct mapsize_plan *plan_file__load(const char *plan_path, const char *rules_pa
 		bad(plan_path, ".profile: not a profile name", NULL);
 		goto out;
 	}
-	json_object_foreach(dims, key, v) {
+	for (i = 0; (key = jv_object_key_at(dims, i, &v)); i++) {
+		uint64_t u;
 		char num[32];
 
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		if (!jv_u64_value(v, &u)) {
+			fprintf(stderr, "%s: error: .dimensions.%s: not an integer, expected 0 to "
+				"18446744073709551615\n", plan_path, key);
+			goto out;
+		}
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)u);
 		if (set(pl, plan_path, "%s=%s", key, num))
 			goto out;
 	}
-	json_array_foreach(maps, i, m) {
-		const char *name = json_string_value(json_object_get(m, "name"));
+	jv_array_foreach(maps, i, m) {
+		const char *name = jv_string_value(jv_object_get(m, "name"));
 		char num[32];
 
-		if (!name || !json_is_integer(json_object_get(m, "max_entries"))) {
+		if (!name || !jv_is_integer(jv_object_get(m, "max_entries"))) {
 			bad(plan_path, ".maps[]: a map without name or max_entries", NULL);
 			goto out;
 		}
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(json_object_get(m, "max_entries")));
+		snprintf(num, sizeof(num), "%lld", (long long)jv_integer_value(jv_object_get(m, "max_entries")));
 		if (set(pl, plan_path, "maps.%s.max_entries=%s", name, num))
 			goto out;
 		/* only where the choice exists: the rest follow their type */
-		if (json_is_true(json_object_get(m, "prealloc_toggle")) &&
+		if (jv_is_true(jv_object_get(m, "prealloc_toggle")) &&
 		    set(pl, plan_path, "maps.%s.prealloc=%s", name,
-			json_is_true(json_object_get(m, "prealloc")) ? "true" : "false"))
+			jv_is_true(jv_object_get(m, "prealloc")) ? "true" : "false"))
 			goto out;
 	}
 	plan = mapsize_planner__plan(pl, rules);
@@ -150,6 +160,6 @@ out:
 	free(profile);
 	mapsize_planner__free(pl);
 	mapsize_rules__free(rules);
-	json_decref(root);
+	jv_decref(root);
 	return plan;
 }

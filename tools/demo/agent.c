@@ -32,7 +32,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <jansson.h>
+#include "json.h"
 
 #include <mapsize/mapsize.h>
 #include <mapsize/bpf.h>

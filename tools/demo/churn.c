@@ -25,7 +25,7 @@ static void print_err(const struct mapsize_error *err)
 int demo_policy__create(const struct mapsize_plan *plan, const char *outer, int outer_fd, uint32_t id,
 			uint64_t cgroups, const char *name)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .size_for_live = true, .live_entries = cgroups);
+	MAPSIZE_OPTS(mapsize_inner_create_opts, io, .size_for_live = true, .live_entries = cgroups);
 	struct mapsize_error err;
 	int fd = mapsize_plan__create_inner_map_opts(plan, outer, name, &io, &err);
 
@@ -104,7 +104,7 @@ int demo_churn__run(const struct mapsize_plan *plan, const char *outer, int oute
 		}
 		if (action == MAPSIZE_INNER_GROW) {
 			/* user space is the only writer of a policy's map */
-			MAPSIZE_OPTS(mapsize_inner_opts, io, .outer = outer, .writers = MAPSIZE_INNER_WRITERS_USER);
+			MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .outer = outer, .writers = MAPSIZE_INNER_WRITERS_USER);
 			int nfd = mapsize_inner__grow(plan, outer_fd, &c->policy, end, &io);
 
 			if (nfd < 0) {
@@ -147,22 +147,26 @@ void demo_churn__print(FILE *out, const struct demo_churn *c)
 		"the outer map's", c->policy);
 }
 
-json_t *demo_churn__json(const struct demo_churn *c)
+jv_t *demo_churn__json(const struct demo_churn *c)
 {
-	json_t *o = json_object(), *grows = json_array();
+	jv_t *o = jv_object(), *grows = jv_array();
 
-	for (size_t i = 0; i < c->grow_cnt; i++)
-		json_array_append_new(grows, json_pack("{s:I,s:i,s:i,s:I,s:b}", "live", (json_int_t)c->grows[i].live,
-						       "from_max_entries", (int)c->grows[i].from,
-						       "to_max_entries", (int)c->grows[i].to,
-						       "copied", (json_int_t)c->grows[i].copied,
-						       "batched", c->grows[i].batched));
-	json_object_set_new(o, "policy", json_integer(c->policy));
-	json_object_set_new(o, "start_cgroups", json_integer((json_int_t)c->start));
-	json_object_set_new(o, "added_cgroups", json_integer((json_int_t)c->added));
-	json_object_set_new(o, "failed_inserts", json_integer((json_int_t)c->failed));
-	json_object_set_new(o, "grows", grows);
-	json_object_set_new(o, "final_max_entries", json_integer(c->final_max_entries));
-	json_object_set_new(o, "verified_through_outer", json_integer((json_int_t)c->verified));
+	for (size_t i = 0; i < c->grow_cnt; i++) {
+		jv_t *g = jv_object();
+
+		jv_object_set_new(g, "live", jv_u64(c->grows[i].live));
+		jv_object_set_new(g, "from_max_entries", jv_integer((int)c->grows[i].from));
+		jv_object_set_new(g, "to_max_entries", jv_integer((int)c->grows[i].to));
+		jv_object_set_new(g, "copied", jv_u64(c->grows[i].copied));
+		jv_object_set_new(g, "batched", jv_boolean(c->grows[i].batched));
+		jv_array_append_new(grows, g);
+	}
+	jv_object_set_new(o, "policy", jv_integer(c->policy));
+	jv_object_set_new(o, "start_cgroups", jv_u64(c->start));
+	jv_object_set_new(o, "added_cgroups", jv_u64(c->added));
+	jv_object_set_new(o, "failed_inserts", jv_u64(c->failed));
+	jv_object_set_new(o, "grows", grows);
+	jv_object_set_new(o, "final_max_entries", jv_integer(c->final_max_entries));
+	jv_object_set_new(o, "verified_through_outer", jv_u64(c->verified));
 	return o;
 }

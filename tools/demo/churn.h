@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <jansson.h>
+#include "json.h"
 #include <mapsize/bpf.h>
 
 #define DEMO_CHURN_MAX_GROWS 64
@@ -48,6 +48,6 @@ struct demo_churn {
 int demo_churn__run(const struct mapsize_plan *plan, const char *outer, int outer_fd, int *fd,
 		    struct demo_churn *c);
 void demo_churn__print(FILE *out, const struct demo_churn *c);
-json_t *demo_churn__json(const struct demo_churn *c);
+jv_t *demo_churn__json(const struct demo_churn *c);
 
 #endif

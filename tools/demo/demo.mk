@@ -73,7 +73,7 @@ $(DEMO_O)/report.o: tools/demo/report.c tools/demo/report.h tools/demo/fill.h to
 
 $(DEMO_AGENT): $(DEMO_O)/agent.o $(DEMO_O)/fill.o $(DEMO_O)/churn.o $(DEMO_O)/report.o $(COMMON_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- static: sizes fixed at compile time from `mapsize gen-header` ---------
 $(DEMO_O)/mapsize-%.h: examples/agent.rules.yaml $(MAPSIZE)

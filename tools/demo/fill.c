@@ -146,23 +146,23 @@ void demo_fill__print(FILE *out, const struct demo_fill *f)
 	fprintf(out, "%s\n", any ? "" : " none");
 }
 
-json_t *demo_fill__json(const struct demo_fill *f)
+jv_t *demo_fill__json(const struct demo_fill *f)
 {
-	json_t *o = json_object(), *c = json_object();
+	jv_t *o = jv_object(), *c = jv_object();
 
 	if (!o || !c) {
-		json_decref(o);
-		json_decref(c);
+		jv_decref(o);
+		jv_decref(c);
 		return NULL;
 	}
-	json_object_set_new(o, "map", json_string(f->map));
-	json_object_set_new(o, "program", json_string(f->prog));
-	json_object_set_new(o, "map_id", json_integer(f->map_id));
-	json_object_set_new(o, "start", json_integer(f->start));
-	json_object_set_new(o, "count", json_integer(f->count));
-	json_object_set_new(o, "failed", json_integer(f->failed));
+	jv_object_set_new(o, "map", jv_string(f->map));
+	jv_object_set_new(o, "program", jv_string(f->prog));
+	jv_object_set_new(o, "map_id", jv_integer(f->map_id));
+	jv_object_set_new(o, "start", jv_integer(f->start));
+	jv_object_set_new(o, "count", jv_integer(f->count));
+	jv_object_set_new(o, "failed", jv_integer(f->failed));
 	for (int k = 0; k < MAPSIZE_OVF_CLASSES; k++)
-		json_object_set_new(c, mapsize_ovf_class__name(k), json_integer((json_int_t)f->counted[k]));
-	json_object_set_new(o, "counted", c);
+		jv_object_set_new(c, mapsize_ovf_class__name(k), jv_u64(f->counted[k]));
+	jv_object_set_new(o, "counted", c);
 	return o;
 }

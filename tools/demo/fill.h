@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <jansson.h>
+#include "json.h"
 #include <mapsize/overflow.h>
 
 struct bpf_object;
@@ -41,6 +41,6 @@ int demo_fill__parse(const char *arg, struct demo_fill *f);
  * why (no such map, a map the programs cannot fill, the test run failed). */
 int demo_fill__run(struct bpf_object *obj, struct demo_fill *f);
 void demo_fill__print(FILE *out, const struct demo_fill *f);
-json_t *demo_fill__json(const struct demo_fill *f);
+jv_t *demo_fill__json(const struct demo_fill *f);
 
 #endif

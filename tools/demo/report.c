@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <bpf/libbpf.h>
-#include <jansson.h>
+#include "json.h"
 
 #include "format.h"
 #include "report.h"
@@ -109,8 +109,8 @@ void print_table(const struct report *r, const struct mapsize_plan *plan,
 int print_json(const struct report *r, const struct mapsize_plan *plan,
 	       const char *rules_path, const struct mapsize_node *node)
 {
-	json_t *root = json_object(), *maps = json_array(), *dims = json_object();
-	char digest[24];
+	jv_t *root = jv_object(), *maps = jv_array(), *dims = jv_object();
+	char digest[24], *text;
 	size_t i;
 	int err = 0;
 
@@ -119,66 +119,70 @@ int print_json(const struct report *r, const struct mapsize_plan *plan,
 		goto out;
 	}
 	snprintf(digest, sizeof(digest), "%016" PRIx64, mapsize_plan__digest(plan));
-	json_object_set_new(root, "app", json_string("demo-agent"));
-	json_object_set_new(root, "rules", json_string(rules_path));
-	json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
-	json_object_set_new(root, "plan_digest", json_string(digest));
+	jv_object_set_new(root, "app", jv_string("demo-agent"));
+	jv_object_set_new(root, "rules", jv_string(rules_path));
+	jv_object_set_new(root, "profile", jv_string(mapsize_plan__profile(plan)));
+	jv_object_set_new(root, "plan_digest", jv_string(digest));
 	if (node) {
-		json_object_set_new(root, "kernel", json_string(node->kernel_release));
-		json_object_set_new(root, "possible_cpus", json_integer(node->possible_cpus));
+		jv_object_set_new(root, "kernel", jv_string(node->kernel_release));
+		jv_object_set_new(root, "possible_cpus", jv_integer(node->possible_cpus));
 	}
 	for (i = 0; i < mapsize_plan__dim_cnt(plan); i++) {
 		uint64_t v;
 		const char *name = mapsize_plan__dim(plan, i, &v);
 
-		json_object_set_new(dims, name, json_integer((json_int_t)v));
+		jv_object_set_new(dims, name, jv_u64(v));
 	}
-	json_object_set(root, "dimensions", dims);
+	jv_object_set_new(root, "dimensions", dims);
+	dims = NULL;	/* root's now */
 	for (i = 0; i < r->cnt; i++) {
 		const struct map_row *m = &r->rows[i];
-		json_t *o = json_object();
+		jv_t *o = jv_object();
 
 		if (!o) {
 			err = -ENOMEM;
 			goto out;
 		}
-		json_object_set_new(o, "name", json_string(m->name));
-		json_object_set_new(o, "type", json_string(m->type));
-		json_object_set_new(o, "key_size", json_integer(m->key_size));
-		json_object_set_new(o, "value_size", json_integer(m->value_size));
-		json_object_set_new(o, "max_entries", json_integer(m->max_entries));
-		json_object_set_new(o, "map_flags", json_integer(m->map_flags));
-		json_object_set_new(o, "memlock_bytes", json_integer((json_int_t)m->memlock));
-		json_object_set_new(o, "status", json_string(m->status));
+		jv_object_set_new(o, "name", jv_string(m->name));
+		jv_object_set_new(o, "type", jv_string(m->type));
+		jv_object_set_new(o, "key_size", jv_integer(m->key_size));
+		jv_object_set_new(o, "value_size", jv_integer(m->value_size));
+		jv_object_set_new(o, "max_entries", jv_integer(m->max_entries));
+		jv_object_set_new(o, "map_flags", jv_integer(m->map_flags));
+		jv_object_set_new(o, "memlock_bytes", jv_u64(m->memlock));
+		jv_object_set_new(o, "status", jv_string(m->status));
 		if (m->have_compiled) {
-			json_object_set_new(o, "compiled_max_entries",
-					    json_integer(m->compiled_max_entries));
-			json_object_set_new(o, "compiled_map_flags",
-					    json_integer(m->compiled_map_flags));
+			jv_object_set_new(o, "compiled_max_entries",
+					    jv_integer(m->compiled_max_entries));
+			jv_object_set_new(o, "compiled_map_flags",
+					    jv_integer(m->compiled_map_flags));
 		}
 		if (m->inner_of) {
-			json_object_set_new(o, "inner_of", json_string(m->inner_of));
-			json_object_set_new(o, "outer_key", json_integer(m->inner_key));
+			jv_object_set_new(o, "inner_of", jv_string(m->inner_of));
+			jv_object_set_new(o, "outer_key", jv_integer(m->inner_key));
 		}
-		json_array_append_new(maps, o);
+		jv_array_append_new(maps, o);
 	}
-	json_object_set(root, "maps", maps);
-	json_object_set_new(root, "total_memlock_bytes", json_integer((json_int_t)r->total));
+	jv_object_set_new(root, "maps", maps);
+	jv_object_set_new(root, "total_memlock_bytes", jv_u64(r->total));
 	if (r->fill_cnt) {
-		json_t *fills = json_array();
+		jv_t *fills = jv_array();
 
 		for (i = 0; fills && i < r->fill_cnt; i++)
-			json_array_append_new(fills, demo_fill__json(&r->fills[i]));
-		json_object_set_new(root, "fills", fills);
+			jv_array_append_new(fills, demo_fill__json(&r->fills[i]));
+		jv_object_set_new(root, "fills", fills);
 	}
 	if (r->churn.added)
-		json_object_set_new(root, "churn", demo_churn__json(&r->churn));
-	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || puts("") < 0)
+		jv_object_set_new(root, "churn", demo_churn__json(&r->churn));
+	text = jv_dumps(root, 0);
+	if (!text || puts(text) < 0)
 		err = -EIO;
+	free(text);
+	maps = NULL;
 out:
-	json_decref(dims);
-	json_decref(maps);
-	json_decref(root);
+	jv_decref(dims);
+	jv_decref(maps);
+	jv_decref(root);
 	return err;
 }
 

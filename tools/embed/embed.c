@@ -21,7 +21,9 @@ int main(int argc, char **argv)
 		printf("\n\t0\n};\n");
 		fclose(f);
 	}
-	printf("\nconst struct mapsize_builtin { const char *path; const char *text; size_t len; } mapsize_builtins[] = {\n");
+	/* internal to libmapsize, whatever the flags (libmapsize.a localizes hidden symbols) */
+	printf("\n__attribute__((visibility(\"hidden\")))\n"
+	       "const struct mapsize_builtin { const char *path; const char *text; size_t len; } mapsize_builtins[] = {\n");
 	for (int i = 1; i < argc; i++)
 		printf("\t{ \"%s\", profile_%d, sizeof(profile_%d) - 1 },\n", argv[i], i, i);
 	printf("\t{ NULL, NULL, 0 },\n};\n");

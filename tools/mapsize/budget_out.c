@@ -5,38 +5,43 @@
 
 #include "mapsize.h"
 
-json_t *plan_budget_json(const struct mapsize_plan *plan)
+jv_t *plan_budget_json(const struct mapsize_plan *plan)
 {
 	MAPSIZE_OPTS(mapsize_plan_budget, b);
-	json_t *o, *scaled, *over;
+	jv_t *o, *scaled, *over, *s;
 
 	if (mapsize_plan__budget(plan, &b))
 		return NULL;
-	o = json_object();
-	scaled = json_array();
-	over = json_array();
-	json_object_set_new(o, "limit_bytes", json_u64(b.limit_bytes));
-	json_object_set_new(o, "source", json_string(b.source));
-	json_object_set_new(o, "before_full_bytes", json_u64(b.before_full_bytes));
-	json_object_set_new(o, "after_full_bytes", json_u64(b.after_full_bytes));
-	json_object_set_new(o, "factor", json_real(b.factor));
+	o = jv_object();
+	scaled = jv_array();
+	over = jv_array();
+	jv_object_set_new(o, "limit_bytes", jv_u64(b.limit_bytes));
+	jv_object_set_new(o, "source", jv_string(b.source));
+	jv_object_set_new(o, "before_full_bytes", jv_u64(b.before_full_bytes));
+	jv_object_set_new(o, "after_full_bytes", jv_u64(b.after_full_bytes));
+	jv_object_set_new(o, "factor", jv_real(b.factor));
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 		const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
 
 		if (!m->budget_from_entries)
 			continue;
-		json_array_append_new(scaled, json_pack("{s:s, s:I, s:I, s:I, s:b}", "name", m->name,
-							"from_entries", (json_int_t)m->budget_from_entries,
-							"to_entries", (json_int_t)m->max_entries,
-							"expected_entries", (json_int_t)m->expected_entries,
-							"prealloc", m->prealloc));
-		if (m->budget_will_overflow)
-			json_array_append_new(over, json_pack("{s:s, s:I, s:I}", "name", m->name,
-							      "max_entries", (json_int_t)m->max_entries,
-							      "expected_entries", (json_int_t)m->expected_entries));
+		s = jv_object();
+		jv_object_set_new(s, "name", jv_string(m->name));
+		jv_object_set_new(s, "from_entries", jv_u64(m->budget_from_entries));
+		jv_object_set_new(s, "to_entries", jv_u64(m->max_entries));
+		jv_object_set_new(s, "expected_entries", jv_u64(m->expected_entries));
+		jv_object_set_new(s, "prealloc", jv_boolean(m->prealloc));
+		jv_array_append_new(scaled, s);
+		if (m->budget_will_overflow) {
+			s = jv_object();
+			jv_object_set_new(s, "name", jv_string(m->name));
+			jv_object_set_new(s, "max_entries", jv_u64(m->max_entries));
+			jv_object_set_new(s, "expected_entries", jv_u64(m->expected_entries));
+			jv_array_append_new(over, s);
+		}
 	}
-	json_object_set_new(o, "scaled", scaled);
-	json_object_set_new(o, "will_overflow", over);
+	jv_object_set_new(o, "scaled", scaled);
+	jv_object_set_new(o, "will_overflow", over);
 	return o;
 }
 

@@ -5,21 +5,21 @@
 
 #include "mapsize.h"
 
-json_t *plan_map_json(const struct mapsize_plan_map *m)
+jv_t *plan_map_json(const struct mapsize_plan_map *m)
 {
-	json_t *o = json_object();
+	jv_t *o = jv_object();
 
-	json_object_set_new(o, "name", json_string(m->name));
-	json_object_set_new(o, "type", json_string(mapsize_map_type__name(m->type)));
-	json_object_set_new(o, "key_size", json_integer(m->key_size));
-	json_object_set_new(o, "value_size", json_integer(m->value_size));
-	json_object_set_new(o, "max_entries", json_integer(m->max_entries));
-	json_object_set_new(o, "map_flags", json_integer(m->map_flags));
-	json_object_set_new(o, "prealloc", json_boolean(m->prealloc));
-	json_object_set_new(o, "expected_entries", json_u64(m->expected_entries));
-	json_object_set_new(o, "map_extra", json_integer(m->map_extra));
+	jv_object_set_new(o, "name", jv_string(m->name));
+	jv_object_set_new(o, "type", jv_string(mapsize_map_type__name(m->type)));
+	jv_object_set_new(o, "key_size", jv_integer(m->key_size));
+	jv_object_set_new(o, "value_size", jv_integer(m->value_size));
+	jv_object_set_new(o, "max_entries", jv_integer(m->max_entries));
+	jv_object_set_new(o, "map_flags", jv_integer(m->map_flags));
+	jv_object_set_new(o, "prealloc", jv_boolean(m->prealloc));
+	jv_object_set_new(o, "expected_entries", jv_u64(m->expected_entries));
+	jv_object_set_new(o, "map_extra", jv_u64(m->map_extra));
 	{
-		json_t *used = json_array();
+		jv_t *used = jv_array();
 
 		for (uint32_t bit = 1; bit; bit <<= 1)
 			if (m->used_by & bit) {
@@ -27,15 +27,15 @@ json_t *plan_map_json(const struct mapsize_plan_map *m)
 				char unknown[16];
 
 				snprintf(unknown, sizeof(unknown), "bit%u", __builtin_ctz(bit));
-				json_array_append_new(used, json_string(name ? name : unknown));
+				jv_array_append_new(used, jv_string(name ? name : unknown));
 			}
-		json_object_set_new(o, "used_by", used);
+		jv_object_set_new(o, "used_by", used);
 	}
-	json_object_set_new(o, "prealloc_toggle", json_boolean(m->prealloc_toggle));
-	json_object_set_new(o, "prealloc_reason", json_string(m->prealloc_reason));
-	json_object_set_new(o, "inner_of", m->inner_of ? json_string(m->inner_of) : json_null());
-	json_object_set_new(o, "baseline_max_entries",
-			    m->baseline_max_entries ? json_integer(m->baseline_max_entries) : json_null());
+	jv_object_set_new(o, "prealloc_toggle", jv_boolean(m->prealloc_toggle));
+	jv_object_set_new(o, "prealloc_reason", jv_string(m->prealloc_reason));
+	jv_object_set_new(o, "inner_of", m->inner_of ? jv_string(m->inner_of) : jv_null());
+	jv_object_set_new(o, "baseline_max_entries",
+			    m->baseline_max_entries ? jv_integer(m->baseline_max_entries) : jv_null());
 	return o;
 }
 
@@ -93,75 +93,75 @@ void plan_memory_free(struct plan_memory *pm)
 	free(pm);
 }
 
-json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
+jv_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 {
-	json_t *root = json_root(), *dims = json_object(), *maps = json_array(), *warn = json_array();
+	jv_t *root = jv_root(), *dims = jv_object(), *maps = jv_array(), *warn = jv_array();
 	unsigned int kv = mapsize_plan__kernel_version(plan);
 	char kernel[16];
 
 	snprintf(kernel, sizeof(kernel), "%u.%u", kv >> 8, kv & 0xff);
 	/* null: no target kernel given, the newest behaviour */
-	json_object_set_new(root, "kernel", kv ? json_string(kernel) : json_null());
-	json_object_set_new(root, "app", json_string(mapsize_plan__app(plan)));
-	json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
-	json_object_set_new(root, "base_profile", json_string(mapsize_plan__base_profile(plan)));
-	json_object_set_new(root, "dimensions", dims);
-	json_object_set_new(root, "maps", maps);
+	jv_object_set_new(root, "kernel", kv ? jv_string(kernel) : jv_null());
+	jv_object_set_new(root, "app", jv_string(mapsize_plan__app(plan)));
+	jv_object_set_new(root, "profile", jv_string(mapsize_plan__profile(plan)));
+	jv_object_set_new(root, "base_profile", jv_string(mapsize_plan__base_profile(plan)));
+	jv_object_set_new(root, "dimensions", dims);
+	jv_object_set_new(root, "maps", maps);
 	for (size_t i = 0; i < mapsize_plan__dim_cnt(plan); i++) {
 		uint64_t v;
 		const char *name = mapsize_plan__dim(plan, i, &v);
 
-		json_object_set_new(dims, name, json_u64(v));
+		jv_object_set_new(dims, name, jv_u64(v));
 	}
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
-		json_t *o = plan_map_json(mapsize_plan__map(plan, i));
+		jv_t *o = plan_map_json(mapsize_plan__map(plan, i));
 
 		if (mem) {
 			const struct mapsize_map_memory *m = &mem->maps[i];
 
-			json_object_set_new(o, "memlock_bytes", json_u64(m->memlock_load));
-			json_object_set_new(o, "memlock_expected_bytes", json_u64(m->memlock_expected));
-			json_object_set_new(o, "memlock_full_bytes", json_u64(m->memlock_full));
-			json_object_set_new(o, "real_expected_bytes", json_u64(m->real_expected));
+			jv_object_set_new(o, "memlock_bytes", jv_u64(m->memlock_load));
+			jv_object_set_new(o, "memlock_expected_bytes", jv_u64(m->memlock_expected));
+			jv_object_set_new(o, "memlock_full_bytes", jv_u64(m->memlock_full));
+			jv_object_set_new(o, "real_expected_bytes", jv_u64(m->real_expected));
 			if (mapsize_plan__map(plan, i)->inner_of) {
-				json_object_set_new(o, "instances_expected", json_u64(m->instances_expected));
-				json_object_set_new(o, "instances_full", json_u64(m->instances_full));
-				json_object_set_new(o, "instance", inner_sizing_json(plan, mapsize_plan__map(plan, i),
+				jv_object_set_new(o, "instances_expected", jv_u64(m->instances_expected));
+				jv_object_set_new(o, "instances_full", jv_u64(m->instances_full));
+				jv_object_set_new(o, "instance", inner_sizing_json(plan, mapsize_plan__map(plan, i),
 										   &mem->consts, mem->era));
 			}
 		}
-		json_array_append_new(maps, o);
+		jv_array_append_new(maps, o);
 	}
 	if (mem) {
-		json_object_set_new(root, "total_memlock_bytes", json_u64(mem->total.memlock_load));
-		json_object_set_new(root, "total_memlock_expected_bytes",
-				    json_u64(mem->total.memlock_expected));
-		json_object_set_new(root, "total_memlock_full_bytes",
-				    json_u64(mem->total.memlock_full));
-		json_object_set_new(root, "total_real_expected_bytes",
-				    json_u64(mem->total.real_expected));
-		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(mem->era)));
-		json_object_set_new(root, "kernel_consts", json_string(mem->consts.source));
-		json_object_set_new(root, "page_size", json_integer(mem->consts.page_size));
+		jv_object_set_new(root, "total_memlock_bytes", jv_u64(mem->total.memlock_load));
+		jv_object_set_new(root, "total_memlock_expected_bytes",
+				    jv_u64(mem->total.memlock_expected));
+		jv_object_set_new(root, "total_memlock_full_bytes",
+				    jv_u64(mem->total.memlock_full));
+		jv_object_set_new(root, "total_real_expected_bytes",
+				    jv_u64(mem->total.real_expected));
+		jv_object_set_new(root, "kernel_era", jv_string(mapsize_mem_era__name(mem->era)));
+		jv_object_set_new(root, "kernel_consts", jv_string(mem->consts.source));
+		jv_object_set_new(root, "page_size", jv_integer(mem->consts.page_size));
 		/* <= 5.10: the creator's RLIMIT_MEMLOCK must hold every map */
-		json_object_set_new(root, "memlock_rlimit_min_bytes",
-				    mem->era == MAPSIZE_MEM_ERA_RLIMIT ? json_u64(mem->total.memlock_full)
-								       : json_null());
+		jv_object_set_new(root, "memlock_rlimit_min_bytes",
+				    mem->era == MAPSIZE_MEM_ERA_RLIMIT ? jv_u64(mem->total.memlock_full)
+								       : jv_null());
 	}
 	{
-		json_t *budget = plan_budget_json(plan);
+		jv_t *budget = plan_budget_json(plan);
 
 		if (budget)
-			json_object_set_new(root, "budget", budget);
+			jv_object_set_new(root, "budget", budget);
 	}
 	for (size_t i = 0; i < mapsize_plan__warning_cnt(plan); i++)
-		json_array_append_new(warn, json_string(mapsize_plan__warning(plan, i)));
-	json_object_set_new(root, "warnings", warn);
+		jv_array_append_new(warn, jv_string(mapsize_plan__warning(plan, i)));
+	jv_object_set_new(root, "warnings", warn);
 	{
 		char digest[24];
 
 		snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)mapsize_plan__digest(plan));
-		json_object_set_new(root, "digest", json_string(digest));
+		jv_object_set_new(root, "digest", jv_string(digest));
 	}
 	return root;
 }
@@ -318,7 +318,7 @@ int do_plan(int argc, char **argv)
 	} else if (!pc.out) {
 		print_plan_table(plan, mem);
 	} else {
-		text = po.format == FORMAT_JSON ? json_text(plan_json(plan, mem))
+		text = po.format == FORMAT_JSON ? jv_text(plan_json(plan, mem))
 						: plan_table_text(plan, mem, &len);
 		if (text && po.format == FORMAT_JSON)
 			len = strlen(text);
@@ -375,20 +375,20 @@ int do_maps(int argc, char **argv)
 	if (!plan)
 		return 2;
 	if (po.format == FORMAT_JSON) {
-		json_t *root = json_root(), *maps = json_array();
+		jv_t *root = jv_root(), *maps = jv_array();
 
 		for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
 			const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
-			json_t *o = json_object();
+			jv_t *o = jv_object();
 
-			json_object_set_new(o, "name", json_string(m->name));
-			json_object_set_new(o, "type", json_string(mapsize_map_type__name(m->type)));
-			json_object_set_new(o, "prealloc_toggle", json_boolean(m->prealloc_toggle));
-			json_object_set_new(o, "prealloc", json_boolean(m->prealloc));
-			json_object_set_new(o, "prealloc_reason", json_string(m->prealloc_reason));
-			json_array_append_new(maps, o);
+			jv_object_set_new(o, "name", jv_string(m->name));
+			jv_object_set_new(o, "type", jv_string(mapsize_map_type__name(m->type)));
+			jv_object_set_new(o, "prealloc_toggle", jv_boolean(m->prealloc_toggle));
+			jv_object_set_new(o, "prealloc", jv_boolean(m->prealloc));
+			jv_object_set_new(o, "prealloc_reason", jv_string(m->prealloc_reason));
+			jv_array_append_new(maps, o);
 		}
-		json_object_set_new(root, "maps", maps);
+		jv_object_set_new(root, "maps", maps);
 		mapsize_plan__free(plan);
 		return print_json(root);
 	}

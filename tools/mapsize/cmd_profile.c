@@ -215,41 +215,41 @@ static void render_yaml(FILE *f, const struct derived *d)
 	}
 }
 
-static json_t *render_json(const struct derived *d)
+static jv_t *render_json(const struct derived *d)
 {
-	json_t *root = json_root(), *dims = json_object(), *per = json_object(), *from_base = json_array();
+	jv_t *root = jv_root(), *dims = jv_object(), *per = jv_object(), *from_base = jv_array();
 	const struct kube_cluster *c = &d->cluster;
 
-	json_object_set_new(root, "name", json_string(d->name));
-	json_object_set_new(root, "base", json_string(d->base));
-	json_object_set_new(root, "percentile", json_real(d->percentile / 100.0));
-	json_object_set_new(root, "node_items", json_u64(c->node_cnt));
-	json_object_set_new(root, "pod_items", json_u64(c->pod_cnt));
-	json_object_set_new(root, "pods_finished", json_u64(c->finished));
-	json_object_set_new(root, "pods_unscheduled", json_u64(c->unscheduled));
-	json_object_set_new(root, "pods_on_unknown_nodes", json_u64(c->on_unknown_node));
+	jv_object_set_new(root, "name", jv_string(d->name));
+	jv_object_set_new(root, "base", jv_string(d->base));
+	jv_object_set_new(root, "percentile", jv_real(d->percentile / 100.0));
+	jv_object_set_new(root, "node_items", jv_u64(c->node_cnt));
+	jv_object_set_new(root, "pod_items", jv_u64(c->pod_cnt));
+	jv_object_set_new(root, "pods_finished", jv_u64(c->finished));
+	jv_object_set_new(root, "pods_unscheduled", jv_u64(c->unscheduled));
+	jv_object_set_new(root, "pods_on_unknown_nodes", jv_u64(c->on_unknown_node));
 	for (size_t i = 0; i < d->base_dim_cnt; i++) {
 		uint64_t v;
 		int pn;
 
 		if (!derived_value(d, d->base_dims[i].name, &v, &pn)) {
 			v = d->base_dims[i].value;
-			json_array_append_new(from_base, json_string(d->base_dims[i].name));
+			jv_array_append_new(from_base, jv_string(d->base_dims[i].name));
 		}
-		json_object_set_new(dims, d->base_dims[i].name, json_u64(v));
+		jv_object_set_new(dims, d->base_dims[i].name, jv_u64(v));
 	}
 	for (int i = 0; i < PER_NODE_CNT; i++) {
-		json_t *o = json_object();
+		jv_t *o = jv_object();
 
-		json_object_set_new(o, "value", json_u64(d->per_node[i].value));
-		json_object_set_new(o, "min", json_u64(d->per_node[i].min));
-		json_object_set_new(o, "median", json_u64(d->per_node[i].median));
-		json_object_set_new(o, "max", json_u64(d->per_node[i].max));
-		json_object_set_new(per, per_node_names[i], o);
+		jv_object_set_new(o, "value", jv_u64(d->per_node[i].value));
+		jv_object_set_new(o, "min", jv_u64(d->per_node[i].min));
+		jv_object_set_new(o, "median", jv_u64(d->per_node[i].median));
+		jv_object_set_new(o, "max", jv_u64(d->per_node[i].max));
+		jv_object_set_new(per, per_node_names[i], o);
 	}
-	json_object_set_new(root, "dimensions", dims);
-	json_object_set_new(root, "per_node", per);
-	json_object_set_new(root, "from_base", from_base);
+	jv_object_set_new(root, "dimensions", dims);
+	jv_object_set_new(root, "per_node", per);
+	jv_object_set_new(root, "from_base", from_base);
 	return root;
 }
 
@@ -282,7 +282,7 @@ static int profile_args(int argc, char **argv, struct derived *d, const char **o
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL },
 	};
-	int opt;
+	int opt, f;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -314,11 +314,10 @@ static int profile_args(int argc, char **argv, struct derived *d, const char **o
 			d->percentile_text = optarg;
 			break;
 		case OPT_PROFILE_FORMAT:
-			if (strcmp(optarg, "yaml") && strcmp(optarg, "json")) {
-				fprintf(stderr, "error: unknown --format '%s', expected yaml or json\n", optarg);
+			f = FORMAT_PARSE(optarg, FORMAT_YAML, FORMAT_JSON);
+			if (f < 0)
 				return 2;
-			}
-			*json = !strcmp(optarg, "json");
+			*json = f == FORMAT_JSON;
 			break;
 		case 'o':
 			*out = optarg;
@@ -373,7 +372,7 @@ int do_profile(int argc, char **argv)
 	    compute_per_node(&d))
 		goto out;
 	if (json) {
-		text = json_text(render_json(&d));
+		text = jv_text(render_json(&d));
 		len = text ? strlen(text) : 0;
 	} else if ((f = open_memstream(&text, &len))) {
 		render_yaml(f, &d);

@@ -222,146 +222,150 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static json_t *jint(uint64_t v)
+static jv_t *jint(uint64_t v)
 {
-	return json_integer((json_int_t)v);
+	return jv_u64(v);
 }
 
-static json_t *jpct(uint64_t baseline, uint64_t cost)
+static jv_t *jpct(uint64_t baseline, uint64_t cost)
 {
 	double pct;
 
-	return mapsize_savings_percent(baseline, cost, &pct) ? json_real(pct) : json_null();
+	return mapsize_savings_percent(baseline, cost, &pct) ? jv_real(pct) : jv_null();
 }
 
-static json_t *report_json(const struct mapsize_report *rep, const struct report_info *info)
+static jv_t *report_json(const struct mapsize_report *rep, const struct report_info *info)
 {
 	const size_t nmaps = mapsize_report__map_cnt(rep);
 	const struct mapsize_report_profile *prof[NPROF];
-	json_t *root = json_root(), *base = json_object(), *profs = json_array(), *maps = json_array();
-	json_t *nobase = json_array(), *unm = json_array();
+	jv_t *root = jv_root(), *base = jv_object(), *profs = jv_array(), *maps = jv_array(), *notes;
+	jv_t *nobase = jv_array(), *unm = jv_array();
 
 	for (int p = 0; p < NPROF; p++)
 		prof[p] = mapsize_report__profile(rep, p);
 
-	json_object_set_new(root, "app", json_string(info->app));
-	json_object_set_new(root, "rules", json_string(info->rules_path));
-	json_object_set_new(root, "kernel", json_string(info->kernel));
-	json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(info->era)));
-	json_object_set_new(root, "kernel_consts", json_string(info->consts_source));
-	json_object_set_new(root, "cpus_source", json_string("each profile's cpus dimension (--set cpus=N pins all)"));
+	jv_object_set_new(root, "app", jv_string(info->app));
+	jv_object_set_new(root, "rules", jv_string(info->rules_path));
+	jv_object_set_new(root, "kernel", jv_string(info->kernel));
+	jv_object_set_new(root, "kernel_era", jv_string(mapsize_mem_era__name(info->era)));
+	jv_object_set_new(root, "kernel_consts", jv_string(info->consts_source));
+	jv_object_set_new(root, "cpus_source", jv_string("each profile's cpus dimension (--set cpus=N pins all)"));
 
-	json_object_set_new(base, "source", json_string(info->object && info->which != MAPSIZE_REPORT_BASELINE_RULES ?
+	jv_object_set_new(base, "source", jv_string(info->object && info->which != MAPSIZE_REPORT_BASELINE_RULES ?
 							     "object" : "rules"));
-	json_object_set_new(base, "mode", json_string(!info->object ? "rules" :
+	jv_object_set_new(base, "mode", jv_string(!info->object ? "rules" :
 						       info->which == MAPSIZE_REPORT_BASELINE_OBJECT ? "object" :
 						       info->which == MAPSIZE_REPORT_BASELINE_RULES ? "rules" : "auto"));
-	json_object_set_new(base, "object", info->object ? json_string(info->object) : json_null());
-	json_object_set_new(base, "cpus", jint(prof[REF]->possible_cpus));
-	json_object_set_new(base, "total_memlock_bytes", jint(prof[REF]->baseline_memlock));
-	json_object_set_new(base, "total_memlock_expected_bytes", jint(prof[REF]->baseline_memlock_expected));
+	jv_object_set_new(base, "object", info->object ? jv_string(info->object) : jv_null());
+	jv_object_set_new(base, "cpus", jint(prof[REF]->possible_cpus));
+	jv_object_set_new(base, "total_memlock_bytes", jint(prof[REF]->baseline_memlock));
+	jv_object_set_new(base, "total_memlock_expected_bytes", jint(prof[REF]->baseline_memlock_expected));
 	for (size_t i = 0; i < nmaps; i++)
 		if (!mapsize_report__map(rep, i)->has_baseline)
-			json_array_append_new(nobase, json_string(mapsize_report__map(rep, i)->name));
-	json_object_set_new(base, "maps_without_baseline", nobase);
+			jv_array_append_new(nobase, jv_string(mapsize_report__map(rep, i)->name));
+	jv_object_set_new(base, "maps_without_baseline", nobase);
 	for (size_t i = 0; i < mapsize_report__unmanaged_cnt(rep); i++)
-		json_array_append_new(unm, json_string(mapsize_report__unmanaged(rep, i)));
-	json_object_set_new(base, "unmanaged_object_maps", unm);
-	json_object_set_new(root, "baseline", base);
+		jv_array_append_new(unm, jv_string(mapsize_report__unmanaged(rep, i)));
+	jv_object_set_new(base, "unmanaged_object_maps", unm);
+	jv_object_set_new(root, "baseline", base);
 
 	for (int p = 0; p < NPROF; p++) {
-		json_t *o = json_object(), *dims = json_object();
+		jv_t *o = jv_object(), *dims = jv_object();
 		const struct mapsize_plan *plan = prof[p]->plan;
 
-		json_object_set_new(o, "name", json_string(prof_names[p]));
-		json_object_set_new(o, "profile", json_string(mapsize_plan__profile(plan)));
-		json_object_set_new(o, "cpus", jint(prof[p]->possible_cpus));
+		jv_object_set_new(o, "name", jv_string(prof_names[p]));
+		jv_object_set_new(o, "profile", jv_string(mapsize_plan__profile(plan)));
+		jv_object_set_new(o, "cpus", jint(prof[p]->possible_cpus));
 		for (size_t d = 0; d < mapsize_plan__dim_cnt(plan); d++) {
 			uint64_t v;
 			const char *name = mapsize_plan__dim(plan, d, &v);
 
-			json_object_set_new(dims, name, jint(v));
+			jv_object_set_new(dims, name, jint(v));
 		}
-		json_object_set_new(o, "dimensions", dims);
-		json_object_set_new(o, "total_memlock_bytes", jint(prof[p]->total.memlock_load));
-		json_object_set_new(o, "total_memlock_expected_bytes", jint(prof[p]->total.memlock_expected));
-		json_object_set_new(o, "total_memlock_full_bytes", jint(prof[p]->total.memlock_full));
-		json_object_set_new(o, "baseline_memlock_bytes", jint(prof[p]->baseline_memlock));
-		json_object_set_new(o, "baseline_memlock_expected_bytes", jint(prof[p]->baseline_memlock_expected));
-		json_object_set_new(o, "savings_bytes", json_integer((json_int_t)prof[p]->baseline_memlock -
-								     (json_int_t)prof[p]->total.memlock_load));
-		json_object_set_new(o, "savings_percent", jpct(prof[p]->baseline_memlock, prof[p]->total.memlock_load));
-		json_object_set_new(o, "savings_expected_bytes",
-				    json_integer((json_int_t)prof[p]->baseline_memlock_expected -
-						 (json_int_t)prof[p]->total.memlock_expected));
-		json_object_set_new(o, "savings_expected_percent",
+		jv_object_set_new(o, "dimensions", dims);
+		jv_object_set_new(o, "total_memlock_bytes", jint(prof[p]->total.memlock_load));
+		jv_object_set_new(o, "total_memlock_expected_bytes", jint(prof[p]->total.memlock_expected));
+		jv_object_set_new(o, "total_memlock_full_bytes", jint(prof[p]->total.memlock_full));
+		jv_object_set_new(o, "baseline_memlock_bytes", jint(prof[p]->baseline_memlock));
+		jv_object_set_new(o, "baseline_memlock_expected_bytes", jint(prof[p]->baseline_memlock_expected));
+		jv_object_set_new(o, "savings_bytes", jv_integer((int64_t)prof[p]->baseline_memlock -
+								     (int64_t)prof[p]->total.memlock_load));
+		jv_object_set_new(o, "savings_percent", jpct(prof[p]->baseline_memlock, prof[p]->total.memlock_load));
+		jv_object_set_new(o, "savings_expected_bytes",
+				    jv_integer((int64_t)prof[p]->baseline_memlock_expected -
+						 (int64_t)prof[p]->total.memlock_expected));
+		jv_object_set_new(o, "savings_expected_percent",
 				    jpct(prof[p]->baseline_memlock_expected, prof[p]->total.memlock_expected));
 		{
-			json_t *budget = plan_budget_json(plan);
+			jv_t *budget = plan_budget_json(plan);
 
 			if (budget)
-				json_object_set_new(o, "budget", budget);
+				jv_object_set_new(o, "budget", budget);
 		}
-		json_array_append_new(profs, o);
+		jv_array_append_new(profs, o);
 	}
-	json_object_set_new(root, "profiles", profs);
+	jv_object_set_new(root, "profiles", profs);
 
 	for (size_t i = 0; i < nmaps; i++) {
 		const struct mapsize_report_map *m = mapsize_report__map(rep, i);
-		json_t *o = json_object();
+		jv_t *o = jv_object();
 
-		json_object_set_new(o, "name", json_string(m->name));
-		json_object_set_new(o, "type", json_string(mapsize_map_type__name(m->planned->type)));
-		json_object_set_new(o, "inner_of", is_inner(m) ? json_string(m->planned->inner_of) : json_null());
-		json_object_set_new(o, "baseline_max_entries",
-				    m->has_baseline ? jint(m->baseline.max_entries) : json_null());
-		json_object_set_new(o, "baseline_map_flags", m->has_baseline ? jint(m->baseline.map_flags) : json_null());
-		json_object_set_new(o, "baseline_memlock_bytes",
-				    m->has_baseline ? jint(cell(rep, i, REF)->baseline_memlock) : json_null());
-		json_object_set_new(o, "baseline_note", m->has_baseline ? json_null() : json_string(m->baseline_note));
-		json_object_set_new(o, "baseline_source", m->baseline_source ? json_string(m->baseline_source) : json_null());
+		jv_object_set_new(o, "name", jv_string(m->name));
+		jv_object_set_new(o, "type", jv_string(mapsize_map_type__name(m->planned->type)));
+		jv_object_set_new(o, "inner_of", is_inner(m) ? jv_string(m->planned->inner_of) : jv_null());
+		jv_object_set_new(o, "baseline_max_entries",
+				    m->has_baseline ? jint(m->baseline.max_entries) : jv_null());
+		jv_object_set_new(o, "baseline_map_flags", m->has_baseline ? jint(m->baseline.map_flags) : jv_null());
+		jv_object_set_new(o, "baseline_memlock_bytes",
+				    m->has_baseline ? jint(cell(rep, i, REF)->baseline_memlock) : jv_null());
+		jv_object_set_new(o, "baseline_note", m->has_baseline ? jv_null() : jv_string(m->baseline_note));
+		jv_object_set_new(o, "baseline_source", m->baseline_source ? jv_string(m->baseline_source) : jv_null());
 		for (int p = 0; p < NPROF; p++) {
 			const struct mapsize_report_map_profile *c = cell(rep, i, p);
 			const struct mapsize_plan_map *pm = c->planned;
-			json_t *q = json_object();
+			jv_t *q = jv_object();
 
-			json_object_set_new(q, "max_entries", jint(pm->max_entries));
-			json_object_set_new(q, "map_flags", jint(pm->map_flags));
-			json_object_set_new(q, "prealloc", json_boolean(pm->prealloc));
-			json_object_set_new(q, "expected_entries", jint(pm->expected_entries));
-			json_object_set_new(q, "memlock_bytes", jint(c->memory.memlock_load));
-			json_object_set_new(q, "memlock_expected_bytes", jint(c->memory.memlock_expected));
-			json_object_set_new(q, "memlock_full_bytes", jint(c->memory.memlock_full));
+			jv_object_set_new(q, "max_entries", jint(pm->max_entries));
+			jv_object_set_new(q, "map_flags", jint(pm->map_flags));
+			jv_object_set_new(q, "prealloc", jv_boolean(pm->prealloc));
+			jv_object_set_new(q, "expected_entries", jint(pm->expected_entries));
+			jv_object_set_new(q, "memlock_bytes", jint(c->memory.memlock_load));
+			jv_object_set_new(q, "memlock_expected_bytes", jint(c->memory.memlock_expected));
+			jv_object_set_new(q, "memlock_full_bytes", jint(c->memory.memlock_full));
 			/* how many of this map the totals count */
-			json_object_set_new(q, "instances_at_load", jint(is_inner(m) ? 0 : 1));
-			json_object_set_new(q, "instances_expected", jint(c->memory.instances_expected));
+			jv_object_set_new(q, "instances_at_load", jint(is_inner(m) ? 0 : 1));
+			jv_object_set_new(q, "instances_expected", jint(c->memory.instances_expected));
 			if (is_inner(m))
-				json_object_set_new(q, "instance", inner_sizing_json(mapsize_report__profile(rep, p)->plan,
+				jv_object_set_new(q, "instance", inner_sizing_json(mapsize_report__profile(rep, p)->plan,
 										   pm, info->consts, info->era));
-			json_object_set_new(q, "baseline_memlock_bytes",
-					    m->has_baseline ? jint(c->baseline_memlock) : json_null());
-			json_object_set_new(q, "baseline_memlock_expected_bytes",
-					    m->has_baseline ? jint(c->baseline_memlock_expected) : json_null());
-			json_object_set_new(q, "baseline_instances_expected",
-					    m->has_baseline ? jint(c->baseline_instances_expected) : json_null());
-			json_object_set_new(o, prof_names[p], q);
+			jv_object_set_new(q, "baseline_memlock_bytes",
+					    m->has_baseline ? jint(c->baseline_memlock) : jv_null());
+			jv_object_set_new(q, "baseline_memlock_expected_bytes",
+					    m->has_baseline ? jint(c->baseline_memlock_expected) : jv_null());
+			jv_object_set_new(q, "baseline_instances_expected",
+					    m->has_baseline ? jint(c->baseline_instances_expected) : jv_null());
+			jv_object_set_new(o, prof_names[p], q);
 		}
-		json_object_set_new(o, "prealloc_toggle", json_boolean(m->prealloc_toggle));
-		json_object_set_new(o, "prealloc_memlock_bytes",
-				    m->prealloc_toggle ? jint(m->prealloc_memlock) : json_null());
-		json_object_set_new(o, "no_prealloc_memlock_bytes",
-				    m->prealloc_toggle ? jint(m->no_prealloc_memlock) : json_null());
-		json_object_set_new(o, "no_prealloc_memlock_expected_bytes",
-				    m->prealloc_toggle ? jint(m->no_prealloc_memlock_expected) : json_null());
-		json_array_append_new(maps, o);
+		jv_object_set_new(o, "prealloc_toggle", jv_boolean(m->prealloc_toggle));
+		jv_object_set_new(o, "prealloc_memlock_bytes",
+				    m->prealloc_toggle ? jint(m->prealloc_memlock) : jv_null());
+		jv_object_set_new(o, "no_prealloc_memlock_bytes",
+				    m->prealloc_toggle ? jint(m->no_prealloc_memlock) : jv_null());
+		jv_object_set_new(o, "no_prealloc_memlock_expected_bytes",
+				    m->prealloc_toggle ? jint(m->no_prealloc_memlock_expected) : jv_null());
+		jv_array_append_new(maps, o);
 	}
-	json_object_set_new(root, "maps", maps);
-	json_object_set_new(root, "notes", json_pack("[sss]",
-		"memlock_bytes: at load; memlock_expected_bytes: at the profile's expected entries",
+	jv_object_set_new(root, "maps", maps);
+	notes = jv_array();
+	jv_array_append_new(notes, jv_string(
+		"memlock_bytes: at load; memlock_expected_bytes: at the profile's expected entries"));
+	jv_array_append_new(notes, jv_string(
 		"inner map templates: per-instance figures; totals count instances_at_load (0) and "
-		"instances_expected of each, as mapsize plan does",
+		"instances_expected of each, as mapsize plan does"));
+	jv_array_append_new(notes, jv_string(
 		"the baseline is computed on each profile's CPUs (profiles[].baseline_*); baseline.* and "
 		"maps[].baseline_memlock_bytes use medium's; maps without a baseline are left out of its totals"));
+	jv_object_set_new(root, "notes", notes);
 	return root;
 }
 /* ---- the command -------------------------------------------------------------- */
@@ -587,14 +591,13 @@ int do_report(int argc, char **argv)
 		}
 	}
 	if (po.format == FORMAT_JSON) {
-		json_t *root = report_json(rep, &info);
+		jv_t *root = report_json(rep, &info);
 		/* percentages are rounded to 0.01: print them that way */
-		char *js = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
+		char *js = jv_text_prec(root, 10);
 
-		json_decref(root);
 		status = js ? 0 : 1;
 		if (js)
-			printf("%s\n", js);
+			fputs(js, stdout);
 		free(js);
 	}
 	else {

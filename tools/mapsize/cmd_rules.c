@@ -49,7 +49,7 @@ static int parse(int argc, char **argv, struct rules_args *ra, bool check)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL },
 	};
-	int opt;
+	int opt, f;
 
 	optind = 1;
 	opterr = 1;
@@ -75,14 +75,10 @@ static int parse(int argc, char **argv, struct rules_args *ra, bool check)
 		case 'f':
 			if (!check)
 				goto bad;
-			if (!strcmp(optarg, "json"))
-				ra->format = FORMAT_JSON;
-			else if (!strcmp(optarg, "table"))
-				ra->format = FORMAT_TABLE;
-			else {
-				fprintf(stderr, "error: --format '%s', expected table or json\n", optarg);
+			f = FORMAT_PARSE(optarg, FORMAT_TABLE, FORMAT_JSON);
+			if (f < 0)
 				return 2;
-			}
+			ra->format = (enum output_format)f;
 			break;
 		case 'h':
 			usage(stdout);
@@ -191,47 +187,47 @@ static int do_init(int argc, char **argv)
 	return rc;
 }
 
-static json_t *check_json(const struct rules_args *ra, const struct mapsize_rules_draft *d,
+static jv_t *check_json(const struct rules_args *ra, const struct mapsize_rules_draft *d,
 			  const struct mapsize_rules_check *c)
 {
-	json_t *root = json_root(), *objs = json_array(), *maps = json_array(), *counts = json_object();
+	jv_t *root = jv_root(), *objs = jv_array(), *maps = jv_array(), *counts = jv_object();
 
 	for (size_t i = 0; i < mapsize_rules_draft__object_cnt(d); i++)
-		json_array_append_new(objs, json_string(mapsize_rules_draft__object(d, i)));
+		jv_array_append_new(objs, jv_string(mapsize_rules_draft__object(d, i)));
 	for (size_t i = 0; i < mapsize_rules_check__map_cnt(c); i++) {
 		const struct mapsize_rules_check_map *m = mapsize_rules_check__map(c, i);
-		json_t *o = json_object(), *diffs = json_array();
+		jv_t *o = jv_object(), *diffs = jv_array();
 
-		json_object_set_new(o, "name", json_string(m->name));
-		json_object_set_new(o, "status", json_string(mapsize_rules_check_status__name(m->status)));
-		json_object_set_new(o, "object", m->object ? json_string(m->object) : json_null());
-		json_object_set_new(o, "rule_line", m->loc.file ? json_integer(m->loc.line) : json_null());
+		jv_object_set_new(o, "name", jv_string(m->name));
+		jv_object_set_new(o, "status", jv_string(mapsize_rules_check_status__name(m->status)));
+		jv_object_set_new(o, "object", m->object ? jv_string(m->object) : jv_null());
+		jv_object_set_new(o, "rule_line", m->loc.file ? jv_integer(m->loc.line) : jv_null());
 		for (size_t j = 0; j < m->diff_cnt; j++) {
 			const struct mapsize_rules_check_diff *df = &m->diffs[j];
-			json_t *x = json_object();
+			jv_t *x = jv_object();
 			bool num = strcmp(df->field, "type") && strcmp(df->field, "flags");
 
-			json_object_set_new(x, "field", json_string(df->field));
-			json_object_set_new(x, "rule", num ? json_integer(strtoll(df->rule, NULL, 10))
-							   : json_string(df->rule));
-			json_object_set_new(x, "object", num ? json_integer(strtoll(df->object, NULL, 10))
-							     : json_string(df->object));
-			json_object_set_new(x, "line", json_integer(df->loc.line));
-			json_object_set_new(x, "column", json_integer(df->loc.col));
-			json_array_append_new(diffs, x);
+			jv_object_set_new(x, "field", jv_string(df->field));
+			jv_object_set_new(x, "rule", num ? jv_integer(strtoll(df->rule, NULL, 10))
+							   : jv_string(df->rule));
+			jv_object_set_new(x, "object", num ? jv_integer(strtoll(df->object, NULL, 10))
+							     : jv_string(df->object));
+			jv_object_set_new(x, "line", jv_integer(df->loc.line));
+			jv_object_set_new(x, "column", jv_integer(df->loc.col));
+			jv_array_append_new(diffs, x);
 		}
-		json_object_set_new(o, "differences", diffs);
-		json_object_set_new(o, "message", json_string(m->msg));
-		json_array_append_new(maps, o);
+		jv_object_set_new(o, "differences", diffs);
+		jv_object_set_new(o, "message", jv_string(m->msg));
+		jv_array_append_new(maps, o);
 	}
 	for (int s = MAPSIZE_RULES_CHECK_OK; s <= MAPSIZE_RULES_CHECK_SKIPPED; s++)
-		json_object_set_new(counts, mapsize_rules_check_status__name(s),
-				    json_integer((json_int_t)mapsize_rules_check__count(c, s)));
-	json_object_set_new(root, "rules", json_string(ra->rules));
-	json_object_set_new(root, "objects", objs);
-	json_object_set_new(root, "stale", json_boolean(mapsize_rules_check__stale(c)));
-	json_object_set_new(root, "counts", counts);
-	json_object_set_new(root, "maps", maps);
+		jv_object_set_new(counts, mapsize_rules_check_status__name(s),
+				    jv_u64(mapsize_rules_check__count(c, s)));
+	jv_object_set_new(root, "rules", jv_string(ra->rules));
+	jv_object_set_new(root, "objects", objs);
+	jv_object_set_new(root, "stale", jv_boolean(mapsize_rules_check__stale(c)));
+	jv_object_set_new(root, "counts", counts);
+	jv_object_set_new(root, "maps", maps);
 	return root;
 }
 
@@ -320,21 +316,15 @@ static int do_check(int argc, char **argv)
 	return rc;
 }
 
+/* The sub-commands, in the top level's table format (main.c). */
+static const struct cmd rules_cmds[] = {
+	{ "init", do_init, "--object FILE.bpf.o [--object ...] [-o RULES] [--app NAME]",
+	  "draft a rules file from the objects' map definitions" },
+	{ "check", do_check, "RULES --object FILE.bpf.o [--object ...] [--format table|json]",
+	  "report stale rules" },
+};
+
 int do_rules(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "init"))
-		return do_init(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return do_check(argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown rules command '%s', expected init or check (see mapsize rules --help)\n",
-		argv[1]);
-	return 2;
+	return cmd_select(rules_cmds, ARRAY_SIZE(rules_cmds), "rules", argc - 1, argv + 1, usage);
 }

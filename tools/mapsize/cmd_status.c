@@ -141,18 +141,13 @@ static int status_option(struct status_args *a, struct plan_options *po, int opt
 		return 0;
 	case OPT_RULES: a->rules = arg; return 0;
 	case OPT_NO_PIDS: a->opts.no_pids = true; return 0;
-	case OPT_FORMAT:
+	case OPT_FORMAT: {
+		int f = FORMAT_PARSE(arg, FORMAT_TABLE, FORMAT_JSON, FORMAT_PROMETHEUS);
+
 		a->format_set = true;
-		if (!strcmp(arg, "table"))
-			a->format = STATUS_TABLE;
-		else if (!strcmp(arg, "json"))
-			a->format = STATUS_JSON;
-		else if (!strcmp(arg, "prometheus"))
-			a->format = STATUS_PROMETHEUS;
-		else
-			return fprintf(stderr, "error: unknown --format '%s', expected table, json or prometheus\n",
-				       arg), -1;
-		return 0;
+		a->format = (enum status_format)f;
+		return f < 0 ? -1 : 0;
+	}
 	default: {
 		int r = plan_options__handle(po, opt, arg);
 

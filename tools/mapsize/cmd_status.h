@@ -4,11 +4,16 @@
 #ifndef MAPSIZE_TOOL_STATUS_H
 #define MAPSIZE_TOOL_STATUS_H
 
-#include <jansson.h>
+#include "json.h"
 #include <mapsize/status.h>
 #include "mapsize.h"
 
-enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS };
+/* --format (format_parse() in tools/common/format.c) */
+enum status_format {
+	STATUS_TABLE = FORMAT_TABLE,
+	STATUS_JSON = FORMAT_JSON,
+	STATUS_PROMETHEUS = FORMAT_PROMETHEUS,
+};
 
 /* One managed map of the plan beside its live counterpart. */
 struct status_check {
@@ -46,7 +51,7 @@ struct status_view {
 };
 
 void status_print_table(const struct status_view *v);
-json_t *status_json(const struct status_view *v);
+jv_t *status_json(const struct status_view *v);
 
 /* --rules: build the checks of every managed map (rules: the ones `plan`
  * was made from, for re-planning).  0 or -1 after an error. */
@@ -59,7 +64,7 @@ int status_checks_build(const struct plan_options *po, const struct mapsize_rule
 int status_instances_build(const struct mapsize_plan *plan, const struct status_check *checks, size_t check_cnt,
 			   const struct mapsize_status *st, struct status_instance **out, size_t *cnt);
 void status_instances_print(const struct status_view *v);
-json_t *status_instances_json(const struct status_view *v);
+jv_t *status_instances_json(const struct status_view *v);
 
 /* The live map is the planned map `full_name`: by name when the library
  * resolved it, else by the kernel's first 15 characters. */

@@ -128,16 +128,29 @@ static void predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t c
 			    !mapsize_memlock_at_load(&mm, k, era, &r->predicted);
 }
 
-/* Does what the kernel created match the plan? */
+/* What apply asks the kernel for: the object's flags merged with the plan's
+ * (an inner template's BPF_F_INNER_MAP stays), so the planned column shows
+ * those and not the rule's alone.  NULL when apply did not size `name`. */
+static const struct mapsize_applied_map *applied_find(const struct mapsize_applied *applied, const char *name)
+{
+	for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++) {
+		const struct mapsize_applied_map *am = mapsize_applied__map(applied, i);
+
+		if (am->status != MAPSIZE_MAP_MISSING && !strcmp(am->name, name))
+			return am;
+	}
+	return NULL;
+}
+
+/* Does what the kernel created match the plan?  Flags exactly: one the
+ * kernel has and the plan lacks is a difference too. */
 static bool row_matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus)
 {
 	uint32_t want = r->planned_max_entries;
 
 	if (pm && pm->type == MAPSIZE_MAP_PERF_EVENT_ARRAY && !want)
 		want = cpus; /* libbpf: one per possible CPU */
-	return r->k.max_entries == want &&
-	       (r->k.map_flags & MAPSIZE_F_NO_PREALLOC) == (r->planned_map_flags & MAPSIZE_F_NO_PREALLOC) &&
-	       (r->k.map_flags & r->planned_map_flags) == r->planned_map_flags;
+	return r->k.max_entries == want && r->k.map_flags == r->planned_map_flags;
 }
 
 /* Every --skip-program names a program of the object; else exit 2 listing them. */
@@ -276,17 +289,17 @@ static int insert_instance(int outer_fd, uint32_t key_size, int inner_fd)
 	return ret < 0 ? -errno : 0;
 }
 
-static json_t *programs_json(struct bpf_object *obj)
+static jv_t *programs_json(struct bpf_object *obj)
 {
-	json_t *a = json_array();
+	jv_t *a = jv_array();
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
-		json_t *o = json_object();
+		jv_t *o = jv_object();
 
-		json_object_set_new(o, "name", json_string(bpf_program__name(prog)));
-		json_object_set_new(o, "loaded", json_boolean(bpf_program__fd(prog) >= 0));
-		json_array_append_new(a, o);
+		jv_object_set_new(o, "name", jv_string(bpf_program__name(prog)));
+		jv_object_set_new(o, "loaded", jv_boolean(bpf_program__fd(prog) >= 0));
+		jv_array_append_new(a, o);
 	}
 	return a;
 }
@@ -429,17 +442,15 @@ int do_verify(int argc, char **argv)
 	}
 	bpf_object__for_each_map(map, obj) {
 		const struct mapsize_plan_map *pm = mapsize_plan__find(plan, bpf_map__name(map));
+		const struct mapsize_applied_map *am;
 		struct row *r = &rows[nrows];
 
 		r->name = bpf_map__name(map);
 		r->managed = pm && !pm->inner_of;
-		for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++) {
-			const struct mapsize_applied_map *am = mapsize_applied__map(applied, i);
-
-			if (am->status != MAPSIZE_MAP_MISSING && !strcmp(am->name, r->name)) {
-				r->planned_max_entries = am->max_entries;
-				r->planned_map_flags = am->map_flags;
-			}
+		am = applied_find(applied, r->name);
+		if (am) {
+			r->planned_max_entries = am->max_entries;
+			r->planned_map_flags = am->map_flags;
 		}
 		r->k.sz = sizeof(r->k);
 		ret = mapsize_kernel_map__read(bpf_map__fd(map), &r->k);
@@ -484,8 +495,9 @@ int do_verify(int argc, char **argv)
 			r->name = ipm->name;
 			r->managed = true;
 			r->instance = true;
-			r->planned_max_entries = ipm->max_entries;
-			r->planned_map_flags = ipm->map_flags;
+			am = applied_find(applied, ipm->name);
+			r->planned_max_entries = am ? am->max_entries : ipm->max_entries;
+			r->planned_map_flags = am ? am->map_flags : ipm->map_flags;
 			r->k.sz = sizeof(r->k);
 			ret = mapsize_kernel_map__read(inner_fd, &r->k);
 			close(inner_fd);
@@ -504,70 +516,70 @@ int do_verify(int argc, char **argv)
 		}
 	}
 	if (po.format == FORMAT_JSON) {
-		json_t *root = json_root(), *maps = json_array();
+		jv_t *root = jv_root(), *maps = jv_array();
 
-		json_object_set_new(root, "object", json_string(va.object));
-		json_object_set_new(root, "profile", json_string(mapsize_plan__profile(plan)));
-		json_object_set_new(root, "kernel", json_string(node.kernel_release));
-		json_object_set_new(root, "possible_cpus", json_integer(node.possible_cpus));
+		jv_object_set_new(root, "object", jv_string(va.object));
+		jv_object_set_new(root, "profile", jv_string(mapsize_plan__profile(plan)));
+		jv_object_set_new(root, "kernel", jv_string(node.kernel_release));
+		jv_object_set_new(root, "possible_cpus", jv_integer(node.possible_cpus));
 		for (size_t i = 0; i < nrows; i++) {
 			const struct row *r = &rows[i];
-			json_t *o = json_object();
+			jv_t *o = jv_object();
 
-			json_object_set_new(o, "name", json_string(r->name));
-			json_object_set_new(o, "managed", json_boolean(r->managed));
-			json_object_set_new(o, "inner_instance", json_boolean(r->instance));
-			json_object_set_new(o, "planned_max_entries",
-					    r->managed ? json_integer(r->planned_max_entries) : json_null());
-			json_object_set_new(o, "kernel_max_entries", json_integer(r->k.max_entries));
-			json_object_set_new(o, "planned_map_flags",
-					    r->managed ? json_integer(r->planned_map_flags) : json_null());
-			json_object_set_new(o, "kernel_map_flags", json_integer(r->k.map_flags));
-			json_object_set_new(o, "kernel_memlock_bytes", json_integer((json_int_t)r->k.memlock_bytes));
-			json_object_set_new(o, "predicted_memlock_bytes",
-					    r->has_prediction ? json_integer((json_int_t)r->predicted) : json_null());
-			json_object_set_new(o, "match", json_boolean(r->match));
+			jv_object_set_new(o, "name", jv_string(r->name));
+			jv_object_set_new(o, "managed", jv_boolean(r->managed));
+			jv_object_set_new(o, "inner_instance", jv_boolean(r->instance));
+			jv_object_set_new(o, "planned_max_entries",
+					    r->managed ? jv_integer(r->planned_max_entries) : jv_null());
+			jv_object_set_new(o, "kernel_max_entries", jv_integer(r->k.max_entries));
+			jv_object_set_new(o, "planned_map_flags",
+					    r->managed ? jv_integer(r->planned_map_flags) : jv_null());
+			jv_object_set_new(o, "kernel_map_flags", jv_integer(r->k.map_flags));
+			jv_object_set_new(o, "kernel_memlock_bytes", jv_u64(r->k.memlock_bytes));
+			jv_object_set_new(o, "predicted_memlock_bytes",
+					    r->has_prediction ? jv_u64(r->predicted) : jv_null());
+			jv_object_set_new(o, "match", jv_boolean(r->match));
 			if (r->outer) {
-				json_object_set_new(o, "inner_instance_inserted", json_boolean(r->inserted));
-				json_object_set_new(o, "inner_instance_error",
-						    r->inserted ? json_null() : json_string(r->insert_err));
+				jv_object_set_new(o, "inner_instance_inserted", jv_boolean(r->inserted));
+				jv_object_set_new(o, "inner_instance_error",
+						    r->inserted ? jv_null() : jv_string(r->insert_err));
 			}
-			json_array_append_new(maps, o);
+			jv_array_append_new(maps, o);
 		}
-		json_object_set_new(root, "maps", maps);
+		jv_object_set_new(root, "maps", maps);
 		{
-			json_t *missing = json_array();
+			jv_t *missing = jv_array();
 
 			for (size_t i = 0; i < mapsize_applied__map_cnt(applied); i++)
 				if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
-					json_array_append_new(missing,
-							      json_string(mapsize_applied__map(applied, i)->name));
-			json_object_set_new(root, "rules_without_map", missing);
+					jv_array_append_new(missing,
+							      jv_string(mapsize_applied__map(applied, i)->name));
+			jv_object_set_new(root, "rules_without_map", missing);
 		}
-		json_object_set_new(root, "total_kernel_memlock_bytes", json_integer((json_int_t)total));
-		json_object_set_new(root, "total_predicted_memlock_bytes", json_integer((json_int_t)total_predicted));
-		json_object_set_new(root, "kernel_era", json_string(mapsize_mem_era__name(era)));
-		json_object_set_new(root, "kernel_consts", json_string(consts.source));
-		json_object_set_new(root, "mismatches", json_integer((json_int_t)mismatches));
-		json_object_set_new(root, "inner_instances_not_inserted", json_integer((json_int_t)insert_failures));
+		jv_object_set_new(root, "total_kernel_memlock_bytes", jv_u64(total));
+		jv_object_set_new(root, "total_predicted_memlock_bytes", jv_u64(total_predicted));
+		jv_object_set_new(root, "kernel_era", jv_string(mapsize_mem_era__name(era)));
+		jv_object_set_new(root, "kernel_consts", jv_string(consts.source));
+		jv_object_set_new(root, "mismatches", jv_u64(mismatches));
+		jv_object_set_new(root, "inner_instances_not_inserted", jv_u64(insert_failures));
 		{
-			json_t *budget = plan_budget_json(plan);
+			jv_t *budget = plan_budget_json(plan);
 
 			if (budget)
-				json_object_set_new(root, "budget", budget);
+				jv_object_set_new(root, "budget", budget);
 		}
-		json_object_set_new(root, "maps_only", json_boolean(va.maps_only));
-		json_object_set_new(root, "programs", programs_json(obj));
+		jv_object_set_new(root, "maps_only", jv_boolean(va.maps_only));
+		jv_object_set_new(root, "programs", programs_json(obj));
 		{
-			json_t *weak = json_array();
+			jv_t *weak = jv_array();
 
 			for (size_t i = 0; i < vo.weak_cnt; i++)
-				json_array_append_new(weak, json_string(vo.weak[i]));
-			json_object_set_new(root, "externs_not_required", weak);
-			weak = json_array();
+				jv_array_append_new(weak, jv_string(vo.weak[i]));
+			jv_object_set_new(root, "externs_not_required", weak);
+			weak = jv_array();
 			for (size_t i = 0; i < vo.unslotted_cnt; i++)
-				json_array_append_new(weak, json_string(vo.unslotted[i]));
-			json_object_set_new(root, "prog_array_slots_left_empty", weak);
+				jv_array_append_new(weak, jv_string(vo.unslotted[i]));
+			jv_object_set_new(root, "prog_array_slots_left_empty", weak);
 		}
 		print_json(root);
 	} else {

@@ -7,6 +7,27 @@
 
 #define OPT_HELP 'h'
 
+int cmd_select(const struct cmd *cmds, size_t cnt, const char *scope, int argc, char **argv,
+	       void (*usage)(FILE *out))
+{
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		if (!strcmp(argv[0], cmds[i].name))
+			return cmds[i].fn(argc, argv);
+	fprintf(stderr, "error: unknown %s%scommand '%s', expected ", scope ? scope : "", scope ? " " : "", argv[0]);
+	for (size_t i = 0; i < cnt; i++)
+		fprintf(stderr, "%s%s", i ? (i + 1 == cnt ? " or " : ", ") : "", cmds[i].name);
+	fprintf(stderr, " (see mapsize %s%s--help)\n", scope ? scope : "", scope ? " " : "");
+	return 2;
+}
+
 const char *parse_cmd_args(int argc, char **argv, struct plan_options *po,
 			   const struct option *extra, size_t extra_cnt,
 			   int (*extra_cb)(int opt, const char *arg, void *ctx), void *ctx)
@@ -78,75 +99,39 @@ const char *flags_str(uint32_t flags, char *buf, size_t size)
 	return buf;
 }
 
-/* jansson's integers are signed 64-bit: a larger unsigned value travels as
- * a marked string and print_json() writes its digits back as a number. */
-#define U64_MARK "\x01u64:"
-
-json_t *json_u64(uint64_t v)
+jv_t *jv_root(void)
 {
-	char buf[32];
-
-	if (v <= INT64_MAX)
-		return json_integer((json_int_t)v);
-	snprintf(buf, sizeof(buf), U64_MARK "%llu", (unsigned long long)v);
-	return json_string(buf);
-}
-
-/* "\u0001u64:DIGITS" (quotes included) -> DIGITS, in place. */
-static void unmark_u64(char *s)
-{
-	static const char mark[] = "\"\\u0001u64:";
-	char *r = s, *w = s, *hit;
-
-	while ((hit = strstr(r, mark))) {
-		char *digits = hit + strlen(mark), *end = digits;
-
-		while (*end >= '0' && *end <= '9')
-			end++;
-		if (*end != '"') {			/* not ours after all: copy as is */
-			memmove(w, r, (size_t)(digits - r));
-			w += digits - r;
-			r = digits;
-			continue;
-		}
-		memmove(w, r, (size_t)(hit - r));
-		w += hit - r;
-		memmove(w, digits, (size_t)(end - digits));
-		w += end - digits;
-		r = end + 1;
-	}
-	memmove(w, r, strlen(r) + 1);
-}
-
-json_t *json_root(void)
-{
-	json_t *root = json_object();
+	jv_t *root = jv_object();
 
 	if (root)
-		json_object_set_new(root, "schema_version", json_integer(MAPSIZE_JSON_SCHEMA_VERSION));
+		jv_object_set_new(root, "schema_version", jv_integer(MAPSIZE_JSON_SCHEMA_VERSION));
 	return root;
 }
 
-char *json_text(json_t *root)
+char *jv_text_prec(jv_t *root, int precision)
 {
 	char *s, *text;
 
 	if (!root)
 		return NULL;
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
+	s = jv_dumps(root, precision);
+	jv_decref(root);
 	if (!s)
 		return NULL;
-	unmark_u64(s);
 	if (asprintf(&text, "%s\n", s) < 0)
 		text = NULL;
 	free(s);
 	return text;
 }
 
-int print_json(json_t *root)
+char *jv_text(jv_t *root)
 {
-	char *s = json_text(root);
+	return jv_text_prec(root, 0);
+}
+
+int print_json(jv_t *root)
+{
+	char *s = jv_text(root);
 
 	if (!s)
 		return 1;

@@ -78,39 +78,39 @@ const char *inner_formula(const struct mapsize_inner_sizing *s, char *buf, size_
 	return buf;
 }
 
-json_t *inner_sizing_json(const struct mapsize_plan *plan, const struct mapsize_plan_map *m,
+jv_t *inner_sizing_json(const struct mapsize_plan *plan, const struct mapsize_plan_map *m,
 			  const struct mapsize_kernel_consts *kc, enum mapsize_mem_era era)
 {
 	struct mapsize_inner_sizing s;
 	struct inner_example rows[INNER_EXAMPLES];
-	json_t *o, *sizes;
+	jv_t *o, *sizes;
 	char f[96];
 
 	if (!m->inner_of || inner_sizing_rows(plan, m, kc, era, &s, rows))
-		return json_null();
-	o = json_object();
-	sizes = json_array();
-	json_object_set_new(o, "sized", json_string(s.per_instance ? "per_instance" : "template"));
-	json_object_set_new(o, "has_instance_rule", json_boolean(s.has_instance));
-	json_object_set_new(o, "kernel_allows", json_boolean(s.kernel_allows));
-	json_object_set_new(o, "why", json_string(s.why));
-	json_object_set_new(o, "headroom", json_real(s.headroom_milli / 1000.0));
-	json_object_set_new(o, "min", json_integer(s.min_entries));
-	json_object_set_new(o, "max", json_integer(s.max_entries));
-	json_object_set_new(o, "template_max_entries", json_integer(s.template_entries));
-	json_object_set_new(o, "formula", json_string(inner_formula(&s, f, sizeof(f))));
+		return jv_null();
+	o = jv_object();
+	sizes = jv_array();
+	jv_object_set_new(o, "sized", jv_string(s.per_instance ? "per_instance" : "template"));
+	jv_object_set_new(o, "has_instance_rule", jv_boolean(s.has_instance));
+	jv_object_set_new(o, "kernel_allows", jv_boolean(s.kernel_allows));
+	jv_object_set_new(o, "why", jv_string(s.why));
+	jv_object_set_new(o, "headroom", jv_real(s.headroom_milli / 1000.0));
+	jv_object_set_new(o, "min", jv_integer(s.min_entries));
+	jv_object_set_new(o, "max", jv_integer(s.max_entries));
+	jv_object_set_new(o, "template_max_entries", jv_integer(s.template_entries));
+	jv_object_set_new(o, "formula", jv_string(inner_formula(&s, f, sizeof(f))));
 	for (int i = 0; i < INNER_EXAMPLES; i++) {
-		json_t *r = json_object();
+		jv_t *r = jv_object();
 
-		json_object_set_new(r, "live", json_u64(rows[i].live));
-		json_object_set_new(r, "max_entries", json_integer(rows[i].entries));
-		json_object_set_new(r, "memlock_bytes", json_u64(rows[i].memlock));
-		json_object_set_new(r, "template_memlock_bytes", json_u64(rows[i].template_memlock));
-		json_object_set_new(r, "fits", json_boolean(rows[i].live <= rows[i].entries));
-		json_object_set_new(r, "template_fits", json_boolean(rows[i].live <= s.template_entries));
-		json_array_append_new(sizes, r);
+		jv_object_set_new(r, "live", jv_u64(rows[i].live));
+		jv_object_set_new(r, "max_entries", jv_integer(rows[i].entries));
+		jv_object_set_new(r, "memlock_bytes", jv_u64(rows[i].memlock));
+		jv_object_set_new(r, "template_memlock_bytes", jv_u64(rows[i].template_memlock));
+		jv_object_set_new(r, "fits", jv_boolean(rows[i].live <= rows[i].entries));
+		jv_object_set_new(r, "template_fits", jv_boolean(rows[i].live <= s.template_entries));
+		jv_array_append_new(sizes, r);
 	}
-	json_object_set_new(o, "sizes", sizes);
+	jv_object_set_new(o, "sizes", sizes);
 	return o;
 }
 

@@ -2,7 +2,7 @@
 /* kubectl's JSON -> struct kube_cluster.  Every complaint names the file and
  * the JSON path of the field (jq syntax), what was there and what was expected. */
 #include <errno.h>
-#include <jansson.h>
+#include "json.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,8 @@
 #include "kube_read.h"
 
 #define WORKLOAD_SEP "\x1f"
+/* kubectl get pods -A -o json of a large cluster runs to hundreds of MiB */
+#define KUBE_MAX_FILE_BYTES ((size_t)1 << 30)
 
 struct reader {
 	const char *file;
@@ -31,90 +33,90 @@ bad(const struct reader *r, const char *path, const char *fmt, ...)
 	return -1;
 }
 
-static const char *json_kind_name(const json_t *v)
+static const char *kind_name(const jv_t *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:	return "an object";
-	case JSON_ARRAY:	return "an array";
-	case JSON_STRING:	return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:	return "a boolean";
+	switch (jv_typeof(v)) {
+	case JV_OBJECT:	return "an object";
+	case JV_ARRAY:	return "an array";
+	case JV_STRING:	return "a string";
+	case JV_INT:
+	case JV_REAL:		return "a number";
+	case JV_TRUE:
+	case JV_FALSE:	return "a boolean";
 	default:		return "null";
 	}
 }
 
-/* obj.key as `type` (JSON_OBJECT, JSON_ARRAY or JSON_STRING); *out NULL when
+/* obj.key as `type` (JV_OBJECT, JV_ARRAY or JV_STRING); *out NULL when
  * absent and optional. */
-static int field(const struct reader *r, const json_t *obj, const char *path, const char *key,
-		 json_type type, bool required, json_t **out)
+static int field(const struct reader *r, const jv_t *obj, const char *path, const char *key,
+		 enum jv_type type, bool required, jv_t **out)
 {
-	static const char *const want[] = { [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
-					     [JSON_STRING] = "a string" };
-	json_t *v = json_object_get(obj, key);
+	static const char *const want[] = { [JV_OBJECT] = "an object", [JV_ARRAY] = "an array",
+					     [JV_STRING] = "a string" };
+	jv_t *v = jv_object_get(obj, key);
 
 	*out = NULL;
-	if (!v || (json_is_null(v) && !required))
+	if (!v || (jv_is_null(v) && !required))
 		return required ? bad(r, path, "no '%s', expected %s (the shape `%s` prints)", key,
 				      want[type], r->command) : 0;
-	if (json_typeof(v) != type)
-		return bad(r, path, "'%s' is %s, expected %s", key, json_kind_name(v), want[type]);
+	if (jv_typeof(v) != type)
+		return bad(r, path, "'%s' is %s, expected %s", key, kind_name(v), want[type]);
 	*out = v;
 	return 0;
 }
 
-static int string_field(const struct reader *r, const json_t *obj, const char *path,
+static int string_field(const struct reader *r, const jv_t *obj, const char *path,
 			const char *key, bool required, const char **out)
 {
-	json_t *v;
+	jv_t *v;
 
-	if (field(r, obj, path, key, JSON_STRING, required, &v))
+	if (field(r, obj, path, key, JV_STRING, required, &v))
 		return -1;
-	*out = v ? json_string_value(v) : NULL;
+	*out = v ? jv_string_value(v) : NULL;
 	return 0;
 }
 
 /* The List document: its items, each an object of the expected kind. */
-static json_t *load_items(const struct reader *r, json_t **root)
+static jv_t *load_items(const struct reader *r, jv_t **root)
 {
-	json_error_t jerr;
-	json_t *items, *v;
+	struct jv_error jerr;
+	jv_t *items, *v;
 	const char *kind;
 	size_t i;
 
-	*root = json_load_file(r->file, 0, &jerr);
+	*root = jv_load_file(r->file, KUBE_MAX_FILE_BYTES, &jerr);
 	if (!*root) {
-		if (json_error_code(&jerr) == json_error_cannot_open_file)
+		if (!jerr.line)
 			fprintf(stderr, "%s: error: cannot read it: %s\n", r->file, jerr.text);
 		else
-			fprintf(stderr, "%s: error: line %d, column %d: %s, expected the JSON `%s` prints\n",
+			fprintf(stderr, "%s:%u:%u: error: %s (in the JSON `%s` prints)\n",
 				r->file, jerr.line, jerr.column, jerr.text, r->command);
 		return NULL;
 	}
-	if (!json_is_object(*root)) {
+	if (!jv_is_object(*root)) {
 		bad(r, ".", "the document is %s, expected an object of kind List (`%s`)",
-		    json_kind_name(*root), r->command);
+		    kind_name(*root), r->command);
 		return NULL;
 	}
-	kind = json_string_value(json_object_get(*root, "kind"));
+	kind = jv_string_value(jv_object_get(*root, "kind"));
 	if (!kind || (strcmp(kind, "List") && (strncmp(kind, r->want_kind, strlen(r->want_kind)) ||
 					       strcmp(kind + strlen(r->want_kind), "List")))) {
 		bad(r, ".kind", "'%s', expected List (or %sList), the kind `%s` prints",
 		    kind ? kind : "(none)", r->want_kind, r->command);
 		return NULL;
 	}
-	if (field(r, *root, ".", "items", JSON_ARRAY, true, &items))
+	if (field(r, *root, ".", "items", JV_ARRAY, true, &items))
 		return NULL;
-	json_array_foreach(items, i, v) {
+	jv_array_foreach(items, i, v) {
 		char path[64];
 
 		snprintf(path, sizeof(path), ".items[%zu]", i);
-		if (!json_is_object(v)) {
-			bad(r, path, "%s, expected an object (a %s)", json_kind_name(v), r->want_kind);
+		if (!jv_is_object(v)) {
+			bad(r, path, "%s, expected an object (a %s)", kind_name(v), r->want_kind);
 			return NULL;
 		}
-		kind = json_string_value(json_object_get(v, "kind"));
+		kind = jv_string_value(jv_object_get(v, "kind"));
 		if (kind && strcmp(kind, r->want_kind)) {
 			snprintf(path, sizeof(path), ".items[%zu].kind", i);
 			bad(r, path, "'%s', expected %s: is this the output of `%s`?", kind, r->want_kind,
@@ -126,32 +128,33 @@ static json_t *load_items(const struct reader *r, json_t **root)
 }
 
 /* status.<section>.<key> as a quantity, rounded up, at least 1. */
-static int node_quantity(const struct reader *r, json_t *item, size_t i, const char *section,
+static int node_quantity(const struct reader *r, jv_t *item, size_t i, const char *section,
 			 const char *key, const char *unit, char *raw, size_t raw_size, uint64_t *out)
 {
-	json_t *status, *sec, *q;
+	jv_t *status, *sec, *q;
+	uint64_t u;
 	char path[128];
 	int ret;
 
 	snprintf(path, sizeof(path), ".items[%zu]", i);
-	if (field(r, item, path, "status", JSON_OBJECT, true, &status))
+	if (field(r, item, path, "status", JV_OBJECT, true, &status))
 		return -1;
 	snprintf(path, sizeof(path), ".items[%zu].status", i);
-	if (field(r, status, path, section, JSON_OBJECT, true, &sec))
+	if (field(r, status, path, section, JV_OBJECT, true, &sec))
 		return -1;
 	snprintf(path, sizeof(path), ".items[%zu].status.%s", i, section);
-	q = json_object_get(sec, key);
+	q = jv_object_get(sec, key);
 	if (!q)
 		return bad(r, path, "no '%s', expected a quantity (%s)", key, unit);
 	snprintf(path, sizeof(path), ".items[%zu].status.%s.%s", i, section, key);
-	if (json_is_integer(q) && json_integer_value(q) >= 0)
-		snprintf(raw, raw_size, "%lld", (long long)json_integer_value(q));
-	else if (json_is_string(q))
-		snprintf(raw, raw_size, "%s", json_string_value(q));
+	if (jv_u64_value(q, &u))
+		snprintf(raw, raw_size, "%llu", (unsigned long long)u);
+	else if (jv_is_string(q))
+		snprintf(raw, raw_size, "%s", jv_string_value(q));
 	else
 		return bad(r, path, "%s, expected a quantity string such as \"8\" or \"16Gi\"",
-			   json_kind_name(q));
-	ret = kube_quantity_parse(json_is_string(q) ? json_string_value(q) : raw, out);
+			   kind_name(q));
+	ret = kube_quantity_parse(jv_is_string(q) ? jv_string_value(q) : raw, out);
 	if (ret == -ERANGE)
 		return bad(r, path, "'%s' is out of range, expected at most 18446744073709551615 %s and "
 			   "%d significant digits", raw, unit, KUBE_QUANTITY_DIGITS);
@@ -179,28 +182,28 @@ static int node_cmp(const void *a, const void *b)
 int kube_read_nodes(const char *file, struct kube_cluster *c)
 {
 	const struct reader r = { file, "Node", "kubectl get nodes -o json" };
-	json_t *root, *items = load_items(&r, &root), *item, *meta;
+	jv_t *root, *items = load_items(&r, &root), *item, *meta;
 	int ret = -1;
 	size_t i;
 
 	if (!items)
 		goto out;
-	if (!json_array_size(items)) {
+	if (!jv_array_size(items)) {
 		bad(&r, ".items", "no nodes, expected at least one Node item");
 		goto out;
 	}
-	c->nodes = calloc(json_array_size(items), sizeof(*c->nodes));
+	c->nodes = calloc(jv_array_size(items), sizeof(*c->nodes));
 	if (!c->nodes) {
 		fprintf(stderr, "error: out of memory\n");
 		goto out;
 	}
-	json_array_foreach(items, i, item) {
+	jv_array_foreach(items, i, item) {
 		struct kube_node *n = &c->nodes[i];
 		const char *name;
 		char path[64];
 
 		snprintf(path, sizeof(path), ".items[%zu]", i);
-		if (field(&r, item, path, "metadata", JSON_OBJECT, true, &meta))
+		if (field(&r, item, path, "metadata", JV_OBJECT, true, &meta))
 			goto out;
 		snprintf(path, sizeof(path), ".items[%zu].metadata", i);
 		if (string_field(&r, meta, path, "name", true, &name))
@@ -232,33 +235,33 @@ int kube_read_nodes(const char *file, struct kube_cluster *c)
 		}
 	ret = 0;
 out:
-	json_decref(root);
+	jv_decref(root);
 	return ret;
 }
 
 /* The controlling owner (controller: true), else the first; NULLs if none. */
-static int pod_owner(const struct reader *r, json_t *meta, const char *meta_path,
+static int pod_owner(const struct reader *r, jv_t *meta, const char *meta_path,
 		     const char **kind, const char **name)
 {
-	json_t *refs, *ref, *chosen = NULL;
+	jv_t *refs, *ref, *chosen = NULL;
 	char path[160];
 	size_t i;
 
 	*kind = *name = NULL;
-	if (field(r, meta, meta_path, "ownerReferences", JSON_ARRAY, false, &refs))
+	if (field(r, meta, meta_path, "ownerReferences", JV_ARRAY, false, &refs))
 		return -1;
 	if (!refs)
 		return 0;
-	json_array_foreach(refs, i, ref) {
+	jv_array_foreach(refs, i, ref) {
 		const char *k, *n;
 
 		snprintf(path, sizeof(path), "%s.ownerReferences[%zu]", meta_path, i);
-		if (!json_is_object(ref))
-			return bad(r, path, "%s, expected an object with kind and name", json_kind_name(ref));
+		if (!jv_is_object(ref))
+			return bad(r, path, "%s, expected an object with kind and name", kind_name(ref));
 		if (string_field(r, ref, path, "kind", true, &k) || string_field(r, ref, path, "name", true, &n))
 			return -1;
-		if (!chosen || (json_is_true(json_object_get(ref, "controller")) &&
-				!json_is_true(json_object_get(chosen, "controller")))) {
+		if (!chosen || (jv_is_true(jv_object_get(ref, "controller")) &&
+				!jv_is_true(jv_object_get(chosen, "controller")))) {
 			chosen = ref;
 			*kind = k;
 			*name = n;
@@ -267,17 +270,17 @@ static int pod_owner(const struct reader *r, json_t *meta, const char *meta_path
 	return 0;
 }
 
-static int count_containers(const struct reader *r, json_t *spec, const char *spec_path,
+static int count_containers(const struct reader *r, jv_t *spec, const char *spec_path,
 			    uint64_t *cnt)
 {
-	json_t *v;
+	jv_t *v;
 
-	if (field(r, spec, spec_path, "containers", JSON_ARRAY, true, &v))
+	if (field(r, spec, spec_path, "containers", JV_ARRAY, true, &v))
 		return -1;
-	*cnt = json_array_size(v);
-	if (field(r, spec, spec_path, "initContainers", JSON_ARRAY, false, &v))
+	*cnt = jv_array_size(v);
+	if (field(r, spec, spec_path, "initContainers", JV_ARRAY, false, &v))
 		return -1;
-	*cnt += v ? json_array_size(v) : 0;
+	*cnt += v ? jv_array_size(v) : 0;
 	return 0;
 }
 
@@ -289,18 +292,18 @@ static int str_cmp(const void *a, const void *b)
 int kube_read_pods(const char *file, struct kube_cluster *c)
 {
 	const struct reader r = { file, "Pod", "kubectl get pods -A -o json" };
-	json_t *root, *items = load_items(&r, &root), *item, *meta, *spec, *status;
+	jv_t *root, *items = load_items(&r, &root), *item, *meta, *spec, *status;
 	int ret = -1;
 	size_t i, w;
 
 	if (!items)
 		goto out;
-	c->workloads = calloc(json_array_size(items) + 1, sizeof(*c->workloads));
+	c->workloads = calloc(jv_array_size(items) + 1, sizeof(*c->workloads));
 	if (!c->workloads) {
 		fprintf(stderr, "error: out of memory\n");
 		goto out;
 	}
-	json_array_foreach(items, i, item) {
+	jv_array_foreach(items, i, item) {
 		const char *ns, *name, *node, *okind, *oname, *wkind, *phase = NULL;
 		char path[64], meta_path[64], spec_path[64], wname[512], kind[128];
 		struct kube_node key, *n;
@@ -310,9 +313,9 @@ int kube_read_pods(const char *file, struct kube_cluster *c)
 		snprintf(path, sizeof(path), ".items[%zu]", i);
 		snprintf(meta_path, sizeof(meta_path), ".items[%zu].metadata", i);
 		snprintf(spec_path, sizeof(spec_path), ".items[%zu].spec", i);
-		if (field(&r, item, path, "metadata", JSON_OBJECT, true, &meta) ||
-		    field(&r, item, path, "spec", JSON_OBJECT, true, &spec) ||
-		    field(&r, item, path, "status", JSON_OBJECT, false, &status) ||
+		if (field(&r, item, path, "metadata", JV_OBJECT, true, &meta) ||
+		    field(&r, item, path, "spec", JV_OBJECT, true, &spec) ||
+		    field(&r, item, path, "status", JV_OBJECT, false, &status) ||
 		    string_field(&r, meta, meta_path, "name", true, &name) ||
 		    string_field(&r, meta, meta_path, "namespace", true, &ns) ||
 		    pod_owner(&r, meta, meta_path, &okind, &oname) ||
@@ -360,7 +363,7 @@ int kube_read_pods(const char *file, struct kube_cluster *c)
 	c->workload_cnt = w;
 	ret = 0;
 out:
-	json_decref(root);
+	jv_decref(root);
 	return ret;
 }
 

@@ -3,7 +3,7 @@
 #ifndef MAPSIZE_TOOL_H
 #define MAPSIZE_TOOL_H
 
-#include <jansson.h>
+#include "json.h"
 #include "format.h"
 #include "options.h"
 
@@ -13,6 +13,14 @@ struct cmd {
 	const char *args;
 	const char *help;
 };
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* bpftool's cmd_select(): argv[0] names one of `cmds`, run with argc/argv
+ * from there; none, --help/-h/help print `usage`.  `scope` is NULL at the
+ * top level, else the command the table belongs to ("rules"). */
+int cmd_select(const struct cmd *cmds, size_t cnt, const char *scope, int argc, char **argv,
+	       void (*usage)(FILE *out));
 
 int do_plan(int argc, char **argv);
 int do_gen_header(int argc, char **argv);
@@ -42,25 +50,24 @@ struct plan_memory *plan_memory_new(const struct plan_options *po, struct mapsiz
 void plan_memory_free(struct plan_memory *pm);
 
 /* Plan output shared by plan and verify. */
-json_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem);
-json_t *plan_map_json(const struct mapsize_plan_map *m);
-int print_json(json_t *root);
-/* An unsigned 64-bit integer, exact in print_json()'s output even above
- * INT64_MAX (where jansson's own integers would turn negative). */
-json_t *json_u64(uint64_t v);
+jv_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem);
+jv_t *plan_map_json(const struct mapsize_plan_map *m);
+int print_json(jv_t *root);
 /* Version of the JSON layout of every command's --format json; bumped when a
  * key changes meaning or goes away (new keys do not bump it). */
 #define MAPSIZE_JSON_SCHEMA_VERSION 1
 /* A command's top-level JSON object, "schema_version" its first key. */
-json_t *json_root(void);
+jv_t *jv_root(void);
 const char *flags_str(uint32_t flags, char *buf, size_t size);
 /* print_json()'s text (with a final newline) as a malloc'd string; NULL on error. */
-char *json_text(json_t *root);
+char *jv_text(jv_t *root);
+/* jv_text() with reals at `precision` significant digits (0: 17). */
+char *jv_text_prec(jv_t *root, int precision);
 /* `text` to stdout (path NULL) or atomically to `path`; an exit status. */
 int write_output(const char *path, const char *text, size_t len);
 /* The memory budget's outcome (budget_out.c): the JSON object (NULL when
  * the plan has no budget) and the table lines (none then). */
-json_t *plan_budget_json(const struct mapsize_plan *plan);
+jv_t *plan_budget_json(const struct mapsize_plan *plan);
 void print_plan_budget(const char *label, const struct mapsize_plan *plan);
 
 /* Per-instance sizing of inner rules (inner_sizing.c; plan and report). */
@@ -76,7 +83,7 @@ int inner_sizing_rows(const struct mapsize_plan *plan, const struct mapsize_plan
 		      struct mapsize_inner_sizing *s, struct inner_example rows[INNER_EXAMPLES]);
 const char *inner_formula(const struct mapsize_inner_sizing *s, char *buf, size_t size);
 /* The map's "instance" JSON object; json null for a map that is not inner. */
-json_t *inner_sizing_json(const struct mapsize_plan *plan, const struct mapsize_plan_map *m,
+jv_t *inner_sizing_json(const struct mapsize_plan *plan, const struct mapsize_plan_map *m,
 			  const struct mapsize_kernel_consts *kc, enum mapsize_mem_era era);
 void print_inner_sizing(const struct mapsize_plan *plan, const char *label,
 			const struct mapsize_kernel_consts *kc, enum mapsize_mem_era era);

@@ -108,28 +108,28 @@ void status_instances_print(const struct status_view *v)
 	}
 }
 
-json_t *status_instances_json(const struct status_view *v)
+jv_t *status_instances_json(const struct status_view *v)
 {
-	json_t *arr = json_array();
+	jv_t *arr = jv_array();
 
 	for (size_t i = 0; i < v->instance_cnt; i++) {
 		const struct status_instance *s = &v->instances[i];
-		json_t *o = json_object();
+		jv_t *o = jv_object();
 		double ratio;
 
-		json_object_set_new(o, "outer", json_string(s->inner->inner_of));
-		json_object_set_new(o, "rule", json_string(s->inner->name));
-		json_object_set_new(o, "key", json_u64(s->key));
-		json_object_set_new(o, "id", json_integer(s->inner_id));
-		json_object_set_new(o, "name", s->live ? json_string(s->live->name) : json_null());
-		json_object_set_new(o, "max_entries", s->live ? json_integer(s->live->max_entries) : json_null());
-		json_object_set_new(o, "entries", s->live && s->live->has_entries ? json_u64(s->live->entries) : json_null());
-		json_object_set_new(o, "fill_ratio", s->live && mapsize_live_map__fill_ratio(s->live, &ratio) ?
-				    json_real(ratio) : json_null());
-		json_object_set_new(o, "action", s->action >= 0 ? json_string(mapsize_inner_action__name(s->action)) :
-				    json_null());
-		json_object_set_new(o, "new_max_entries", s->action > 0 ? json_integer(s->new_entries) : json_null());
-		json_array_append_new(arr, o);
+		jv_object_set_new(o, "outer", jv_string(s->inner->inner_of));
+		jv_object_set_new(o, "rule", jv_string(s->inner->name));
+		jv_object_set_new(o, "key", jv_u64(s->key));
+		jv_object_set_new(o, "id", jv_integer(s->inner_id));
+		jv_object_set_new(o, "name", s->live ? jv_string(s->live->name) : jv_null());
+		jv_object_set_new(o, "max_entries", s->live ? jv_integer(s->live->max_entries) : jv_null());
+		jv_object_set_new(o, "entries", s->live && s->live->has_entries ? jv_u64(s->live->entries) : jv_null());
+		jv_object_set_new(o, "fill_ratio", s->live && mapsize_live_map__fill_ratio(s->live, &ratio) ?
+				    jv_real(ratio) : jv_null());
+		jv_object_set_new(o, "action", s->action >= 0 ? jv_string(mapsize_inner_action__name(s->action)) :
+				    jv_null());
+		jv_object_set_new(o, "new_max_entries", s->action > 0 ? jv_integer(s->new_entries) : jv_null());
+		jv_array_append_new(arr, o);
 	}
 	return arr;
 }

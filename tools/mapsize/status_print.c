@@ -114,110 +114,112 @@ void status_print_table(const struct status_view *v)
 	}
 }
 
-static json_t *jnum(uint64_t v)
+static jv_t *jnum(uint64_t v)
 {
-	return json_integer((json_int_t)v);
+	return jv_u64(v);
 }
 
-static json_t *map_json(const struct status_view *v, const struct mapsize_live_map *m)
+static jv_t *map_json(const struct status_view *v, const struct mapsize_live_map *m)
 {
-	json_t *o = json_object(), *pids = json_array(), *by = json_object();
+	jv_t *o = jv_object(), *pids = jv_array(), *by = jv_object();
 	static const char *const levels[] = { "ok", "warn", "crit" };
 	struct mapsize_growth g;
 	double ratio;
 
-	json_object_set_new(o, "id", jnum(m->id));
-	json_object_set_new(o, "name", json_string(m->name));
-	json_object_set_new(o, "type", json_string(mapsize_bpf_map_type__name(m->bpf_type)));
-	json_object_set_new(o, "key_size", jnum(m->key_size));
-	json_object_set_new(o, "value_size", jnum(m->value_size));
-	json_object_set_new(o, "max_entries", jnum(m->max_entries));
-	json_object_set_new(o, "entries", m->has_entries ? jnum(m->entries) : json_null());
-	json_object_set_new(o, "fill_ratio", mapsize_live_map__fill_ratio(m, &ratio) ? json_real(ratio) : json_null());
-	json_object_set_new(o, "map_flags", jnum(m->map_flags));
-	json_object_set_new(o, "memlock_bytes", jnum(m->memlock_bytes));
-	json_object_set_new(o, "count_method", json_string(mapsize_count_method__name(m->count_method)));
-	json_object_set_new(o, "note", m->note ? json_string(m->note) : json_null());
-	json_object_set_new(o, "walk_truncated", json_boolean(m->walk_truncated));
-	json_object_set_new(o, "evicts", json_boolean(m->evicts));
-	json_object_set_new(o, "level", json_string(levels[mapsize_live_map__level(m, v->warn, v->crit)]));
-	json_object_set_new(o, "update_failures", m->has_failures ? jnum(mapsize_live_map__failures(m)) : json_null());
+	jv_object_set_new(o, "id", jnum(m->id));
+	jv_object_set_new(o, "name", jv_string(m->name));
+	jv_object_set_new(o, "type", jv_string(mapsize_bpf_map_type__name(m->bpf_type)));
+	jv_object_set_new(o, "key_size", jnum(m->key_size));
+	jv_object_set_new(o, "value_size", jnum(m->value_size));
+	jv_object_set_new(o, "max_entries", jnum(m->max_entries));
+	jv_object_set_new(o, "entries", m->has_entries ? jnum(m->entries) : jv_null());
+	jv_object_set_new(o, "fill_ratio", mapsize_live_map__fill_ratio(m, &ratio) ? jv_real(ratio) : jv_null());
+	jv_object_set_new(o, "map_flags", jnum(m->map_flags));
+	jv_object_set_new(o, "memlock_bytes", jnum(m->memlock_bytes));
+	jv_object_set_new(o, "count_method", jv_string(mapsize_count_method__name(m->count_method)));
+	jv_object_set_new(o, "note", m->note ? jv_string(m->note) : jv_null());
+	jv_object_set_new(o, "walk_truncated", jv_boolean(m->walk_truncated));
+	jv_object_set_new(o, "evicts", jv_boolean(m->evicts));
+	jv_object_set_new(o, "level", jv_string(levels[mapsize_live_map__level(m, v->warn, v->crit)]));
+	jv_object_set_new(o, "update_failures", m->has_failures ? jnum(mapsize_live_map__failures(m)) : jv_null());
 	for (int c = 0; m->has_failures && c < MAPSIZE_OVF_CLASSES; c++)
-		json_object_set_new(by, mapsize_ovf_class__name(c), jnum(m->failures[c]));
-	json_object_set_new(o, "update_failures_by_errno", m->has_failures ? by : (json_decref(by), json_null()));
+		jv_object_set_new(by, mapsize_ovf_class__name(c), jnum(m->failures[c]));
+	jv_object_set_new(o, "update_failures_by_errno", m->has_failures ? by : (jv_decref(by), jv_null()));
 	for (size_t i = 0; i < m->pid_cnt; i++)
-		json_array_append_new(pids, jnum(m->pids[i]));
-	json_object_set_new(o, "pids", pids);
+		jv_array_append_new(pids, jnum(m->pids[i]));
+	jv_object_set_new(o, "pids", pids);
 	if (v->prev) {
-		json_t *jg = json_null();
+		jv_t *jg;
 
 		if (growth_of(v, m, &g)) {
-			jg = json_object();
-			json_object_set_new(jg, "per_minute", json_real(g.per_minute));
-			json_object_set_new(jg, "seconds_to_full", g.fills ? json_real(g.seconds_to_full) : json_null());
+			jg = jv_object();
+			jv_object_set_new(jg, "per_minute", jv_real(g.per_minute));
+			jv_object_set_new(jg, "seconds_to_full", g.fills ? jv_real(g.seconds_to_full) : jv_null());
+		} else {
+			jg = jv_null();
 		}
-		json_object_set_new(o, "growth", jg);
+		jv_object_set_new(o, "growth", jg);
 	}
 	return o;
 }
 
-static json_t *checks_json(const struct status_view *v)
+static jv_t *checks_json(const struct status_view *v)
 {
-	json_t *arr = json_array();
+	jv_t *arr = jv_array();
 
 	for (size_t i = 0; i < v->check_cnt; i++) {
 		const struct status_check *c = &v->checks[i];
-		json_t *o = json_object();
+		jv_t *o = jv_object();
 
-		json_object_set_new(o, "name", json_string(c->planned->name));
-		json_object_set_new(o, "id", c->live ? jnum(c->live->id) : json_null());
-		json_object_set_new(o, "planned_max_entries", jnum(c->planned->max_entries));
-		json_object_set_new(o, "kernel_max_entries", c->live ? jnum(c->live->max_entries) : json_null());
-		json_object_set_new(o, "planned_map_flags", jnum(c->planned->map_flags));
-		json_object_set_new(o, "kernel_map_flags", c->live ? jnum(c->live->map_flags) : json_null());
-		json_object_set_new(o, "plan_applied",
-				    c->live ? json_boolean(c->max_entries_match && c->flags_match) : json_null());
-		json_object_set_new(o, "expected_entries", jnum(c->planned->expected_entries));
-		json_object_set_new(o, "entries",
-				    c->live && c->live->has_entries ? jnum(c->live->entries) : json_null());
-		json_object_set_new(o, "verdict", c->live ? json_string(mapsize_verdict__name(c->verdict)) : json_null());
-		json_object_set_new(o, "demand", c->live && c->live->has_entries ? jnum(c->demand) : json_null());
+		jv_object_set_new(o, "name", jv_string(c->planned->name));
+		jv_object_set_new(o, "id", c->live ? jnum(c->live->id) : jv_null());
+		jv_object_set_new(o, "planned_max_entries", jnum(c->planned->max_entries));
+		jv_object_set_new(o, "kernel_max_entries", c->live ? jnum(c->live->max_entries) : jv_null());
+		jv_object_set_new(o, "planned_map_flags", jnum(c->planned->map_flags));
+		jv_object_set_new(o, "kernel_map_flags", c->live ? jnum(c->live->map_flags) : jv_null());
+		jv_object_set_new(o, "plan_applied",
+				    c->live ? jv_boolean(c->max_entries_match && c->flags_match) : jv_null());
+		jv_object_set_new(o, "expected_entries", jnum(c->planned->expected_entries));
+		jv_object_set_new(o, "entries",
+				    c->live && c->live->has_entries ? jnum(c->live->entries) : jv_null());
+		jv_object_set_new(o, "verdict", c->live ? jv_string(mapsize_verdict__name(c->verdict)) : jv_null());
+		jv_object_set_new(o, "demand", c->live && c->live->has_entries ? jnum(c->demand) : jv_null());
 		if (c->has_fit) {
 			char set[96];
 
 			snprintf(set, sizeof(set), "%s=%llu", c->fit.dimension, (unsigned long long)c->fit.suggested);
-			json_object_set_new(o, "dimension", json_string(c->fit.dimension));
-			json_object_set_new(o, "dimension_value", jnum(c->fit.current));
-			json_object_set_new(o, "dimension_needed", jnum(c->fit.needed));
-			json_object_set_new(o, "suggested_set", json_string(set));
+			jv_object_set_new(o, "dimension", jv_string(c->fit.dimension));
+			jv_object_set_new(o, "dimension_value", jnum(c->fit.current));
+			jv_object_set_new(o, "dimension_needed", jnum(c->fit.needed));
+			jv_object_set_new(o, "suggested_set", jv_string(set));
 		}
-		json_array_append_new(arr, o);
+		jv_array_append_new(arr, o);
 	}
 	return arr;
 }
 
-json_t *status_json(const struct status_view *v)
+jv_t *status_json(const struct status_view *v)
 {
 	struct mapsize_status_totals t = { .sz = sizeof(t) };
-	json_t *root = json_root(), *maps = json_array(), *tot = json_object();
+	jv_t *root = jv_root(), *maps = jv_array(), *tot = jv_object();
 
 	for (size_t i = 0; i < mapsize_status__map_cnt(v->st); i++)
-		json_array_append_new(maps, map_json(v, mapsize_status__map(v->st, i)));
-	json_object_set_new(root, "maps", maps);
+		jv_array_append_new(maps, map_json(v, mapsize_status__map(v->st, i)));
+	jv_object_set_new(root, "maps", maps);
 	mapsize_status__totals(v->st, v->warn, v->crit, &t);
-	json_object_set_new(tot, "maps", jnum(t.maps));
-	json_object_set_new(tot, "counted", jnum(t.counted));
-	json_object_set_new(tot, "entries", jnum(t.entries));
-	json_object_set_new(tot, "max_entries", jnum(t.max_entries));
-	json_object_set_new(tot, "memlock_bytes", jnum(t.memlock_bytes));
-	json_object_set_new(tot, "update_failures", jnum(t.update_failures));
-	json_object_set_new(tot, "warn", jnum(t.warn));
-	json_object_set_new(tot, "crit", jnum(t.crit));
-	json_object_set_new(root, "totals", tot);
+	jv_object_set_new(tot, "maps", jnum(t.maps));
+	jv_object_set_new(tot, "counted", jnum(t.counted));
+	jv_object_set_new(tot, "entries", jnum(t.entries));
+	jv_object_set_new(tot, "max_entries", jnum(t.max_entries));
+	jv_object_set_new(tot, "memlock_bytes", jnum(t.memlock_bytes));
+	jv_object_set_new(tot, "update_failures", jnum(t.update_failures));
+	jv_object_set_new(tot, "warn", jnum(t.warn));
+	jv_object_set_new(tot, "crit", jnum(t.crit));
+	jv_object_set_new(root, "totals", tot);
 	if (v->plan) {
-		json_object_set_new(root, "profile", json_string(mapsize_plan__profile(v->plan)));
-		json_object_set_new(root, "plan", checks_json(v));
-		json_object_set_new(root, "inner_instances", status_instances_json(v));
+		jv_object_set_new(root, "profile", jv_string(mapsize_plan__profile(v->plan)));
+		jv_object_set_new(root, "plan", checks_json(v));
+		jv_object_set_new(root, "inner_instances", status_instances_json(v));
 	}
 	return root;
 }
