@@ -161,9 +161,12 @@ enum mapsize_type_trait {
 	MAPSIZE_TRAIT_COPYABLE	 = 1U << 12,	/* entries read and written back by user space */
 };
 /* MAPSIZE_TRAIT_* of a uapi enum bpf_map_type; 0 past what we know. */
-uint32_t mapsize_bpf_map_type__traits(unsigned int bpf_type);
+MAPSIZE_API uint32_t mapsize_bpf_map_type__traits(unsigned int bpf_type);
 /* MAPSIZE_TRAIT_* of a type mapsize sizes; 0 for UNSPEC or out of range. */
-uint32_t mapsize_map_type__traits(enum mapsize_map_type type);
+MAPSIZE_API uint32_t mapsize_map_type__traits(enum mapsize_map_type type);
+/* The kernel's name of a uapi map type as bpftool spells it ("hash",
+ * "percpu_array", "devmap_hash", ...); "unknown" past what we know. */
+MAPSIZE_API const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
 
 /* Kernel map flags mapsize manages or models (uapi values). */
 #define MAPSIZE_F_NO_PREALLOC	(1U << 0)

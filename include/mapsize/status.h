@@ -45,10 +45,6 @@ MAPSIZE_API const char *mapsize_count_method__name(enum mapsize_count_method met
 /* Inverse of __name: 0, or -EINVAL when unknown. */
 MAPSIZE_API int mapsize_count_method__from_name(const char *name, enum mapsize_count_method *method);
 
-/* The kernel's name of a uapi map type as bpftool spells it ("hash",
- * "percpu_array", "devmap_hash", ...); "unknown" past what we know. */
-MAPSIZE_API const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
-
 /* One live map.  Strings point into the status (or are static). */
 struct mapsize_live_map {
 	uint32_t id;

@@ -202,5 +202,9 @@ int mapsize_plan__write_header(const struct mapsize_plan *plan, const char *path
 int mapsize_file__write_atomic(const char *path, const void *data, size_t len,
 			       struct mapsize_error *err)
 {
+	if (!path || (!data && len)) {
+		error_set(err, -EINVAL, NULL, "no file name or no data to write");
+		return -EINVAL;
+	}
 	return write_file_atomic(path, data, len, err);
 }

@@ -596,6 +596,11 @@ struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan, str
 	int ret = 0;
 
 	error_clear(err);
+	if (!plan || !obj) {
+		error_set(err, -EINVAL, NULL, "no plan or no BPF object to apply it to");
+		errno = EINVAL;
+		return NULL;
+	}
 	if (!OPTS_VALID(opts, mapsize_apply_opts)) {
 		error_set(err, -EINVAL, NULL, "unsupported apply options (sz %zu; newer libmapsize?)",
 			  opts->sz);
@@ -650,12 +655,20 @@ fail:
 
 size_t mapsize_applied__map_cnt(const struct mapsize_applied *a)
 {
-	return a->cnt;
+	return a ? a->cnt : 0;
 }
 
 const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_applied *a, size_t idx)
 {
-	return idx < a->cnt ? &a->maps[idx] : NULL;
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (idx >= a->cnt) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return &a->maps[idx];
 }
 
 void mapsize_applied__free(struct mapsize_applied *a)

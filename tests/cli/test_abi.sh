@@ -149,6 +149,7 @@ cat >"$TMP/errconv.c" <<'C'
 #include <mapsize/mapsize.h>
 #include <mapsize/report.h>
 #include <mapsize/status.h>
+#include <mapsize/bpf.h>
 #define P(e) do { errno = 0; const void *r_ = (e); printf("%s %d\n", r_ ? "ptr" : "NULL", errno); } while (0)
 #define I(e) do { printf("%d\n", (int)(e)); } while (0)
 int main(void)
@@ -176,6 +177,9 @@ int main(void)
 	I(mapsize_plan__dim_value(NULL, "cpus", &v));	/* crashed */
 	I(mapsize_error__format(NULL, buf, sizeof(buf)));	/* crashed */
 	I(mapsize_macro_name(NULL, buf, sizeof(buf)));	/* crashed */
+	P(mapsize_plan__apply(plan, NULL, NULL, &err));	/* crashed */
+	P(mapsize_applied__map(NULL, 0));		/* crashed */
+	I(mapsize_file__write_atomic(NULL, "x", 1, &err));	/* crashed */
 	mapsize_status__free(st);
 	mapsize_plan__free(plan);
 	mapsize_planner__free(pl);
@@ -189,7 +193,7 @@ if gcc $san -Iinclude -o "$TMP/errconv" "$TMP/errconv.c" "$TMP/lib/libmapsize.so
 	LD_LIBRARY_PATH="$TMP/lib" "$TMP/errconv" >"$TMP/out" 2>/dev/null
 	expect_eq "error convention: NULL+EINVAL for NULL objects, NULL+ENOENT for lookups, -EINVAL ints" \
 		"$(tr '\n' ' ' <"$TMP/out")" \
-		"setup ok NULL 22 NULL 22 NULL 22 NULL 2 NULL 2 NULL 2 NULL 2 ptr 0 -22 -22 -22 -22 -22 "
+		"setup ok NULL 22 NULL 22 NULL 22 NULL 2 NULL 2 NULL 2 NULL 2 ptr 0 -22 -22 -22 -22 -22 NULL 22 NULL 22 -22 "
 else
 	fail "the error convention program links" "$(head -c 400 "$TMP/cc.err")"
 fi

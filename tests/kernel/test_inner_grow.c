@@ -636,7 +636,7 @@ static void *deleter_loop(void *arg)
  * deleted, and copied counts each live entry once. */
 static void test_catch_up_keeps_deletes(void **state)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
 	struct deleter d = { .slot = 5, .count = 500 };
 	struct loaded l;
 	pthread_t th;
@@ -722,7 +722,7 @@ static int catch_up_print(enum mapsize_print_level level, const char *fmt, va_li
  * with -E2BIG and puts the old instance back in the slot. */
 static void test_catch_up_failure_restores_slot(void **state)
 {
-	MAPSIZE_OPTS(mapsize_inner_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
+	MAPSIZE_OPTS(mapsize_inner_grow_opts, io, .writers = MAPSIZE_INNER_WRITERS_BPF_LOSSY);
 	mapsize_print_fn_t prev;
 	struct loaded l;
 	int attempt, ret = 0;
