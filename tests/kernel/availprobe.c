@@ -5,7 +5,8 @@
  * it, bpf(BPF_MAP_CREATE) with minimal valid parameters must succeed when the
  * table says this release has it, and fail with EINVAL when the table says
  * it comes later.  Built static (no libmapsize) so tests/qemu/run-kernel.sh
- * can run it on Debian's 5.10, 6.1 and 6.12 kernels; it also runs on the live
+ * can run it on Debian's 5.10, 6.1, 6.12 and 6.18 kernels (tests/qemu/guest-checks.sh,
+ * one boot per kernel with memmatrix); it also runs on the live
  * kernel.  A type its kernel was built without (the Kconfig option below
  * "is not set" in /proc/config.gz or /boot/config-RELEASE) is skipped with
  * that reason instead of failing.  Ends with

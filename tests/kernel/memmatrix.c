@@ -572,13 +572,16 @@ static bool keyless(enum mapsize_map_type t)
 }
 
 /* Non-preallocated elements come from bpf_mem_alloc, whose per-CPU caches
- * are refilled asynchronously (irq_work): a burst of inserts from user space
- * can get a transient ENOMEM.  Wait a little and retry. */
+ * are refilled asynchronously (irq_work; per-CPU values also wait for the
+ * percpu allocator's balance work to populate pages): a burst of inserts
+ * from user space can get a transient ENOMEM.  Wait and retry: 2 ms at
+ * first, then 20 ms (an emulated guest's workqueues are slow), for up to
+ * ~10 s without progress; the caller resets *retries on progress. */
 static bool retry_enomem(int *retries)
 {
-	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	struct timespec ts = { 0, (*retries < 100 ? 2 : 20) * 1000 * 1000 };
 
-	if (++*retries > 500)
+	if (++*retries > 600)
 		return false;
 	nanosleep(&ts, NULL);
 	enomem_retries++;
@@ -626,6 +629,8 @@ static int insert(struct live *x, uint32_t from, uint32_t to, uint32_t *at)
 			if (cnt > n)
 				cnt = 0;
 			i += cnt;
+			if (cnt)
+				retries = 0;	/* progress: the budget is per stall */
 			if (err == ENOMEM && retry_enomem(&retries))
 				continue;
 			if (err != EINVAL && err != ENOTSUPP_KERNEL && err != EOPNOTSUPP) {
