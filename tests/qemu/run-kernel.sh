@@ -239,7 +239,8 @@ fi
 msg "kernel: $kernel_desc"
 
 # ---- initramfs ------------------------------------------------------------
-is_x86_64_elf "$test_bin" || msg "warning: $test_bin does not look like an x86-64 ELF executable"
+is_x86_64_elf "$test_bin" || [[ $(head -c 2 "$test_bin") == "#!" ]] ||
+	msg "warning: $test_bin does not look like an x86-64 ELF executable (nor a script)"
 root=$tmp/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,test,etc}
 cp "$busybox" "$root/bin/busybox"
