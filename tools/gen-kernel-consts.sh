@@ -14,9 +14,10 @@
 #
 # Every series is pinned: --check and --pinned take exactly the package
 # version the committed table names ("SERIES: package version (release)");
-# a plain run (regeneration) takes the newest package of each suite and
-# names it in the new table.  A rerun with everything cached downloads
-# nothing.
+# a plain run (moving to newer packages) asks each suite for its newest
+# package and names it in the new table.  `--pinned` with the packages in
+# the cache rewrites the table without any network access (a rerun
+# downloads nothing).
 #
 # Usage: tools/gen-kernel-consts.sh [--cache DIR] [--offline] [--check] [--pinned]
 #                                   [--btf-only] [-o FILE] [SERIES...]
