@@ -361,14 +361,16 @@ while read -r line; do
 	: >"$TMP/agent.out"
 	"${agent[@]}" --no-attach --run 300 --format json >"$TMP/agent.out" 2>"$TMP/agent.err" &
 	agent_pid=$!
-	# loaded: its JSON report is complete (printed after load, before it waits)
+	# loaded: its JSON report is complete (printed after load, before it waits).  Not
+	# `jq -e .maps`: jq 1.6 exits 0 on an empty file, before the agent wrote anything.
+	has_maps() { [ "$(jq -r '.maps | type' "$1" 2>/dev/null)" = array ]; }
 	for _ in $(seq 1 600); do
-		jq -e .maps "$TMP/agent.out" >/dev/null 2>&1 && break
+		has_maps "$TMP/agent.out" && break
 		kill -0 "$agent_pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	cp "$TMP/agent.out" "$TMP/out"
-	if ! jq -e .maps "$TMP/out" >/dev/null 2>&1; then
+	if ! has_maps "$TMP/out"; then
 		kill "$agent_pid" 2>/dev/null; wait "$agent_pid"; rc=$?
 		if grep -qi "not permitted" "$TMP/agent.err"; then
 			skip "$ds: agent command" "bpf() refused: $(head -c 200 "$TMP/agent.err")"

@@ -144,7 +144,7 @@ for i in $(seq 1 50); do
 	"$MAPSIZE" status --format json >"$TMP/churn.json" 2>"$TMP/churn.err"
 	s=$?
 	[ $s -ge 128 ] && crashes=$((crashes + 1))
-	if [ $s -ne 0 ] || ! jq -e '.maps | type == "array"' "$TMP/churn.json" >/dev/null 2>&1; then
+	if [ $s -ne 0 ] || [ "$(jq -r '.maps | type' "$TMP/churn.json" 2>/dev/null)" != array ]; then
 		nonzero=$((nonzero + 1))
 		why+="[run $i: exit $s: $(head -c 200 "$TMP/churn.err")] "
 	fi
