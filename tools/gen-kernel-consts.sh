@@ -12,13 +12,22 @@
 # the struct sizes with the library's own BTF reader
 # (mapsize_kernel_consts__from_btf via build/tools/kconsts-dump).
 #
-# Usage: tools/gen-kernel-consts.sh [--cache DIR] [--offline] [--check] [-o FILE]
-#                                   [--btf-dir DIR] [SERIES...]
+# Every series is pinned: --check and --pinned take exactly the package
+# version the committed table names ("SERIES: package version (release)");
+# a plain run (moving to newer packages) asks each suite for its newest
+# package and names it in the new table.  `--pinned` with the packages in
+# the cache rewrites the table without any network access (a rerun
+# downloads nothing).
+#
+# Usage: tools/gen-kernel-consts.sh [--cache DIR] [--offline] [--check] [--pinned]
+#                                   [--btf-only] [-o FILE] [SERIES...]
 #   --cache DIR   packages and extracted BTF (default build/qemu-cache, shared
 #                 with tests/qemu/run-kernel.sh: debs/, extract/, btf/)
 #   --offline     no apt-get: use the newest package already in the cache
 #   --check       write nothing; exit 1 when FILE differs from what the
 #                 packages give (exit 77 when a package cannot be had)
+#   --pinned      the package FILE names for each series, not the newest
+#                 (implied by --check; tests/qemu/run-kernel.sh boots these)
 #   -o FILE       output (default src/core/kernel_consts_table.c)
 #   --btf-only    stop after extracting cache/btf/<series>.btf (a node's BTF
 #                 for `mapsize plan --btf`)
@@ -32,6 +41,7 @@ out=$REPO_DIR/src/core/kernel_consts_table.c
 offline=0
 check=0
 btf_only=0
+pinned=0
 series_list=()
 
 msg() { printf '%s: %s\n' "$PROG" "$*" >&2; }
@@ -43,6 +53,7 @@ while [[ $# -gt 0 ]]; do
 	--offline) offline=1; shift ;;
 	--check) check=1; shift ;;
 	--btf-only) btf_only=1; shift ;;
+	--pinned) pinned=1; shift ;;
 	-o|--output) [[ $# -ge 2 ]] || die "$1 needs a file"; out=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1 (try --help)" ;;
@@ -50,6 +61,7 @@ while [[ $# -gt 0 ]]; do
 	   series_list+=("$1"); shift ;;
 	esac
 done
+[[ $check -eq 0 ]] || pinned=1
 if [[ $check -eq 1 ]]; then
 	# every series the committed table has, from its "SERIES: package" lines
 	[[ ${#series_list[@]} -eq 0 ]] || die "--check takes the series from $out"
@@ -57,8 +69,6 @@ if [[ $check -eq 1 ]]; then
 	[[ ${#series_list[@]} -gt 0 ]] || die "$out lists no series"
 fi
 [[ ${#series_list[@]} -gt 0 ]] || series_list=(5.10 6.1 6.12 6.18)
-# Series whose entry comes from the live kernel's BTF rather than a package.
-LIVE_SERIES=${LIVE_SERIES-6.18}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
@@ -154,8 +164,9 @@ extract_vmlinux() {
 	return 1
 }
 
-# Unpacks DEB's boot/ (the layout run-kernel.sh uses) and writes
-# $cache/btf/<series>.btf and .info (package, version, release).
+# Unpacks DEB's boot/ (the layout run-kernel.sh uses), keeps the package's
+# BTF next to it (extract/<deb>/vmlinux.btf: a series' packages never share
+# one file) and points $cache/btf/<series>.{btf,info,image} at this package.
 extract_btf() {
 	local s=$1 deb=$2 dir img tmp
 	dir=$cache/extract/$(basename "$deb" .deb)
@@ -168,56 +179,34 @@ extract_btf() {
 	fi
 	img=$(ls -1 "$dir"/boot/vmlinuz-* 2>/dev/null | head -n 1)
 	[[ -n $img ]] || die "$deb: no boot/vmlinuz-*"
-	mkdir -p "$cache/btf"
-	if [[ ! -s $cache/btf/$s.btf || $cache/btf/$s.btf -ot $deb ]]; then
-		tmp=$(mktemp "$cache/btf/.vmlinux.XXXXXX")
+	if [[ ! -s $dir/vmlinux.btf ]]; then
+		tmp=$(mktemp "$dir/.vmlinux.XXXXXX")
 		extract_vmlinux "$img" "$tmp" || { rm -f "$tmp"; die "$img: no compressed vmlinux payload found"; }
-		objcopy --only-section=.BTF -O binary "$tmp" "$cache/btf/$s.btf.tmp"
+		objcopy --only-section=.BTF -O binary "$tmp" "$tmp.btf"
 		rm -f "$tmp"
-		[[ -s $cache/btf/$s.btf.tmp ]] || die "$img: the vmlinux has no .BTF section"
-		mv "$cache/btf/$s.btf.tmp" "$cache/btf/$s.btf"
+		[[ -s $tmp.btf ]] || { rm -f "$tmp.btf"; die "$img: the vmlinux has no .BTF section"; }
+		mv "$tmp.btf" "$dir/vmlinux.btf"
+	fi
+	mkdir -p "$cache/btf"
+	if ! cmp -s "$dir/vmlinux.btf" "$cache/btf/$s.btf"; then
+		cp "$dir/vmlinux.btf" "$cache/btf/.$s.btf.$$"
+		mv "$cache/btf/.$s.btf.$$" "$cache/btf/$s.btf"
 	fi
 	# "linux-image-6.1.0-57-cloud-amd64-unsigned 6.1.192-3 (6.1.0-57-cloud-amd64)"
 	printf '%s %s (%s)\n' "$(basename "$deb" | cut -d_ -f1)" \
 		"$(basename "$deb" | cut -d_ -f2 | sed 's/%3a/:/')" "$(basename "$img" | sed 's/^vmlinuz-//')" \
-		>"$cache/btf/$s.info"
-	printf '%s\n' "$img" >"$cache/btf/$s.image"
-}
-
-# The running kernel's own BTF for SERIES (when no Debian package matches
-# the kernel the project is tested on live).
-live_btf() {
-	local s=$1 rel
-	rel=$(uname -r)
-	[[ $rel == "$s".* || $rel == "$s"-* ]] || return 1
-	[[ -r /sys/kernel/btf/vmlinux ]] || return 1
-	mkdir -p "$cache/btf"
-	cp /sys/kernel/btf/vmlinux "$cache/btf/$s.btf"
-	printf 'live /sys/kernel/btf/vmlinux of %s\n' "$rel" >"$cache/btf/$s.info"
+		>"$cache/btf/.$s.info.$$"
+	mv "$cache/btf/.$s.info.$$" "$cache/btf/$s.info"
+	printf '%s\n' "$img" >"$cache/btf/.$s.image.$$"
+	mv "$cache/btf/.$s.image.$$" "$cache/btf/$s.image"
+	pkg_btf=$dir/vmlinux.btf
 }
 
 args=()
-not_here=()
 for s in "${series_list[@]}"; do
-	if [[ $btf_only -eq 0 && " $LIVE_SERIES " == *" $s "* ]]; then
-		# The live matrix runs on this kernel, whose configuration differs
-		# from Debian's (6.18.15 Debian: bpf_array 304; live 6.18.44: 312).
-		live_rel=$(uname -r)
-		# --check: only on the very kernel the entry was read from
-		if [[ $check -eq 1 ]] && ! grep -q "^ \*   ${s//./\\.}: live .* of ${live_rel//./\\.}\$" "$out"; then
-			live_rel=
-		fi
-		if [[ -n $live_rel ]] && live_btf "$s"; then
-			args+=("$s=$cache/btf/$s.btf=$(cat "$cache/btf/$s.info")")
-		else
-			msg "SKIP $s: the table takes it from a live $s kernel; this one runs $(uname -r)"
-			not_here+=("$s")
-		fi
-		continue
-	fi
 	suites_for "$s" >/dev/null || die "no Debian suite known for series $s"
 	pin=
-	if [[ $check -eq 1 ]]; then
+	if [[ $pinned -eq 1 ]]; then
 		# the very package the committed table names ("package version (release)")
 		pin=$(sed -n "s/^ \*   ${s//./\\.}: \(linux-image-[^ ]*\) \([^ ]*\) (.*/\1 \2/p" "$out" | head -n 1)
 		[[ -n $pin ]] || die "$out names no package for series $s"
@@ -229,38 +218,16 @@ for s in "${series_list[@]}"; do
 	fi
 	extract_btf "$s" "$deb"
 	msg "$s: $(cat "$cache/btf/$s.info")"
-	args+=("$s=$cache/btf/$s.btf=$(cat "$cache/btf/$s.info")")
+	# the package's own copy: a concurrent run may repoint btf/<series>.btf
+	args+=("$s=$pkg_btf=$(cat "$cache/btf/$s.info")")
 done
 [[ $btf_only -eq 0 ]] || exit 0
-if [[ ${#not_here[@]} -gt 0 && $check -eq 0 ]]; then
-	die "cannot regenerate ${not_here[*]} on this machine (needs the live kernel); use --check"
-fi
 
 dump=$REPO_DIR/build/tools/kconsts-dump
 make -s -C "$REPO_DIR" build/tools/kconsts-dump >&2
 tmp_out=$(mktemp "${TMPDIR:-/tmp}/kernel_consts_table.XXXXXX")
 trap 'rm -f "$tmp_out"' EXIT
 "$dump" "${args[@]}" >"$tmp_out"
-# --check elsewhere: take the live series' committed entries as they are
-for s in "${not_here[@]+"${not_here[@]}"}"; do
-	python3 - "$out" "$tmp_out" "$s" <<'PY'
-import re, sys
-committed, new, s = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3]
-def block(text):
-    m = re.search(r"\t\{\n\t\t/\* [^\n]*\*/\n\t\t\.version = MAPSIZE_KERNEL_VERSION\(%s, %s\),\n.*?\n\t\},\n" % tuple(s.split(".")), text, re.S)
-    return m
-head = lambda text: re.search(r" \*   %s: [^\n]*\n" % re.escape(s), text)
-b = block(committed)
-if not b:
-    sys.exit("no committed entry for " + s)
-nb = block(new)
-new = new[:nb.start()] + b.group(0) + new[nb.end():] if nb else new.replace("};\n\nconst size_t", b.group(0) + "};\n\nconst size_t")
-# keep the source list order: the committed line goes where the series belongs
-h = head(committed).group(0)
-new = new.replace(" */\n#include", h + " */\n#include", 1) if not head(new) else new
-open(sys.argv[2], "w").write(new)
-PY
-done
 if [[ $check -eq 1 ]]; then
 	if ! diff -u "$out" "$tmp_out"; then
 		msg "FAIL: $out differs from the packages' BTF (rerun $0 and commit)"

@@ -33,6 +33,15 @@ struct bpf_object;
  * Negative errno when the BTF cannot be read. */
 MAPSIZE_API int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_consts *c);
 
+/* For built-in sizes (c->series set) of the running kernel's own series:
+ * does the running kernel's BTF (btf_path, NULL: /sys/kernel/btf/vmlinux)
+ * disagree with them (another build of the series than the one the table
+ * was read from)?  1 with a warning in buf naming each struct and the
+ * difference (mapsize_kernel_consts__diff()), 0 when they agree, the series
+ * is another or no BTF can be read, -EINVAL for bad arguments. */
+int mapsize_kernel_consts__check_running(const struct mapsize_kernel_consts *c, const char *btf_path,
+					 char *buf, size_t size);
+
 /* ---- node-local dimensions -------------------------------------------- */
 
 struct mapsize_node {

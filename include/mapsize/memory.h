@@ -136,6 +136,15 @@ MAPSIZE_API void mapsize_kernel_consts__set_kernel(struct mapsize_kernel_consts 
 /* Name of a MAPSIZE_KC_* bit ("bpf_htab", ...), NULL for an unknown bit. */
 MAPSIZE_API const char *mapsize_kernel_consts__field_name(uint32_t bit);
 
+/* Where the struct sizes read from a kernel's BTF (`btf`) disagree with
+ * another set, typically a built-in series (`builtin`): "struct bpf_htab is
+ * 832 bytes, builtin 6.18 has 896 (-64)", one per field, joined by "; ",
+ * into buf (truncated to size).  Structs the BTF lacks (btf->fallback) are
+ * not compared.  The number of fields that differ (0: they agree), or
+ * -EINVAL. */
+int mapsize_kernel_consts__diff(const struct mapsize_kernel_consts *btf,
+				const struct mapsize_kernel_consts *builtin, char *buf, size_t size);
+
 /* ---- accounting era --------------------------------------------------- */
 
 enum mapsize_mem_era {

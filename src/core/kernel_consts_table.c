@@ -7,7 +7,7 @@
  *   5.10: linux-image-5.10.0-46-cloud-amd64 5.10.262-1 (5.10.0-46-cloud-amd64)
  *   6.1: linux-image-6.1.0-57-cloud-amd64-unsigned 6.1.192-3 (6.1.0-57-cloud-amd64)
  *   6.12: linux-image-6.12.118+deb13-cloud-amd64-unsigned 6.12.118-1 (6.12.118+deb13-cloud-amd64)
- *   6.18: live /sys/kernel/btf/vmlinux of 6.18.44-fc-v1045
+ *   6.18: linux-image-6.18.15+deb13-cloud-amd64 6.18.15-1~bpo13+1 (6.18.15+deb13-cloud-amd64)
  */
 #include "kernel_consts_table.h"
 
@@ -106,7 +106,7 @@ const struct kernel_consts_series kernel_consts_table[] = {
 		},
 	},
 	{
-		/* live /sys/kernel/btf/vmlinux of 6.18.44-fc-v1045 */
+		/* linux-image-6.18.15+deb13-cloud-amd64 6.18.15-1~bpo13+1 (6.18.15+deb13-cloud-amd64) */
 		.version = MAPSIZE_KERNEL_VERSION(6, 18),
 		.nearest = "nearest 6.18",
 		.consts = {
@@ -114,24 +114,24 @@ const struct kernel_consts_series kernel_consts_table[] = {
 			.source = "builtin 6.18",
 			.series = MAPSIZE_KERNEL_VERSION(6, 18),
 			.page_size = 4096,
-			.bpf_htab = 896,
+			.bpf_htab = 832,
 			.htab_elem = 48,
 			.htab_bucket = 16,
 			.htab_lock_count = 8,
 			.llist_node = 8,
-			.bpf_array = 312,
-			.lpm_trie = 416,
+			.bpf_array = 304,
+			.lpm_trie = 392,
 			.lpm_trie_node = 24,
-			.bpf_ringbuf_map = 304,
+			.bpf_ringbuf_map = 296,
 			.ringbuf_meta_pages = 3,
-			.bpf_local_storage_map = 480,
+			.bpf_local_storage_map = 440,
 			.local_storage_bucket = 16,
 			.local_storage_elem = 128,
 			.local_storage = 176,
-			.bpf_stack_map = 320,
+			.bpf_stack_map = 312,
 			.stack_map_bucket = 16,
-			.bpf_bloom_filter = 312,
-			.bpf_queue_stack = 312,
+			.bpf_bloom_filter = 304,
+			.bpf_queue_stack = 304,
 			.hofm_extra_elems = false,
 			.lpm_mem_alloc = true,
 		},

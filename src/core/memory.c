@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,60 @@ const char *mapsize_kernel_consts__field_name(uint32_t bit)
 	if (i >= sizeof(kc_field_names) / sizeof(kc_field_names[0]))
 		return NULL;
 	return kc_field_names[i];
+}
+
+/* Offsets of the u32 fields, in MAPSIZE_KC_* bit order (lpm_trie.ma, a
+ * bool, is compared apart). */
+#define KC_OFF(f) offsetof(struct mapsize_kernel_consts, f)
+static const size_t kc_field_offs[] = {
+	KC_OFF(bpf_htab), KC_OFF(htab_elem), KC_OFF(htab_bucket), KC_OFF(llist_node),
+	KC_OFF(bpf_array), KC_OFF(lpm_trie), KC_OFF(lpm_trie_node), KC_OFF(bpf_ringbuf_map),
+	KC_OFF(ringbuf_meta_pages), KC_OFF(bpf_local_storage_map), KC_OFF(local_storage_bucket),
+	KC_OFF(local_storage_elem), KC_OFF(local_storage), KC_OFF(bpf_stack_map),
+	KC_OFF(stack_map_bucket), KC_OFF(bpf_bloom_filter), KC_OFF(bpf_queue_stack),
+};
+
+int mapsize_kernel_consts__diff(const struct mapsize_kernel_consts *btf,
+				const struct mapsize_kernel_consts *builtin, char *buf, size_t size)
+{
+	size_t i, len = 0;
+	int n = 0;
+
+	if (!STRUCT_VALID(btf, mapsize_kernel_consts) || !STRUCT_VALID(builtin, mapsize_kernel_consts) ||
+	    (size && !buf))
+		return -EINVAL;
+	if (size)
+		buf[0] = 0;
+	for (i = 0; i <= sizeof(kc_field_offs) / sizeof(kc_field_offs[0]); i++) {
+		uint32_t bit = 1U << i, a, b;
+		char one[160];
+
+		/* a struct the BTF lacks has no size to disagree with */
+		if (btf->fallback & bit)
+			continue;
+		if (bit == MAPSIZE_KC_LPM_MEM_ALLOC) {
+			if (btf->lpm_mem_alloc == builtin->lpm_mem_alloc)
+				continue;
+			snprintf(one, sizeof(one), "struct lpm_trie %s member ma, %s %s",
+				 btf->lpm_mem_alloc ? "has" : "lacks", builtin->source,
+				 btf->lpm_mem_alloc ? "lacks it" : "has it");
+		} else {
+			memcpy(&a, (const char *)btf + kc_field_offs[i], sizeof(a));
+			memcpy(&b, (const char *)builtin + kc_field_offs[i], sizeof(b));
+			if (a == b)
+				continue;
+			if (bit == MAPSIZE_KC_RINGBUF_META_PAGES)
+				snprintf(one, sizeof(one), "bpf_ringbuf.consumer_pos gives %u meta pages, "
+					 "%s has %u (%+lld)", a, builtin->source, b, (long long)a - b);
+			else
+				snprintf(one, sizeof(one), "struct %s is %u bytes, %s has %u (%+lld)",
+					 kc_field_names[i], a, builtin->source, b, (long long)a - b);
+		}
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", n ? "; " : "", one);
+		n++;
+	}
+	return n;
 }
 
 /* ---- eras --------------------------------------------------------------- */

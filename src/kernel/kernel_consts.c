@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -155,4 +157,36 @@ int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_
 	c->source = fb ? "btf+builtin 6.18" : "btf";
 	c->series = 0;
 	return 0;
+}
+
+int mapsize_kernel_consts__check_running(const struct mapsize_kernel_consts *c, const char *btf_path,
+					 char *buf, size_t size)
+{
+	struct mapsize_kernel_consts live = { .sz = sizeof(live) };
+	unsigned int version;
+	struct utsname un;
+	libbpf_print_fn_t prev;
+	char diff[768];
+	int n;
+
+	if (!c || c->sz < sizeof(*c) || !buf || !size)
+		return -EINVAL;
+	buf[0] = 0;
+	/* only a built-in series can disagree with the kernel it names */
+	if (!c->series || uname(&un) || mapsize_kernel_version(un.release, &version) ||
+	    version != c->series)
+		return 0;
+	prev = libbpf_set_print(NULL);
+	n = mapsize_kernel_consts__from_btf(btf_path, &live);
+	libbpf_set_print(prev);
+	if (n)
+		return 0;	/* no BTF to compare with: nothing known to differ */
+	n = mapsize_kernel_consts__diff(&live, c, diff, sizeof(diff));
+	if (n <= 0)
+		return n;
+	snprintf(buf, size, "the running kernel %s is another build of %u.%u than the %s sizes "
+		 "(Debian's package): %s; for this node's exact figures plan without --kernel "
+		 "or pass --btf /sys/kernel/btf/vmlinux", un.release, c->series >> 8,
+		 c->series & 0xff, c->source, diff);
+	return 1;
 }

@@ -5,8 +5,8 @@
 # gen-header (no header written, an existing one untouched), maps, report and
 # verify, in table and JSON mode alike (no partial JSON); at the first release
 # and without --kernel (the running kernel) every type and flag plans; the table
-# against the running kernel and Debian's 5.10, 6.1 and 6.12 under qemu
-# (tests/kernel/availprobe.c: what it claims creates, what comes later is EINVAL).
+# against the running kernel (tests/kernel/availprobe.c: what it claims creates, what comes
+# later is EINVAL; on Debian's kernels under qemu tests/run.sh runs it).
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TMP/bloom.yaml" <<'EOF'
@@ -168,27 +168,7 @@ else
 		fail "availprobe on the running kernel" "$(grep -E '^(FAIL|SKIP|availprobe:)' "$TMP/out" | head -c 600)"
 	fi
 fi
-# Debian's kernels under qemu (tests/qemu/run-kernel.sh; exit 77: qemu or the
-# package cannot be had here; 125: no status from the guest three boots in a
-# row — run-kernel.sh itself retries a failed boot, e.g. the 6.12 CPU bring-up
-# panic under TCG, twice).
-for kv in 5.10 6.1 6.12; do
-	if [ -n "${MAPSIZE_NO_QEMU:-}" ] || [ ! -x "$PROBE" ]; then
-		skip "availprobe on Debian $kv (qemu)" "MAPSIZE_NO_QEMU set or no probe"
-		continue
-	fi
-	tests/qemu/run-kernel.sh --kernel-version "$kv" "$PROBE" >"$TMP/q" 2>&1
-	rc=$?
-	case $rc in
-	0) if grep -q '^availprobe: [1-9][0-9]* passed, 0 failed' "$TMP/q"; then
-		pass "availprobe on Debian $kv (qemu, $(sed -n 's/^kernel //p' "$TMP/q")): $(grep '^availprobe:' "$TMP/q" | cut -d' ' -f2-)"
-	   else
-		fail "availprobe on Debian $kv (qemu)" "$(tail -c 600 "$TMP/q")"
-	   fi ;;
-	77) skip "availprobe on Debian $kv (qemu)" "$(grep -m1 SKIP "$TMP/q" | head -c 300)" ;;
-	125) fail "availprobe on Debian $kv (qemu)" "boot failed 3 times in a row" ;;
-	*) fail "availprobe on Debian $kv (qemu)" "exit $rc: $(grep -E '^(FAIL|availprobe:)' "$TMP/q" | head -c 600)" ;;
-	esac
-done
+# On Debian's 5.10, 6.1, 6.12 and 6.18 the same probe runs under qemu in the one boot
+# tests/run.sh makes of each kernel (tests/qemu/guest-checks.sh, with memmatrix).
 
 finish

@@ -98,6 +98,121 @@ expect_err "5.4: refused" 2 'no memory model for kernel 5\.4, expected 5\.10 or 
 expect_err "5.4 with a forced era: no table" 2 'no built-in kernel struct sizes for 5\.4 \(the oldest series is 5\.10\)' \
 	"$MAPSIZE" plan "$TMP/old.yaml" --kernel 5.4 --kernel-era pages
 
+# ---- --kernel of the running kernel's series: the built-in sizes vs its BTF ------
+# Another build of a series (other config) can have other struct sizes than
+# Debian's package the table was read from: the plan then warns, naming each
+# struct and the difference.  Expected texts are computed here from
+# kconsts-dump of the BTF and the committed table, so this holds on any build.
+DUMP=build/tools/kconsts-dump
+[ -x "$DUMP" ] || make -s "$DUMP" >/dev/null 2>&1
+RUN_SERIES=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+# expected_diff BTF SERIES: what mapsize_kernel_consts__diff() says about the
+# BTF against the table's SERIES (empty: they agree)
+expected_diff() {
+	"$DUMP" "$2=$1=x" | awk -v s="$2" '
+		/\.version = / { cur = "" }
+		/^\t\t\t\.source = "builtin / { cur = $4; gsub(/[",]/, "", cur) }
+		cur != s { next }
+		/^\t\t\t\.[a-z_]* = [0-9]+,$/ { f = $1; sub(/^\./, "", f); v = $3; sub(/,/, "", v); print f, v }
+		/not in this kernel/ { f = $1; sub(/^\./, "", f); print f, "none" }
+		/^\t\t\t\.lpm_mem_alloc = / { v = $3; sub(/,/, "", v); print "lpm_mem_alloc", v }' >"$TMP/dump.kv"
+	awk -v s="$2" '
+		/^\t\t\.consts = \{/ { ent = "" }
+		/^\t\t\t\.source = "builtin / { ent = $4; gsub(/[",]/, "", ent); next }
+		ent != s { next }
+		/^\t\t\t\.[a-z_]* = [0-9a-z]+,/ { f = $1; sub(/^\./, "", f); v = $3; sub(/,/, "", v); print f, v }' \
+		"$TABLE" >"$TMP/table.kv"
+	awk -v s="$2" '
+		BEGIN { split("bpf_htab:bpf_htab htab_elem:htab_elem htab_bucket:bucket llist_node:llist_node " \
+			"bpf_array:bpf_array lpm_trie:lpm_trie lpm_trie_node:lpm_trie_node " \
+			"bpf_ringbuf_map:bpf_ringbuf_map ringbuf_meta_pages:- " \
+			"bpf_local_storage_map:bpf_local_storage_map " \
+			"local_storage_bucket:bpf_local_storage_map_bucket " \
+			"local_storage_elem:bpf_local_storage_elem local_storage:bpf_local_storage " \
+			"bpf_stack_map:bpf_stack_map stack_map_bucket:stack_map_bucket " \
+			"bpf_bloom_filter:bpf_bloom_filter bpf_queue_stack:bpf_queue_stack lpm_mem_alloc:-", m, " ")
+			for (i = 1; i <= length(m); i++) { split(m[i], kv, ":"); order[i] = kv[1]; st[kv[1]] = kv[2] }
+			n = length(m) }
+		FNR == NR { tab[$1] = $2; next }
+		{ btf[$1] = $2 }
+		END {
+			out = ""
+			for (i = 1; i <= n; i++) {
+				f = order[i]
+				if (!(f in btf) || btf[f] == "none" || btf[f] == tab[f]) continue
+				if (f == "lpm_mem_alloc")
+					t = sprintf("struct lpm_trie %s member ma, builtin %s %s", btf[f] == "true" ? "has" : "lacks", s, btf[f] == "true" ? "lacks it" : "has it")
+				else if (f == "ringbuf_meta_pages")
+					t = sprintf("bpf_ringbuf.consumer_pos gives %d meta pages, builtin %s has %d (%+d)", btf[f], s, tab[f], btf[f] - tab[f])
+				else
+					t = sprintf("struct %s is %d bytes, builtin %s has %d (%+d)", st[f], btf[f], s, tab[f], btf[f] - tab[f])
+				out = out (out == "" ? "" : "; ") t
+			}
+			print out
+		}' "$TMP/table.kv" "$TMP/dump.kv"
+}
+# plan_btf_warning [ENV...]: $got = the "another build" warnings of
+# `plan --kernel RUN_SERIES` (JSON)
+plan_btf_warning() {
+	run env "$@" "$MAPSIZE" plan "$R" --kernel "$RUN_SERIES" --format json
+	got=$(jqv '[.warnings[] | select(test("another build"))] | join("\n")')
+}
+if [ -n "$RUN_SERIES" ] && grep -q "^ \*   ${RUN_SERIES//./\\.}: linux-image-" "$TABLE" && [ -x "$DUMP" ]; then
+	# (the --check above re-pointed $CACHE/btf/SERIES.btf at the table's package)
+	if [ -s "$CACHE/btf/$RUN_SERIES.btf" ]; then
+		expect_eq "sanity: the package's BTF is the table's" "$(expected_diff "$CACHE/btf/$RUN_SERIES.btf" "$RUN_SERIES")" ""
+		plan_btf_warning MAPSIZE_RUNNING_BTF="$CACHE/btf/$RUN_SERIES.btf"
+		expect_eq "--kernel $RUN_SERIES, BTF of the table's own package: no warning" "$got" ""
+		expect_eq "... exit 0" "$rc" 0
+	else
+		skip "--kernel $RUN_SERIES, BTF of the table's own package" "no $CACHE/btf/$RUN_SERIES.btf"
+	fi
+	# another series' BTF stands for another build: every differing struct named
+	other=6.1; [ "$RUN_SERIES" != 6.1 ] || other=6.12
+	if [ -s "$CACHE/btf/$other.btf" ]; then
+		want=$(expected_diff "$CACHE/btf/$other.btf" "$RUN_SERIES")
+		[ -n "$want" ] && pass "sanity: $other's BTF differs from builtin $RUN_SERIES" ||
+			fail "sanity: $other's BTF differs from builtin $RUN_SERIES"
+		plan_btf_warning MAPSIZE_RUNNING_BTF="$CACHE/btf/$other.btf"
+		expect_eq "--kernel $RUN_SERIES, another build's BTF: the JSON warning names each struct" "$got" \
+			"the running kernel $(uname -r) is another build of $RUN_SERIES than the builtin $RUN_SERIES sizes (Debian's package): $want; for this node's exact figures plan without --kernel or pass --btf /sys/kernel/btf/vmlinux"
+		grep -qF "warning: $got" "$TMP/err" && pass "... and on stderr" || fail "... and on stderr" "$(cat "$TMP/err")"
+		expect_eq "... kernel_consts still builtin $RUN_SERIES" "$(jqv .kernel_consts)" "builtin $RUN_SERIES"
+		run env MAPSIZE_RUNNING_BTF="$CACHE/btf/$other.btf" "$MAPSIZE" plan "$R" --kernel "$RUN_SERIES"
+		grep -qF "warning: the running kernel $(uname -r) is another build" "$TMP/out" "$TMP/err" &&
+			pass "... and in the table output" || fail "... and in the table output" "$(cat "$TMP/out" "$TMP/err")"
+		expect_eq "--btf: the plan takes that BTF, no warning" \
+			"$(run env MAPSIZE_RUNNING_BTF="$CACHE/btf/$other.btf" "$MAPSIZE" plan "$R" --kernel "$RUN_SERIES" \
+				--btf "$CACHE/btf/$RUN_SERIES.btf" --format json; jqv '[.warnings[] | select(test("another build"))] | length')" 0
+	else
+		skip "--kernel $RUN_SERIES, another build's BTF" "no $CACHE/btf/$other.btf"
+	fi
+	plan_btf_warning MAPSIZE_RUNNING_BTF=
+	expect_eq "MAPSIZE_RUNNING_BTF empty: no check" "$got" ""
+	# this machine: a warning exactly when its BTF differs from the table
+	if [ -r /sys/kernel/btf/vmlinux ]; then
+		want=$(expected_diff /sys/kernel/btf/vmlinux "$RUN_SERIES")
+		plan_btf_warning -u MAPSIZE_RUNNING_BTF
+		if [ -n "$want" ]; then
+			expect_eq "--kernel $RUN_SERIES on this build ($(uname -r)): warns" "$got" \
+				"the running kernel $(uname -r) is another build of $RUN_SERIES than the builtin $RUN_SERIES sizes (Debian's package): $want; for this node's exact figures plan without --kernel or pass --btf /sys/kernel/btf/vmlinux"
+		else
+			expect_eq "--kernel $RUN_SERIES on this build ($(uname -r), same sizes): no warning" "$got" ""
+		fi
+	else
+		skip "--kernel $RUN_SERIES on this build" "no /sys/kernel/btf/vmlinux"
+	fi
+else
+	skip "--kernel of the running series vs its BTF" "no built-in table for $(uname -r) (or no $DUMP)"
+	plan_btf_warning -u MAPSIZE_RUNNING_BTF
+	expect_eq "--kernel $RUN_SERIES: no built-in sizes check" "$got" ""
+fi
+# another series than the running one is never compared with this kernel's BTF
+[ "$RUN_SERIES" = 5.10 ] && k=6.1 || k=5.10
+run env -u MAPSIZE_RUNNING_BTF "$MAPSIZE" plan "$R" --kernel "$k" --format json
+expect_eq "--kernel $k (not the running series): no built-in sizes check" \
+	"$(jqv '[.warnings[] | select(test("another build"))] | length')" 0
+
 # ---- a node's BTF from its kernel package --------------------------------------
 if [ -s "$CACHE/btf/6.12.btf" ]; then
 	run "$MAPSIZE" plan "$R" --kernel 6.12 --btf "$CACHE/btf/6.12.btf" --format json

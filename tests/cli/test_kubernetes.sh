@@ -352,40 +352,66 @@ while read -r line; do
 		skip "$ds: status command" "needs root (CAP_BPF, CAP_SYS_ADMIN)"
 		continue
 	fi
-	# the agent loads its object with the plan's sizes: load only (no --run, no attach)
+	# The pod's two containers run side by side: the agent holds its maps (--run; no attach)
+	# while the sidecar's status round reads them.  (Run one after the other, the round saw
+	# whatever maps the node had left: the agent's only while the kernel was still freeing
+	# them after its exit, so a round could find none and write no metrics.)
 	mapfile -t agent < <(jq -c '.agent | .[: index("--run")]' <<<"$line" | in_root |
 		sed "s|^\[\"mapsize-demo-agent\"|[\"$AGENT\"|" | jq -r '.[]')
-	run "${agent[@]}" --no-attach --format json
-	if [ "$rc" -ne 0 ] && grep -qi "not permitted" "$TMP/err"; then
-		skip "$ds: agent command" "bpf() refused: $(head -c 200 "$TMP/err")"
-	elif [ "$rc" -ne 0 ]; then
-		fail "$ds: agent command" "exit $rc: $(head -c 300 "$TMP/err")"
-	else
-		# every map of the plan, as the kernel has it (inner maps: each instance)
-		jq -r '.maps[] | select(.inner_of == null) | "\(.name) \(.max_entries) \(.map_flags)"' \
-			"$TMP/root/run/mapsize/plan.json" | sort >"$TMP/want"
-		jq -r '.maps[] | select(.status == "applied") | "\(.name) \(.max_entries) \(.map_flags)"' "$TMP/out" |
-			sort >"$TMP/got"
-		expect_eq "$ds: agent loaded every map as planned" "$(cat "$TMP/got")" "$(cat "$TMP/want")"
-		# each policy's instance sized for its cgroups (the demo's default: 4 x policy id) by the
-		# plan's per-instance rule, clamp(round(headroom x live), min, max), with the plan's flags
-		jq -r '.maps[] | select(.status == "inner") | "\(.outer_key) \(.max_entries) \(.map_flags)"' "$TMP/out" |
-			sort >"$TMP/inner-got"
-		jq -r --slurpfile agent "$TMP/out" '.maps[] | select(.inner_of != null) as $m |
-			$agent[0].maps[] | select(.status == "inner") | .outer_key as $k |
-			($m.instance.headroom * 4 * $k | round) as $n |
-			"\($k) \([[$n, $m.instance.min] | max, $m.instance.max] | min) \($m.map_flags)"' \
-			"$TMP/root/run/mapsize/plan.json" | sort >"$TMP/inner-want"
-		expect_eq "$ds: inner instances as planned (per instance)" "$(cat "$TMP/inner-got")" "$(cat "$TMP/inner-want")"
-		expect_eq "$ds: three policies' instances" "$(wc -l <"$TMP/inner-got")" 3
-		expect_eq "$ds: agent maps applied" "$(wc -l <"$TMP/got")" "$(wc -l <"$TMP/want")"
+	: >"$TMP/agent.out"
+	"${agent[@]}" --no-attach --run 300 --format json >"$TMP/agent.out" 2>"$TMP/agent.err" &
+	agent_pid=$!
+	# loaded: its JSON report is complete (printed after load, before it waits).  Not
+	# `jq -e .maps`: jq 1.6 exits 0 on an empty file, before the agent wrote anything.
+	has_maps() { [ "$(jq -r '.maps | type' "$1" 2>/dev/null)" = array ]; }
+	for _ in $(seq 1 600); do
+		has_maps "$TMP/agent.out" && break
+		kill -0 "$agent_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cp "$TMP/agent.out" "$TMP/out"
+	if ! has_maps "$TMP/out"; then
+		kill "$agent_pid" 2>/dev/null; wait "$agent_pid"; rc=$?
+		if grep -qi "not permitted" "$TMP/agent.err"; then
+			skip "$ds: agent command" "bpf() refused: $(head -c 200 "$TMP/agent.err")"
+		else
+			fail "$ds: agent command" "exit $rc: $(head -c 300 "$TMP/agent.err")"
+		fi
+		continue
 	fi
-	# one round instead of forever
-	run "${status[@]}" --rounds 1
+	# every map of the plan, as the kernel has it (inner maps: each instance)
+	jq -r '.maps[] | select(.inner_of == null) | "\(.name) \(.max_entries) \(.map_flags)"' \
+		"$TMP/root/run/mapsize/plan.json" | sort >"$TMP/want"
+	jq -r '.maps[] | select(.status == "applied") | "\(.name) \(.max_entries) \(.map_flags)"' "$TMP/out" |
+		sort >"$TMP/got"
+	expect_eq "$ds: agent loaded every map as planned" "$(cat "$TMP/got")" "$(cat "$TMP/want")"
+	# each policy's instance sized for its cgroups (the demo's default: 4 x policy id) by the
+	# plan's per-instance rule, clamp(round(headroom x live), min, max), with the plan's flags
+	jq -r '.maps[] | select(.status == "inner") | "\(.outer_key) \(.max_entries) \(.map_flags)"' "$TMP/out" |
+		sort >"$TMP/inner-got"
+	jq -r --slurpfile agent "$TMP/out" '.maps[] | select(.inner_of != null) as $m |
+		$agent[0].maps[] | select(.status == "inner") | .outer_key as $k |
+		($m.instance.headroom * 4 * $k | round) as $n |
+		"\($k) \([[$n, $m.instance.min] | max, $m.instance.max] | min) \($m.map_flags)"' \
+		"$TMP/root/run/mapsize/plan.json" | sort >"$TMP/inner-want"
+	expect_eq "$ds: inner instances as planned (per instance)" "$(cat "$TMP/inner-got")" "$(cat "$TMP/inner-want")"
+	expect_eq "$ds: three policies' instances" "$(wc -l <"$TMP/inner-got")" 3
+	expect_eq "$ds: agent maps applied" "$(wc -l <"$TMP/got")" "$(wc -l <"$TMP/want")"
+	# the sidecar's command, one round instead of forever, while the agent runs
 	prom="$TMP/root/var/lib/node_exporter/mapsize.prom"
+	rm -f "$prom"
+	run "${status[@]}" --rounds 1
+	kill "$agent_pid" 2>/dev/null
+	wait "$agent_pid"
+	expect_eq "$ds: the agent ran until stopped (SIGTERM: exit 0)" "$?" 0
 	if [ "$rc" -eq 0 ] && grep -q '^mapsize_map_max_entries{' "$prom"; then pass "$ds: status command wrote mapsize.prom"
 	elif grep -qi "operation not permitted\|bpf() refused\|not permitted" "$TMP/err"; then skip "$ds: status command" "bpf() refused: $(head -c 200 "$TMP/err")"; continue
 	else fail "$ds: status command" "exit $rc: $(head -c 300 "$TMP/err")"; continue; fi
+	# the agent's maps are among them, each with its planned size (kernel names: 15 bytes)
+	missing=$(while read -r name max _; do
+		grep -q "^mapsize_map_max_entries{.*map=\"${name:0:15}[^\"]*\".*} $max\$" "$prom" || echo "$name"
+	done <"$TMP/want")
+	expect_eq "$ds: mapsize.prom has every agent map with its size" "$missing" ""
 	if command -v promtool >/dev/null; then
 		expect_rc "$ds: promtool check metrics" 0 sh -c "promtool check metrics <'$prom'"
 	fi

@@ -5,12 +5,18 @@
  * it, bpf(BPF_MAP_CREATE) with minimal valid parameters must succeed when the
  * table says this release has it, and fail with EINVAL when the table says
  * it comes later.  Built static (no libmapsize) so tests/qemu/run-kernel.sh
- * can run it on Debian's 5.10, 6.1 and 6.12 kernels; it also runs on the live
- * kernel.  Ends with "availprobe: N passed, N failed, N skipped".
+ * can run it on Debian's 5.10, 6.1, 6.12 and 6.18 kernels (tests/qemu/guest-checks.sh,
+ * one boot per kernel with memmatrix); it also runs on the live
+ * kernel.  A type its kernel was built without (the Kconfig option below
+ * "is not set" in /proc/config.gz or /boot/config-RELEASE) is skipped with
+ * that reason instead of failing.  Ends with
+ * "availprobe: N passed, N failed, N skipped".
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -27,28 +33,30 @@ static const struct {
 	enum mapsize_map_type type;
 	uint32_t key, value, max_entries, flags;
 	int btf, inner;
+	const char *config;	/* the Kconfig option the type needs beyond BPF_SYSCALL */
 } probes[] = {
-	{ MAPSIZE_MAP_HASH, 4, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_PERCPU_HASH, 4, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_LRU_HASH, 4, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_LRU_PERCPU_HASH, 4, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_ARRAY, 4, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_PERCPU_ARRAY, 4, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_PROG_ARRAY, 4, 4, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_PERF_EVENT_ARRAY, 4, 4, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_RINGBUF, 0, 0, 4096, 0, 0, 0 },
-	{ MAPSIZE_MAP_LPM_TRIE, 8, 8, 4, MAPSIZE_F_NO_PREALLOC, 0, 0 },
-	{ MAPSIZE_MAP_HASH_OF_MAPS, 4, 4, 4, 0, 0, 1 },
-	{ MAPSIZE_MAP_ARRAY_OF_MAPS, 4, 4, 4, 0, 0, 1 },
-	{ MAPSIZE_MAP_QUEUE, 0, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_STACK, 0, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_BLOOM_FILTER, 0, 8, 4, 0, 0, 0 },
-	{ MAPSIZE_MAP_STACK_TRACE, 4, 128, 4, 0, 0, 0 },	/* 128: a multiple of the 32-byte build-id entry */
-	{ MAPSIZE_MAP_TASK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
-	{ MAPSIZE_MAP_INODE_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
-	{ MAPSIZE_MAP_SK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
-	{ MAPSIZE_MAP_CGRP_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0 },
-	{ MAPSIZE_MAP_USER_RINGBUF, 0, 0, 4096, 0, 0, 0 },
+	{ MAPSIZE_MAP_HASH, 4, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_PERCPU_HASH, 4, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_LRU_HASH, 4, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_LRU_PERCPU_HASH, 4, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_ARRAY, 4, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_PERCPU_ARRAY, 4, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_PROG_ARRAY, 4, 4, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_PERF_EVENT_ARRAY, 4, 4, 4, 0, 0, 0, "CONFIG_PERF_EVENTS" },
+	{ MAPSIZE_MAP_RINGBUF, 0, 0, 4096, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_LPM_TRIE, 8, 8, 4, MAPSIZE_F_NO_PREALLOC, 0, 0, NULL },
+	{ MAPSIZE_MAP_HASH_OF_MAPS, 4, 4, 4, 0, 0, 1, NULL },
+	{ MAPSIZE_MAP_ARRAY_OF_MAPS, 4, 4, 4, 0, 0, 1, NULL },
+	{ MAPSIZE_MAP_QUEUE, 0, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_STACK, 0, 8, 4, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_BLOOM_FILTER, 0, 8, 4, 0, 0, 0, NULL },
+	/* 128: a multiple of the 32-byte build-id entry */
+	{ MAPSIZE_MAP_STACK_TRACE, 4, 128, 4, 0, 0, 0, "CONFIG_PERF_EVENTS" },
+	{ MAPSIZE_MAP_TASK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, NULL },
+	{ MAPSIZE_MAP_INODE_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_BPF_LSM" },
+	{ MAPSIZE_MAP_SK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_NET" },
+	{ MAPSIZE_MAP_CGRP_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_CGROUPS" },
+	{ MAPSIZE_MAP_USER_RINGBUF, 0, 0, 4096, 0, 0, 0, NULL },
 };
 _Static_assert(ARRAY_SIZE(probes) == MAPSIZE_MAP_TYPE_CNT - 1, "a probe for every map type");
 
@@ -90,13 +98,60 @@ static int create(size_t p, uint32_t flag)
 	return 0;
 }
 
+/* The kernel's build configuration, to tell a type the build left out from
+ * a wrong table entry.  1: OPT=y or =m, 0: "# OPT is not set" (or absent
+ * from a config that was read), -1: no config to read. */
+static int config_has(const char *release, const char *opt)
+{
+	static char *text;
+	static int state;	/* 0 unread, 1 read, -1 none */
+	char path[128], line[256], want[96];
+	size_t len = 0, cap = 0;
+	gzFile f;
+
+	if (!state) {
+		state = -1;
+		f = gzopen("/proc/config.gz", "rb");
+		if (!f) {
+			snprintf(path, sizeof(path), "/boot/config-%s", release);
+			f = gzopen(path, "rb");	/* reads plain text too */
+		}
+		while (f && gzgets(f, line, sizeof(line))) {
+			size_t n = strlen(line);
+
+			if (len + n + 1 > cap) {
+				char *t = realloc(text, cap = (cap + n + 1) * 2);
+
+				if (!t)
+					break;
+				text = t;
+			}
+			memcpy(text + len, line, n + 1);
+			len += n;
+			state = 1;
+		}
+		if (f)
+			gzclose(f);
+	}
+	if (state < 0)
+		return -1;
+	snprintf(want, sizeof(want), "\n%s=", opt);
+	return strstr(text, want) || !strncmp(text, want + 1, strlen(want + 1));
+}
+
 /* One verdict: `since` is the table's first release (0: never). */
-static void judge(const char *what, unsigned int since, unsigned int running, int err)
+static void judge(const char *what, unsigned int since, unsigned int running, int err,
+		  const char *release, const char *config)
 {
 	if (!since)
 		return;		/* never accepted: the rules refuse it (tests/kernel/test_mim.c) */
 	if (since <= running && !err) {
 		passed++;
+		return;
+	}
+	if (since <= running && config && config_has(release, config) == 0) {
+		printf("SKIP %s: this kernel is built without %s (%s)\n", what, config, strerror(err));
+		skipped++;
 		return;
 	}
 	if (since > running && err == EINVAL) {
@@ -138,13 +193,14 @@ int main(void)
 	for (size_t p = 0; p < ARRAY_SIZE(probes); p++) {
 		const char *name = mapsize_map_type__name(probes[p].type);
 
-		judge(name, mapsize_map_type__since(probes[p].type), running, create(p, 0));
+		judge(name, mapsize_map_type__since(probes[p].type), running, create(p, 0), u.release,
+		      probes[p].config);
 		for (size_t f = 0; f < ARRAY_SIZE(flags); f++) {
 			if (probes[p].flags & flags[f].bit)
 				continue;	/* required: proven by the type itself */
 			snprintf(what, sizeof(what), "%s with %s", name, flags[f].name);
 			judge(what, mapsize_map_flag__since(probes[p].type, flags[f].bit), running,
-			      create(p, flags[f].bit));
+			      create(p, flags[f].bit), u.release, probes[p].config);
 		}
 	}
 	printf("availprobe: %d passed, %d failed, %d skipped\n", passed, failed, skipped);

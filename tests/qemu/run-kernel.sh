@@ -200,16 +200,22 @@ fi
 # Sets kernel_img and kernel_desc.  The package comes through
 # tools/gen-kernel-consts.sh: a private apt configuration naming the Debian
 # suite of the series (bullseye for 5.10, bookworm for 6.1, trixie or
-# bookworm-backports for 6.12), never the system's sources.  A series
-# already cached is used as it is (no network) unless --update.
+# bookworm-backports for 6.12, trixie-backports for 6.18), never the
+# system's sources.  A series the built-in table has is pinned to the very
+# package the table was read from (--pinned: a cached one needs no
+# network, a fresh cache downloads that version), so the guest's struct
+# sizes are the table's on any machine; --update takes the suite's newest.
 fetch_kernel() {
-	local offline=() rc=0
+	local opts=() rc=0
 	command -v apt-get >/dev/null && command -v dpkg >/dev/null || return 1
 	if [[ $apt_update -eq 0 ]] &&
+		grep -q "^ \*   ${kver//./\\.}: linux-image-" "$REPO_DIR/src/core/kernel_consts_table.c"; then
+		opts=(--pinned)
+	elif [[ $apt_update -eq 0 ]] &&
 		ls "$cache"/debs/linux-image-"$kver"[.-]*-cloud-amd64*_amd64.deb >/dev/null 2>&1; then
-		offline=(--offline)
+		opts=(--offline)
 	fi
-	"$REPO_DIR/tools/gen-kernel-consts.sh" --btf-only --cache "$cache" "${offline[@]+"${offline[@]}"}" \
+	"$REPO_DIR/tools/gen-kernel-consts.sh" --btf-only --cache "$cache" "${opts[@]+"${opts[@]}"}" \
 		"$kver" >"$tmp/fetch.log" 2>&1 || rc=$?
 	if [[ $rc -ne 0 ]]; then
 		grep -v '^gen-kernel-consts.sh: SKIP' "$tmp/fetch.log" | tail -n 3 >&2
@@ -233,7 +239,8 @@ fi
 msg "kernel: $kernel_desc"
 
 # ---- initramfs ------------------------------------------------------------
-is_x86_64_elf "$test_bin" || msg "warning: $test_bin does not look like an x86-64 ELF executable"
+is_x86_64_elf "$test_bin" || [[ $(head -c 2 "$test_bin") == "#!" ]] ||
+	msg "warning: $test_bin does not look like an x86-64 ELF executable (nor a script)"
 root=$tmp/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,test,etc}
 cp "$busybox" "$root/bin/busybox"

@@ -82,7 +82,9 @@ struct mapsize_plan *plan_options__plan(const struct plan_options *po, const cha
  * else the running kernel's BTF when the target is the running kernel, else
  * built-in constants for --kernel.  0 or -1 after printing an error. */
 /* The warning due when `consts` are a nearer series' than the target
- * kernel's (source "nearest X.Y"): 1 and the text in buf, else 0. */
+ * kernel's (source "nearest X.Y"), or built-in sizes of the running
+ * kernel's series that its BTF contradicts (another build; $MAPSIZE_RUNNING_BTF
+ * replaces /sys/kernel/btf/vmlinux there): 1 and the text in buf, else 0. */
 int plan_options__consts_warning(const struct plan_options *po,
 				 const struct mapsize_kernel_consts *consts, char *buf, size_t size);
 int plan_options__memory_model(const struct plan_options *po, struct mapsize_kernel_consts *consts,

@@ -59,7 +59,7 @@ struct plan_memory *plan_memory_new(const struct plan_options *po, struct mapsiz
 	if (plan_options__memory_model(po, &pm->consts, &pm->era))
 		goto fail;
 	{
-		char why[256];
+		char why[1024];	/* the built-in sizes check names every struct */
 
 		if (plan_options__consts_warning(po, &pm->consts, why, sizeof(why)))
 			mapsize_plan__add_warning(plan, why);

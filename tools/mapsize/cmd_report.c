@@ -518,7 +518,7 @@ int do_report(int argc, char **argv)
 	if (plan_options__memory_model(&po, &consts, &era))
 		goto out;
 	{
-		char why[256];
+		char why[1024];	/* the built-in sizes check names every struct */
 
 		/* the report names kernel_consts; the nearest series is said once */
 		if (plan_options__consts_warning(&po, &consts, why, sizeof(why)))

@@ -395,7 +395,7 @@ int do_verify(int argc, char **argv)
 		goto out;
 	}
 	{
-		char why[256];
+		char why[1024];	/* the built-in sizes check names every struct */
 
 		if (plan_options__consts_warning(&po, &consts, why, sizeof(why)))
 			mapsize_plan__add_warning(plan, why);

@@ -1,0 +1,17 @@
+#!/bin/sh
+# guest-checks.sh — every check tests/run.sh makes of a Debian kernel, in one
+# boot (run by tests/qemu/run-kernel.sh as the guest's test, with the static
+# binaries added by --file): the memory model (memmatrix-static, both the BTF
+# and the built-in table halves) and the availability table
+# (availprobe-static).  Each prints its own "NAME: N passed, N failed" lines;
+# the exit status is 1 when either failed.
+rc=0
+for t in memmatrix-static availprobe-static; do
+	if [ -x "/test/$t" ]; then
+		"/test/$t" || rc=1
+	else
+		echo "FAIL guest-checks: /test/$t missing"
+		rc=1
+	fi
+done
+exit "$rc"
