@@ -39,7 +39,7 @@ MAPSIZE_API int mapsize_kernel_consts__from_btf(const char *btf_path, struct map
  * was read from)?  1 with a warning in buf naming each struct and the
  * difference (mapsize_kernel_consts__diff()), 0 when they agree, the series
  * is another or no BTF can be read, -EINVAL for bad arguments. */
-int mapsize_kernel_consts__check_running(const struct mapsize_kernel_consts *c, const char *btf_path,
+MAPSIZE_API int mapsize_kernel_consts__check_running(const struct mapsize_kernel_consts *c, const char *btf_path,
 					 char *buf, size_t size);
 
 /* ---- node-local dimensions -------------------------------------------- */

@@ -142,7 +142,7 @@ MAPSIZE_API const char *mapsize_kernel_consts__field_name(uint32_t bit);
  * into buf (truncated to size).  Structs the BTF lacks (btf->fallback) are
  * not compared.  The number of fields that differ (0: they agree), or
  * -EINVAL. */
-int mapsize_kernel_consts__diff(const struct mapsize_kernel_consts *btf,
+MAPSIZE_API int mapsize_kernel_consts__diff(const struct mapsize_kernel_consts *btf,
 				const struct mapsize_kernel_consts *builtin, char *buf, size_t size);
 
 /* ---- accounting era --------------------------------------------------- */
