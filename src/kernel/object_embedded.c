@@ -6,15 +6,13 @@
 #include <ctype.h>
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "object_embedded.h"
+#include "object_maps.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247
@@ -295,43 +293,16 @@ int object_embedded__list_mem(const void *data, size_t size, const char *name,
 int object_embedded__list_file(const char *path, struct object_embedded **out, size_t *nr,
 			       struct mapsize_error *err)
 {
-	char msg[300];
-	struct stat st;
+	size_t size;
 	char *buf;
-	ssize_t got = 0;
-	int fd, ret;
+	int ret;
 
 	*out = NULL;
 	*nr = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(-ret));
-		return fail(err, path, ret, msg);
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, path, -EINVAL, "not a regular file");
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return fail(err, path, -ENOMEM, "out of memory");
-	}
-	while (got < st.st_size) {
-		ssize_t n = read(fd, buf + got, st.st_size - got);
-
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			free(buf);
-			close(fd);
-			snprintf(msg, sizeof(msg), "cannot read: %s", strerror(-ret));
-			return fail(err, path, ret, msg);
-		}
-		got += n;
-	}
-	close(fd);
-	ret = object_embedded__list_mem(buf, st.st_size, path, out, nr, err);
+	ret = object_maps__slurp(path, &buf, &size, err);
+	if (ret)
+		return ret;
+	ret = object_embedded__list_mem(buf, size, path, out, nr, err);
 	free(buf);
 	return ret;
 }

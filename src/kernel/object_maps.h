@@ -62,6 +62,9 @@ int object_maps__read_mem(const void *buf, size_t size, const char *name,
 			  struct object_maps **out, struct mapsize_error *err);
 void object_maps__free(struct object_maps *maps);
 
+/* The whole of PATH (a regular file) in a new *buf (free()). */
+int object_maps__slurp(const char *path, char **buf, size_t *size, struct mapsize_error *err);
+
 /* "btf", "inner", "legacy", "section", "data". */
 const char *object_maps__origin_str(enum object_maps_origin origin);
 
