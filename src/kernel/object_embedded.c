@@ -74,6 +74,9 @@ static bool image_stem(const unsigned char *p, uint64_t size, char *stem, size_t
 		    sh.sh_entsize != sizeof(Elf64_Sym))
 			continue;
 		memcpy(&str, p + eh.e_shoff + (uint64_t)sh.sh_link * sizeof(str), sizeof(str));
+		/* image_size() bounded every section with bytes in the file */
+		if (str.sh_type == SHT_NOBITS || str.sh_type == SHT_NULL)
+			continue;
 		for (uint64_t j = 0; j < sh.sh_size / sizeof(Elf64_Sym); j++) {
 			Elf64_Sym sym;
 			const char *n, *dot;
