@@ -6,8 +6,10 @@
  * Where libbpf opens an object (bpf_object__open_mem), every definition must
  * equal libbpf's view, field by field and by full name: that covers our own
  * objects (tests/kernel/bpf/) and the corpus of Debian packages that
- * tools/fetch-corpus.sh unpacks under build/corpus (the test runs it: a
- * rerun downloads nothing; a package it cannot get is a printed skip).
+ * tools/fetch-corpus.sh unpacks under build/corpus (the test runs it, so
+ * `make test` fetches the corpus; a rerun downloads nothing; a package it
+ * cannot get is a printed skip; MAPSIZE_CORPUS=DIR reads another corpus,
+ * MAPSIZE_CORPUS_OFFLINE=1 never goes to the network).
  * Where libbpf cannot open an object (legacy sections, unresolved externs),
  * the expected values below were read by hand with `llvm-objdump -s -j
  * SECTION`, `readelf -sW` and `bpftool btf dump file`.
@@ -519,8 +521,10 @@ static void fetch_corpus(void)
 		snprintf(corpus, sizeof(corpus), "%s", env);
 	else
 		PATHF(corpus, sizeof(corpus), "%s/build/corpus", tk_root);
-	/* offline reruns: everything cached means no apt-get at all */
-	PATHF(cmd, sizeof(cmd), "%s/tools/fetch-corpus.sh --dir '%s' >&2", tk_root, corpus);
+	/* everything cached means no apt-get at all; MAPSIZE_CORPUS_OFFLINE=1
+	 * never tries the network (a missing package is then a skip) */
+	PATHF(cmd, sizeof(cmd), "%s/tools/fetch-corpus.sh %s--dir '%s' >&2", tk_root,
+	      getenv("MAPSIZE_CORPUS_OFFLINE") ? "--offline " : "", corpus);
 	st = system(cmd);
 	corpus_status = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
 }
