@@ -181,7 +181,7 @@ static int add(struct object_embedded **out, size_t *nr, uint64_t off, uint64_t 
  * several variants of one source (bpftune's _legacy, _nobtf) cannot be told
  * apart, so they keep objN. */
 static void name_images(const unsigned char *buf, const struct region *rg, size_t nr_rg,
-			struct object_embedded *v, size_t nr)
+			struct object_embedded *v, size_t nr, const char *host)
 {
 	char (*stems)[96] = calloc(nr ? nr : 1, sizeof(*stems));
 
@@ -204,11 +204,18 @@ static void name_images(const unsigned char *buf, const struct region *rg, size_
 	}
 	free(stems);
 	/* Stripped objects have no STT_FILE symbol: a host with one image and
-	 * one skeleton-like name ("NAME_bpf") pairs them. */
+	 * one skeleton-like name ("NAME_bpf") pairs them; with several such
+	 * names, the one after the host itself (execsnoop embeds
+	 * execsnoop_bpf) when the host holds it once. */
 	if (nr == 1 && strncmp(v[0].name, "obj", 3) == 0) {
+		const char *base = host ? strrchr(host, '/') : NULL;
 		char only[128];
 
+		base = base ? base + 1 : host;
 		if (sole_skeleton_name(buf, rg, nr_rg, only, sizeof(only)))
+			snprintf(v[0].name, sizeof(v[0].name), "%s", only);
+		else if (base && *base && snprintf(only, sizeof(only), "%s_bpf", base) < (int)sizeof(only) &&
+			 count_string(buf, rg, nr_rg, only) == 1)
 			snprintf(v[0].name, sizeof(v[0].name), "%s", only);
 	}
 }
@@ -282,7 +289,7 @@ int object_embedded__list_mem(const void *data, size_t size, const char *name,
 		}
 	}
 	if (!ret)
-		name_images(buf, rg, nr_rg, *out, *nr);
+		name_images(buf, rg, nr_rg, *out, *nr, name);
 	free(rg);
 	if (ret) {
 		free(*out);

@@ -15,8 +15,8 @@ struct object_embedded {
 	uint64_t size;		/* through its section header table or last section */
 };
 
-/* Lists the EM_BPF ELF images inside the host ELF at BUF/SIZE (NAME for
- * messages).  *out (free()) gets *nr entries in file order, possibly none.
+/* Lists the EM_BPF ELF images inside the host ELF at BUF/SIZE (NAME, its
+ * path, for messages and as a hint to the skeleton's name).  *out (free()) gets *nr entries in file order, possibly none.
  * A BPF object itself is not a host: -EINVAL.  0 or a negative errno. */
 int object_embedded__list_mem(const void *buf, size_t size, const char *name,
 			      struct object_embedded **out, size_t *nr, struct mapsize_error *err);
