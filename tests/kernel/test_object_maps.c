@@ -550,7 +550,7 @@ static void test_embedded_go(void **state)
 	for (size_t i = 0; i < nr; i++) {
 		bool is1 = v[i].size == s1 && !memcmp(hb + v[i].offset, b1, s1);
 		bool is2 = v[i].size == s2 && !memcmp(hb + v[i].offset, b2, s2);
-		char want[16];
+		char want[32];
 
 		assert_true(is1 || is2);
 		snprintf(want, sizeof(want), "obj%zu", i);
