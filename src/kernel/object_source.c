@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "internal.h"
@@ -72,15 +73,18 @@ static int pick(const char *host, const char *want, const char *buf, size_t size
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
 			 e[i].name);
 	free(e);
+	/* not "cannot open BPF object": callers then ask libbpf why, and
+	 * libbpf would only say the host is no BPF object */
 	if (!nr)
-		ret = error_set(err, -ENOENT, &loc, KERNEL_OBJECT_OPEN_ERROR ": no BPF object inside, "
-				"expected a FILE.bpf.o or an executable embedding one");
+		ret = want ? error_set(err, -ENOENT, &loc, "no embedded BPF object in it, expected an "
+				       "executable or library embedding '%s'", want)
+			   : libbpf_error(host, -ENOENT, err);
 	else if (want)
-		ret = error_set(err, -ENOENT, &loc, KERNEL_OBJECT_OPEN_ERROR ": no embedded object '%s', "
-				"expected one of %s (mapsize objects %s)", want, names, host);
+		ret = error_set(err, -ENOENT, &loc, "no embedded BPF object '%s', expected one of %s "
+				"(mapsize objects %s)", want, names, host);
 	else
-		ret = error_set(err, -EINVAL, &loc, KERNEL_OBJECT_OPEN_ERROR ": %zu embedded objects, "
-				"expected --object %s:NAME with NAME one of %s", nr, host, names);
+		ret = error_set(err, -EINVAL, &loc, "%zu embedded BPF objects, expected --object %s:NAME "
+				"with NAME one of %s", nr, host, names);
 	return ret;
 }
 
@@ -152,7 +156,11 @@ const char *object_source__libbpf_name(const char *spec, const struct object_map
 		return buf;
 	}
 	copy = strdup(spec);
-	snprintf(obj, sizeof(obj), "%s", copy ? basename(copy) : "");
+	/* HOST:NAME is opened under NAME (as its skeleton names it) */
+	if (copy && (dot = strrchr(copy, ':')) && access(copy, F_OK))
+		snprintf(obj, sizeof(obj), "%s", dot + 1);
+	else
+		snprintf(obj, sizeof(obj), "%s", copy ? basename(copy) : "");
 	free(copy);
 	if ((dot = strchr(obj, '.')))
 		*dot = 0;

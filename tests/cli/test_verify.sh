@@ -329,8 +329,8 @@ if [ -e "$UNL" ] && [ -e "$FLOOD" ] && [ -e "$UNLINKED" ]; then
 	: >"$TMP/empty.o"
 	expect_err "an empty file: exit 2" 2 "empty.o: error: cannot open BPF object: not an ELF file \(it is empty\)" \
 		"$MAPSIZE" verify "$RULES" --object "$TMP/empty.o"
-	expect_err "an ELF file for the host: exit 2" 2 "error: cannot open BPF object: an ELF file for another machine" \
-		"$MAPSIZE" verify "$RULES" --object "$MAPSIZE"
+	expect_err "an ELF file for the host embedding no BPF object: exit 2" 2 "error: cannot open BPF object: an ELF file for another machine" \
+		"$MAPSIZE" verify "$RULES" --object "$O/embed"
 	head -c 2000 "$OBJ" >"$TMP/truncated.o"
 	expect_err "a truncated object: exit 2" 2 "truncated.o: error: cannot open BPF object: a malformed ELF file" \
 		"$MAPSIZE" verify "$RULES" --object "$TMP/truncated.o"

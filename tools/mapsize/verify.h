@@ -56,6 +56,10 @@ struct verify_object {
  * exit status (2: the object is at fault, 1: otherwise).  0 on success. */
 int verify_object__open(struct verify_object *vo, const char *path);
 
+/* Does `path` name an object embedded in an executable (FILE:NAME, or an
+ * ELF file for another machine than BPF)? */
+bool verify_object__embedded(const char *path);
+
 /* Reopen the object for a load without some programs (`skipped`, or all
  * when `all`), from a copy of its ELF patched so that libbpf 1.1 creates the
  * same maps and loads the rest: the externs (kfuncs, kconfig values) only

@@ -207,16 +207,20 @@ int verify_maps__run(struct verify_maps *vm, const char *path, const struct maps
 		fprintf(stderr, "error: out of memory\n");
 		return 1;
 	}
-	for (size_t i = 0; i < vm->om->nr; i++) {
-		const struct object_maps_def *d = &vm->om->defs[i];
+	/* in libbpf's order: the object's own maps, global data, .kconfig */
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < vm->om->nr; i++) {
+			const struct object_maps_def *d = &vm->om->defs[i];
+			int p = d->origin != OBJECT_MAPS_DATA ? 0 : strcmp(d->name, ".kconfig") ? 1 : 2;
 
-		/* inner templates come with their map; struct_ops maps need
-		 * the kernel's types (libbpf's struct_ops support) */
-		if (d->origin == OBJECT_MAPS_INNER || d->type == BPF_MAP_TYPE_STRUCT_OPS)
-			continue;
-		ret = one_map(vm, path, i, plan, cpus, k, era);
-		if (ret)
-			return ret;
+			/* inner templates come with their map; struct_ops maps
+			 * need the kernel's types (libbpf's struct_ops support) */
+			if (p != pass || d->origin == OBJECT_MAPS_INNER || d->type == BPF_MAP_TYPE_STRUCT_OPS)
+				continue;
+			ret = one_map(vm, path, i, plan, cpus, k, era);
+			if (ret)
+				return ret;
+		}
 	}
 	vm->missing = calloc(mapsize_plan__map_cnt(plan) + 1, sizeof(*vm->missing));
 	if (!vm->missing) {
