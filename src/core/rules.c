@@ -377,8 +377,8 @@ static int h_maps(const struct ywalk *w, const struct ynode *key, const struct y
 
 	if (ret)
 		return ret;
-	if (!v->cnt)
-		return ywalk_error(w, v, "no maps, expected at least one rule");
+	if (!v->cnt)	/* `maps: {}`: an object without maps (`rules init` drafts it so) */
+		return 0;
 	rules->rules = calloc(v->cnt, sizeof(*rules->rules));
 	if (!rules->rules)
 		return error_set(w->err, -ENOMEM, NULL, "out of memory");
@@ -512,7 +512,7 @@ struct mapsize_rules *mapsize_rules__parse(const char *buf, size_t len, const ch
 		ret = ywalk_error(&w, rules->doc.root, "empty 'app', expected the application's name");
 		goto fail;
 	}
-	if (!rules->cnt) {
+	if (!rules->cnt && !ymap_get(rules->doc.root, "maps")) {
 		ret = ywalk_error(&w, rules->doc.root, "no 'maps', expected a mapping of map names to rules");
 		goto fail;
 	}

@@ -492,15 +492,17 @@ char *mapsize_rules_draft__yaml(const struct mapsize_rules_draft *d, struct maps
 	}
 	for (size_t i = 0; i < d->cnt; i++)
 		rules += !d->maps[i].counters && d->maps[i].type != MAPSIZE_MAP_UNSPEC;
-	if (!rules) {
-		struct mapsize_loc loc = { .file = d->object_cnt ? d->objects[0] : NULL };
-
-		error_set(err, -EINVAL, &loc, "no map to draft a rule for (%zu maps, none of a type mapsize "
-			  "sizes), expected an object with maps in SEC(\".maps\")", d->cnt);
+	if (!d->object_cnt && !rules) {
+		error_set(err, -EINVAL, NULL, "no object in the draft, expected at least one");
 		errno = EINVAL;
 		return NULL;
 	}
 	emit_header(&sb, d);
+	if (!rules) {	/* an object without maps mapsize sizes: an empty, valid rules file */
+		sb.len--;
+		strbuf_addf(&sb, " {}\n# no rule: %zu map%s, none of a type mapsize sizes\n", d->cnt,
+			    d->cnt == 1 ? "" : "s");
+	}
 	for (size_t i = 0; i < d->cnt && !ret; i++)
 		ret = emit_map(&sb, d, &d->maps[i], err);
 	text = strbuf_detach(&sb);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* A report's baseline from a BPF object: what it would create if loaded as
- * compiled.  The object is opened with libbpf, never loaded. */
+ * compiled.  Its maps are read from its ELF and BTF (object_maps), never
+ * opened with libbpf nor loaded. */
 #include <errno.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <mapsize/report.h>
 
 #include "internal.h"
-#include "object_open.h"
+#include "object_source.h"
 
 static bool has_map(const struct mapsize_report *rep, const char *name)
 {
@@ -19,29 +20,41 @@ static bool has_map(const struct mapsize_report *rep, const char *name)
 
 /* The object's map for a report map: inner templates are the outer map's
  * inner map. */
+static const struct object_maps_def *find_def(const struct object_maps *om, const char *path,
+					     const char *name)
+{
+	char lname[64];
+
+	for (size_t i = 0; i < om->nr; i++)
+		if (om->defs[i].origin != OBJECT_MAPS_INNER &&
+		    !strcmp(object_source__libbpf_name(path, &om->defs[i], lname, sizeof(lname)), name))
+			return &om->defs[i];
+	return NULL;
+}
+
 static int base_from_object(struct mapsize_report *rep, const struct mapsize_report_map *rm,
-			    const struct bpf_object *obj, const char *path, bool set)
+			    const struct object_maps *om, const char *path, bool set)
 {
 	const struct mapsize_plan_map *pm = rm->planned;
 	MAPSIZE_OPTS(mapsize_mem_map, b);
-	struct bpf_map *m;
+	const struct object_maps_def *m;
 
 	if (pm->inner_of) {
-		m = bpf_object__find_map_by_name(obj, pm->inner_of);
-		m = m ? bpf_map__inner_map(m) : NULL;
+		m = find_def(om, path, pm->inner_of);
+		m = m && m->inner >= 0 ? &om->defs[m->inner] : NULL;
 	} else {
-		m = bpf_object__find_map_by_name(obj, pm->name);
+		m = find_def(om, path, pm->name);
 	}
 	if (!m)
 		return set ? mapsize_report__set_baseline(rep, rm->name, NULL, "not in the object") : 0;
-	b.type = mapsize_map_type__from_bpf_type(bpf_map__type(m));
+	b.type = mapsize_map_type__from_bpf_type(m->type);
 	if (b.type == MAPSIZE_MAP_UNSPEC)
 		return set ? mapsize_report__set_baseline(rep, rm->name, NULL, "map type not modelled") : 0;
-	b.key_size = bpf_map__key_size(m);
-	b.value_size = bpf_map__value_size(m);
-	b.max_entries = bpf_map__max_entries(m);
-	b.map_flags = bpf_map__map_flags(m);
-	b.map_extra = (uint32_t)bpf_map__map_extra(m);
+	b.key_size = m->key_size;
+	b.value_size = m->value_size;
+	b.max_entries = m->max_entries;
+	b.map_flags = m->map_flags;
+	b.map_extra = (uint32_t)m->map_extra;
 	if (b.type != pm->type || b.key_size != pm->key_size || b.value_size != pm->value_size)
 		pr_warn("warning: map '%s': %s has %s key %u value %u, the rule says %s key %u value %u "
 			"(stale rule?)%s\n", pm->name, path,
@@ -54,16 +67,15 @@ static int base_from_object(struct mapsize_report *rep, const struct mapsize_rep
 int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
 				enum mapsize_report_baseline which, struct mapsize_error *err)
 {
-	struct bpf_object *obj;
-	struct bpf_map *m;
+	struct object_maps *om;
+	char lname[64];
 	int ret;
 
 	if (!rep || !path)
 		return error_set(err, -EINVAL, NULL, "no report or object path");
-	obj = kernel_object__open(path, err);
-	if (!obj)
-		return err ? err->code : -errno;
-	ret = 0;
+	ret = object_source__read_maps(path, &om, err);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < mapsize_report__map_cnt(rep) && !ret; i++) {
 		const struct mapsize_report_map *rm = mapsize_report__map(rep, i);
 		/* a rule's `baseline:` stands unless the object is asked for; a
@@ -71,17 +83,25 @@ int mapsize_report__read_object(struct mapsize_report *rep, const char *path,
 		bool set = which == MAPSIZE_REPORT_BASELINE_OBJECT ||
 			   (which == MAPSIZE_REPORT_BASELINE_AUTO && !rm->planned->baseline_max_entries);
 
-		ret = base_from_object(rep, rm, obj, path, set);
+		ret = base_from_object(rep, rm, om, path, set);
 	}
-	bpf_object__for_each_map(m, obj) {
-		const char *name = bpf_map__name(m);
+	/* the maps libbpf would create, by libbpf's names and in its order:
+	 * the object's own maps, then global data, .kconfig last (inner
+	 * templates are created with their map) */
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < om->nr && !ret; i++) {
+			const struct object_maps_def *m = &om->defs[i];
+			int p = m->origin != OBJECT_MAPS_DATA ? 0 : strcmp(m->name, ".kconfig") ? 1 : 2;
+			const char *name;
 
-		if (ret)
-			break;
-		if (!has_map(rep, name))
-			ret = mapsize_report__add_unmanaged(rep, name);
+			if (p != pass || m->origin == OBJECT_MAPS_INNER)
+				continue;
+			name = object_source__libbpf_name(path, m, lname, sizeof(lname));
+			if (!has_map(rep, name))
+				ret = mapsize_report__add_unmanaged(rep, name);
+		}
 	}
-	bpf_object__close(obj);
+	object_maps__free(om);
 	if (ret == -ENOMEM)
 		return error_set(err, ret, NULL, "out of memory");
 	if (ret == -EBUSY)

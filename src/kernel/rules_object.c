@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The maps a BPF object defines, for a rules draft (<mapsize/rules_draft.h>):
- * the object is opened with libbpf, never loaded, so no privilege is needed.
+ * read from the object's ELF and BTF (object_maps, never bpf_object__open():
+ * objects libbpf cannot open are drafted too), so no privilege is needed.
  * libbpf's internal maps (.rodata*, .data*, .bss, .kconfig) and struct_ops
  * maps are skipped; a map-in-map's inner template follows it as
  * "OUTER.inner". */
@@ -11,20 +12,20 @@
 #include <mapsize/rules_draft.h>
 
 #include "internal.h"
-#include "object_open.h"
+#include "object_source.h"
 #include "rules_draft_int.h"
 
-static int add_one(struct mapsize_rules_draft *d, const char *path, const struct bpf_map *m,
-		   const char *name, const char *inner_of, struct mapsize_error *err)
+static int add_one(struct mapsize_rules_draft *d, const char *path, const struct object_maps_def *m,
+		   const char *inner_of, struct mapsize_error *err)
 {
 	MAPSIZE_OPTS(mapsize_object_map, om,
-		.name = name,
-		.bpf_type = bpf_map__type(m),
-		.key_size = bpf_map__key_size(m),
-		.value_size = bpf_map__value_size(m),
-		.max_entries = bpf_map__max_entries(m),
-		.map_flags = bpf_map__map_flags(m),
-		.map_extra = bpf_map__map_extra(m),
+		.name = m->name,
+		.bpf_type = m->type,
+		.key_size = m->key_size,
+		.value_size = m->value_size,
+		.max_entries = m->max_entries,
+		.map_flags = m->map_flags,
+		.map_extra = m->map_extra,
 		.inner_of = inner_of);
 
 	return mapsize_rules_draft__add_map(d, path, &om, err);
@@ -33,8 +34,7 @@ static int add_one(struct mapsize_rules_draft *d, const char *path, const struct
 int mapsize_rules_draft__add_object(struct mapsize_rules_draft *d, const char *path,
 				    struct mapsize_error *err)
 {
-	struct bpf_object *obj;
-	struct bpf_map *m;
+	struct object_maps *om;
 	int ret = 0;
 
 	error_clear(err);
@@ -43,31 +43,23 @@ int mapsize_rules_draft__add_object(struct mapsize_rules_draft *d, const char *p
 	for (size_t i = 0; i < mapsize_rules_draft__object_cnt(d); i++)
 		if (!strcmp(mapsize_rules_draft__object(d, i), path))
 			return 0;	/* the same file twice: its maps are in already */
-	obj = kernel_object__open(path, err);
-	if (!obj)
-		return err ? err->code : -errno;
+	ret = object_source__read_maps(path, &om, err);
+	if (ret)
+		return ret;
 	if (!rules_draft_object(d, path)) {
-		bpf_object__close(obj);
+		object_maps__free(om);
 		return error_set(err, -ENOMEM, NULL, "out of memory");
 	}
-	bpf_object__for_each_map(m, obj) {
-		const char *name = bpf_map__name(m);
-		struct bpf_map *inner;
-		char iname[256];
+	for (size_t i = 0; i < om->nr && !ret; i++) {
+		const struct object_maps_def *m = &om->defs[i];
 
-		if (bpf_map__is_internal(m) || bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
+		if (m->origin == OBJECT_MAPS_DATA || m->origin == OBJECT_MAPS_INNER ||
+		    m->type == BPF_MAP_TYPE_STRUCT_OPS)
 			continue;
-		ret = add_one(d, path, m, name, NULL, err);
-		if (ret)
-			break;
-		inner = bpf_map__inner_map(m);
-		if (!inner)
-			continue;
-		snprintf(iname, sizeof(iname), "%s.inner", name);
-		ret = add_one(d, path, inner, iname, name, err);
-		if (ret)
-			break;
+		ret = add_one(d, path, m, NULL, err);
+		if (!ret && m->inner >= 0)
+			ret = add_one(d, path, &om->defs[m->inner], m->name, err);
 	}
-	bpf_object__close(obj);
+	object_maps__free(om);
 	return ret;
 }

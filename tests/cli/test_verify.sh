@@ -329,8 +329,8 @@ if [ -e "$UNL" ] && [ -e "$FLOOD" ] && [ -e "$UNLINKED" ]; then
 	: >"$TMP/empty.o"
 	expect_err "an empty file: exit 2" 2 "empty.o: error: cannot open BPF object: not an ELF file \(it is empty\)" \
 		"$MAPSIZE" verify "$RULES" --object "$TMP/empty.o"
-	expect_err "an ELF file for the host: exit 2" 2 "error: cannot open BPF object: an ELF file for another machine" \
-		"$MAPSIZE" verify "$RULES" --object "$MAPSIZE"
+	expect_err "an ELF file for the host embedding no BPF object: exit 2" 2 "error: cannot open BPF object: an ELF file for another machine" \
+		"$MAPSIZE" verify "$RULES" --object "$O/embed"
 	head -c 2000 "$OBJ" >"$TMP/truncated.o"
 	expect_err "a truncated object: exit 2" 2 "truncated.o: error: cannot open BPF object: a malformed ELF file" \
 		"$MAPSIZE" verify "$RULES" --object "$TMP/truncated.o"
@@ -340,6 +340,32 @@ if [ -e "$UNL" ] && [ -e "$FLOOD" ] && [ -e "$UNLINKED" ]; then
 	run "$MAPSIZE" verify "$TMP/unl.rules.yaml" --object "$UNL" --map-size=small --maps-only --verbose
 	expect_eq "--verbose: libbpf's debug messages on stderr" \
 		"$([ "$(grep -c '^libbpf: ' "$TMP/err")" -gt 5 ] && echo yes)" yes
+
+	# objects libbpf cannot open (issue 17 item 1): an extern function linked
+	# in at run time, gobpf's maps/NAME sections: mapsize creates the maps
+	for o in om_extern om_section unlinked; do
+		run "$MAPSIZE" rules init --object "$O/tests/bpf/$o.bpf.o" -o "$TMP/$o.yaml"
+		expect_rc "$o --maps-only: exit 0" 0 \
+			"$MAPSIZE" verify "$TMP/$o.yaml" --object "$O/tests/bpf/$o.bpf.o" --map-size=small --maps-only --format json
+		check_json "$o --maps-only"
+		expect_eq "$o --maps-only: maps created by mapsize, 0 mismatches" \
+			"$(jqv '"\(.maps_created_by) \(.mismatches) \(.programs | length)"')" "mapsize 0 0"
+		expect_eq "$o --maps-only: memlock byte-exact on every map" \
+			"$(jqv '[.maps[] | select(.predicted_memlock_bytes != .kernel_memlock_bytes)] | length')" 0
+	done
+	run "$MAPSIZE" verify "$TMP/om_extern.yaml" --object "$O/tests/bpf/om_extern.bpf.o" --maps-only --format json
+	expect_eq "om_extern --maps-only: sizes and memlock (lru_hash of 10240, ringbuf of 64 KiB)" \
+		"$(jqv '[.maps[] | "\(.name)=\(.kernel_max_entries)/\(.kernel_memlock_bytes)"] | join(" ")')" \
+		"ext_seen=10240/918400 ext_events=65536/78408"
+	printf 'app: oms\nmaps:\n  conn-track: {type: hash, key_size: 12, value_size: 40, max_entries: 500}\n  nope: {type: hash, key_size: 4, value_size: 4, max_entries: 8}\n' >"$TMP/oms.yaml"
+	expect_rc "om_section --maps-only with a plan: exit 0" 0 \
+		"$MAPSIZE" verify "$TMP/oms.yaml" --object "$O/tests/bpf/om_section.bpf.o" --maps-only --format json
+	expect_eq "om_section --maps-only: the plan applied, a rule without a map listed" \
+		"$(jqv '[.maps[] | "\(.name)=\(.kernel_max_entries)/\(.managed)/\(.kernel_map_flags)/\(.kernel_memlock_bytes)"] | join(" ")') $(jqv '.rules_without_map | join(",")') $(jqv .mismatches)" \
+		"conn-track=500/true/0/61312 proc_events=256/false/0/2360 nope 0"
+	run "$MAPSIZE" verify "$TMP/oms.yaml" --object "$O/tests/bpf/om_section.bpf.o" --maps-only
+	expect_eq "om_section --maps-only table: says who created the maps" \
+		"$(grep -c "^programs loaded: none; the maps were created by mapsize" "$TMP/out")" 1
 else
 	fail "--maps-only / --skip-program" "$UNL, $FLOOD or $UNLINKED is missing (tests/kernel/kernel.mk builds them)"
 fi

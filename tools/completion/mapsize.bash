@@ -464,11 +464,36 @@ _mapsize_profile()
 	return 0
 }
 
+# mapsize objects FILE [--format table|json]: any file (an executable or
+# shared library embedding BPF objects).
+_mapsize_objects()
+{
+	local seen=" " rules='' profiles=() value_opt='' positional='' opt='' pre='' val=$cur
+
+	_mapsize_scan "--format" "" 2
+	if [[ -n $value_opt ]]; then
+		opt=$value_opt
+	elif [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} pre=$opt= val=${cur#*=}
+	fi
+	case $opt in
+	--format) _mapsize_add "$pre" "$val" table json ;;
+	*)
+		if [[ $cur == -* ]]; then
+			_mapsize_options "" --format --help
+		else
+			_mapsize_files "" "$cur"
+		fi
+		;;
+	esac
+	return 0
+}
+
 _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify report status rules profile)
+	local commands=(plan gen-header maps verify report status rules objects profile)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -491,6 +516,7 @@ _mapsize()
 	status) _mapsize_status; return 0 ;;
 	rules) _mapsize_rules; return 0 ;;
 	profile) _mapsize_profile; return 0 ;;
+	objects) _mapsize_objects; return 0 ;;
 	*) return 0 ;;
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* mapsize rules init | check: a rules file drafted from BPF objects' map
  * definitions, and rules checked against them for staleness.  The objects
- * are opened with libbpf, never loaded: no kernel, no privilege.  The model
+ * are read from their ELF and BTF, never opened with libbpf nor loaded: no kernel, no privilege.  The model
  * is the library's (<mapsize/rules_draft.h>); this file parses the command
  * line and prints. */
 #include <errno.h>
@@ -34,7 +34,8 @@ static void usage(FILE *out)
 		"       baseline:, inner maps as OUTER.inner; to stdout, or written atomically to -o.\n"
 		"check  reports stale rules: type, key/value size or flags that differ from the\n"
 		"       objects, maps without rules, rules without maps.  Exit 1 when stale.\n\n"
-		"The objects are opened, never loaded: no root needed.\n"
+		"The objects are read (ELF and BTF), never loaded: no root needed; objects libbpf\n"
+		"cannot open (unresolved externs, gobpf maps/NAME sections) work too.\n"
 		"Exit status: 0 success (check: no stale rule), 1 stale rules or other failure,\n"
 		"2 usage or input error.\n");
 }

@@ -82,7 +82,8 @@ static void verify_usage(void)
 	       "  --strict              a rule without a map in the object is an error\n"
 	       "  --maps-only           create the object's maps as libbpf does at load, but load no\n"
 	       "                        program (for programs that need run-time linking or kernel\n"
-	       "                        features this machine lacks)\n"
+	       "                        features this machine lacks); on an object libbpf cannot\n"
+	       "                        open, mapsize creates the maps from their definitions\n"
 	       "  --skip-program NAME   do not load this program, load the others; repeatable\n"
 	       "  --verbose             every libbpf message, as it comes, on stderr\n"
 	       "\n"
@@ -94,24 +95,11 @@ static void verify_usage(void)
 	printf("\n`mapsize maps RULES` lists the maps whose preallocation can toggle.\n");
 }
 
-struct row {
-	const char *name;
-	bool managed;
-	bool instance;		/* an inner map instance we created */
-	uint32_t planned_max_entries, planned_map_flags;
-	struct mapsize_kernel_map k;
-	bool match;
-	bool has_prediction;
-	uint64_t predicted;	/* memlock predicted from what was created */
-	bool outer;		/* a map-in-map: one inner instance created and inserted */
-	bool inserted;
-	char insert_err[800];
-};
 
 /* Predict the memlock of the map the kernel created, from its type, sizes
  * and flags: the model must match the kernel's own figure to the byte. */
-static void predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus,
-		    const struct mapsize_kernel_consts *k, enum mapsize_mem_era era)
+void verify_row__predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus,
+			 const struct mapsize_kernel_consts *k, enum mapsize_mem_era era)
 {
 	struct mapsize_mem_map mm = {
 		.sz = sizeof(mm),
@@ -144,7 +132,7 @@ static const struct mapsize_applied_map *applied_find(const struct mapsize_appli
 
 /* Does what the kernel created match the plan?  Flags exactly: one the
  * kernel has and the plan lacks is a difference too. */
-static bool row_matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus)
+bool verify_row__matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus)
 {
 	uint32_t want = r->planned_max_entries;
 
@@ -294,6 +282,9 @@ static jv_t *programs_json(struct bpf_object *obj)
 	jv_t *a = jv_array();
 	struct bpf_program *prog;
 
+	if (!obj)	/* maps created by mapsize: no program was looked at */
+		return a;
+
 	bpf_object__for_each_program(prog, obj) {
 		jv_t *o = jv_object();
 
@@ -360,6 +351,8 @@ int do_verify(int argc, char **argv)
 	const char *rules;
 	int ret, status = 1, inner_fd = -1;
 	struct bpf_map *map;
+	struct verify_maps vm = { .btf_fd = -1 };
+	bool own = false;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -400,7 +393,30 @@ int do_verify(int argc, char **argv)
 		if (plan_options__consts_warning(&po, &consts, why, sizeof(why)))
 			mapsize_plan__add_warning(plan, why);
 	}
+	/* --maps-only on what libbpf cannot open: mapsize creates the maps */
+	own = va.maps_only && !va.skip_cnt && verify_maps__needed(va.object);
 	libbpf_log__capture(va.verbose);
+	if (own) {
+		ret = bpf_probe_privilege();
+		if (ret == -EPERM || ret == -EACCES) {
+			fprintf(stderr, "error: mapsize verify loads %s into the kernel and needs CAP_BPF (root): "
+				"bpf() was refused: %s\n", va.object, strerror(-ret));
+			goto out;
+		}
+		status = verify_maps__run(&vm, va.object, plan, node.possible_cpus, &consts, era);
+		if (status)
+			goto out;
+		status = 1;
+		obj = NULL;
+		rows = vm.rows;
+		vm.rows = NULL;
+		nrows = vm.nrows;
+		mismatches = vm.mismatches;
+		insert_failures = vm.insert_failures;
+		total = vm.total;
+		total_predicted = vm.total_predicted;
+		goto report;
+	}
 	status = verify_object__open(&vo, va.object);
 	if (!status)
 		status = check_skips(&va, vo.obj);
@@ -459,8 +475,8 @@ int do_verify(int argc, char **argv)
 				strerror(-ret));
 			goto out;
 		}
-		r->match = !r->managed || row_matches(r, pm, node.possible_cpus);
-		predict(r, pm, node.possible_cpus, &consts, era);
+		r->match = !r->managed || verify_row__matches(r, pm, node.possible_cpus);
+		verify_row__predict(r, pm, node.possible_cpus, &consts, era);
 		r->match &= !r->has_prediction || r->predicted == r->k.memlock_bytes;
 		mismatches += !r->match;
 		total += r->k.memlock_bytes;
@@ -506,8 +522,8 @@ int do_verify(int argc, char **argv)
 				fprintf(stderr, "error: cannot read map '%s' back: %s\n", r->name, strerror(-ret));
 				goto out;
 			}
-			r->match = row_matches(r, ipm, node.possible_cpus);
-			predict(r, ipm, node.possible_cpus, &consts, era);
+			r->match = verify_row__matches(r, ipm, node.possible_cpus);
+			verify_row__predict(r, ipm, node.possible_cpus, &consts, era);
 			r->match &= !r->has_prediction || r->predicted == r->k.memlock_bytes;
 			mismatches += !r->match;
 			total += r->k.memlock_bytes;
@@ -515,6 +531,7 @@ int do_verify(int argc, char **argv)
 			nrows++;
 		}
 	}
+report:
 	if (po.format == FORMAT_JSON) {
 		jv_t *root = jv_root(), *maps = jv_array();
 
@@ -554,6 +571,8 @@ int do_verify(int argc, char **argv)
 				if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
 					jv_array_append_new(missing,
 							      jv_string(mapsize_applied__map(applied, i)->name));
+			for (size_t i = 0; i < vm.missing_cnt; i++)
+				jv_array_append_new(missing, jv_string(vm.missing[i]));
 			jv_object_set_new(root, "rules_without_map", missing);
 		}
 		jv_object_set_new(root, "total_kernel_memlock_bytes", jv_u64(total));
@@ -570,6 +589,8 @@ int do_verify(int argc, char **argv)
 		}
 		jv_object_set_new(root, "maps_only", jv_boolean(va.maps_only));
 		jv_object_set_new(root, "programs", programs_json(obj));
+		if (own)	/* libbpf could not open the object: mapsize created its maps */
+			jv_object_set_new(root, "maps_created_by", jv_string("mapsize"));
 		{
 			jv_t *weak = jv_array();
 
@@ -607,8 +628,11 @@ int do_verify(int argc, char **argv)
 			       (unsigned long long)r->k.memlock_bytes, pred,
 			       !r->match ? "MISMATCH" : !r->managed ? "unmanaged" : "ok");
 		}
-		for (size_t i = 0, n = 0; i < mapsize_applied__map_cnt(applied); i++)
-			if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
+		for (size_t i = 0, n = 0; i < mapsize_applied__map_cnt(applied) + vm.missing_cnt; i++)
+			if (i >= mapsize_applied__map_cnt(applied))
+				printf("%s%s", n++ ? ", " : "\nrules without a map in the object: ",
+				       vm.missing[i - mapsize_applied__map_cnt(applied)]);
+			else if (mapsize_applied__map(applied, i)->status == MAPSIZE_MAP_MISSING)
 				printf("%s%s", n++ ? ", " : "\nrules without a map in the object: ",
 				       mapsize_applied__map(applied, i)->name);
 		for (size_t i = 0, n = 0; i < nrows; i++) {
@@ -622,7 +646,11 @@ int do_verify(int argc, char **argv)
 			else
 				printf("inner instance into %s: FAILED: %s\n", r->name, r->insert_err);
 		}
-		print_programs(&va, obj, &vo);
+		if (own)
+			printf("\nprograms loaded: none; the maps were created by mapsize from the object's "
+			       "definitions (libbpf cannot open it: --maps-only)\n");
+		else
+			print_programs(&va, obj, &vo);
 		printf("\ntotal kernel memlock: %s (%llu bytes), predicted %llu bytes (%s era, sizes from %s); "
 		       "%zu maps, %zu mismatches%s\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
 		       (unsigned long long)total_predicted, mapsize_mem_era__name(era), consts.source, nrows,
@@ -635,6 +663,7 @@ int do_verify(int argc, char **argv)
 	status = mismatches || insert_failures ? 1 : 0;
 out:
 	free(rows);
+	verify_maps__free(&vm);
 	verify_object__close(&vo);
 	mapsize_applied__free(applied);
 	mapsize_plan__free(plan);

@@ -20,6 +20,8 @@ static const struct cmd cmds[] = {
 	{ "status", do_status, "[--name GLOB] [--format table|json|prometheus] [--watch S] [--rules RULES]",
 	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
 	{ "rules", do_rules, "init|check --object FILE.bpf.o [...]", "draft rules from objects; find stale rules" },
+	{ "objects", do_objects, "FILE [--format table|json]",
+	  "list the BPF objects an executable or library embeds (--object FILE:NAME)" },
 	{ "profile", do_profile, "--from-kubernetes NODES.json PODS.json [--base B] [--percentile P] [-o FILE]",
 	  "a cluster profile from kubectl's nodes and pods JSON" },
 };

@@ -10,6 +10,35 @@
 #include <stdint.h>
 
 struct bpf_object;
+struct mapsize_plan;
+struct mapsize_plan_map;
+struct mapsize_kernel_consts;
+struct object_maps;
+
+#include <mapsize/mapsize.h>
+#include <mapsize/bpf.h>
+#include <mapsize/memory.h>
+
+/* One map (or inner instance) read back from the kernel. */
+struct row {
+	const char *name;
+	bool managed;
+	bool instance;		/* an inner map instance we created */
+	uint32_t planned_max_entries, planned_map_flags;
+	struct mapsize_kernel_map k;
+	bool match;
+	bool has_prediction;
+	uint64_t predicted;	/* memlock predicted from what was created */
+	bool outer;		/* a map-in-map: one inner instance created and inserted */
+	bool inserted;
+	char insert_err[800];
+};
+
+/* The memlock predicted from what the kernel created; must match to the byte. */
+void verify_row__predict(struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus,
+			 const struct mapsize_kernel_consts *k, enum mapsize_mem_era era);
+/* max_entries and flags as planned (a perf_event_array of 0: one per CPU). */
+bool verify_row__matches(const struct row *r, const struct mapsize_plan_map *pm, uint32_t cpus);
 
 struct verify_object {
 	struct bpf_object *obj;
@@ -26,6 +55,10 @@ struct verify_object {
  * that cannot be resolved, ...), then libbpf's other messages; returns the
  * exit status (2: the object is at fault, 1: otherwise).  0 on success. */
 int verify_object__open(struct verify_object *vo, const char *path);
+
+/* Does `path` name an object embedded in an executable (FILE:NAME, or an
+ * ELF file for another machine than BPF)? */
+bool verify_object__embedded(const char *path);
 
 /* Reopen the object for a load without some programs (`skipped`, or all
  * when `all`), from a copy of its ELF patched so that libbpf 1.1 creates the
@@ -44,6 +77,30 @@ int verify_object__partial(struct verify_object *vo, const char *path,
 int verify_object__extern_users(const char *path, const char *name, char *buf, size_t size);
 
 void verify_object__close(struct verify_object *vo);
+
+/* --maps-only on an object libbpf cannot open (unresolved externs, gobpf
+ * maps/NAME sections) or one embedded in an executable: mapsize creates the
+ * maps itself from their definitions (verify_maps.c), the plan applied. */
+struct verify_maps {
+	struct object_maps *om;
+	int btf_fd;
+	char **names;		/* the rows' names (libbpf's, OBJ.rodata for global data) */
+	size_t name_cnt;
+	const char **missing;	/* rules without a map in the object */
+	size_t missing_cnt;
+	struct row *rows;
+	size_t nrows, mismatches, insert_failures;
+	uint64_t total, total_predicted;
+};
+
+/* Does `path` need verify_maps (libbpf cannot open it as a file)? */
+bool verify_maps__needed(const char *path);
+
+/* Creates, reads back, compares and closes every map of `path`.  0, or the
+ * exit status after printing an error. */
+int verify_maps__run(struct verify_maps *vm, const char *path, const struct mapsize_plan *plan,
+		     uint32_t cpus, const struct mapsize_kernel_consts *k, enum mapsize_mem_era era);
+void verify_maps__free(struct verify_maps *vm);
 
 /* Can this process use bpf()?  0, or the negative errno of a tiny map
  * creation the kernel refused. */

@@ -15,16 +15,49 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../../src/kernel/object_source.h"
 #include "libbpf_log.h"
 #include "verify.h"
 
 int verify_object__open(struct verify_object *vo, const char *path)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct mapsize_error err;
+	char *buf, name[128], *colon;
+	size_t size;
+
 	memset(vo, 0, sizeof(*vo));
-	vo->obj = bpf_object__open_file(path, NULL);
-	if (vo->obj)
-		return 0;
-	return libbpf_log__open_error(path, -errno);
+	/* an object embedded in an executable (FILE or FILE:NAME): its image */
+	if (!verify_object__embedded(path) || object_source__read_image(path, &buf, &size, &err)) {
+		vo->obj = bpf_object__open_file(path, NULL);
+		return vo->obj ? 0 : libbpf_log__open_error(path, -errno);
+	}
+	colon = strrchr(path, ':');
+	/* the name object_source__libbpf_name() gives its global data too */
+	snprintf(name, sizeof(name), "%s", colon && access(path, F_OK) ? colon + 1 :
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	opts.object_name = name;
+	vo->obj = bpf_object__open_mem(buf, size, &opts);
+	if (!vo->obj) {
+		free(buf);
+		return libbpf_log__open_error(path, -errno);
+	}
+	vo->image = buf;
+	return 0;
+}
+
+bool verify_object__embedded(const char *path)
+{
+	unsigned char h[20] = { 0 };
+	FILE *f = fopen(path, "rb");
+	bool plain;
+
+	if (!f)
+		return strchr(path, ':') != NULL;	/* HOST:NAME */
+	plain = fread(h, 1, sizeof(h), f) == sizeof(h);
+	fclose(f);
+	/* an ELF that is not EM_BPF (247) */
+	return plain && !memcmp(h, "\177ELF", 4) && !(h[18] == 247 && h[19] == 0);
 }
 
 void verify_object__close(struct verify_object *vo)
@@ -73,6 +106,16 @@ static int read_all(const char *path, char **bufp, size_t *lenp)
 	*bufp = buf;
 	*lenp = len;
 	return 0;
+}
+
+/* The object's bytes: the file, or the image an executable embeds. */
+static int read_image(const char *path, char **bufp, size_t *lenp)
+{
+	struct mapsize_error err;
+
+	if (!verify_object__embedded(path))
+		return read_all(path, bufp, lenp);
+	return object_source__read_image(path, bufp, lenp, &err);
 }
 
 static bool named(const char *name, const char *const *names, size_t cnt)
@@ -192,7 +235,7 @@ int verify_object__extern_users(const char *path, const char *name, char *buf, s
 	int ret = -ENOENT;
 
 	buf[0] = '\0';
-	if (read_all(path, &img, &len))
+	if (read_image(path, &img, &len))
 		return -ENOENT;
 	if (elf_version(EV_CURRENT) != EV_NONE && (e = elf_memory(img, len)) && symtab(e, &syms, &sh, &nsyms)) {
 		for (size_t i = 1; i < nsyms; i++) {
@@ -330,7 +373,7 @@ int verify_object__partial(struct verify_object *vo, const char *path,
 	struct bpf_object *obj;
 	int ret;
 
-	ret = read_all(path, &buf, &len);
+	ret = read_image(path, &buf, &len);
 	if (ret) {
 		fprintf(stderr, "%s: error: cannot read BPF object: %s\n", path, strerror(-ret));
 		return 1;
