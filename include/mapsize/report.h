@@ -102,6 +102,14 @@ struct mapsize_report_profile {
 	 * baseline_instances_expected at expected entries). */
 	uint64_t baseline_memlock;
 	uint64_t baseline_memlock_expected;
+	/* This profile's cost over the same maps (those with a baseline),
+	 * counted like the total: what the savings compare against the
+	 * baseline, so a map without one (compiled at 1 and sized at run
+	 * time, say) neither inflates nor hides a saving. */
+	uint64_t based_memlock_load;
+	uint64_t based_memlock_expected;
+	/* How many maps have no baseline (left out of both sides). */
+	size_t maps_without_baseline;
 };
 
 /* One map of the report (a map of the reference plan, in its order). */

@@ -400,11 +400,17 @@ int mapsize_report__compute(struct mapsize_report *rep, struct mapsize_error *er
 			const struct mapsize_report_map *m = &rep->maps[i].pub;
 			const struct mapsize_report_map_profile *c = cell(rep, i, p);
 
-			if (!m->has_baseline)
+			if (!m->has_baseline) {
+				pr->maps_without_baseline++;
 				continue;
+			}
 			if ((ret = add_ovf(&pr->baseline_memlock, c->baseline_memlock, m->planned->inner_of ? 0 : 1)) ||
 			    (ret = add_ovf(&pr->baseline_memlock_expected, c->baseline_memlock_expected,
-					   c->baseline_instances_expected)))
+					   c->baseline_instances_expected)) ||
+			    (ret = add_ovf(&pr->based_memlock_load, c->memory.memlock_load,
+					   m->planned->inner_of ? 0 : 1)) ||
+			    (ret = add_ovf(&pr->based_memlock_expected, c->memory.memlock_expected,
+					   c->memory.instances_expected)))
 				goto fail;
 		}
 	}

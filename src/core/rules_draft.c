@@ -424,8 +424,13 @@ static int emit_map(struct strbuf *sb, const struct mapsize_rules_draft *d, cons
 	if (m->type == MAPSIZE_MAP_BLOOM_FILTER && m->map_extra)
 		strbuf_addf(sb, "    map_extra: %llu\n", (unsigned long long)m->map_extra);
 	strbuf_addf(sb, "    max_entries: %u\n", max);
-	if (m->max_entries)
+	/* a map compiled at 0 or 1 is sized at run time: its compiled size is
+	 * no baseline, and a report against it would show a bogus cost */
+	if (m->max_entries > 1)
 		strbuf_addf(sb, "    baseline: %u\n", m->max_entries);
+	else if (m->max_entries == 1 || zero_is_placeholder(m))
+		strbuf_addf(sb, "    # baseline: compiled at %u (sized at run time by the agent); set the size it "
+			    "runs with\n", m->max_entries);
 	snprintf(inner, sizeof(inner), "%s.inner", m->name);
 	if (map_type_has(m->type, MAPSIZE_TRAIT_MAP_IN_MAP) && !mapsize_rules_draft__find(d, inner)) {
 		strbuf_add(sb, "  # ", 4);

@@ -50,6 +50,16 @@ static int base_from_object(struct mapsize_report *rep, const struct mapsize_rep
 	b.type = mapsize_map_type__from_bpf_type(m->type);
 	if (b.type == MAPSIZE_MAP_UNSPEC)
 		return set ? mapsize_report__set_baseline(rep, rm->name, NULL, "map type not modelled") : 0;
+	/* compiled at 0 or 1: the agent sizes it at run time, so the compiled
+	 * size is no baseline (a saving against it would be "+1024 %") */
+	if (m->max_entries <= 1 && !map_type_info(b.type)->zero_max_entries &&
+	    b.type != MAPSIZE_MAP_PERF_EVENT_ARRAY) {
+		char note[96];
+
+		snprintf(note, sizeof(note), "compiled at max_entries %u (sized at run time): give its rule "
+			 "`baseline:`", m->max_entries);
+		return set ? mapsize_report__set_baseline(rep, rm->name, NULL, note) : 0;
+	}
 	b.key_size = m->key_size;
 	b.value_size = m->value_size;
 	b.max_entries = m->max_entries;

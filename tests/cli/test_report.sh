@@ -39,9 +39,13 @@ check_sums() {
 			([.maps[] | select(.$p.baseline_memlock_bytes != null) |
 			  .$p.baseline_memlock_expected_bytes * .$p.baseline_instances_expected] | add)")" true
 	done
-	expect_eq "$name: savings_bytes = baseline - total" \
-		"$(jqv '[.profiles[] | .savings_bytes == .baseline_memlock_bytes - .total_memlock_bytes and
-			.savings_expected_bytes == .baseline_memlock_expected_bytes - .total_memlock_expected_bytes] | all')" true
+	expect_eq "$name: savings_bytes = baseline - the same maps' cost" \
+		"$(jqv '[.profiles[] | .savings_bytes == .baseline_memlock_bytes - .based_memlock_bytes and
+			.savings_expected_bytes == .baseline_memlock_expected_bytes - .based_memlock_expected_bytes] | all')" true
+	expect_eq "$name: based_* = the totals over the maps with a baseline" \
+		"$(jqv '. as $r | [.profiles[] | .name as $p | .based_memlock_bytes ==
+			([$r.maps[] | select(.baseline_max_entries != null) |
+			  .[$p].memlock_bytes * .[$p].instances_at_load] | add // 0)] | all')" true
 	expect_eq "$name: savings_percent = savings / baseline x 100 (to 0.01)" \
 		"$(jqv '[.profiles[] | (.savings_percent - .savings_bytes * 100 / .baseline_memlock_bytes) |
 			fabs < 0.0051] | all')" true
@@ -265,7 +269,29 @@ if [ -e "$RESIZED" ]; then
 	expect_rc "--baseline object" 0 "$MAPSIZE" report "$TMP/resized.yaml" --object "$RESIZED" --baseline object --format json "${KERNEL[@]}"
 	expect_eq "--baseline object: the compiled sizes" \
 		"$(jqv '[.maps[] | "\(.name)=\(.baseline_max_entries)/\(.baseline_source)"] | join(" ")')" \
-		"sessions=1/object peers=512/object"
+		"sessions=null/null peers=512/object"
+	expect_eq "--baseline object: compiled at 1 is no baseline, said why" \
+		"$(jqv '.maps[] | select(.name == "sessions") | .baseline_note')" \
+		'compiled at max_entries 1 (sized at run time): give its rule `baseline:`'
+	# the rule without baseline: as a draft of the object gives it
+	sed 's/, baseline: 4096//' "$TMP/resized.yaml" >"$TMP/resized-nobase.yaml"
+	expect_rc "no baseline: in the rule: exit 0" 0 "$MAPSIZE" report "$TMP/resized-nobase.yaml" --object "$RESIZED" --format json "${KERNEL[@]}"
+	expect_eq "no baseline: sessions has none, null with the reason; peers the compiled 512" \
+		"$(jqv '[.maps[] | "\(.name)=\(.baseline_max_entries)/\(.baseline_memlock_bytes)/\(.baseline_source)/\(.baseline_note)"] | join(" ")')" \
+		'sessions=null/null/null/compiled at max_entries 1 (sized at run time): give its rule `baseline:` peers=512/'"$(jqv '.maps[] | select(.name == "peers") | .baseline_memlock_bytes')"'/object/null'
+	expect_eq "no baseline: listed, counted per profile" \
+		"$(jq -c '[.baseline.maps_without_baseline, [.profiles[].maps_without_baseline]]' "$TMP/out")" '[["sessions"],[1,1,1]]'
+	expect_eq "no baseline: savings over peers alone (baseline == cost: 0 %, never +1024 %)" \
+		"$(jq -c '[.profiles[] | [.savings_bytes, .savings_percent, .based_memlock_bytes == .baseline_memlock_bytes,
+			.total_memlock_bytes > .based_memlock_bytes]]' "$TMP/out")" '[[0,0,true,true],[0,0,true,true],[0,0,true,true]]'
+	expect_rc "no baseline: table" 0 "$MAPSIZE" report "$TMP/resized-nobase.yaml" --object "$RESIZED" "${KERNEL[@]}"
+	expect_eq "no baseline: table names it, why, and how many" \
+		"$(grep -A1 '^no baseline:' "$TMP/out")" \
+		"no baseline: sessions (compiled at max_entries 1 (sized at run time): give its rule \`baseline:\`):
+  1 map without a baseline, left out of the savings (both sides); the profiles' totals count them"
+	expect_eq "no baseline: table: no +N % anywhere" "$(grep -c '+[0-9.]*%' "$TMP/out")" 0
+	expect_eq "no baseline: table: BASE_MAX and BASE_FROM dashes" \
+		"$(awk '$1 == "sessions" {print $3, $4, $NF; exit}' "$TMP/out")" "- - -"
 	expect_rc "--baseline rules" 0 "$MAPSIZE" report "$TMP/resized.yaml" --object "$RESIZED" --baseline rules --format json "${KERNEL[@]}"
 	expect_eq "--baseline rules: the rules' only" \
 		"$(jqv '[.maps[] | "\(.name)=\(.baseline_max_entries)/\(.baseline_source)"] | join(" ")')" \

@@ -207,17 +207,26 @@ static void test_placeholders_names_and_errors(void **state)
 	free(y);
 	/* compiled 0 (sized at run time) becomes 1, said in a comment and a warning */
 	add(d, "a.o", "later", BT_HASH, 4, 4, 0, 0, NULL);
+	/* compiled 1, resized at run time by its agent */
+	add(d, "a.o", "resized", BT_HASH, 4, 8, 1, 0, NULL);
 	assert_contains(mapsize_rules_draft__warning(d, 1), "compiled max_entries 0");
 	/* an outer map without a compiled inner template */
 	add(d, "a.o", "outer", BT_HOFM, 4, 4, 16, 0, NULL);
 	y = draft_yaml(d);
 	assert_contains(y, "app: \"my app: v2\"\n");
 	assert_contains(y, "  # compiled 0, which the kernel refuses for a hash map (set at run time?): 1 is a placeholder");
-	assert_contains(y, "  later:\n    type: hash\n    key_size: 4\n    value_size: 4\n    max_entries: 1\n\n");
+	/* sized at run time: no baseline: (a report against 1 would be bogus), said why */
+	assert_contains(y, "  later:\n    type: hash\n    key_size: 4\n    value_size: 4\n    max_entries: 1\n"
+			   "    # baseline: compiled at 0 (sized at run time by the agent); set the size it runs with\n\n");
+	assert_contains(y, "  resized:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: 1\n"
+			   "    # baseline: compiled at 1 (sized at run time by the agent); set the size it runs with\n\n");
+	assert_null(strstr(y, "baseline: 1\n"));
 	assert_contains(y, "  # outer.inner: the object has no inner template");
 	plan = plan_of(y, &rules);
 	assert_string_equal(mapsize_rules__app(rules), "my app: v2");
 	assert_int_equal(mapsize_plan__find(plan, "later")->max_entries, 1);
+	assert_int_equal(mapsize_plan__find(plan, "later")->baseline_max_entries, 0);
+	assert_int_equal(mapsize_plan__find(plan, "resized")->baseline_max_entries, 0);
 	mapsize_plan__free(plan);
 	mapsize_rules__free(rules);
 	free(y);

@@ -173,10 +173,10 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 		       (unsigned long long)prof[p]->possible_cpus,
 		       human_bytes(prof[p]->total.memlock_load, b[0], sizeof(b[0])),
 		       human_bytes(prof[p]->baseline_memlock, b[1], sizeof(b[1])),
-		       savings_str(prof[p]->baseline_memlock, prof[p]->total.memlock_load, b[2], sizeof(b[2])),
+		       savings_str(prof[p]->baseline_memlock, prof[p]->based_memlock_load, b[2], sizeof(b[2])),
 		       human_bytes(prof[p]->total.memlock_expected, b[3], sizeof(b[3])),
 		       human_bytes(prof[p]->baseline_memlock_expected, b[4], sizeof(b[4])),
-		       savings_str(prof[p]->baseline_memlock_expected, prof[p]->total.memlock_expected, b[5],
+		       savings_str(prof[p]->baseline_memlock_expected, prof[p]->based_memlock_expected, b[5],
 				   sizeof(b[5])));
 
 	printf("\n");
@@ -203,8 +203,8 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 			if (!m->has_baseline)
 				printf(" %s (%s)", m->name, m->baseline_note);
 		}
-		printf(":\n  left out of the baseline totals but counted in the profiles', so the savings are "
-		       "understated by their cost\n");
+		printf(":\n  %zu map%s without a baseline, left out of the savings (both sides); the profiles' "
+		       "totals count them\n", nobase, nobase == 1 ? "" : "s");
 	}
 	if (nunmanaged) {
 		printf("not reported: %zu map%s of the object without a rule (left as compiled):", nunmanaged,
@@ -288,14 +288,18 @@ static jv_t *report_json(const struct mapsize_report *rep, const struct report_i
 		jv_object_set_new(o, "total_memlock_full_bytes", jint(prof[p]->total.memlock_full));
 		jv_object_set_new(o, "baseline_memlock_bytes", jint(prof[p]->baseline_memlock));
 		jv_object_set_new(o, "baseline_memlock_expected_bytes", jint(prof[p]->baseline_memlock_expected));
+		/* savings over the maps that have a baseline only */
+		jv_object_set_new(o, "based_memlock_bytes", jint(prof[p]->based_memlock_load));
+		jv_object_set_new(o, "based_memlock_expected_bytes", jint(prof[p]->based_memlock_expected));
+		jv_object_set_new(o, "maps_without_baseline", jint(prof[p]->maps_without_baseline));
 		jv_object_set_new(o, "savings_bytes", jv_integer((int64_t)prof[p]->baseline_memlock -
-								     (int64_t)prof[p]->total.memlock_load));
-		jv_object_set_new(o, "savings_percent", jpct(prof[p]->baseline_memlock, prof[p]->total.memlock_load));
+								     (int64_t)prof[p]->based_memlock_load));
+		jv_object_set_new(o, "savings_percent", jpct(prof[p]->baseline_memlock, prof[p]->based_memlock_load));
 		jv_object_set_new(o, "savings_expected_bytes",
 				    jv_integer((int64_t)prof[p]->baseline_memlock_expected -
-						 (int64_t)prof[p]->total.memlock_expected));
+						 (int64_t)prof[p]->based_memlock_expected));
 		jv_object_set_new(o, "savings_expected_percent",
-				    jpct(prof[p]->baseline_memlock_expected, prof[p]->total.memlock_expected));
+				    jpct(prof[p]->baseline_memlock_expected, prof[p]->based_memlock_expected));
 		{
 			jv_t *budget = plan_budget_json(plan);
 
@@ -364,7 +368,8 @@ static jv_t *report_json(const struct mapsize_report *rep, const struct report_i
 		"instances_expected of each, as mapsize plan does"));
 	jv_array_append_new(notes, jv_string(
 		"the baseline is computed on each profile's CPUs (profiles[].baseline_*); baseline.* and "
-		"maps[].baseline_memlock_bytes use medium's; maps without a baseline are left out of its totals"));
+		"maps[].baseline_memlock_bytes use medium's; maps without a baseline are left out of its totals "
+		"and of the savings (profiles[].based_*: the profile's cost over the maps that have one)"));
 	jv_object_set_new(root, "notes", notes);
 	return root;
 }

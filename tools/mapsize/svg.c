@@ -591,7 +591,8 @@ char *svg_render(const struct mapsize_report *rep, const struct report_info *inf
 		double pct;
 
 		extra[p] = extra_buf[p];
-		if (!mapsize_savings_percent(prof[p]->baseline_memlock, total.load[p], &pct))
+		/* over the maps that have a baseline, as the table's savings */
+		if (!mapsize_savings_percent(prof[p]->baseline_memlock, prof[p]->based_memlock_load, &pct))
 			extra_buf[p][0] = '\0';
 		else if (pct >= 0)
 			snprintf(extra_buf[p], sizeof(extra_buf[p]), " \xc2\xb7 \xe2\x88\x92%.0f%% vs %s", pct,
@@ -648,7 +649,8 @@ char *svg_render(const struct mapsize_report *rep, const struct report_info *inf
 		note(&sb, &y, line);
 	}
 	if (nobase) {
-		size_t off = (size_t)snprintf(line, sizeof(line), "No baseline (left out of the baseline totals):");
+		size_t off = (size_t)snprintf(line, sizeof(line), "No baseline for %zu map%s (left out of the "
+					      "savings):", nobase, nobase == 1 ? "" : "s");
 
 		for (size_t i = 0; i < nmaps && off < sizeof(line); i++) {
 			const struct mapsize_report_map *m = mapsize_report__map(rep, i);
