@@ -40,6 +40,8 @@ expect_eq "deterministic: stdout and -o byte-identical" "$(cmp "$TMP/demo.yaml" 
 run "$M" rules init --object "$DEMO"
 expect_eq "deterministic: a second run byte-identical" "$(cmp "$TMP/out" "$TMP/demo.yaml" && echo same)" same
 expect_eq "app: from the object's name" "$(grep '^app:' "$TMP/demo.yaml")" "app: agent"
+expect_eq "maps compiled at 1: no baseline: 1, a commented line saying why" \
+	"$(grep -c '^    baseline: 1$' "$TMP/demo.yaml")|$(sed -n '/^  tg_conf_map:/,/^$/p' "$TMP/demo.yaml" | grep -c '^    # baseline: compiled at 1 (sized at run time by the agent); set the size it runs with$')" "0|1"
 expect_rc "plan accepts the draft" 0 "$M" plan "$TMP/demo.yaml" --format json
 cp "$TMP/out" "$TMP/demo-plan.json"
 
@@ -81,9 +83,9 @@ if command -v bpftool >/dev/null; then
 	expect_eq "demo: the object's BTF has 16 maps besides mapsize_overflow" "$(jq length "$TMP/demo-btf.json")" 16
 	expect_eq "demo: the draft has the BTF's maps, in the object's order, with its types, sizes, flags" \
 		"$(plan_maps "$TMP/demo-plan.json" | jq -c .)" "$(jq -c . "$TMP/demo-btf.json")"
-	expect_eq "demo: every baseline is the compiled max_entries" \
+	expect_eq "demo: every baseline is the compiled max_entries, none for maps compiled at 1" \
 		"$(jq -c '[.maps[] | .baseline_max_entries]' "$TMP/demo-plan.json")" \
-		"$(jq -c '[.[] | .max_entries]' "$TMP/demo-btf.json")"
+		"$(jq -c '[.[] | .max_entries | if . <= 1 then null else . end]' "$TMP/demo-btf.json")"
 else
 	skip "demo: maps against the object's BTF" "bpftool is not installed"
 fi
@@ -198,20 +200,49 @@ expect_rc "stale: plan still accepts the edited file" 0 "$M" plan "$TMP/stale.ya
 expect_rc "stale: check exits 1" 1 "$M" rules check "$TMP/stale.yaml" --object "$DEMO"
 expect_eq "stale: the value size, at the rule's line and column" \
 	"$(grep -c "^$TMP/stale.yaml:$vline:17: stale: map 'execve_map': value_size is 900 in the rules but 896 in $DEMO$" "$TMP/out")" 1
-expect_eq "stale: the map without a rule" \
-	"$(grep -c "^$DEMO: stale: map 'tg_conf_map' (array, max_entries 1) in $DEMO has no rule" "$TMP/out")" 1
+expect_eq "stale: the map without a rule, a warning by default" \
+	"$(grep -c "^$DEMO: warning: map 'tg_conf_map' (array, max_entries 1) in $DEMO has no rule" "$TMP/out")" 1
 expect_eq "stale: the rule without a map" \
 	"$(grep -c "^$TMP/stale.yaml:$eline:3: stale: map 'extra_map' has a rule but no map in $DEMO" "$TMP/out")" 1
 expect_eq "stale: summary" "$(tail -1 "$TMP/out")" \
 	"$TMP/stale.yaml: 14 rules match, 1 stale, 1 without a map, 1 map without a rule, 1 skipped: stale"
 expect_rc "stale: check --format json exits 1" 1 "$M" rules check "$TMP/stale.yaml" --object "$DEMO" --format json
-expect_eq "stale json: counts" "$(jqc '[.stale, .counts.stale, .counts.no_map, .counts.no_rule]')" '[true,1,1,1]'
+expect_eq "stale json: counts" "$(jqc '[.stale, .counts.stale, .counts.no_map, .counts.no_rule, .unmanaged]')" \
+	'[true,1,1,1,"warn"]'
 expect_eq "stale json: the difference" \
 	"$(jqc '.maps[] | select(.name == "execve_map") | [.status, .rule_line, .differences]')" \
 	"[\"stale\",$((vline - 3)),[{\"field\":\"value_size\",\"rule\":900,\"object\":896,\"line\":$vline,\"column\":17}]]"
 expect_eq "stale json: no_rule and no_map" \
 	"$(jqc '[.maps[] | select(.status == "no_rule" or .status == "no_map") | [.name, .status]]')" \
 	'[["tg_conf_map","no_rule"],["extra_map","no_map"]]'
+# --unmanaged: a rules file covering part of the object
+sed '/^  tg_conf_map:/,/^$/d' "$TMP/demo.yaml" >"$TMP/part.yaml"
+expect_rc "unmanaged: default warn: exit 0" 0 "$M" rules check "$TMP/part.yaml" --object "$DEMO"
+expect_eq "unmanaged warn: the map listed as a warning" \
+	"$(grep -c "^$DEMO: warning: map 'tg_conf_map' (array, max_entries 1) in $DEMO has no rule: apply leaves it as compiled$" "$TMP/out")" 1
+expect_eq "unmanaged warn: summary clean" "$(tail -1 "$TMP/out")" \
+	"$TMP/part.yaml: 15 rules match, 0 stale, 0 without a map, 1 map without a rule, 1 skipped: clean"
+expect_rc "unmanaged warn: explicit, exit 0" 0 "$M" rules check "$TMP/part.yaml" --object "$DEMO" --unmanaged warn
+expect_eq "unmanaged warn: explicit, listed" "$(grep -c "warning: map 'tg_conf_map'" "$TMP/out")" 1
+expect_rc "unmanaged ok: exit 0" 0 "$M" rules check "$TMP/part.yaml" --object "$DEMO" --unmanaged ok
+expect_eq "unmanaged ok: not listed" "$(grep -c "tg_conf_map" "$TMP/out")|$(tail -1 "$TMP/out" | grep -c ': clean$')" "0|1"
+expect_rc "unmanaged error: exit 1" 1 "$M" rules check "$TMP/part.yaml" --object "$DEMO" --unmanaged error
+expect_eq "unmanaged error: listed as stale" \
+	"$(grep -c "^$DEMO: stale: map 'tg_conf_map' (array, max_entries 1) in $DEMO has no rule" "$TMP/out")|$(tail -1 "$TMP/out" | grep -c ': stale$')" "1|1"
+expect_rc "unmanaged json warn: exit 0" 0 "$M" rules check "$TMP/part.yaml" --object "$DEMO" --format json
+expect_eq "unmanaged json warn" "$(jqc '[.stale, .unmanaged, .counts.no_rule, [.maps[] | select(.status == "no_rule") | .name]]')" \
+	'[false,"warn",1,["tg_conf_map"]]'
+expect_rc "unmanaged json ok: exit 0" 0 "$M" rules check "$TMP/part.yaml" --object "$DEMO" --format json --unmanaged ok
+expect_eq "unmanaged json ok: counted, not listed" \
+	"$(jqc '[.stale, .unmanaged, .counts.no_rule, [.maps[] | select(.status == "no_rule") | .name]]')" '[false,"ok",1,[]]'
+expect_rc "unmanaged json error: exit 1" 1 "$M" rules check "$TMP/part.yaml" --object "$DEMO" --format json --unmanaged error
+expect_eq "unmanaged json error" "$(jqc '[.stale, .unmanaged, .counts.no_rule]')" '[true,"error",1]'
+expect_rc "unmanaged ok: a stale rule still exits 1" 1 "$M" rules check "$TMP/stale.yaml" --object "$DEMO" --unmanaged ok
+expect_eq "unmanaged ok: stale rules still listed, the unmanaged map not" \
+	"$(grep -c "stale: map 'extra_map' has a rule but no map" "$TMP/out")|$(grep -c tg_conf_map "$TMP/out")" "1|0"
+expect_err "unmanaged: a bad value: exit 2" 2 "^error: --unmanaged: expected ok, warn or error, got 'maybe'$" \
+	"$M" rules check "$TMP/part.yaml" --object "$DEMO" --unmanaged maybe
+expect_rc "unmanaged: not an init option" 2 "$M" rules init --object "$DEMO" --unmanaged ok
 # type and flags
 sed -e '/^  tg_errmetrics_map:/,/^$/s/type: lru_percpu_hash/type: lru_hash/' \
     -e '/^    flags: \[rdonly_prog\]$/d' "$TMP/demo.yaml" >"$TMP/stale2.yaml"

@@ -404,7 +404,7 @@ _mapsize_rules()
 		--*=*) seen+="${w%%=*} " ;;
 		-o) seen+="--output "; expect=1 ;;
 		-O) seen+="--object "; expect=1 ;;
-		--object | --output | --app | --format) seen+="$w "; expect=1 ;;
+		--object | --output | --app | --format | --unmanaged) seen+="$w "; expect=1 ;;
 		-*) seen+="$w " ;;
 		*) rules_seen=1 ;;
 		esac
@@ -418,12 +418,13 @@ _mapsize_rules()
 	--object | -O) _mapsize_files "$pre" "$val" o; return 0 ;;
 	--output | -o) [[ $sub == init ]] && _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
 	--format) [[ $sub == check ]] && _mapsize_add "$pre" "$val" table json; return 0 ;;
+	--unmanaged) [[ $sub == check ]] && _mapsize_add "$pre" "$val" ok warn error; return 0 ;;
 	--app) return 0 ;;
 	esac
 	local cands=(--object --help)
 	case $sub in
 	init) cands+=(--output --app) ;;
-	check) cands+=(--format) ;;
+	check) cands+=(--format --unmanaged) ;;
 	*) return 0 ;;
 	esac
 	if [[ $sub == check && -z $rules_seen && $cur != -* ]]; then

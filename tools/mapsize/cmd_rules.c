@@ -15,12 +15,20 @@
 
 #define MAX_OBJECTS 64
 
+/* What rules check does with an object's map that has no rule: a rules file
+ * may cover part of an object, the other maps staying as compiled. */
+enum unmanaged { UNMANAGED_WARN, UNMANAGED_OK, UNMANAGED_ERROR };
+static const char *const unmanaged_names[] = { "warn", "ok", "error" };
+
+#define OPT_UNMANAGED 0x100
+
 struct rules_args {
 	const char *objects[MAX_OBJECTS];
 	size_t object_cnt;
 	const char *output;
 	const char *app;
 	enum output_format format;
+	enum unmanaged unmanaged;
 	const char *rules;
 };
 
@@ -28,12 +36,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: mapsize rules init --object FILE.bpf.o [--object FILE2.bpf.o ...] [-o RULES] [--app NAME]\n"
-		"       mapsize rules check RULES --object FILE.bpf.o [--object ...] [--format table|json]\n\n"
+		"       mapsize rules check RULES --object FILE.bpf.o [--object ...] [--format table|json]\n"
+		"                               [--unmanaged ok|warn|error]\n\n"
 		"init   drafts a rules file from the objects' map definitions (libbpf's internal maps\n"
 		"       left out): type, sizes, flags, the compiled max_entries as max_entries: and\n"
-		"       baseline:, inner maps as OUTER.inner; to stdout, or written atomically to -o.\n"
+		"       baseline: (a commented # baseline: for a map compiled at 0 or 1, sized at\n"
+		"       run time), inner maps as OUTER.inner; to stdout, or written atomically to -o.\n"
 		"check  reports stale rules: type, key/value size or flags that differ from the\n"
-		"       objects, maps without rules, rules without maps.  Exit 1 when stale.\n\n"
+		"       objects, rules without maps.  Exit 1 when stale.  --unmanaged says what a\n"
+		"       map without a rule is: warn (default: listed, exit 0), ok (not listed) or\n"
+		"       error (listed, exit 1).\n\n"
 		"The objects are read (ELF and BTF), never loaded: no root needed; objects libbpf\n"
 		"cannot open (unresolved externs, gobpf maps/NAME sections) work too.\n"
 		"Exit status: 0 success (check: no stale rule), 1 stale rules or other failure,\n"
@@ -47,6 +59,7 @@ static int parse(int argc, char **argv, struct rules_args *ra, bool check)
 		{ "output", required_argument, NULL, 'o' },
 		{ "app", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "unmanaged", required_argument, NULL, OPT_UNMANAGED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL },
 	};
@@ -80,6 +93,18 @@ static int parse(int argc, char **argv, struct rules_args *ra, bool check)
 			if (f < 0)
 				return 2;
 			ra->format = (enum output_format)f;
+			break;
+		case OPT_UNMANAGED:
+			if (!check)
+				goto bad;
+			for (f = 0; f < (int)ARRAY_SIZE(unmanaged_names); f++)
+				if (!strcmp(optarg, unmanaged_names[f]))
+					break;
+			if (f == (int)ARRAY_SIZE(unmanaged_names)) {
+				fprintf(stderr, "error: --unmanaged: expected ok, warn or error, got '%s'\n", optarg);
+				return 2;
+			}
+			ra->unmanaged = (enum unmanaged)f;
 			break;
 		case 'h':
 			usage(stdout);
@@ -187,6 +212,14 @@ static int do_init(int argc, char **argv)
 	mapsize_rules_draft__free(d);
 	return rc;
 }
+/* Stale rules (wrong fields, no map) always fail; maps without a rule only
+ * under --unmanaged error. */
+static bool check_failed(const struct rules_args *ra, const struct mapsize_rules_check *c)
+{
+	return mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_STALE) ||
+	       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_MAP) ||
+	       (ra->unmanaged == UNMANAGED_ERROR && mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_RULE));
+}
 
 static jv_t *check_json(const struct rules_args *ra, const struct mapsize_rules_draft *d,
 			  const struct mapsize_rules_check *c)
@@ -197,7 +230,12 @@ static jv_t *check_json(const struct rules_args *ra, const struct mapsize_rules_
 		jv_array_append_new(objs, jv_string(mapsize_rules_draft__object(d, i)));
 	for (size_t i = 0; i < mapsize_rules_check__map_cnt(c); i++) {
 		const struct mapsize_rules_check_map *m = mapsize_rules_check__map(c, i);
-		jv_t *o = jv_object(), *diffs = jv_array();
+		jv_t *o, *diffs;
+
+		if (m->status == MAPSIZE_RULES_CHECK_NO_RULE && ra->unmanaged == UNMANAGED_OK)
+			continue;
+		o = jv_object();
+		diffs = jv_array();
 
 		jv_object_set_new(o, "name", jv_string(m->name));
 		jv_object_set_new(o, "status", jv_string(mapsize_rules_check_status__name(m->status)));
@@ -226,7 +264,8 @@ static jv_t *check_json(const struct rules_args *ra, const struct mapsize_rules_
 				    jv_u64(mapsize_rules_check__count(c, s)));
 	jv_object_set_new(root, "rules", jv_string(ra->rules));
 	jv_object_set_new(root, "objects", objs);
-	jv_object_set_new(root, "stale", jv_boolean(mapsize_rules_check__stale(c)));
+	jv_object_set_new(root, "stale", jv_boolean(check_failed(ra, c)));
+	jv_object_set_new(root, "unmanaged", jv_string(unmanaged_names[ra->unmanaged]));
 	jv_object_set_new(root, "counts", counts);
 	jv_object_set_new(root, "maps", maps);
 	return root;
@@ -252,7 +291,9 @@ static void check_table(const struct rules_args *ra, const struct mapsize_rules_
 			printf("%s:%u:%u: stale: %s\n", ra->rules, m->loc.line, m->loc.col, m->msg);
 			break;
 		case MAPSIZE_RULES_CHECK_NO_RULE:
-			printf("%s: stale: %s\n", m->object, m->msg);
+			if (ra->unmanaged != UNMANAGED_OK)
+				printf("%s: %s: %s\n", m->object,
+				       ra->unmanaged == UNMANAGED_ERROR ? "stale" : "warning", m->msg);
 			break;
 		default:
 			break;
@@ -274,7 +315,7 @@ static void check_table(const struct rules_args *ra, const struct mapsize_rules_
 		       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_NO_MAP),
 		       no_rule, no_rule == 1 ? "" : "s",
 		       mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_SKIPPED),
-		       mapsize_rules_check__stale(c) ? "stale" : "clean");
+		       check_failed(ra, c) ? "stale" : "clean");
 	}
 }
 
@@ -309,7 +350,7 @@ static int do_check(int argc, char **argv)
 		else
 			check_table(&ra, c);
 		if (!rc)
-			rc = mapsize_rules_check__stale(c) ? 1 : 0;
+			rc = check_failed(&ra, c) ? 1 : 0;
 	}
 	mapsize_rules_check__free(c);
 	mapsize_rules_draft__free(d);
@@ -321,7 +362,8 @@ static int do_check(int argc, char **argv)
 static const struct cmd rules_cmds[] = {
 	{ "init", do_init, "--object FILE.bpf.o [--object ...] [-o RULES] [--app NAME]",
 	  "draft a rules file from the objects' map definitions" },
-	{ "check", do_check, "RULES --object FILE.bpf.o [--object ...] [--format table|json]",
+	{ "check", do_check, "RULES --object FILE.bpf.o [--object ...] [--format table|json] "
+	  "[--unmanaged ok|warn|error]",
 	  "report stale rules" },
 };
 
