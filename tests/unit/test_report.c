@@ -207,6 +207,23 @@ static void test_totals_and_savings(void **state)
 		assert_true(mapsize_savings_percent(pr->baseline_memlock, pr->total.memlock_load, &pct));
 		assert_true(pct > 0);
 	}
+	/* the savings compare like with like: each profile's cost over the
+	 * maps with a baseline (h, o and o's 6 expected inner instances), a
+	 * left out on both sides and counted */
+	for (int p = 0; p < 3; p++) {
+		const struct mapsize_report_profile *pr = mapsize_report__profile(f.rep, p);
+		const struct mapsize_report_map_profile *h = mapsize_report__map_profile(f.rep, map_idx(f.rep, "h"), p);
+		const struct mapsize_report_map_profile *o = mapsize_report__map_profile(f.rep, io, p);
+		const struct mapsize_report_map_profile *in = mapsize_report__map_profile(f.rep, ii, p);
+		const struct mapsize_report_map_profile *a = mapsize_report__map_profile(f.rep, ia, p);
+
+		assert_int_equal(pr->maps_without_baseline, 1);
+		assert_int_equal(pr->based_memlock_load, h->memory.memlock_load + o->memory.memlock_load);
+		assert_int_equal(pr->based_memlock_load + a->memory.memlock_load, pr->total.memlock_load);
+		assert_int_equal(pr->based_memlock_expected, h->memory.memlock_expected + o->memory.memlock_expected +
+							      6 * in->memory.memlock_expected);
+		assert_int_equal(pr->based_memlock_expected + a->memory.memlock_expected, pr->total.memlock_expected);
+	}
 	release(&f);
 }
 
