@@ -168,6 +168,10 @@ static inline bool map_type_is_ringbuf(enum mapsize_map_type type)
 /* Why a live map of this uapi type has no meaningful occupancy; NULL when
  * a key walk counts it. */
 const char *bpf_map_type_why_uncountable(unsigned int bpf_type);
+/* Does libbpf create a map of this uapi type with the object's BTF key and
+ * value types?  (bpf_object__create_map() drops them for fd maps, stack
+ * traces, queues and the XDP/socket maps.) */
+bool bpf_map_type_takes_btf(unsigned int bpf_type);
 const char *const *map_type_names(size_t *cnt);
 
 /* Flags that may be named in a rule's `flags:` list. */

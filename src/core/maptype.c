@@ -74,6 +74,18 @@ const char *mapsize_bpf_map_type__name(unsigned int bpf_type)
 	return bpf_type < ARRAY_SIZE(bpf_types) ? bpf_types[bpf_type].name : "unknown";
 }
 
+bool bpf_map_type_takes_btf(unsigned int bpf_type)
+{
+	/* perf_event_array, stack_trace, cgroup_array, the map-in-maps,
+	 * devmap, sockmap, cpumap, xskmap, sockhash, queue, stack, devmap_hash */
+	static const unsigned char no_btf[] = { 4, 7, 8, 12, 13, 14, 15, 16, 17, 18, 22, 23, 25 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(no_btf); i++)
+		if (no_btf[i] == bpf_type)
+			return false;
+	return true;
+}
+
 const char *bpf_map_type_why_uncountable(unsigned int bpf_type)
 {
 	uint32_t t = mapsize_bpf_map_type__traits(bpf_type);

@@ -187,29 +187,6 @@ static uint32_t planned_flags(const struct mapsize_plan_map *pm, uint32_t object
 	return (object_flags & ~MAPSIZE_F_NO_PREALLOC) | pm->map_flags;
 }
 
-/* libbpf creates these without BTF (bpf_object__create_map()). */
-static bool type_takes_btf(unsigned int bpf_type)
-{
-	switch (bpf_type) {
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-	case BPF_MAP_TYPE_CGROUP_ARRAY:
-	case BPF_MAP_TYPE_STACK_TRACE:
-	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
-	case BPF_MAP_TYPE_HASH_OF_MAPS:
-	case BPF_MAP_TYPE_DEVMAP:
-	case BPF_MAP_TYPE_DEVMAP_HASH:
-	case BPF_MAP_TYPE_CPUMAP:
-	case BPF_MAP_TYPE_XSKMAP:
-	case BPF_MAP_TYPE_SOCKMAP:
-	case BPF_MAP_TYPE_SOCKHASH:
-	case BPF_MAP_TYPE_QUEUE:
-	case BPF_MAP_TYPE_STACK:
-		return false;
-	default:
-		return true;
-	}
-}
-
 /* A map of the rule's type and sizes, with BTF when ik has it (and, as
  * libbpf does, without when the kernel refuses that BTF).  ik->btf_fd is
  * set to -1 when BTF was dropped. */
@@ -227,7 +204,7 @@ static int create_map(const struct mapsize_plan_map *pm, const char *name, struc
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      *p == '_' || *p == '.'))
 			*p = '_';
-	if (ik->btf_fd >= 0 && (ik->key_type_id || ik->value_type_id) && type_takes_btf(bpf_type)) {
+	if (ik->btf_fd >= 0 && (ik->key_type_id || ik->value_type_id) && bpf_map_type_takes_btf(bpf_type)) {
 		opts.btf_fd = ik->btf_fd;
 		opts.btf_key_type_id = ik->key_type_id;
 		opts.btf_value_type_id = ik->value_type_id;

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "internal.h"
 #include "object_create.h"
 
 /* The ELF section SEC's size and the value of its symbol NAME. */
@@ -105,29 +106,6 @@ int object_create__btf(const struct object_maps *om, const void *buf, size_t siz
 	return fd;
 }
 
-/* libbpf creates these without BTF (bpf_object__create_map()). */
-static bool type_takes_btf(unsigned int bpf_type)
-{
-	switch (bpf_type) {
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-	case BPF_MAP_TYPE_CGROUP_ARRAY:
-	case BPF_MAP_TYPE_STACK_TRACE:
-	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
-	case BPF_MAP_TYPE_HASH_OF_MAPS:
-	case BPF_MAP_TYPE_DEVMAP:
-	case BPF_MAP_TYPE_DEVMAP_HASH:
-	case BPF_MAP_TYPE_CPUMAP:
-	case BPF_MAP_TYPE_XSKMAP:
-	case BPF_MAP_TYPE_SOCKMAP:
-	case BPF_MAP_TYPE_SOCKHASH:
-	case BPF_MAP_TYPE_QUEUE:
-	case BPF_MAP_TYPE_STACK:
-		return false;
-	default:
-		return true;
-	}
-}
-
 int object_create__map(const struct object_maps *om, size_t idx, uint32_t max_entries, uint32_t map_flags,
 		       uint64_t map_extra, int inner_fd, int btf_fd, uint32_t possible_cpus)
 {
@@ -153,7 +131,7 @@ int object_create__map(const struct object_maps *om, size_t idx, uint32_t max_en
 	}
 	if (inner_fd >= 0)
 		opts.inner_map_fd = inner_fd;
-	if (btf_fd >= 0 && (d->key_type_id || d->value_type_id) && type_takes_btf(d->type)) {
+	if (btf_fd >= 0 && (d->key_type_id || d->value_type_id) && bpf_map_type_takes_btf(d->type)) {
 		opts.btf_fd = btf_fd;
 		opts.btf_key_type_id = d->key_type_id;
 		opts.btf_value_type_id = d->value_type_id;

@@ -14,6 +14,7 @@
 
 #include "mapsize_test.h"
 #include <mapsize/status.h>
+#include "internal.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -306,6 +307,18 @@ static void test_inner_inherits_used_by(void **state)
 }
 
 /* Every predicate of every uapi map type, from the one type table. */
+/* The types libbpf creates without the object's BTF key/value types. */
+static void test_type_takes_btf(void **state)
+{
+	char got[40] = "";
+
+	for (unsigned int t = 0; t < 34; t++)
+		got[t] = bpf_map_type_takes_btf(t) ? 'y' : '-';
+	/*                        0         1         2         3
+	 *                        0123456789012345678901234567890123 */
+	assert_string_equal(got, "yyyy-yy--yyy-------yyy--y-yyyyyyyy");
+}
+
 static void test_type_traits(void **state)
 {
 #define P MAPSIZE_TRAIT_PERCPU
@@ -384,6 +397,7 @@ static void test_type_traits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_type_takes_btf),
 		cmocka_unit_test(test_type_traits),
 		cmocka_unit_test(test_flag_names_and_bits),
 		cmocka_unit_test(test_flag_type_matrix),
