@@ -159,7 +159,7 @@ test: tests
 
 # ---- availability table against a kernel: static, for the live kernel and
 # Debian's kernels under qemu (tests/cli/test_kernel_avail.sh) ------------
-AVAILPROBE_SRCS := tests/kernel/availprobe.c src/core/maptype.c
+AVAILPROBE_SRCS := tests/kernel/availprobe.c src/core/maptype.c src/core/map_limits.c
 
 $(O)/tests/availprobe-static: $(AVAILPROBE_SRCS) $(wildcard include/mapsize/*.h) src/core/internal.h
 	$(call msg,STATIC,$@)

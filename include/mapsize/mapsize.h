@@ -396,6 +396,12 @@ MAPSIZE_API bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t u
  * accepts on it.  A plan for an older target kernel is an error. */
 MAPSIZE_API unsigned int mapsize_map_type__since(enum mapsize_map_type type);
 MAPSIZE_API unsigned int mapsize_map_flag__since(enum mapsize_map_type type, uint32_t flag);
+/* The first mainline release that creates a map of `type` with these key
+ * and value sizes (a hash key over 512 bytes: 5.11); 0 when no release
+ * does (or an unknown type).  Fixed sizes (array keys, queue keys) are the
+ * caller's to get right. */
+MAPSIZE_API unsigned int mapsize_map_sizes__since(enum mapsize_map_type type, uint32_t key_size,
+						  uint32_t value_size);
 /* ---- inner map instances sized per instance --------------------------- */
 
 /* How the instances of an inner map rule (`OUTER.inner`) are sized.  A rule

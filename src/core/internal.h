@@ -192,6 +192,12 @@ int map_flags_refused(enum mapsize_map_type type, uint32_t flags, uint32_t *bad,
  * flag, its uapi name and the first release that has it. */
 int map_kernel_lacks(enum mapsize_map_type type, uint32_t flags, unsigned int version, uint32_t *bad,
 		     char *msg, size_t size);
+/* 0 when kernel `version` (0 = newest) creates a map of `type` with these
+ * sizes, else the errno it returns, with `msg` naming the size, the limit,
+ * and the first release that accepts it (map_limits.c, the one table of
+ * size limits); *value_field: the limit is on value_size (or key + value). */
+int map_sizes_refused(enum mapsize_map_type type, uint32_t key_size, uint32_t value_size,
+		      unsigned int version, bool *value_field, char *msg, size_t size);
 /* "BPF_F_MMAPABLE" for MAPSIZE_F_MMAPABLE, NULL for an unknown bit. */
 const char *map_flag_uapi_name(uint32_t flag);
 

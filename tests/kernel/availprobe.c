@@ -9,7 +9,10 @@
  * one boot per kernel with memmatrix); it also runs on the live
  * kernel.  A type its kernel was built without (the Kconfig option below
  * "is not set" in /proc/config.gz or /boot/config-RELEASE) is skipped with
- * that reason instead of failing.  Ends with
+ * that reason instead of failing.  The size limits (src/core/map_limits.c)
+ * likewise: keys and values the table says a release accepts must create,
+ * and earlier releases (or every release, for a limit never lifted) must
+ * refuse them with the errno the table gives.  Ends with
  * "availprobe: N passed, N failed, N skipped".
  */
 #include <errno.h>
@@ -74,11 +77,37 @@ static const struct {
 	{ "BPF_F_INNER_MAP", MAPSIZE_F_INNER_MAP },
 };
 
+/* Sizes at and over the limits of map_limits.c: the first release that
+ * accepts them comes from mapsize_map_sizes__since() (0: none does). */
+static const struct {
+	enum mapsize_map_type type;
+	uint32_t key, value;
+	int refused;		/* the errno a release that does not accept them returns */
+} sizes[] = {
+	{ MAPSIZE_MAP_HASH, 512, 8, E2BIG },
+	{ MAPSIZE_MAP_HASH, 513, 8, E2BIG },
+	{ MAPSIZE_MAP_HASH, 4098, 8, E2BIG },
+	{ MAPSIZE_MAP_HASH, 65535, 8, E2BIG },
+	{ MAPSIZE_MAP_LRU_HASH, 513, 8, E2BIG },
+	{ MAPSIZE_MAP_LRU_HASH, 4098, 8, E2BIG },
+	{ MAPSIZE_MAP_PERCPU_HASH, 4098, 8, E2BIG },
+	{ MAPSIZE_MAP_HASH_OF_MAPS, 4098, 4, E2BIG },
+	/* the value limit 5.10 had, well past its element header's size */
+	{ MAPSIZE_MAP_HASH, 4, (4U << 20) - 512 + 100, E2BIG },
+	{ MAPSIZE_MAP_HASH, 4, 4U << 20, E2BIG },
+	{ MAPSIZE_MAP_PERCPU_HASH, 4, 32768, E2BIG },
+	{ MAPSIZE_MAP_PERCPU_HASH, 4, 32769, E2BIG },
+	{ MAPSIZE_MAP_PERCPU_ARRAY, 4, 32769, E2BIG },
+	{ MAPSIZE_MAP_LPM_TRIE, 260, 8, EINVAL },
+	{ MAPSIZE_MAP_LPM_TRIE, 261, 8, EINVAL },
+};
+
 static int passed, failed, skipped;
 static int btf_fd = -1, key_id, value_id, inner_fd = -1;
 
-/* The create's errno, 0 when the kernel made the map. */
-static int create(size_t p, uint32_t flag)
+/* The create's errno, 0 when the kernel made the map; sizes from
+ * `key`/`value` when not 0. */
+static int create_sized(size_t p, uint32_t flag, uint32_t key, uint32_t value)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = probes[p].flags | flag);
 	int fd;
@@ -90,12 +119,26 @@ static int create(size_t p, uint32_t flag)
 	}
 	if (probes[p].inner)
 		opts.inner_map_fd = inner_fd;
-	fd = bpf_map_create(mapsize_map_type__bpf_type(probes[p].type), "availprobe", probes[p].key,
-			    probes[p].value, probes[p].max_entries, &opts);
+	fd = bpf_map_create(mapsize_map_type__bpf_type(probes[p].type), "availprobe", key ? key : probes[p].key,
+			    value ? value : probes[p].value, probes[p].max_entries, &opts);
 	if (fd < 0)
 		return -fd;
 	close(fd);
 	return 0;
+}
+
+static int create(size_t p, uint32_t flag)
+{
+	return create_sized(p, flag, 0, 0);
+}
+
+static size_t probe_of(enum mapsize_map_type type)
+{
+	size_t p = 0;
+
+	while (p + 1 < ARRAY_SIZE(probes) && probes[p].type != type)
+		p++;
+	return p;
 }
 
 /* The kernel's build configuration, to tell a type the build left out from
@@ -165,6 +208,34 @@ static void judge(const char *what, unsigned int since, unsigned int running, in
 	failed++;
 }
 
+/* One size verdict: created from `since` on (0: never), refused with
+ * `refused` before. */
+static void judge_size(size_t s, unsigned int running)
+{
+	unsigned int since = mapsize_map_sizes__since(sizes[s].type, sizes[s].key, sizes[s].value);
+	int err = create_sized(probe_of(sizes[s].type), 0, sizes[s].key, sizes[s].value);
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s key_size %u value_size %u", mapsize_map_type__name(sizes[s].type),
+		 sizes[s].key, sizes[s].value);
+	if (since && since <= running && !err) {
+		printf("PASS %s: created (first in %u.%u)\n", what, since >> 8, since & 0xff);
+		passed++;
+	} else if ((!since || since > running) && err == sizes[s].refused) {
+		if (since)
+			printf("PASS %s: refused (%s) as the table says (first in %u.%u)\n", what,
+			       strerror(err), since >> 8, since & 0xff);
+		else
+			printf("PASS %s: refused (%s) as the table says (no release accepts it)\n", what,
+			       strerror(err));
+		passed++;
+	} else {
+		printf("FAIL %s: the table says %s %u.%u, this kernel %s\n", what, since ? "first in" : "never,",
+		       since >> 8, since & 0xff, err ? strerror(err) : "creates it");
+		failed++;
+	}
+}
+
 int main(void)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -203,6 +274,8 @@ int main(void)
 			      create(p, flags[f].bit), u.release, probes[p].config);
 		}
 	}
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++)
+		judge_size(s, running);
 	printf("availprobe: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	close(inner_fd);
 	btf__free(btf);
