@@ -256,8 +256,11 @@ struct mapsize_planner_opts {
 	/* The memory model the budget is measured with; NULL = built-in struct
 	 * sizes and the accounting era of kernel_release (the newest when NULL). */
 	const struct mapsize_memory_opts *budget_memory;
+	/* The object the rules are planned for (a path or FILE:NAME), named in
+	 * the errors about its maps; NULL = none to name. */
+	const char *object;
 };
-#define mapsize_planner_opts__last_field budget_memory
+#define mapsize_planner_opts__last_field object
 
 MAPSIZE_API struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *opts,
 					     struct mapsize_error *err);

@@ -45,6 +45,7 @@ struct rule {
 	uint32_t baseline;
 	const char *outer;		/* "x" for a rule named "x.inner" */
 	const struct ynode *type_node, *flags_node;	/* for errors found when planning */
+	const struct ynode *key_size_node, *value_size_node;	/* NULL: the type's fixed size */
 	struct rule_instance instance;
 };
 

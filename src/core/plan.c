@@ -124,18 +124,28 @@ static uint64_t plan_digest(const struct mapsize_planner *pl, const struct mapsi
 	return fnv1a(h, &pl->kernel_version, sizeof(pl->kernel_version));
 }
 
-/* A map the target kernel lacks, or a flag it refuses on it, is an error at
- * the rule's type or flag (maptype.c has the first release of each). */
+/* A map the target kernel lacks, a flag it refuses on it, or a size over
+ * its limits is an error at the rule's type, flag or size (maptype.c and
+ * map_limits.c have the first release of each). */
 static int check_kernel_has(struct plan_ctx *c, const struct rule *r)
 {
 	struct ywalk w = { .file = c->rules->doc.file, .err = c->err };
-	char msg[512];
+	const struct ynode *at;
+	char msg[640], obj[300] = "";
+	bool value_field;
 	uint32_t bad;
 
-	if (!map_kernel_lacks(r->type, r->flags, c->pl->kernel_version, &bad, msg, sizeof(msg)))
+	if (c->pl->object)
+		snprintf(obj, sizeof(obj), " (object %s)", c->pl->object);
+	if (map_kernel_lacks(r->type, r->flags, c->pl->kernel_version, &bad, msg, sizeof(msg)))
+		return ywalk_error(&w, bad ? rule_flag_node(r->flags_node, bad) : r->type_node, "map '%s'%s: %s",
+				   r->name, obj, msg);
+	if (!c->pl->kernel_version ||
+	    !map_sizes_refused(r->type, r->key_size, r->value_size, c->pl->kernel_version, &value_field, msg,
+			       sizeof(msg)))
 		return 0;
-	return ywalk_error(&w, bad ? rule_flag_node(r->flags_node, bad) : r->type_node, "map '%s': %s",
-			   r->name, msg);
+	at = value_field ? r->value_size_node : r->key_size_node;
+	return ywalk_error(&w, at ? at : r->name_node, "map '%s'%s: %s", r->name, obj, msg);
 }
 
 /* The built-in profile underneath: --map-size, else the override files'

@@ -53,6 +53,12 @@ struct mapsize_planner *mapsize_planner__new(const struct mapsize_planner_opts *
 		}
 		pl->kernel_release = strdup(kernel_release);
 	}
+	if (OPTS_GET(opts, object, NULL) && !(pl->object = strdup(opts->object))) {
+		error_set(err, -ENOMEM, NULL, "out of memory");
+		mapsize_planner__free(pl);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (OPTS_GET(opts, budget, NULL) &&
 	    plan_budget_parse(pl, opts->budget, OPTS_GET(opts, budget_memory, NULL))) {
 		int code = pl->err.code;
@@ -88,6 +94,7 @@ void mapsize_planner__free(struct mapsize_planner *pl)
 	free(pl->enable);
 	free(pl->map_size);
 	free(pl->kernel_release);
+	free(pl->object);
 	free(pl->budget);
 	free(pl);
 }

@@ -25,6 +25,7 @@ struct set_entry {
 struct mapsize_planner {
 	char *map_size;
 	char *kernel_release;
+	char *object;		/* named in errors; NULL: none */
 	unsigned int kernel_version;	/* 0 = newest behaviour */
 	struct profile **profiles;
 	size_t profile_cnt;

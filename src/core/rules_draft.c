@@ -357,6 +357,8 @@ static int check_fixed(const struct mapsize_draft_map *m, const struct map_type_
 		       struct mapsize_error *err)
 {
 	struct mapsize_loc loc = { .file = m->object };
+	bool value_field;
+	char msg[512];
 
 	if (ti->fixed_key_size >= 0 && m->key_size && m->key_size != (uint32_t)ti->fixed_key_size)
 		return error_set(err, -EINVAL, &loc, "map '%s': %s maps have key_size %d but the object says "
@@ -366,6 +368,10 @@ static int check_fixed(const struct mapsize_draft_map *m, const struct map_type_
 		return error_set(err, -EINVAL, &loc, "map '%s': %s maps have value_size %d but the object says "
 				 "%u (the kernel refuses it); no rule can describe it", m->name, ti->name,
 				 ti->fixed_value_size, m->value_size);
+	/* a limit of every release (map_limits.c); the planner checks the
+	 * target kernel's */
+	if (map_sizes_refused(m->type, m->key_size, m->value_size, 0, &value_field, msg, sizeof(msg)))
+		return error_set(err, -EINVAL, &loc, "map '%s': %s; no rule can describe it", m->name, msg);
 	return 0;
 }
 

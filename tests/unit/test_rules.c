@@ -274,14 +274,70 @@ static void test_missing_and_zero_sizes(void **state)
 	assert_error_at(&err, RULES_FILE, 5, 17, "value_size 0, expected at least 1 for a queue map");
 }
 
+/* Hash keys over 512 bytes (MAX_BPF_STACK) are first in 5.11: refused only
+ * when the target kernel is older (issue 17 item 2). */
 static void test_hash_key_size_limit(void **state)
 {
+	static const char *const types[] = { "hash", "lru_hash", "percpu_hash", "lru_percpu_hash" };
+	struct mapsize_planner *pl;
+	struct mapsize_error err;
+	struct mapsize_plan *plan;
+	char yaml[256];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(yaml, sizeof(yaml), ONE_MAP("    type: %s\n    key_size: 4098\n    value_size: 4\n"
+						     "    max_entries: 1\n"), types[i]);
+		plan = quick_plan(yaml);	/* the newest kernel */
+		assert_int_equal(find(plan, "m")->key_size, 4098);
+		mapsize_plan__free(plan);
+		pl = planner(NULL, "5.11");
+		mapsize_plan__free(plan_ok(pl, yaml));
+		mapsize_planner__free(pl);
+		pl = planner(NULL, "5.10.0-35-amd64");
+		err = plan_err(pl, yaml);
+		mapsize_planner__free(pl);
+		assert_error_at(&err, RULES_FILE, 5, 15, "map 'm': key_size 4098 exceeds 512, the limit of Linux "
+				"5.10 (target) for type ");
+		assert_non_null(strstr(err.msg, "first accepted in Linux 5.11 (commit c6bde958a62b \"bpf: Lift "
+					"hashtab key_size limit\")"));
+	}
+	/* 512 on every release that has the type */
+	pl = planner(NULL, "4.4");
+	mapsize_plan__free(plan_ok(pl, ONE_MAP("    type: hash\n    key_size: 512\n    value_size: 4\n"
+					      "    max_entries: 1\n")));
+	mapsize_planner__free(pl);
+	/* hash of maps: the same hash table */
+	pl = planner(NULL, "5.10");
+	err = plan_err(pl, "app: a\nmaps:\n  o:\n    type: hash_of_maps\n    key_size: 513\n    max_entries: 2\n"
+		       "  o.inner:\n    type: array\n    value_size: 4\n    max_entries: 1\n");
+	mapsize_planner__free(pl);
+	assert_error_at(&err, RULES_FILE, 5, 15, "map 'o': key_size 513 exceeds 512");
+	assert_int_equal(mapsize_map_sizes__since(MAPSIZE_MAP_HASH, 513, 4), MAPSIZE_KERNEL_VERSION(5, 11));
+	assert_int_equal(mapsize_map_sizes__since(MAPSIZE_MAP_HASH, 512, 4), MAPSIZE_KERNEL_VERSION(3, 19));
+	assert_int_equal(mapsize_map_sizes__since(MAPSIZE_MAP_LRU_HASH, 512, 4), MAPSIZE_KERNEL_VERSION(4, 10));
+	assert_int_equal(mapsize_map_sizes__since(MAPSIZE_MAP_ARRAY, 4, 4194304), MAPSIZE_KERNEL_VERSION(3, 19));
+	assert_int_equal(mapsize_map_sizes__since(MAPSIZE_MAP_ARRAY, 4, 4194305), 0);
+	assert_int_equal(mapsize_map_sizes__since(MAPSIZE_MAP_HASH, 4, 4194304 - 48 - 4), 0);
+}
+
+/* 5.10 also kept a hash value below KMALLOC_MAX_SIZE - MAX_BPF_STACK -
+ * the element header; 5.11 bounds key + value together (the same commit). */
+static void test_hash_value_size_limit(void **state)
+{
+	const char *ok = ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4193743\n    max_entries: 1\n");
+	const char *big = ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4193744\n    max_entries: 1\n");
+	struct mapsize_planner *pl = planner(NULL, "5.10");
 	struct mapsize_error err;
 
-	mapsize_plan__free(quick_plan(ONE_MAP("    type: hash\n    key_size: 512\n    value_size: 4\n"
-					      "    max_entries: 1\n")));
-	err = rules_err(ONE_MAP("    type: lru_hash\n    key_size: 513\n    value_size: 4\n    max_entries: 1\n"));
-	assert_error_at(&err, RULES_FILE, 5, 15, "key_size 513, expected at most 512");
+	mapsize_plan__free(plan_ok(pl, ok));
+	err = plan_err(pl, big);
+	assert_error_at(&err, RULES_FILE, 6, 17, "map 'm': value_size 4193744 exceeds 4193743, the limit of "
+			"Linux 5.10 (target)");
+	mapsize_planner__free(pl);
+	mapsize_plan__free(quick_plan(big));
+	err = rules_err(ONE_MAP("    type: hash\n    key_size: 8\n    value_size: 4194248\n    max_entries: 1\n"));
+	assert_error_at(&err, RULES_FILE, 6, 17, "map 'm': key_size 8 + value_size 4194248 = 4194256 exceeds "
+			"4194255, the limit of every Linux release for type hash");
 }
 
 static void test_percpu_value_limit(void **state)
@@ -301,7 +357,8 @@ static void test_percpu_value_limit(void **state)
 		snprintf(yaml, sizeof(yaml), ONE_MAP("    type: %s\n    key_size: 4\n    value_size: 32769\n"
 						     "    max_entries: 4\n"), types[i]);
 		err = rules_err(yaml);
-		assert_error_at(&err, RULES_FILE, 6, 17, "value_size 32769, expected at most 32768 for a per-CPU map");
+		assert_error_at(&err, RULES_FILE, 6, 17, "map 'm': value_size 32769 exceeds 32768, the limit of "
+				"every Linux release for type ");
 	}
 	/* not per-CPU: no such limit */
 	mapsize_plan__free(quick_plan(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 65536\n"
@@ -314,9 +371,12 @@ static void test_lpm_key_size_range(void **state)
 	struct mapsize_plan *plan;
 
 	err = rules_err(ONE_MAP("    type: lpm_trie\n    key_size: 4\n    value_size: 1\n    max_entries: 16\n"));
-	assert_error_at(&err, RULES_FILE, 5, 15, "key_size 4, expected 5..260 for an lpm_trie");
+	assert_error_at(&err, RULES_FILE, 5, 15, "map 'm': key_size 4 is below 5, the least of every Linux "
+			"release for type lpm_trie");
 	err = rules_err(ONE_MAP("    type: lpm_trie\n    key_size: 261\n    value_size: 1\n    max_entries: 16\n"));
-	assert_error_at(&err, RULES_FILE, 5, 15, "key_size 261, expected 5..260 for an lpm_trie");
+	assert_error_at(&err, RULES_FILE, 5, 15, "map 'm': key_size 261 exceeds 260, the limit of every Linux "
+			"release for type lpm_trie (a 4-byte prefix length and 1 to 256 bytes of data, EINVAL); "
+			"expected key_size 5..260");
 	plan = quick_plan(ONE_MAP("    type: lpm_trie\n    key_size: 5\n    value_size: 1\n    max_entries: 16\n"));
 	assert_int_equal(find(plan, "m")->key_size, 5);
 	mapsize_plan__free(plan);
@@ -993,15 +1053,16 @@ static void test_fuzz_element_size_limits(void **state)
 		const char *msg;
 	} cases[] = {
 		{ "hash", "    key_size: 512\n", 4194255 - 512,
-		  "expected key_size + value_size below 4194256 for a hash map" },
-		{ "lru_hash", "    key_size: 4\n", 4194255 - 4, "below 4194256 for a lru_hash map" },
-		{ "array", "", 4194304, "expected at most 4194304 for a array map" },
-		{ "queue", "", 4194304, "expected at most 4194304 for a queue map" },
-		{ "stack", "", 4194304, "expected at most 4194304 for a stack map" },
-		{ "bloom_filter", "", 4194304, "expected at most 4194304 for a bloom_filter map" },
-		{ "lpm_trie", "    key_size: 8\n", 4194008, "expected at most 4194008 for an lpm_trie" },
-		{ "task_storage", "", 65407, "expected at most 65407 for a task_storage map" },
-		{ "cgrp_storage", "", 65407, "expected at most 65407 for a cgrp_storage map" },
+		  "exceeds 4194255, the limit of every Linux release for type hash" },
+		{ "lru_hash", "    key_size: 4\n", 4194255 - 4,
+		  "exceeds 4194255, the limit of every Linux release for type lru_hash" },
+		{ "array", "", 4194304, "exceeds 4194304, the limit of every Linux release for type array" },
+		{ "queue", "", 4194304, "exceeds 4194304, the limit of every Linux release for type queue" },
+		{ "stack", "", 4194304, "exceeds 4194304, the limit of every Linux release for type stack" },
+		{ "bloom_filter", "", 4194304, "exceeds 4194304, the limit of every Linux release for type bloom_filter" },
+		{ "lpm_trie", "    key_size: 8\n", 4194008, "exceeds 4194008, the limit of every Linux release for type lpm_trie" },
+		{ "task_storage", "", 65407, "exceeds 65407, the limit of every Linux release for type task_storage" },
+		{ "cgrp_storage", "", 65407, "exceeds 65407, the limit of every Linux release for type cgrp_storage" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1169,6 +1230,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_size_mismatch),
 		cmocka_unit_test(test_missing_and_zero_sizes),
 		cmocka_unit_test(test_hash_key_size_limit),
+		cmocka_unit_test(test_hash_value_size_limit),
 		cmocka_unit_test(test_percpu_value_limit),
 		cmocka_unit_test(test_lpm_key_size_range),
 		cmocka_unit_test(test_stack_trace_value_size),

@@ -147,6 +147,7 @@ struct mapsize_planner *plan_options__planner(const struct plan_options *po,
 	struct mapsize_planner_opts opts = {
 		.sz = sizeof(opts),
 		.map_size = po->map_size,
+		.object = po->object,
 		.kernel_release = po->kernel ? po->kernel : node && node->kernel_release[0] ? node->kernel_release : NULL,
 	};
 	struct mapsize_node running = { .sz = sizeof(struct mapsize_node) };

@@ -60,6 +60,7 @@ struct plan_options {
 	const char *btf;			/* --btf FILE: kernel struct sizes */
 	const char *kernel_era;			/* --kernel-era mem_usage|pages */
 	const char *budget;			/* --budget SIZE|PCT% */
+	const char *object;			/* the object planned for, named in errors */
 };
 
 void plan_options__init(struct plan_options *po);

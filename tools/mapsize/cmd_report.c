@@ -506,6 +506,7 @@ int do_report(int argc, char **argv)
 		struct mapsize_planner *pl;
 
 		pp.map_size = prof_names[p];
+		pp.object = ra.object;	/* named in the errors about its maps */
 		pl = plan_options__planner(&pp, NULL, &err);
 		if (!pl) {
 			print_error(&err);

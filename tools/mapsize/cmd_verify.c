@@ -378,6 +378,7 @@ int do_verify(int argc, char **argv)
 		fprintf(stderr, "error: cannot read the node's CPUs and memory: %s\n", strerror(-ret));
 		goto out;
 	}
+	po.object = va.object;	/* named in the errors about its maps */
 	plan = plan_options__plan(&po, rules, &node);
 	if (!plan) {
 		status = 2;
