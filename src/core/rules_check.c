@@ -84,7 +84,9 @@ static void compare(struct mapsize_rules_check_map *e, const struct mapsize_rule
 			snprintf(of, sizeof(of), "%u", m->key_size);
 			diff_add(e, &w, FIELD_NODE("key_size"), "key_size", rf, of);
 		}
-		if (!size_matches(m->value_size, r->value_size, ti->fixed_value_size)) {
+		/* a value_size compiled 0 is set at run time by the agent
+		 * (the kernel refuses 0): the rule gives it */
+		if (m->value_size && !size_matches(m->value_size, r->value_size, ti->fixed_value_size)) {
 			snprintf(rf, sizeof(rf), "%u", r->value_size);
 			snprintf(of, sizeof(of), "%u", m->value_size);
 			diff_add(e, &w, FIELD_NODE("value_size"), "value_size", rf, of);

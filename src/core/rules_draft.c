@@ -166,6 +166,21 @@ static bool zero_is_placeholder(const struct mapsize_draft_map *dm)
 	return ti && !dm->max_entries && !ti->zero_max_entries && dm->type != MAPSIZE_MAP_PERF_EVENT_ARRAY;
 }
 
+/* A value_size compiled 0 on a type whose value size is free: the agent sets
+ * it at run time (bpf_map__set_value_size(), as libbpf-tools do for their
+ * stack maps), and the kernel refuses 0.  The draft writes a placeholder the
+ * user replaces, as for max_entries compiled 0: for a stack_trace map 127
+ * frames of 8 bytes (the kernel's default kernel.perf_event_max_stack, and
+ * libbpf-tools' default --perf-max-stack-depth), else one u64. */
+static uint32_t value_placeholder(const struct mapsize_draft_map *dm)
+{
+	const struct map_type_info *ti = map_type_info(dm->type);
+
+	if (!ti || ti->fixed_value_size >= 0 || dm->value_size)
+		return 0;
+	return dm->type == MAPSIZE_MAP_STACK_TRACE ? 127 * 8 : 8;
+}
+
 int mapsize_rules_draft__add_map(struct mapsize_rules_draft *d, const char *object,
 				 const struct mapsize_object_map *m, struct mapsize_error *err)
 {
@@ -228,6 +243,11 @@ int mapsize_rules_draft__add_map(struct mapsize_rules_draft *d, const char *obje
 	    draft_warn(d, "map '%s' in %s: compiled max_entries 0 (set at run time?), which the kernel refuses "
 		       "for a %s map: the draft says 1, write the size the agent sets", m->name, label,
 		       mapsize_map_type__name(dm->type)))
+		return error_set(err, -ENOMEM, NULL, "out of memory");
+	if (value_placeholder(dm) &&
+	    draft_warn(d, "map '%s' in %s: compiled value_size 0 (set at run time by the agent?), which the "
+		       "kernel refuses for a %s map: the draft says %u, write the size the agent sets", m->name,
+		       label, mapsize_map_type__name(dm->type), value_placeholder(dm)))
 		return error_set(err, -ENOMEM, NULL, "out of memory");
 	return 0;
 }
@@ -370,7 +390,8 @@ static int check_fixed(const struct mapsize_draft_map *m, const struct map_type_
 				 ti->fixed_value_size, m->value_size);
 	/* a limit of every release (map_limits.c); the planner checks the
 	 * target kernel's */
-	if (map_sizes_refused(m->type, m->key_size, m->value_size, 0, &value_field, msg, sizeof(msg)))
+	if (map_sizes_refused(m->type, m->key_size, m->value_size ? m->value_size : value_placeholder(m), 0,
+			      &value_field, msg, sizeof(msg)))
 		return error_set(err, -EINVAL, &loc, "map '%s': %s; no rule can describe it", m->name, msg);
 	return 0;
 }
@@ -419,7 +440,13 @@ static int emit_map(struct strbuf *sb, const struct mapsize_rules_draft *d, cons
 	strbuf_addf(sb, ":\n    type: %s\n", ti->name);
 	if (ti->fixed_key_size < 0)
 		strbuf_addf(sb, "    key_size: %u\n", m->key_size);
-	if (ti->fixed_value_size < 0)
+	if (value_placeholder(m))
+		strbuf_addf(sb, "    # value_size: compiled 0, set at run time by the agent (bpf_map__set_value_size);\n"
+			    "    # %u is a placeholder (%s): write the size the agent sets\n"
+			    "    value_size: %u\n", value_placeholder(m),
+			    m->type == MAPSIZE_MAP_STACK_TRACE ? "127 frames of 8 bytes, the default "
+			    "kernel.perf_event_max_stack" : "one u64", value_placeholder(m));
+	else if (ti->fixed_value_size < 0)
 		strbuf_addf(sb, "    value_size: %u\n", m->value_size);
 	if (m->map_flags & RULE_FLAGS) {
 		rules_draft_flags_str(m->map_flags, flags, sizeof(flags));

@@ -174,7 +174,9 @@ static int check_shape(const struct mapsize_plan_map *pm, const struct bpf_map *
 		return error_set(err, -EINVAL, NULL, "map '%s': %s has key_size %u but the rule says %u; "
 				 "expected the rules to match the object (stale rules?)", pm->name, what,
 				 bpf_map__key_size(map), pm->key_size);
-	if (!size_matches(bpf_map__value_size(map), pm->value_size, ti->fixed_value_size))
+	/* a value_size compiled 0 is set at run time (bpf_map__set_value_size(),
+	 * the kernel refuses 0): apply sets the rule's */
+	if (bpf_map__value_size(map) && !size_matches(bpf_map__value_size(map), pm->value_size, ti->fixed_value_size))
 		return error_set(err, -EINVAL, NULL, "map '%s': %s has value_size %u but the rule says %u; "
 				 "expected the rules to match the object (stale rules?)", pm->name, what,
 				 bpf_map__value_size(map), pm->value_size);
@@ -547,6 +549,8 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 	if (ret)
 		return ret;
 	ret = bpf_map__set_max_entries(map, pm->max_entries);
+	if (!ret && !bpf_map__value_size(map))
+		ret = bpf_map__set_value_size(map, pm->value_size);	/* as the agent does */
 	if (!ret)
 		ret = bpf_map__set_map_flags(map, am->map_flags);
 	if (!ret && pm->map_extra)

@@ -107,12 +107,12 @@ int object_create__btf(const struct object_maps *om, const void *buf, size_t siz
 }
 
 int object_create__map(const struct object_maps *om, size_t idx, uint32_t max_entries, uint32_t map_flags,
-		       uint64_t map_extra, int inner_fd, int btf_fd, uint32_t possible_cpus)
+		       uint64_t map_extra, uint32_t rule_value_size, int inner_fd, int btf_fd, uint32_t possible_cpus)
 {
 	const struct object_maps_def *d = &om->defs[idx];
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = map_flags, .map_extra = map_extra,
 		    .numa_node = d->numa_node);
-	uint32_t key_size = d->key_size, value_size = d->value_size;
+	uint32_t key_size = d->key_size, value_size = d->value_size ? d->value_size : rule_value_size;
 	char kname[16];
 	int fd;
 

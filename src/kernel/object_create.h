@@ -17,11 +17,13 @@
 int object_create__btf(const struct object_maps *om, const void *buf, size_t size);
 
 /* Map IDX of OM with these max_entries, flags and map_extra (a
- * perf_event_array of 0 entries gets POSSIBLE_CPUS, as libbpf does), the
+ * perf_event_array of 0 entries gets POSSIBLE_CPUS, as libbpf does; a
+ * value_size compiled 0 gets VALUE_SIZE, the rule's, as the agent sets it
+ * at run time), the
  * map-in-map's inner template INNER_FD (or -1), with BTF_FD's key/value
  * types where the map has them (retried without on refusal).  fd or a
  * negative errno. */
 int object_create__map(const struct object_maps *om, size_t idx, uint32_t max_entries, uint32_t map_flags,
-		       uint64_t map_extra, int inner_fd, int btf_fd, uint32_t possible_cpus);
+		       uint64_t map_extra, uint32_t value_size, int inner_fd, int btf_fd, uint32_t possible_cpus);
 
 #endif

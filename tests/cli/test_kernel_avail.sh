@@ -56,7 +56,9 @@ expect_err "report --kernel 5.10 --format json: refused" 2 "$BLOOM_MSG" \
 	"$MAPSIZE" report "$TMP/bloom.yaml" --kernel 5.10 --format json
 expect_eq "report --format json: no partial JSON" "$(wc -c <"$TMP/out")" 0
 # verify plans before it opens or loads anything
-expect_err "verify --kernel 5.10: refused before loading" 2 "$BLOOM_MSG" \
+# with an object, named after the map (issue 17 item 2)
+expect_err "verify --kernel 5.10: refused before loading, naming the object" 2 \
+	"$TMP/bloom.yaml:4:11: error: map 'seen' \(object $O/tests/bpf/mixed.bpf.o\): type bloom_filter \(BPF_MAP_TYPE_BLOOM_FILTER\) is first in Linux 5.16, the target kernel 5.10 refuses it \(EINVAL\)" \
 	"$MAPSIZE" verify "$TMP/bloom.yaml" --kernel 5.10 --object "$O/tests/bpf/mixed.bpf.o" --format json
 expect_eq "verify --format json: no partial JSON" "$(wc -c <"$TMP/out")" 0
 

@@ -18,6 +18,7 @@
 #define BT_ARRAY 2
 #define BT_PERF 4
 #define BT_PERCPU_ARRAY 6
+#define BT_STACK_TRACE 7
 #define BT_LRU 9
 #define BT_LPM 11
 #define BT_HOFM 13
@@ -380,6 +381,58 @@ static void test_check_of_own_draft_is_clean(void **state)
 	mapsize_rules_draft__free(d);
 }
 
+/* A value_size compiled 0 is set at run time by the agent (libbpf-tools'
+ * stack maps: bpf_map__set_value_size()): the draft writes a placeholder
+ * and says so; rules check accepts any value_size the rule gives for it.
+ * Keys over 512 bytes draft as they are (the target kernel decides). */
+static void test_value_size_set_at_run_time(void **state)
+{
+	struct mapsize_rules_draft *d = mapsize_rules_draft__new(NULL);
+	struct mapsize_rules *rules;
+	struct mapsize_rules_check *c;
+	struct mapsize_plan *plan;
+	struct mapsize_error err;
+	char *y, *edited;
+
+	add(d, "offcputime.bpf.o", "stackmap", BT_STACK_TRACE, 4, 0, 0, 0, NULL);
+	add(d, "offcputime.bpf.o", "hv", BT_HASH, 4, 0, 64, 0, NULL);
+	add(d, "offcputime.bpf.o", "paths", BT_LRU, 4098, 4, 64, 0, NULL);
+	assert_contains(mapsize_rules_draft__warning(d, 1), "map 'stackmap' in offcputime.bpf.o: compiled value_size 0 "
+			"(set at run time by the agent?), which the kernel refuses for a stack_trace map: the draft "
+			"says 1016, write the size the agent sets");
+	assert_contains(mapsize_rules_draft__warning(d, 2), "map 'hv' in offcputime.bpf.o: compiled value_size 0");
+	y = draft_yaml(d);
+	assert_contains(y, "  stackmap:\n    type: stack_trace\n"
+			   "    # value_size: compiled 0, set at run time by the agent (bpf_map__set_value_size);\n"
+			   "    # 1016 is a placeholder (127 frames of 8 bytes, the default kernel.perf_event_max_stack): "
+			   "write the size the agent sets\n    value_size: 1016\n    max_entries: 1\n");
+	assert_contains(y, "  hv:\n    type: hash\n    key_size: 4\n"
+			   "    # value_size: compiled 0, set at run time by the agent (bpf_map__set_value_size);\n"
+			   "    # 8 is a placeholder (one u64): write the size the agent sets\n    value_size: 8\n");
+	assert_contains(y, "  paths:\n    type: lru_hash\n    key_size: 4098\n    value_size: 4\n");
+	plan = plan_of(y, &rules);
+	assert_int_equal(mapsize_plan__find(plan, "stackmap")->value_size, 1016);
+	assert_int_equal(mapsize_plan__find(plan, "paths")->key_size, 4098);
+	mapsize_plan__free(plan);
+	c = mapsize_rules_draft__check(d, rules, &err);
+	assert_false(mapsize_rules_check__stale(c));
+	assert_int_equal(mapsize_rules_check__count(c, MAPSIZE_RULES_CHECK_OK), 3);
+	mapsize_rules_check__free(c);
+	mapsize_rules__free(rules);
+	/* the size the agent sets (perf-max-stack-depth 64): still no drift */
+	edited = strdup(y);
+	memcpy(strstr(edited, "value_size: 1016"), "value_size: 0512", 16);
+	rules = mapsize_rules__parse(edited, strlen(edited), "d.yaml", &err);
+	assert_non_null(rules);
+	c = mapsize_rules_draft__check(d, rules, &err);
+	assert_false(mapsize_rules_check__stale(c));
+	mapsize_rules_check__free(c);
+	mapsize_rules__free(rules);
+	free(edited);
+	free(y);
+	mapsize_rules_draft__free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_placeholders_names_and_errors),
 		cmocka_unit_test(test_check_names_every_problem),
 		cmocka_unit_test(test_check_of_own_draft_is_clean),
+		cmocka_unit_test(test_value_size_set_at_run_time),
 	};
 
 	return cmocka_run_group_tests(tests, capture_warnings, NULL);

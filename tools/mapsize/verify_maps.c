@@ -134,11 +134,12 @@ static int one_map(struct verify_maps *vm, const char *path, size_t i, const str
 		snprintf(iname, sizeof(iname), "%s.inner", name);
 		ip = planned_for(plan, iname, id);
 		tmpl = object_create__map(vm->om, (size_t)d->inner, ip.max_entries, ip.map_flags, ip.map_extra,
-					  -1, vm->btf_fd, cpus);
+					  ip.pm ? ip.pm->value_size : 0, -1, vm->btf_fd, cpus);
 		if (tmpl < 0)
 			return create_failed(path, iname, &ip, tmpl);
 	}
-	fd = object_create__map(vm->om, i, p.max_entries, p.map_flags, p.map_extra, tmpl, vm->btf_fd, cpus);
+	fd = object_create__map(vm->om, i, p.max_entries, p.map_flags, p.map_extra, p.pm ? p.pm->value_size : 0,
+				tmpl, vm->btf_fd, cpus);
 	if (fd < 0) {
 		if (tmpl >= 0)
 			close(tmpl);
@@ -152,7 +153,7 @@ static int one_map(struct verify_maps *vm, const char *path, size_t i, const str
 		void *key = calloc(1, d->key_size ? d->key_size : 4);
 
 		inst = object_create__map(vm->om, (size_t)d->inner, ip.max_entries, ip.map_flags, ip.map_extra,
-					  -1, vm->btf_fd, cpus);
+					  ip.pm ? ip.pm->value_size : 0, -1, vm->btf_fd, cpus);
 		o->outer = true;
 		if (inst < 0 || !key || !n) {
 			snprintf(o->insert_err, sizeof(o->insert_err), "map '%s': cannot create an instance of "
