@@ -198,6 +198,9 @@ int map_kernel_lacks(enum mapsize_map_type type, uint32_t flags, unsigned int ve
  * size limits); *value_field: the limit is on value_size (or key + value). */
 int map_sizes_refused(enum mapsize_map_type type, uint32_t key_size, uint32_t value_size,
 		      unsigned int version, bool *value_field, char *msg, size_t size);
+/* The same for max_entries (0 = every limit the table has) */
+int map_max_entries_refused(enum mapsize_map_type type, uint64_t max_entries, unsigned int version, char *msg,
+			    size_t size);
 /* "BPF_F_MMAPABLE" for MAPSIZE_F_MMAPABLE, NULL for an unknown bit. */
 const char *map_flag_uapi_name(uint32_t flag);
 

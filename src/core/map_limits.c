@@ -8,9 +8,9 @@
  *
  * Audited against kernel/bpf/{hashtab,arraymap,lpm_trie,queue_stack_maps,
  * bloom_filter,stackmap,bpf_local_storage}.c from 5.10 to 6.18: only the
- * hash table's limits changed in that span; the others below hold on every
- * release that has the type.  max_entries limits are the planner's
- * (plan_size.c); they did not change for 64-bit kernels in that span. */
+ * hash table's key and value limits changed in that span; the others below
+ * hold on every release that has the type (max_entries included: the 6.8
+ * overflow fixes for 32-bit kernels changed nothing on 64-bit ones). */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +24,7 @@
 /* MAX_BPF_STACK */
 #define BPF_STACK 512U
 
-enum limit_field { LIMIT_KEY, LIMIT_VALUE, LIMIT_KEY_VALUE };
+enum limit_field { LIMIT_KEY, LIMIT_VALUE, LIMIT_KEY_VALUE, LIMIT_MAX_ENTRIES };
 
 static const struct size_limit {
 	uint32_t traits;	/* applies to the types with any of these traits */
@@ -59,6 +59,11 @@ static const struct size_limit {
 	/* BPF_LOCAL_STORAGE_MAX_VALUE_SIZE: a u16 less the element header */
 	{ MAPSIZE_TRAIT_STORAGE, 0, LIMIT_VALUE, 1, 65535 - 128, 0, E2BIG,
 	  "a u16 less the element header", NULL },
+	/* htab_map_alloc(): n_buckets, a power of two, at most U32_MAX /
+	 * sizeof(struct bucket) (16 bytes) */
+	{ MAPSIZE_TRAIT_HASH, 0, LIMIT_MAX_ENTRIES, 0, 1U << 27, 0, E2BIG, "2^27", NULL },
+	/* stack_map_alloc(): at most 2^31 buckets */
+	{ 0, T(MAPSIZE_MAP_STACK_TRACE), LIMIT_MAX_ENTRIES, 0, 1U << 31, 0, E2BIG, "2^31", NULL },
 };
 
 #undef T
@@ -75,7 +80,13 @@ static uint64_t field_value(enum limit_field f, uint32_t key, uint32_t value)
 	return f == LIMIT_KEY ? key : f == LIMIT_VALUE ? value : (uint64_t)key + value;
 }
 
-/* A limit version `version` (0: the newest) has that the sizes break, or NULL. */
+static bool limit_in_force(const struct size_limit *l, enum mapsize_map_type type, unsigned int version)
+{
+	return limit_applies(l, type) && (!l->until || (version && version < l->until));
+}
+
+/* A key or value limit version `version` (0: the newest) has that the sizes
+ * break, or NULL. */
 static const struct size_limit *broken_limit(enum mapsize_map_type type, uint32_t key, uint32_t value,
 					     unsigned int version)
 {
@@ -85,7 +96,7 @@ static const struct size_limit *broken_limit(enum mapsize_map_type type, uint32_
 		const struct size_limit *l = &limits[i];
 		uint64_t v = field_value(l->field, key, value);
 
-		if (!limit_applies(l, type) || (l->until && (!version || version >= l->until)))
+		if (l->field == LIMIT_MAX_ENTRIES || !limit_in_force(l, type, version))
 			continue;
 		/* a 0 the fixed sizes give (queue keys, local storage) is no size to limit */
 		if (!v && l->field != LIMIT_KEY_VALUE)
@@ -156,6 +167,24 @@ int map_sizes_refused(enum mapsize_map_type type, uint32_t key_size, uint32_t va
 			 ti->name, l->why, l->err == E2BIG ? "E2BIG" : "EINVAL", field_names[l->field],
 			 l->min, l->max);
 	return l->err;
+}
+
+int map_max_entries_refused(enum mapsize_map_type type, uint64_t max_entries, unsigned int version, char *msg,
+			    size_t size)
+{
+	const struct map_type_info *ti = map_type_info(type);
+
+	for (size_t i = 0; ti && i < ARRAY_SIZE(limits); i++) {
+		const struct size_limit *l = &limits[i];
+
+		if (l->field != LIMIT_MAX_ENTRIES || !limit_in_force(l, type, version) || max_entries <= l->max)
+			continue;
+		snprintf(msg, size, "max_entries %llu exceeds %u (%s), the most the kernel allows for %s %s map "
+			 "(%s)", (unsigned long long)max_entries, l->max, l->why,
+			 strchr("aeiou", ti->name[0]) ? "an" : "a", ti->name, l->err == E2BIG ? "E2BIG" : "EINVAL");
+		return l->err;
+	}
+	return 0;
 }
 
 #undef V

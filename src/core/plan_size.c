@@ -30,6 +30,7 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 	const struct map_type_info *ti = map_type_info(r->type);
 	const struct src_expr *se = max_entries_source(c, r);
 	uint64_t v = 0, lo = 0, hi = UINT64_MAX;
+	char msg[256];
 	int ret;
 
 	if (se) {
@@ -88,12 +89,8 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 	if (!v && r->type != MAPSIZE_MAP_PERF_EVENT_ARRAY)
 		return plan_value_error(c, se ? se : &r->max_entries, r->name,
 				   "max_entries evaluates to 0, expected at least 1 for a %s map", ti->name);
-	if (map_type_has(r->type, MAPSIZE_TRAIT_HASH) && v > (1ULL << 27))
-		return plan_value_error(c, se, r->name, "max_entries %llu exceeds 134217728 (2^27), the most "
-				   "the kernel allows for a %s map (E2BIG)", (unsigned long long)v, ti->name);
-	if (r->type == MAPSIZE_MAP_STACK_TRACE && v > (1ULL << 31))
-		return plan_value_error(c, se, r->name, "max_entries %llu exceeds 2147483648 (2^31), the most "
-				   "the kernel allows for a stack_trace map (E2BIG)", (unsigned long long)v);
+	if (map_max_entries_refused(r->type, v, c->pl->kernel_version, msg, sizeof(msg)))
+		return plan_value_error(c, se, r->name, "%s", msg);	/* map_limits.c */
 	if (map_type_is_ringbuf(r->type) && ((v & (v - 1)) || v % 4096))
 		return plan_value_error(c, se, r->name, "%s size %llu bytes is not a power of two multiple "
 				   "of the 4096-byte page size, expected e.g. %llu (add 'round: pow2')",
