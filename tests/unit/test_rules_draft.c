@@ -430,6 +430,13 @@ static void test_value_size_set_at_run_time(void **state)
 	mapsize_rules__free(rules);
 	free(edited);
 	free(y);
+	/* a size no release accepts: refused naming the object and the map */
+	add(d, "agent.bpf.o", "huge", BT_ARRAY, 4, 4194305, 1, 0, NULL);
+	assert_null(mapsize_rules_draft__yaml(d, &err));
+	assert_string_equal(err.file, "agent.bpf.o");
+	assert_contains(err.msg, "map 'huge': value_size 4194305 exceeds 4194304, the limit of every Linux release "
+			"for type array (KMALLOC_MAX_SIZE, E2BIG); expected value_size 1..4194304; no rule can "
+			"describe it");
 	mapsize_rules_draft__free(d);
 }
 
