@@ -152,6 +152,18 @@ enum pin_action pin_action__decide(const struct pin_map_spec *p, const struct pi
 	return say(PIN_ACTION_MIGRATE, reason, size, "%s: the map grows, every entry fits", what);
 }
 
+void pin_action__planned(const struct mapsize_plan_map *pm, const struct pin_map_spec *object,
+			 struct pin_map_spec *out)
+{
+	*out = *object;
+	if (!pm)
+		return;
+	out->max_entries = pm->max_entries;
+	out->map_flags = (object->map_flags & ~MAPSIZE_F_NO_PREALLOC) | pm->map_flags;
+	if (pm->map_extra)
+		out->map_extra = pm->map_extra;
+}
+
 int pin_path__build(const char *root, const char *map_name, char *buf, size_t size)
 {
 	size_t len;

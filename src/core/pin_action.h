@@ -66,6 +66,13 @@ enum pin_action pin_action__decide(const struct pin_map_spec *planned, const str
 				   const struct pin_live_fill *fill, double headroom, char *reason,
 				   size_t size);
 
+/* What an object's map (`object`: as compiled) asks the kernel for once
+ * the plan's rule `pm` is applied (NULL: no rule, as compiled): the rule's
+ * max_entries, the object's flags with BPF_F_NO_PREALLOC as the plan
+ * decides, the rule's map_extra when it gives one (as apply does). */
+void pin_action__planned(const struct mapsize_plan_map *pm, const struct pin_map_spec *object,
+			 struct pin_map_spec *out);
+
 /* libbpf's pin path of a map pinned by name: ROOT/NAME (root NULL or "":
  * /sys/fs/bpf; trailing slashes of root dropped).  0, or -ENAMETOOLONG when
  * it does not fit `size` (libbpf: PATH_MAX), -EINVAL for no name. */
