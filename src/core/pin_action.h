@@ -54,7 +54,7 @@ double pin_action__headroom(const struct mapsize_plan_map *pm);
  *   refuse   type, key or value size differ; a type whose entries cannot be
  *            copied (prog_array: the agent rebuilds it; ring buffers,
  *            queues, storage, ...); a live map user space cannot read
- *            (BPF_F_WRONLY) or a planned one it cannot write (BPF_F_RDONLY);
+ *            (BPF_F_WRONLY) or a planned one it may not fill (BPF_F_RDONLY);
  *            the entries do not fit: a shrink needs entries * headroom <=
  *            the new max_entries, a grow entries <= it; an array keeps every
  *            slot, so it cannot shrink; an LRU target that would evict
