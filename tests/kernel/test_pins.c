@@ -320,6 +320,75 @@ static void test_pin_live_read(void **state)
 	unlink(path);
 }
 
+/* libxdp's xdpfilt_alw_eth.o (build/corpus; pins filter_ethernet and
+ * xdp_stats_map by name), its maps loaded as an agent would: a pinned
+ * filter_ethernet of 10,000 entries and a plan of 20,000 are refused before
+ * the load, or kept. */
+static void test_xdpfilt(void **state)
+{
+	const char *rules_text = "app: xdpfilt\nmaps:\n  filter_ethernet: {type: percpu_hash, key_size: 6, "
+				 "value_size: 8, max_entries: 20000}\n";
+	struct tk_req req = { .rules = rules_text, .no_node = true };
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = bpffs);
+	struct mapsize_apply_opts aopts = { .sz = sizeof(aopts) };
+	struct mapsize_kernel_map k = { .sz = sizeof(k) };
+	struct mapsize_applied *a;
+	struct mapsize_error err;
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct mapsize_plan *plan;
+	char xdp[PATH_MAX], path[PATH_MAX], want[8192];
+	int fd;
+
+	REQUIRE_BPFFS();
+	if (snprintf(xdp, sizeof(xdp), "%s/corpus/libxdp1/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_eth.o",
+		     tk_build) >= (int)sizeof(xdp) || access(xdp, R_OK)) {
+		print_message("SKIP: %s missing (build/corpus)\n", xdp);
+		skip();
+	}
+	if (snprintf(path, sizeof(path), "%s/filter_ethernet", bpffs) >= (int)sizeof(path))
+		fail();
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "filter_ethernet", 6, 8, 10000, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+	plan = tk_plan(&req);
+	for (int policy = MAPSIZE_PIN_REFUSE; policy <= MAPSIZE_PIN_KEEP; policy++) {
+		obj = bpf_object__open_file(xdp, &opts);
+		assert_non_null(obj);
+		bpf_object__for_each_program(prog, obj)
+			bpf_program__set_autoload(prog, false);
+		aopts.pin_policy = policy;
+		tk_libbpf_log_reset();
+		a = mapsize_plan__apply(plan, obj, &aopts, &err);
+		if (policy == MAPSIZE_PIN_REFUSE) {
+			assert_null(a);
+			snprintf(want, sizeof(want), "map 'filter_ethernet' is pinned at %s with max_entries 10000, "
+				 "flags 0x0 (0 live entries) but the plan gives max_entries 20000, flags 0x0: libbpf "
+				 "would refuse to reuse it (max_entries 10000 -> 20000: 0 live entries fit); run `mapsize "
+				 "migrate RULES --object FILE --pin-root %s` before the load to carry its entries into "
+				 "the new size, or apply with pin policy keep to keep the pinned map", path, bpffs);
+			assert_string_equal(err.msg, want);
+		} else {
+			if (!a)
+				tk_fail_error("apply keep", &err);
+			tk_load(obj);
+			tk_kmap(bpf_map__fd(bpf_object__find_map_by_name(obj, "filter_ethernet")), &k,
+				"filter_ethernet");
+			assert_int_equal(k.max_entries, 10000);
+			assert_int_equal(mapsize_applied__warning_cnt(a), 1);
+			mapsize_applied__free(a);
+		}
+		bpf_object__close(obj);
+	}
+	assert_null(strstr(tk_libbpf_log, "mismatch"));
+	mapsize_plan__free(plan);
+	unlink(path);
+	/* the keep load pinned xdp_stats_map (libbpf's own pinning) */
+	snprintf(path, sizeof(path), "%s/xdp_stats_map", bpffs);
+	assert_int_equal(unlink(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_migrate_hook),
 		cmocka_unit_test(test_refused_shrink_and_shape),
+		cmocka_unit_test(test_xdpfilt),
 	};
 
 	return cmocka_run_group_tests_name("pinned maps through apply", tests, setup, teardown);
