@@ -81,15 +81,21 @@ static void changes(const struct pin_map_spec *p, const struct pin_map_spec *l, 
 			 (unsigned long long)l->map_extra, (unsigned long long)p->map_extra);
 }
 
-enum pin_action pin_action__decide(const struct pin_map_spec *p, const struct pin_map_spec *l,
+enum pin_action pin_action__decide(const struct pin_map_spec *planned, const struct pin_map_spec *l,
 				   const struct pin_live_fill *fill, double headroom, char *reason,
 				   size_t size)
 {
 	bool known = fill && fill->entries_known;
 	uint64_t entries = known ? fill->entries : 0;
 	uint32_t cpus = fill ? fill->possible_cpus : 0;
+	struct pin_map_spec spec = *planned;
+	const struct pin_map_spec *p = &spec;
 	const char *why;
 	char what[160];
+
+	/* libbpf creates a perf_event_array of 0 entries with one per possible CPU */
+	if (spec.bpf_type == 4 /* BPF_MAP_TYPE_PERF_EVENT_ARRAY */ && !spec.max_entries && cpus)
+		spec.max_entries = cpus;
 
 	if (headroom < 1.0 || headroom != headroom)
 		headroom = 1.0;

@@ -61,7 +61,8 @@ double pin_action__headroom(const struct mapsize_plan_map *pm);
  *            (BPF_F_NO_COMMON_LRU gives each CPU max_entries / cpus, and the
  *            copy fills one CPU's list); entries unknown on a shrink;
  *   migrate  otherwise (only max_entries, flags or map_extra differ).
- * headroom < 1 counts as 1.  reason may be NULL. */
+ * headroom < 1 counts as 1; a planned perf_event_array of 0 entries has one
+ * per possible CPU, as libbpf creates it.  reason may be NULL. */
 enum pin_action pin_action__decide(const struct pin_map_spec *planned, const struct pin_map_spec *live,
 				   const struct pin_live_fill *fill, double headroom, char *reason,
 				   size_t size);

@@ -119,6 +119,14 @@ static void test_types(void **state)
 			    "CPUs 2500 entries, and a copy from one CPU would evict all but 2500 of the 3000 live "
 			    "entries");
 	assert_int_equal(decide(pl, ll, true, 2500, 8, 1, r), PIN_ACTION_MIGRATE);
+	/* a perf_event_array of 0 entries is one per CPU, as libbpf creates it */
+	{
+		struct pin_map_spec lpe = { 4, 4, 4, 8, 0, 0 }, ppe = lpe;
+
+		ppe.max_entries = 0;
+		assert_int_equal(decide(ppe, lpe, false, 0, 8, 1, r), PIN_ACTION_REUSE);
+		assert_int_equal(decide(ppe, lpe, false, 0, 4, 1, r), PIN_ACTION_REFUSE);
+	}
 	/* user space cannot read a write-only map */
 	ll.map_flags = MAPSIZE_F_WRONLY;
 	pl.map_flags = MAPSIZE_F_WRONLY;
