@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "apply_pin.h"
@@ -94,7 +95,18 @@ int apply_pin__check(struct bpf_map *map, struct mapsize_applied_map *am, enum m
 	am->pin_path = path;
 	if (!path)
 		return 0;
-	ret = pin_live__read(path, &live);
+	ret = pin_live__open(path, &live);
+	if (ret >= 0) {
+		int fd = ret;
+
+		/* an unchanged pin (every restart but the first after a new plan) is not counted */
+		pin_live__spec(&live, &lspec, &fill);
+		ret = pin_action__decide(&planned, &lspec, NULL, headroom, NULL, 0) == PIN_ACTION_REUSE ? 1 :
+		      pin_live__count(fd, &live);
+		close(fd);
+		if (ret == 1)
+			return 0;
+	}
 	if (ret == -ENOENT)
 		return 0;
 	if (ret == -EMEDIUMTYPE)

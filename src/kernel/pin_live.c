@@ -31,15 +31,11 @@ static bool fd_is_map(int fd)
 	return !strcmp(target, "anon_inode:bpf-map");
 }
 
-int pin_live__read_fd(int fd, struct pin_live *out)
+static int read_info(int fd, struct pin_live *out)
 {
-	struct status_counter_env env = { .method = MAPSIZE_COUNT_AUTO, .max_walk = UINT64_MAX };
-	struct mapsize_kernel_map k = { .sz = sizeof(k) };
-	struct mapsize_live_map m = { 0 };
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
 	int cpus = libbpf_num_possible_cpus();
-	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (!fd_is_map(fd))
@@ -59,25 +55,43 @@ int pin_live__read_fd(int fd, struct pin_live *out)
 	out->btf_value_type_id = info.btf_value_type_id;
 	snprintf(out->name, sizeof(out->name), "%s", info.name);
 	out->possible_cpus = cpus > 0 ? (uint32_t)cpus : 0;
-	ret = mapsize_kernel_map__read(fd, &k);
-	if (ret)
-		return ret;
-	env.possible_cpus = out->possible_cpus ? out->possible_cpus : 1;
-	m.id = info.id;
-	m.bpf_type = info.type;
-	m.key_size = info.key_size;
-	m.value_size = info.value_size;
-	m.max_entries = info.max_entries;
-	m.map_flags = info.map_flags;
-	m.memlock_bytes = k.memlock_bytes;
-	status_count_map(&env, fd, &m);
-	out->entries_known = m.has_entries;
-	out->entries = m.has_entries ? m.entries : 0;
-	out->entries_note = m.has_entries ? mapsize_count_method__name(m.count_method) : m.note;
+	out->entries_note = "not counted yet";
 	return 0;
 }
 
-int pin_live__read(const char *path, struct pin_live *out)
+int pin_live__count(int fd, struct pin_live *live)
+{
+	struct status_counter_env env = { .method = MAPSIZE_COUNT_AUTO, .max_walk = UINT64_MAX };
+	struct mapsize_kernel_map k = { .sz = sizeof(k) };
+	struct mapsize_live_map m = { 0 };
+	int ret;
+
+	ret = mapsize_kernel_map__read(fd, &k);
+	if (ret)
+		return ret;
+	env.possible_cpus = live->possible_cpus ? live->possible_cpus : 1;
+	m.id = live->id;
+	m.bpf_type = live->type;
+	m.key_size = live->key_size;
+	m.value_size = live->value_size;
+	m.max_entries = live->max_entries;
+	m.map_flags = live->map_flags;
+	m.memlock_bytes = k.memlock_bytes;
+	status_count_map(&env, fd, &m);
+	live->entries_known = m.has_entries;
+	live->entries = m.has_entries ? m.entries : 0;
+	live->entries_note = m.has_entries ? mapsize_count_method__name(m.count_method) : m.note;
+	return 0;
+}
+
+int pin_live__read_fd(int fd, struct pin_live *out)
+{
+	int ret = read_info(fd, out);
+
+	return ret ? ret : pin_live__count(fd, out);
+}
+
+int pin_live__open(const char *path, struct pin_live *out)
 {
 	int fd, ret;
 
@@ -85,7 +99,21 @@ int pin_live__read(const char *path, struct pin_live *out)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	ret = pin_live__read_fd(fd, out);
+	ret = read_info(fd, out);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int pin_live__read(const char *path, struct pin_live *out)
+{
+	int fd = pin_live__open(path, out), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = pin_live__count(fd, out);
 	close(fd);
 	return ret;
 }

@@ -31,6 +31,12 @@ struct pin_live {
 int pin_live__read(const char *path, struct pin_live *out);
 /* The same for a map already open as `fd` (not closed). */
 int pin_live__read_fd(int fd, struct pin_live *out);
+/* The two halves, for a caller that needs the count only when the spec
+ * differs (an agent's restart on unchanged pins stays cheap): __open() gets
+ * the pin and its info (entries_known false) and returns the fd (the caller
+ * closes it) or the errnos of __read(); __count() fills the entries. */
+int pin_live__open(const char *path, struct pin_live *out);
+int pin_live__count(int fd, struct pin_live *live);
 
 /* The live map's spec and fill as pin_action__decide() takes them. */
 void pin_live__spec(const struct pin_live *live, struct pin_map_spec *spec, struct pin_live_fill *fill);

@@ -170,6 +170,39 @@ static void test_refuse_by_default(void **state)
 	unpin();
 }
 
+/* The same plan again (an agent's every restart): libbpf reuses the pin. */
+static void test_reuse(void **state)
+{
+	struct mapsize_kernel_map k = { .sz = sizeof(k) };
+	struct mapsize_plan *plan;
+	struct bpf_object *obj;
+	struct mapsize_applied *a;
+	struct mapsize_error err;
+	uint32_t id, key = FILLED;
+	uint64_t v = 0;
+	int fd;
+
+	REQUIRE_BPFFS();
+	fill_pin();
+	id = pinned_id();
+	plan = plan_of(10000);
+	obj = open_pinned();
+	a = apply(obj, plan, MAPSIZE_PIN_REFUSE, &err);
+	if (!a)
+		tk_fail_error("apply the same plan", &err);
+	assert_int_equal(mapsize_applied__warning_cnt(a), 0);
+	tk_load(obj);
+	fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pins_flows"));
+	tk_kmap(fd, &k, "pins_flows");
+	assert_int_equal(k.id, id);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+	assert_int_equal(v, (uint64_t)FILLED * 3);
+	mapsize_applied__free(a);
+	bpf_object__close(obj);
+	mapsize_plan__free(plan);
+	unpin();
+}
+
 static void test_keep(void **state)
 {
 	struct mapsize_kernel_map k = { .sz = sizeof(k) };
@@ -393,6 +426,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pin_live_read),
+		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_refuse_by_default),
 		cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_migrate_hook),
