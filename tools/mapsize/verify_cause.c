@@ -196,13 +196,41 @@ static bool failed_program(char *name, size_t size, int *err)
 	return true;
 }
 
-static int diagnose_program(struct prog_failures *pf, struct bpf_program *prog, int err,
+/* The kernel refused `failed`'s type and libbpf's probe of the type fails
+ * too: the other programs of that type still to load are refused alike,
+ * without a load each (an object of 30 fentry programs). */
+static int refused_alike(struct prog_failures *pf, struct bpf_object *obj, struct bpf_program *failed,
+			 int err, const char *lk)
+{
+	enum bpf_prog_type type = bpf_program__type(failed);
+	const char *tname = libbpf_bpf_prog_type_str(type);
+	struct bpf_program *p;
+	char msg[1024];
+	int n = 0, ret;
+
+	bpf_object__for_each_program(p, obj) {
+		if (p == failed || bpf_program__type(p) != type || !bpf_program__autoload(p))
+			continue;
+		snprintf(msg, sizeof(msg), "this kernel refuses %s programs: '%s', of the same type, failed with %s "
+			 "although this process may use bpf(), and libbpf's probe of the type fails too (%s)",
+			 tname ? tname : "these", bpf_program__name(failed), errno_name(err), lk);
+		ret = add(pf, bpf_program__name(p), bpf_program__section_name(p), VERIFY_CAUSE_TYPE_REFUSED, err,
+			  false, msg);
+		if (ret < 0)
+			return ret;
+		n += ret;
+	}
+	return n;
+}
+
+static int diagnose_program(struct prog_failures *pf, struct bpf_object *obj, struct bpf_program *prog, int err,
 			    const struct memlock_evidence *me)
 {
 	const char *name = bpf_program__name(prog), *sec = bpf_program__section_name(prog);
 	enum bpf_prog_type type = bpf_program__type(prog);
 	char msg[1536], tail[1024], target[256], needle[300], line[1024], lk[160];
 	const char *tname = libbpf_bpf_prog_type_str(type);
+	int ret;
 
 	snprintf(needle, sizeof(needle), "prog '%s': missing BPF prog type", name);
 	if (type == BPF_PROG_TYPE_UNSPEC || log_line(needle, line, sizeof(line))) {
@@ -237,7 +265,8 @@ static int diagnose_program(struct prog_failures *pf, struct bpf_program *prog, 
 		snprintf(msg, sizeof(msg), "this kernel refuses %s programs: the load failed with %s although "
 			 "this process may use bpf() (the object's maps were created), and libbpf's probe of the "
 			 "type fails too (%s)", tname ? tname : "these", errno_name(err), lockdown(lk, sizeof(lk)));
-		return add(pf, name, sec, VERIFY_CAUSE_TYPE_REFUSED, err, false, msg);
+		ret = add(pf, name, sec, VERIFY_CAUSE_TYPE_REFUSED, err, false, msg);
+		return ret < 0 ? ret : refused_alike(pf, obj, prog, err, lk);
 	}
 	snprintf(needle, sizeof(needle), "prog '%s': ", name);
 	if (!log_line(needle, line, sizeof(line)) || strstr(line, "failed to load: "))
@@ -286,7 +315,7 @@ int verify_cause__load_failed(struct prog_failures *pf, struct bpf_object *obj, 
 	int perr;
 
 	if (failed_program(name, sizeof(name), &perr) && (prog = bpf_object__find_program_by_name(obj, name)))
-		return diagnose_program(pf, prog, perr ? perr : err, me);
+		return diagnose_program(pf, obj, prog, perr ? perr : err, me);
 	if (quoted_after("extern ", ext, sizeof(ext)) && log_line("extern ", line, sizeof(line)))
 		return diagnose_extern(pf, obj, path, err, ext, line, false);
 	return 0;
