@@ -713,6 +713,7 @@ report:
 				jv_object_set_new(root, "budget", budget);
 		}
 		jv_object_set_new(root, "maps_only", jv_boolean(va.maps_only));
+		jv_object_set_new(root, "libbpf", jv_string(libbpf_version_string()));
 		jv_object_set_new(root, "programs", programs_json(obj, &pf));
 		if (pf.cnt)
 			command = verify_cause__command(argc, args, &pf);
@@ -803,6 +804,7 @@ report_failures:
 
 		jv_object_set_new(root, "object", jv_string(va.object));
 		jv_object_set_new(root, "maps", jv_array());
+		jv_object_set_new(root, "libbpf", jv_string(libbpf_version_string()));
 		jv_object_set_new(root, "programs", programs_json(NULL, &pf));
 		jv_object_set_new(root, "suggested_command", command ? jv_string(command) : jv_null());
 		print_json(root);

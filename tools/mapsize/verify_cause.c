@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "libbpf_log.h"
@@ -196,6 +197,41 @@ static bool failed_program(char *name, size_t size, int *err)
 	return true;
 }
 
+/* Is the attach target of `p` in vmlinux's BTF?  Only then does a program
+ * of a refused type fail for its type alone: libbpf looks the target up
+ * before asking the kernel (ESRCH, attach_target), in modules' BTF too. */
+static bool target_in_vmlinux(struct bpf_program *p)
+{
+	static struct btf *vmlinux;
+	static bool tried;
+	const char *sec = bpf_program__section_name(p), *target = strchr(sec, '/');
+	char name[256];
+	int kind = BTF_KIND_FUNC;
+
+	if (bpf_program__type(p) != BPF_PROG_TYPE_TRACING && bpf_program__type(p) != BPF_PROG_TYPE_LSM)
+		return true;	/* no BTF attach target */
+	if (!tried) {
+		tried = true;
+		vmlinux = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux))
+			vmlinux = NULL;
+	}
+	if (!vmlinux || !target || !target[1])
+		return false;
+	target++;
+	if (!strncmp(sec, "tp_btf", 6)) {
+		snprintf(name, sizeof(name), "btf_trace_%s", target);
+		kind = BTF_KIND_TYPEDEF;
+	} else if (!strncmp(sec, "lsm", 3)) {
+		snprintf(name, sizeof(name), "bpf_lsm_%s", target);
+	} else if (!strncmp(sec, "iter", 4)) {
+		snprintf(name, sizeof(name), "bpf_iter_%s", target);
+	} else {
+		snprintf(name, sizeof(name), "%s", target);
+	}
+	return btf__find_by_name_kind(vmlinux, name, kind) > 0;
+}
+
 /* The kernel refused `failed`'s type and libbpf's probe of the type fails
  * too: the other programs of that type still to load are refused alike,
  * without a load each (an object of 30 fentry programs). */
@@ -209,7 +245,8 @@ static int refused_alike(struct prog_failures *pf, struct bpf_object *obj, struc
 	int n = 0, ret;
 
 	bpf_object__for_each_program(p, obj) {
-		if (p == failed || bpf_program__type(p) != type || !bpf_program__autoload(p))
+		if (p == failed || bpf_program__type(p) != type || !bpf_program__autoload(p) ||
+		    !target_in_vmlinux(p))
 			continue;
 		snprintf(msg, sizeof(msg), "this kernel refuses %s programs: '%s', of the same type, failed with %s "
 			 "although this process may use bpf(), and libbpf's probe of the type fails too (%s)",
@@ -230,7 +267,7 @@ static int diagnose_program(struct prog_failures *pf, struct bpf_object *obj, st
 	enum bpf_prog_type type = bpf_program__type(prog);
 	char msg[1536], tail[1024], target[256], needle[300], line[1024], lk[160];
 	const char *tname = libbpf_bpf_prog_type_str(type);
-	int ret;
+	int ret, alike;
 
 	snprintf(needle, sizeof(needle), "prog '%s': missing BPF prog type", name);
 	if (type == BPF_PROG_TYPE_UNSPEC || log_line(needle, line, sizeof(line))) {
@@ -266,7 +303,8 @@ static int diagnose_program(struct prog_failures *pf, struct bpf_object *obj, st
 			 "this process may use bpf() (the object's maps were created), and libbpf's probe of the "
 			 "type fails too (%s)", tname ? tname : "these", errno_name(err), lockdown(lk, sizeof(lk)));
 		ret = add(pf, name, sec, VERIFY_CAUSE_TYPE_REFUSED, err, false, msg);
-		return ret < 0 ? ret : refused_alike(pf, obj, prog, err, lk);
+		alike = ret < 0 ? ret : refused_alike(pf, obj, prog, err, lk);
+		return alike < 0 ? alike : ret + alike;
 	}
 	snprintf(needle, sizeof(needle), "prog '%s': ", name);
 	if (!log_line(needle, line, sizeof(line)) || strstr(line, "failed to load: "))
