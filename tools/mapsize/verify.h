@@ -166,6 +166,18 @@ void verify_cause__print(FILE *out, const char *object, const struct prog_failur
 struct jv;
 void verify_cause__json_set(struct jv *o, const struct prog_failure *f);
 const struct prog_failure *prog_failures__find(const struct prog_failures *pf, const char *name);
+/* bpf_object__load() failed and no program is to blame: a map the kernel
+ * would not create (the memlock accounting, the memory cgroup limit, the
+ * map's size or flags), an extern no function uses, or libbpf's reason;
+ * printed on stderr. */
+void verify_cause__map_failed(const char *object, int ret, const struct mapsize_plan *plan,
+			      const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus,
+			      const struct memlock_evidence *me);
+/* The running kernel's accounting era and what the plan's maps lock at
+ * load in it. */
+struct mapsize_node;
+void verify_cause__memlock_evidence(struct memlock_evidence *me, const struct mapsize_plan *plan,
+				    const struct mapsize_kernel_consts *consts, const struct mapsize_node *node);
 bool prog_failures__has(const struct prog_failures *pf, const char *name);
 void prog_failures__free(struct prog_failures *pf);
 

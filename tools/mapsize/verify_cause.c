@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -14,6 +15,7 @@
 #include "libbpf_log.h"
 #include "format.h"
 #include "json.h"
+#include "mapsize.h"
 #include "verify.h"
 
 static const char *const CODES[] = {
@@ -377,6 +379,160 @@ int verify_cause__open_failed(struct prog_failures *pf, const char *path, int er
 		 strstr(line, "bad map relo") ? " (maps in per-map maps/NAME sections, as gobpf builds them, "
 		 "which libbpf 1.x refuses)" : "");
 	return add(pf, name, sec, VERIFY_CAUSE_OTHER, err, true, msg);
+}
+
+/* ---- a map that could not be created ------------------------------------------- */
+
+/* A hint for a map the kernel would not create (programs have their own
+ * causes, verify_cause.c).  This process may use bpf(): the privilege probe
+ * created a map before. */
+static const char *map_hint(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return "this process may use bpf() (a probe map was created): the kernel refuses this map's "
+		       "type or flags";
+	case EINVAL:
+	case ENOTSUP:
+	case 524: /* ENOTSUPP */
+		return "the kernel rejected the map's size or flags (e.g. BPF_F_NO_PREALLOC on a type "
+		       "that cannot take it)";
+	case ENOMEM:
+	case E2BIG:
+		return "not enough memory for the map or a size above the kernel's limit: try a smaller "
+		       "--map-size or no preallocation";
+	default:
+		return "see libbpf's messages above";
+	}
+}
+
+/* A map the kernel could not create for want of memory: name it, its
+ * predicted memlock and the memory cgroup limit. */
+static bool explain_nomem(const char *object, int ret, const struct mapsize_plan *plan,
+			  const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus)
+{
+	const char *text = libbpf_log__text(), *p, *q;
+	char name[128], pred[160] = "", lim[64], file[4200], hb[32];
+	uint64_t limit = 0;
+	const struct mapsize_plan_map *pm;
+
+	if (ret != -ENOMEM)	/* E2BIG: a size above the kernel's limit, not memory */
+		return false;
+	/* libbpf: "map 'execve_map': failed to create: Cannot allocate memory(-12)" */
+	for (p = text, q = NULL; (p = strstr(p, "': failed to create")); p++)
+		q = p;
+	if (!q)
+		return false;
+	for (p = q; p > text && p[-1] != '\''; p--)
+		;
+	snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
+	pm = mapsize_plan__find(plan, name);
+	if (pm) {
+		size_t cnt = mapsize_plan__map_cnt(plan), idx = cnt;
+		struct mapsize_map_memory *mem = calloc(cnt + 1, sizeof(*mem));
+		struct mapsize_map_memory total = { .sz = sizeof(total) };
+		struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = consts, .era = era,
+						  .possible_cpus = cpus };
+
+		for (size_t i = 0; i < cnt; i++)
+			if (mapsize_plan__map(plan, i) == pm)
+				idx = i;
+		if (mem) {
+			mem[0].sz = sizeof(mem[0]);
+			if (idx < cnt && !mapsize_plan__memory(plan, &mo, mem, &total))
+				snprintf(pred, sizeof(pred), " (%s, needs %s = %llu bytes: predicted memlock at load)",
+					 pm->prealloc ? "preallocated" : "not preallocated",
+					 human_bytes(mem[idx].memlock_load, hb, sizeof(hb)),
+					 (unsigned long long)mem[idx].memlock_load);
+			free(mem);
+		}
+	}
+	if (!mapsize_memcg__limit(&limit, file, sizeof(file)))
+		snprintf(lim, sizeof(lim), "%s = %llu bytes", human_bytes(limit, hb, sizeof(hb)),
+			 (unsigned long long)limit);
+	if (limit)
+		fprintf(stderr, "%s: error: map '%s'%s: the kernel could not allocate it within the memory "
+			"cgroup limit of %s (%s): %s\nhint: a smaller --map-size or --set maps.%s.max_entries, "
+			"--set maps.%s.prealloc=false, or a larger limit\n", object, name, pred, lim, file,
+			strerror(-ret), name, name);
+	else
+		fprintf(stderr, "%s: error: map '%s'%s: the kernel could not allocate it (no memory cgroup "
+			"limit applies): %s\nhint: %s\n", object, name, pred, strerror(-ret), map_hint(ret));
+	return true;
+}
+
+/* The map libbpf names in "map 'NAME': failed to create", into buf. */
+static bool failed_map(char *buf, size_t size)
+{
+	const char *text = libbpf_log__text(), *p, *q = NULL;
+
+	for (p = text; (p = strstr(p, "': failed to create")); p++)
+		q = p;
+	if (!q)
+		return false;
+	for (p = q; p > text && p[-1] != '\''; p--)
+		;
+	snprintf(buf, size, "%.*s", (int)(q - p), p);
+	return true;
+}
+
+/* bpf_object__load() failed and no program is to blame: a map, an extern
+ * no function uses, or libbpf's own reason. */
+void verify_cause__map_failed(const char *object, int ret, const struct mapsize_plan *plan,
+			      const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus,
+			      const struct memlock_evidence *me)
+{
+	char reason[1024], prog[128], ext[128] = "", map[128], mem[1024];
+	const char *p;
+
+	if (failed_map(map, sizeof(map)) && verify_cause__memlock(me, ret, mem, sizeof(mem))) {
+		fprintf(stderr, "%s: error: map '%s' could not be created: memlock: %s\n", object, map, mem);
+		return;
+	}
+	if (explain_nomem(object, ret, plan, consts, era, cpus))
+		return;
+	libbpf_log__print(stderr);
+	if (failed_map(map, sizeof(map))) {
+		fprintf(stderr, "%s: error: map '%s' could not be created: %s\nhint: %s\n", object, map,
+			strerror(-ret), map_hint(ret));
+		return;
+	}
+	libbpf_log__reason(reason, sizeof(reason), prog, sizeof(prog));
+	if (!reason[0])
+		snprintf(reason, sizeof(reason), "%s", strerror(-ret));
+	if ((p = strstr(reason, "extern")) && (p = strchr(p, '\''))) {
+		snprintf(ext, sizeof(ext), "%.*s", (int)strcspn(p + 1, "'"), p + 1);
+		fprintf(stderr, "%s: error: loading failed: %s\nhint: the running kernel does not provide '%s'; "
+			"--maps-only loads the maps alone\n", object, reason, ext);
+		return;
+	}
+	fprintf(stderr, "%s: error: loading failed: %s\nhint: see libbpf's messages above\n", object, reason);
+}
+
+/* What a memlock hint is measured against: the running kernel's era and
+ * what the plan's maps lock at load in it. */
+void verify_cause__memlock_evidence(struct memlock_evidence *me, const struct mapsize_plan *plan,
+			     const struct mapsize_kernel_consts *consts, const struct mapsize_node *node)
+{
+	size_t cnt = mapsize_plan__map_cnt(plan);
+	struct mapsize_map_memory *mem = calloc(cnt + 1, sizeof(*mem));
+	struct mapsize_map_memory total = { .sz = sizeof(total) };
+	struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = consts, .possible_cpus = node->possible_cpus };
+	unsigned int version = 0;
+
+	me->planned = 0;
+	me->era = MAPSIZE_MEM_ERA_MEM_USAGE;
+	if (mapsize_kernel_version(node->kernel_release, &version) ||
+	    mapsize_mem_era__from_kernel(version, &me->era) || !mem) {
+		free(mem);
+		return;
+	}
+	mo.era = me->era;
+	mem[0].sz = sizeof(mem[0]);
+	if (!mapsize_plan__memory(plan, &mo, mem, &total))
+		me->planned = total.memlock_load;
+	free(mem);
 }
 
 /* ---- what to run instead ------------------------------------------------------ */
