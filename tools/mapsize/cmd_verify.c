@@ -570,7 +570,7 @@ report:
 		jv_object_set_new(root, "maps_only", jv_boolean(va.maps_only));
 		jv_object_set_new(root, "libbpf", jv_string(libbpf_version_string()));
 		jv_object_set_new(root, "programs", programs_json(obj, &pf));
-		if (pf.cnt)
+		if (pf.cnt && !command)
 			command = verify_cause__command(argc, args, &pf);
 		jv_object_set_new(root, "suggested_command", command ? jv_string(command) : jv_null());
 		if (own)	/* libbpf could not open the object: mapsize created its maps */
@@ -646,7 +646,8 @@ report:
 			fprintf(stderr, "%s: error: %s\n", va.object, rows[i].insert_err);
 	status = mismatches || insert_failures ? 1 : 0;
 	if (pf.cnt) {	/* the maps are as verified above; some programs did not load */
-		command = verify_cause__command(argc, args, &pf);
+		if (!command)
+			command = verify_cause__command(argc, args, &pf);
 		verify_cause__print(stderr, va.object, &pf, command);
 		status = 1;
 	}

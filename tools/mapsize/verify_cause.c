@@ -84,8 +84,8 @@ static int add(struct prog_failures *pf, const char *name, const char *section, 
 
 /* ---- evidence ------------------------------------------------------------- */
 
-/* The last line of the log containing `needle` (after `from` when given),
- * whole, into buf; NULL when none. */
+/* The last line of the log containing `needle`, whole but for libbpf's
+ * "libbpf: " prefix, into buf; NULL when none. */
 static const char *log_line(const char *needle, char *buf, size_t size)
 {
 	const char *text = libbpf_log__text(), *p, *last = NULL, *s, *e;
@@ -112,6 +112,7 @@ static bool quoted_after(const char *needle, char *name, size_t size)
 
 	if (!log_line(needle, line, sizeof(line)) || !(p = strstr(line, needle)))
 		return false;
+	/* from needle's last character: its own opening quote when it ends with one */
 	p = strchr(p + strlen(needle) - 1, '\'');
 	if (!p || !(q = strchr(p + 1, '\'')))
 		return false;
