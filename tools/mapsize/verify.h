@@ -5,6 +5,7 @@
 #ifndef MAPSIZE_TOOL_VERIFY_H
 #define MAPSIZE_TOOL_VERIFY_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -153,6 +154,17 @@ int verify_cause__load_failed(struct prog_failures *pf, struct bpf_object *obj, 
  * users of an extern not linked in; the program libbpf names); --maps-only
  * for each.  The number added, or a negative errno. */
 int verify_cause__open_failed(struct prog_failures *pf, const char *path, int err);
+/* Does RLIMIT_MEMLOCK explain a failure with `err`?  Only EPERM or ENOMEM,
+ * only in the rlimit era (before 5.11 the kernel charges maps and programs
+ * to it), only with a finite limit (`unlimited`: RLIM_INFINITY) below what
+ * the plan locks.  Never for EPERM on a type the kernel refuses. */
+static inline bool verify_memlock_explains(int err, enum mapsize_mem_era era, uint64_t planned,
+					   uint64_t limit, bool unlimited)
+{
+	return (err == -EPERM || err == -ENOMEM) && era == MAPSIZE_MEM_ERA_RLIMIT && !unlimited &&
+	       planned > limit;
+}
+
 /* errno EPERM/ENOMEM explained by RLIMIT_MEMLOCK (rlimit era, a finite
  * limit below me->planned): the message in buf, true. */
 bool verify_cause__memlock(const struct memlock_evidence *me, int err, char *buf, size_t size);

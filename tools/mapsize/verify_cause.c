@@ -171,8 +171,8 @@ bool verify_cause__memlock(const struct memlock_evidence *me, int err, char *buf
 
 	/* only the rlimit era charges maps and programs to RLIMIT_MEMLOCK, and
 	 * only a limit below what the plan locks can explain the failure */
-	if ((err != -EPERM && err != -ENOMEM) || !me || me->era != MAPSIZE_MEM_ERA_RLIMIT || !me->planned ||
-	    getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY || me->planned <= rl.rlim_cur)
+	if (!me || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    !verify_memlock_explains(err, me->era, me->planned, rl.rlim_cur, rl.rlim_cur == RLIM_INFINITY))
 		return false;
 	snprintf(buf, size, "the kernel (before 5.11) charges maps and programs to RLIMIT_MEMLOCK, which is %s "
 		 "(%llu bytes), and the plan's maps alone lock %s (%llu bytes) at load: %s; raise it "
