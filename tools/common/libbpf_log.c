@@ -252,6 +252,55 @@ int libbpf_log__reason(char *buf, size_t size, char *prog, size_t prog_size)
 	return 0;
 }
 
+int libbpf_log__verifier_tail(const char *prog, int lines, char *buf, size_t size)
+{
+	static const char BEGIN[] = "': -- BEGIN PROG LOAD LOG --\n", END[] = "-- END PROG LOAD LOG --";
+	const char *text = libbpf_log__text(), *p, *begin = NULL, *end, *le;
+	char head[160], line[512];
+	size_t used = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	/* libbpf: "prog 'NAME': -- BEGIN PROG LOAD LOG --", the log, the END mark */
+	snprintf(head, sizeof(head), "prog '%s%s", prog, BEGIN);
+	for (p = text; (p = strstr(p, head)); p++)
+		begin = p + strlen(head);
+	if (!begin || !(end = strstr(begin, END)))
+		return -ENOENT;
+	/* the last `lines` lines that are not the summary, oldest first */
+	for (le = end; le > begin && n < lines;) {
+		const char *ls = le, *ce;
+
+		if (ls[-1] == '\n')
+			ls--;
+		ce = ls;
+		while (ls > begin && ls[-1] != '\n')
+			ls--;
+		le = ls;
+		if (verifier_epilogue(ls, ce))
+			continue;
+		n++;
+	}
+	for (p = le; p < end && n > 0;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+
+		e = e ? e : end;
+		if (!verifier_epilogue(p, e) && used < size) {
+			char *c = line, *w = line;
+
+			copy_line(line, sizeof(line), p, e);
+			for (; *c; c++)		/* tabs and runs of blanks: one space */
+				if (!((*c == ' ' || *c == '\t') && w > line && w[-1] == ' '))
+					*w++ = *c == '\t' ? ' ' : *c;
+			*w = '\0';
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " | " : "", line);
+			n--;
+		}
+		p = e + 1;
+	}
+	return buf[0] ? 0 : -ENOENT;
+}
+
 /* ---- an object libbpf could not open -------------------------------------- */
 
 #ifndef EM_BPF

@@ -32,6 +32,11 @@ void libbpf_log__print(FILE *out);
  * message but libbpf's closing "failed to load object".  0, or -ENOENT when
  * nothing was kept. */
 int libbpf_log__reason(char *buf, size_t size, char *prog, size_t prog_size);
+/* The last `lines` deciding lines of program `prog`'s verifier log (its
+ * summary lines "processed N insns ...", "verification time" left out),
+ * joined by " | ", into buf.  0, or -ENOENT when libbpf kept no verifier
+ * log for `prog` (or an empty one). */
+int libbpf_log__verifier_tail(const char *prog, int lines, char *buf, size_t size);
 /* bpf_object__open*() of `path` failed with `err`: print one line,
  * "PATH: error: cannot open BPF object: REASON, expected ...", where REASON
  * is what is wrong with a file that exists (not an ELF file, an ELF file for

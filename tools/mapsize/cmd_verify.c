@@ -14,27 +14,6 @@
 #include "pin_rows.h"
 #include "verify.h"
 
-static const char *load_hint(int err)
-{
-	switch (-err) {
-	case EPERM:
-	case EACCES:
-		return "the kernel refused bpf(): run as root or with CAP_BPF (+CAP_PERFMON), "
-		       "and check kernel.unprivileged_bpf_disabled / lockdown";
-	case EINVAL:
-	case ENOTSUP:
-	case 524: /* ENOTSUPP */
-		return "the kernel rejected a map's size or flags (e.g. BPF_F_NO_PREALLOC on a type "
-		       "that cannot take it, or a program rejected by the verifier)";
-	case ENOMEM:
-	case E2BIG:
-		return "not enough memory for the maps (memory cgroup limit?) or a size above the "
-		       "kernel's limit: try a smaller --map-size or no preallocation";
-	default:
-		return "see libbpf's messages above";
-	}
-}
-
 #define OPT_MAPS_ONLY (OPT_PLAN_LAST + 32)
 #define OPT_SKIP_PROGRAM (OPT_PLAN_LAST + 33)
 
@@ -96,10 +75,16 @@ static void verify_usage(void)
 	       "  --verbose             every libbpf message, as it comes, on stderr\n"
 	       "\n"
 	       "Externs (kfuncs, kconfig values) that only programs not loaded refer to are left\n"
-	       "unresolved.  Exit status: 0 every map as planned, 1 a mismatch, a failed load (the\n"
-	       "reason on stderr: libbpf's, the verifier's deciding line, or the memory cgroup limit)\n"
-	       "or a pinned map the plan can neither reuse nor migrate,\n"
-	       "2 bad input (rules, options, object).\n\n");
+	       "unresolved.  A program that does not load is left out and the rest loaded again, so\n"
+	       "the maps are still checked; each gets one line on stderr (and its JSON entry): its\n"
+	       "section, the cause -- verifier (its last lines), attach_target (not in the kernel's\n"
+	       "BTF), unknown_section (to this libbpf), type_refused (by this kernel), extern (not\n"
+	       "provided or linked in), memlock (RLIMIT_MEMLOCK, kernels before 5.11), other -- and\n"
+	       "the command that gets past it (--skip-program NAME, or --maps-only).\n"
+	       "Exit status: 0 every map as planned and every program loaded, 1 a mismatch, a\n"
+	       "program or map that did not load (the reason on stderr: the cause above, or for a map\n"
+	       "libbpf's reason or the memory cgroup limit) or a pinned map the plan can neither\n"
+	       "reuse nor migrate, 2 bad input (rules, options, an object libbpf cannot open).\n\n");
 	plan_options__usage(stdout);
 	printf("\n`mapsize maps RULES` lists the maps whose preallocation can toggle.\n");
 }
@@ -170,9 +155,9 @@ static int check_skips(const struct verify_args *va, struct bpf_object *obj)
 	return 0;
 }
 
-static bool skipped(const struct verify_args *va, const char *name)
+static bool skipped(const struct verify_args *va, const struct prog_failures *pf, const char *name)
 {
-	if (va->maps_only)
+	if (va->maps_only || prog_failures__has(pf, name))
 		return true;
 	for (size_t i = 0; i < va->skip_cnt; i++)
 		if (!strcmp(va->skip[i], name))
@@ -180,97 +165,19 @@ static bool skipped(const struct verify_args *va, const char *name)
 	return false;
 }
 
-/* A map the kernel could not create for want of memory: name it, its
- * predicted memlock and the memory cgroup limit. */
-static bool explain_nomem(const char *object, int ret, const struct mapsize_plan *plan,
-			  const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus)
+/* The programs --skip-program names and those found not to load. */
+static const char **skip_list(const struct verify_args *va, const struct prog_failures *pf, size_t *cnt)
 {
-	const char *text = libbpf_log__text(), *p, *q;
-	char name[128], pred[160] = "", lim[64], file[4200], hb[32];
-	uint64_t limit = 0;
-	const struct mapsize_plan_map *pm;
+	const char **v = calloc(va->skip_cnt + pf->cnt + 1, sizeof(*v));
 
-	if (ret != -ENOMEM)	/* E2BIG: a size above the kernel's limit, not memory */
-		return false;
-	/* libbpf: "map 'execve_map': failed to create: Cannot allocate memory(-12)" */
-	for (p = text, q = NULL; (p = strstr(p, "': failed to create")); p++)
-		q = p;
-	if (!q)
-		return false;
-	for (p = q; p > text && p[-1] != '\''; p--)
-		;
-	snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
-	pm = mapsize_plan__find(plan, name);
-	if (pm) {
-		size_t cnt = mapsize_plan__map_cnt(plan), idx = cnt;
-		struct mapsize_map_memory *mem = calloc(cnt + 1, sizeof(*mem));
-		struct mapsize_map_memory total = { .sz = sizeof(total) };
-		struct mapsize_memory_opts mo = { .sz = sizeof(mo), .consts = consts, .era = era,
-						  .possible_cpus = cpus };
-
-		for (size_t i = 0; i < cnt; i++)
-			if (mapsize_plan__map(plan, i) == pm)
-				idx = i;
-		if (mem) {
-			mem[0].sz = sizeof(mem[0]);
-			if (idx < cnt && !mapsize_plan__memory(plan, &mo, mem, &total))
-				snprintf(pred, sizeof(pred), " (%s, needs %s = %llu bytes: predicted memlock at load)",
-					 pm->prealloc ? "preallocated" : "not preallocated",
-					 human_bytes(mem[idx].memlock_load, hb, sizeof(hb)),
-					 (unsigned long long)mem[idx].memlock_load);
-			free(mem);
-		}
-	}
-	if (!mapsize_memcg__limit(&limit, file, sizeof(file)))
-		snprintf(lim, sizeof(lim), "%s = %llu bytes", human_bytes(limit, hb, sizeof(hb)),
-			 (unsigned long long)limit);
-	if (limit)
-		fprintf(stderr, "%s: error: map '%s'%s: the kernel could not allocate it within the memory "
-			"cgroup limit of %s (%s): %s\nhint: a smaller --map-size or --set maps.%s.max_entries, "
-			"--set maps.%s.prealloc=false, or a larger limit\n", object, name, pred, lim, file,
-			strerror(-ret), name, name);
-	else
-		fprintf(stderr, "%s: error: map '%s'%s: the kernel could not allocate it (no memory cgroup "
-			"limit applies): %s\nhint: %s\n", object, name, pred, strerror(-ret), load_hint(ret));
-	return true;
-}
-
-/* bpf_object__load() failed: libbpf's messages, then one line with the
- * deciding reason and a hint. */
-static void load_failed(const struct verify_args *va, int ret, const struct mapsize_plan *plan,
-			const struct mapsize_kernel_consts *consts, enum mapsize_mem_era era, uint32_t cpus)
-{
-	char reason[1024], prog[128], ext[128] = "", users[512] = "";
-	const char *p;
-
-	if (explain_nomem(va->object, ret, plan, consts, era, cpus))
-		return;
-	libbpf_log__print(stderr);
-	libbpf_log__reason(reason, sizeof(reason), prog, sizeof(prog));
-	if (!reason[0])
-		snprintf(reason, sizeof(reason), "%s", strerror(-ret));
-	if (prog[0]) {
-		fprintf(stderr, "%s: error: program '%s' did not load: %s\nhint: the verifier's log above says "
-			"why; --skip-program %s loads the other programs, --maps-only the maps alone\n",
-			va->object, prog, reason, prog);
-		return;
-	}
-	if ((p = strstr(reason, "extern")) && (p = strchr(p, '\''))) {
-		snprintf(ext, sizeof(ext), "%.*s", (int)strcspn(p + 1, "'"), p + 1);
-		verify_object__extern_users(va->object, ext, users, sizeof(users));
-	}
-	if (ext[0] && users[0]) {
-		fprintf(stderr, "%s: error: loading failed: %s\nhint: the running kernel does not provide '%s', "
-			"used by %s: --skip-program for %s loads the other programs, --maps-only the maps alone\n",
-			va->object, reason, ext, users, strchr(users, ',') ? "each of them" : "it");
-		return;
-	}
-	if (ext[0]) {
-		fprintf(stderr, "%s: error: loading failed: %s\nhint: the running kernel does not provide '%s'; "
-			"--maps-only loads the maps alone\n", va->object, reason, ext);
-		return;
-	}
-	fprintf(stderr, "%s: error: loading failed: %s\nhint: %s\n", va->object, reason, load_hint(ret));
+	*cnt = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < va->skip_cnt; i++)
+		v[(*cnt)++] = va->skip[i];
+	for (size_t i = 0; i < pf->cnt; i++)
+		v[(*cnt)++] = pf->v[i].name;
+	return v;
 }
 
 /* Insert one inner instance into its outer map, as an agent would. */
@@ -286,27 +193,43 @@ static int insert_instance(int outer_fd, uint32_t key_size, int inner_fd)
 	return ret < 0 ? -errno : 0;
 }
 
-static jv_t *programs_json(struct bpf_object *obj)
+/* Every program: loaded or not, and for one that did not load on its own
+ * account, its cause (a skipped one has none).  Without obj (libbpf could
+ * not open the object), the failures alone. */
+static jv_t *programs_json(struct bpf_object *obj, const struct prog_failures *pf)
 {
 	jv_t *a = jv_array();
 	struct bpf_program *prog;
 
-	if (!obj)	/* maps created by mapsize: no program was looked at */
-		return a;
-
-	bpf_object__for_each_program(prog, obj) {
+	for (prog = obj ? bpf_object__next_program(obj, NULL) : NULL; prog; prog = bpf_object__next_program(obj, prog)) {
 		jv_t *o = jv_object();
 
 		jv_object_set_new(o, "name", jv_string(bpf_program__name(prog)));
+		jv_object_set_new(o, "section", jv_string(bpf_program__section_name(prog)));
 		jv_object_set_new(o, "loaded", jv_boolean(bpf_program__fd(prog) >= 0));
+		verify_cause__json_set(o, prog_failures__find(pf, bpf_program__name(prog)));
+		jv_array_append_new(a, o);
+	}
+	for (size_t i = 0; i < pf->cnt; i++) {	/* functions libbpf did not open as programs */
+		jv_t *o;
+
+		if (obj && bpf_object__find_program_by_name(obj, pf->v[i].name))
+			continue;
+		o = jv_object();
+		jv_object_set_new(o, "name", jv_string(pf->v[i].name));
+		jv_object_set_new(o, "section", jv_string(pf->v[i].section));
+		jv_object_set_new(o, "loaded", jv_boolean(false));
+		verify_cause__json_set(o, &pf->v[i]);
 		jv_array_append_new(a, o);
 	}
 	return a;
 }
 
-static void print_programs(const struct verify_args *va, struct bpf_object *obj, const struct verify_object *vo)
+static void print_programs(const struct verify_args *va, struct bpf_object *obj, const struct verify_object *vo,
+			   const struct prog_failures *pf)
 {
 	struct bpf_program *prog;
+	const struct prog_failure *f;
 	size_t n = 0;
 
 	bpf_object__for_each_program(prog, obj)
@@ -315,10 +238,15 @@ static void print_programs(const struct verify_args *va, struct bpf_object *obj,
 	if (!n)
 		printf("\nprograms loaded: none");
 	n = 0;
-	bpf_object__for_each_program(prog, obj)
-		if (bpf_program__fd(prog) < 0)
-			printf("%s%s", n++ ? ", " : "; not loaded: ", bpf_program__name(prog));
-	if (n)
+	bpf_object__for_each_program(prog, obj) {
+		if (bpf_program__fd(prog) >= 0)
+			continue;
+		f = prog_failures__find(pf, bpf_program__name(prog));
+		printf("%s%s", n++ ? ", " : "; not loaded: ", bpf_program__name(prog));
+		if (f)
+			printf(" (%s)", verify_cause__code(f->cause));
+	}
+	if (n > pf->cnt)
 		printf(" (%s)", va->maps_only ? "--maps-only" : "--skip-program");
 	printf("\n");
 	for (size_t i = 0; i < vo->weak_cnt; i++)
@@ -364,6 +292,10 @@ int do_verify(int argc, char **argv)
 	struct verify_maps vm = { .btf_fd = -1 };
 	struct pin_rows pins = { 0 };
 	bool own = false;
+	struct prog_failures pf = { 0 };
+	struct memlock_evidence me;
+	char **args = NULL, *command = NULL;
+	int added, status_open = 0;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -372,7 +304,12 @@ int do_verify(int argc, char **argv)
 		}
 	}
 	va.skip = calloc((size_t)argc + 1, sizeof(*va.skip));
-	if (!va.skip) {
+	/* the command as given, for the one that gets past a failure
+	 * (getopt_long reorders argv) */
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (args)
+		memcpy(args, argv, (size_t)argc * sizeof(*args));
+	if (!va.skip || !args) {
 		fprintf(stderr, "error: out of memory\n");
 		return 1;
 	}
@@ -432,50 +369,92 @@ int do_verify(int argc, char **argv)
 		total_predicted = vm.total_predicted;
 		goto report;
 	}
-	status = verify_object__open(&vo, va.object);
-	if (!status)
-		status = check_skips(&va, vo.obj);
-	if (!status && (va.maps_only || va.skip_cnt))
-		status = verify_object__partial(&vo, va.object, va.skip, va.skip_cnt, va.maps_only);
-	if (!status)
-		status = verify_object__unpin(&vo);
-	if (status)
-		goto out;
-	status = 1;
-	obj = vo.obj;
-	bpf_object__for_each_program(prog, obj) {
-		if (skipped(&va, bpf_program__name(prog)))
-			bpf_program__set_autoload(prog, false);
-	}
-	/* apply creates inner templates: bpf() is needed from here on */
-	ret = bpf_probe_privilege();
-	if (ret == -EPERM || ret == -EACCES) {
-		fprintf(stderr, "error: mapsize verify loads %s into the kernel and needs CAP_BPF (root): bpf() "
-			"was refused: %s\n", va.object, strerror(-ret));
-		goto out;
-	}
-	applied = mapsize_plan__apply(plan, obj, &aopts, &err);
-	if (!applied) {
-		print_error(&err);
-		status = 2;
-		goto out;
-	}
-	/* what the object asks for after the plan, against what is pinned */
-	for (size_t i = 0; i < vo.pinned_cnt; i++) {
-		const struct bpf_map *m = bpf_object__find_map_by_name(obj, vo.pinned[i]);
-		const struct pin_map_spec spec = {
-			.bpf_type = bpf_map__type(m), .key_size = bpf_map__key_size(m),
-			.value_size = bpf_map__value_size(m), .max_entries = bpf_map__max_entries(m),
-			.map_flags = bpf_map__map_flags(m), .map_extra = bpf_map__map_extra(m),
-		};
+	verify_cause__memlock_evidence(&me, plan, &consts, &node);
+	/* Load; a program that does not load is diagnosed (verify_cause.c),
+	 * left out and the rest loaded again, until every map and the other
+	 * programs load or no program is to blame. */
+	for (size_t attempt = 0;; attempt++) {
+		const char **skips;
+		size_t skip_cnt;
 
-		if (pin_rows__add(&pins, vo.pinned[i], &spec, mapsize_plan__find(plan, vo.pinned[i])))
+		if (attempt) {
+			verify_object__close(&vo);
+			mapsize_applied__free(applied);
+			applied = NULL;
+			libbpf_log__capture(va.verbose);
+		}
+		status = verify_object__open(&vo, va.object);
+		if (status) {
+			if (!va.maps_only && verify_cause__open_failed(&pf, va.object, -EINVAL) > 0) {
+				status_open = status;
+				goto report_failures;
+			}
 			goto out;
-	}
-	ret = bpf_object__load(obj);
-	if (ret) {
-		load_failed(&va, ret, plan, &consts, era, node.possible_cpus);
-		goto out;
+		}
+		if (!attempt)
+			status = check_skips(&va, vo.obj);
+		skips = skip_list(&va, &pf, &skip_cnt);
+		if (!skips) {
+			fprintf(stderr, "error: out of memory\n");
+			status = 1;
+			goto out;
+		}
+		if (!status && (va.maps_only || skip_cnt))
+			status = verify_object__partial(&vo, va.object, skips, skip_cnt, va.maps_only);
+		free(skips);
+		if (!status)
+			status = verify_object__unpin(&vo);
+		if (status)
+			goto out;
+		status = 1;
+		obj = vo.obj;
+		bpf_object__for_each_program(prog, obj) {
+			if (skipped(&va, &pf, bpf_program__name(prog)))
+				bpf_program__set_autoload(prog, false);
+		}
+		/* apply creates inner templates: bpf() is needed from here on */
+		ret = attempt ? 0 : bpf_probe_privilege();
+		if (ret == -EPERM || ret == -EACCES) {
+			fprintf(stderr, "error: mapsize verify loads %s into the kernel and needs CAP_BPF (root): bpf() "
+				"was refused: %s\n", va.object, strerror(-ret));
+			goto out;
+		}
+		applied = mapsize_plan__apply(plan, obj, &aopts, &err);
+		if (!applied) {
+			print_error(&err);
+			status = 2;
+			goto out;
+		}
+		/* what the object asks for after the plan, against what is pinned */
+		for (size_t i = 0; !attempt && i < vo.pinned_cnt; i++) {
+			const struct bpf_map *m = bpf_object__find_map_by_name(obj, vo.pinned[i]);
+			const struct pin_map_spec spec = {
+				.bpf_type = bpf_map__type(m), .key_size = bpf_map__key_size(m),
+				.value_size = bpf_map__value_size(m), .max_entries = bpf_map__max_entries(m),
+				.map_flags = bpf_map__map_flags(m), .map_extra = bpf_map__map_extra(m),
+			};
+
+			if (pin_rows__add(&pins, vo.pinned[i], &spec, mapsize_plan__find(plan, vo.pinned[i])))
+				goto out;
+		}
+		ret = bpf_object__load(obj);
+		if (!ret)
+			break;
+		added = verify_cause__load_failed(&pf, obj, va.object, ret, &me);
+		if (added < 0) {
+			fprintf(stderr, "error: out of memory\n");
+			goto out;
+		}
+		if (!added) {
+			verify_cause__print(stderr, va.object, &pf, NULL);
+			verify_cause__map_failed(va.object, ret, plan, &consts, era, node.possible_cpus, &me);
+			goto out;
+		}
+		/* the verifier's own words, whole (issue 9), before the summary */
+		if (pf.v[pf.cnt - 1].cause == VERIFY_CAUSE_VERIFIER || pf.v[pf.cnt - 1].cause == VERIFY_CAUSE_OTHER)
+			libbpf_log__print(stderr);
+		if (pf.v[pf.cnt - 1].maps_only)	/* a subprogram: the maps alone */
+			goto report_failures;
 	}
 	/* Room for every object map plus one inner instance each. */
 	bpf_object__for_each_map(map, obj)
@@ -623,7 +602,11 @@ report:
 		}
 		jv_object_set_new(root, "pin_root", jv_string(va.pin_root ? va.pin_root : PIN_ROOT_DEFAULT));
 		jv_object_set_new(root, "maps_only", jv_boolean(va.maps_only));
-		jv_object_set_new(root, "programs", programs_json(obj));
+		jv_object_set_new(root, "libbpf", jv_string(libbpf_version_string()));
+		jv_object_set_new(root, "programs", programs_json(obj, &pf));
+		if (pf.cnt && !command)
+			command = verify_cause__command(argc, args, &pf);
+		jv_object_set_new(root, "suggested_command", command ? jv_string(command) : jv_null());
 		if (own)	/* libbpf could not open the object: mapsize created its maps */
 			jv_object_set_new(root, "maps_created_by", jv_string("mapsize"));
 		{
@@ -686,7 +669,7 @@ report:
 			printf("\nprograms loaded: none; the maps were created by mapsize from the object's "
 			       "definitions (libbpf cannot open it: --maps-only)\n");
 		else
-			print_programs(&va, obj, &vo);
+			print_programs(&va, obj, &vo, &pf);
 		printf("\ntotal kernel memlock: %s (%llu bytes), predicted %llu bytes (%s era, sizes from %s); "
 		       "%zu maps, %zu mismatches%s\n", human_bytes(total, hb, sizeof(hb)), (unsigned long long)total,
 		       (unsigned long long)total_predicted, mapsize_mem_era__name(era), consts.source, nrows,
@@ -697,6 +680,28 @@ report:
 		if (rows[i].outer && !rows[i].inserted)
 			fprintf(stderr, "%s: error: %s\n", va.object, rows[i].insert_err);
 	status = mismatches || insert_failures || pin_rows__report(&pins, rules, va.object) ? 1 : 0;
+	if (pf.cnt) {	/* the maps are as verified above; some programs did not load */
+		if (!command)
+			command = verify_cause__command(argc, args, &pf);
+		verify_cause__print(stderr, va.object, &pf, command);
+		status = 1;
+	}
+	goto out;
+report_failures:
+	/* no map could be checked: what failed, and the command that gets past it */
+	command = verify_cause__command(argc, args, &pf);
+	if (po.format == FORMAT_JSON) {
+		jv_t *root = jv_root();
+
+		jv_object_set_new(root, "object", jv_string(va.object));
+		jv_object_set_new(root, "maps", jv_array());
+		jv_object_set_new(root, "libbpf", jv_string(libbpf_version_string()));
+		jv_object_set_new(root, "programs", programs_json(NULL, &pf));
+		jv_object_set_new(root, "suggested_command", command ? jv_string(command) : jv_null());
+		print_json(root);
+	}
+	verify_cause__print(stderr, va.object, &pf, command);
+	status = status_open ? status_open : 1;
 out:
 	pin_rows__free(&pins);
 	free(rows);
@@ -706,5 +711,8 @@ out:
 	mapsize_plan__free(plan);
 	libbpf_log__reset();
 	free(va.skip);
+	free(args);
+	free(command);
+	prog_failures__free(&pf);
 	return status;
 }

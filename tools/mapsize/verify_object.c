@@ -279,6 +279,41 @@ int verify_object__extern_users(const char *path, const char *name, char *buf, s
 	return ret;
 }
 
+int verify_object__function_section(const char *path, const char *fn, char *buf, size_t size)
+{
+	char *img = NULL;
+	size_t len = 0, nsyms = 0, shstrndx;
+	Elf *e = NULL;
+	Elf_Data *syms = NULL;
+	GElf_Shdr sh, ssh;
+	int ret = -ENOENT;
+
+	buf[0] = '\0';
+	if (read_image(path, &img, &len))
+		return -ENOENT;
+	if (elf_version(EV_CURRENT) != EV_NONE && (e = elf_memory(img, len)) && !elf_getshdrstrndx(e, &shstrndx) &&
+	    symtab(e, &syms, &sh, &nsyms)) {
+		for (size_t i = 1; i < nsyms; i++) {
+			GElf_Sym s;
+			const char *n, *sn;
+			Elf_Scn *scn;
+
+			if (gelf_getsym(syms, (int)i, &s) && GELF_ST_TYPE(s.st_info) == STT_FUNC &&
+			    (n = elf_strptr(e, sh.sh_link, s.st_name)) && !strcmp(n, fn) &&
+			    (scn = elf_getscn(e, s.st_shndx)) && gelf_getshdr(scn, &ssh) &&
+			    (sn = elf_strptr(e, shstrndx, ssh.sh_name))) {
+				snprintf(buf, size, "%s", sn);
+				ret = 0;
+				break;
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	free(img);
+	return ret;
+}
+
 static int add_name(char ***v, size_t *cnt, const char *name)
 {
 	char **w;
