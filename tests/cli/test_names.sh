@@ -58,7 +58,7 @@ unload() {
 				($o == "a" and (.name | startswith("nmt_shared_prefix_")))) | .id')
 	rm -rf "${FS:?}/$1"
 	for id in $ids; do
-		for _ in $(seq 1 100); do
+		for _ in $(seq 1 200); do
 			bpftool map show id "$id" >/dev/null 2>&1 || break
 			sleep 0.05
 		done
