@@ -86,7 +86,7 @@ struct mapsize_live_map {
 	const char *pin;		/* where it is pinned: the path naming it,
 					   else the first in byte order; NULL when
 					   not pinned in any bpffs this process sees */
-	char prog[16];			/* the kernel name of a program using it (the
+	char prog[64];			/* the full name of a program using it (the
 					   first in byte order); "" when none */
 };
 

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -177,8 +178,9 @@ struct failure_notes {
  * first needed: the maps beside an overflow counter, and the BTF that
  * names a map created without one (libbpf gives map-in-maps none). */
 struct prog_use {
-	char name[BPF_OBJ_NAME_LEN];
-	uint32_t btf_id;
+	char name[64];		/* the kernel's 15 bytes, or the full name once read */
+	bool full_read;
+	uint32_t id, btf_id;
 	uint32_t map_cnt;
 	uint32_t map_ids[256];
 };
@@ -186,6 +188,8 @@ struct prog_uses {
 	struct prog_use *items;
 	size_t cnt, cap;
 	bool read;
+	struct btf *btf;	/* the last program BTF read: an object's programs share one */
+	uint32_t btf_id;
 };
 
 static int read_prog_uses(struct prog_uses *pu)
@@ -219,6 +223,8 @@ static int read_prog_uses(struct prog_uses *pu)
 		info.map_ids = (__u64)(unsigned long)u->map_ids;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			snprintf(u->name, sizeof(u->name), "%s", info.name);
+			u->full_read = false;
+			u->id = prog_id;
 			u->btf_id = info.btf_id;
 			u->map_cnt = info.nr_map_ids < ARRAY_SIZE(u->map_ids) ? info.nr_map_ids : ARRAY_SIZE(u->map_ids);
 			pu->cnt++;
@@ -246,14 +252,58 @@ static uint32_t prog_btf_of(const struct prog_uses *pu, uint32_t map_id)
 }
 
 /* The first, in byte order, of the names of the programs using map `map_id`. */
-static const char *prog_name_of(const struct prog_uses *pu, uint32_t map_id)
+/* A program's full name: the kernel keeps 15 bytes, the BTF of its main
+ * function (func_info[0]) has them all, as bpftool shows them. */
+static void prog_full_name(struct prog_uses *pu, struct prog_use *u)
+{
+	struct bpf_func_info fi = { 0 };
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	bool have = false;
+	int fd;
+
+	u->full_read = true;
+	if (strlen(u->name) < BPF_OBJ_NAME_LEN - 1 || !u->btf_id)
+		return;
+	fd = bpf_prog_get_fd_by_id(u->id);
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.nr_func_info = 1;
+	info.func_info_rec_size = sizeof(fi);
+	info.func_info = (__u64)(unsigned long)&fi;
+	have = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.nr_func_info && info.btf_id;
+	close(fd);
+	if (have && pu->btf_id != info.btf_id) {
+		btf__free(pu->btf);
+		pu->btf = btf__load_from_kernel_by_id(info.btf_id);
+		pu->btf_id = pu->btf ? info.btf_id : 0;
+	}
+	if (have && pu->btf) {
+		const struct btf_type *t = btf__type_by_id(pu->btf, fi.type_id);
+		const char *full = t ? btf__name_by_offset(pu->btf, t->name_off) : NULL;
+
+		if (full && !strncmp(full, u->name, BPF_OBJ_NAME_LEN - 1))
+			snprintf(u->name, sizeof(u->name), "%s", full);
+	}
+}
+
+/* The first, in byte order of their full names, of the programs using map
+ * `map_id`. */
+static const char *prog_name_of(struct prog_uses *pu, uint32_t map_id)
 {
 	const char *first = NULL;
 
-	for (size_t p = 0; p < pu->cnt; p++)
-		if (pu->items[p].name[0] && prog_uses_map(&pu->items[p], map_id) &&
-		    (!first || strcmp(pu->items[p].name, first) < 0))
-			first = pu->items[p].name;
+	for (size_t p = 0; p < pu->cnt; p++) {
+		struct prog_use *u = &pu->items[p];
+
+		if (!u->name[0] || !prog_uses_map(u, map_id))
+			continue;
+		if (!u->full_read)
+			prog_full_name(pu, u);
+		if (!first || strcmp(u->name, first) < 0)
+			first = u->name;
+	}
 	return first;
 }
 
@@ -636,6 +686,7 @@ out:
 	free(owners.items);
 	free(notes.items);
 	free(progs.items);
+	btf__free(progs.btf);
 	id_set_free(&pinned);
 	id_set_free(&pins);
 	return ret;

@@ -145,12 +145,12 @@ ids() {
 load b "$B" || fail "bpftool loads names_b.bpf.o"
 first=$(series)
 read -r a1 b1 < <(ids)
-expect_eq "prometheus: one full name in two objects, told apart by the program using each" "$first" \
-	'mapsize_map_max_entries{map="nmt_agent_events_table",prog="nmt_a_touch"} 64 mapsize_map_max_entries{map="nmt_agent_events_table",prog="nmt_b_touch"} 128 '
+expect_eq "prometheus: one full name in two objects, told apart by the full name of the program using each" "$first" \
+	'mapsize_map_max_entries{map="nmt_agent_events_table",prog="nmt_events_writer_alpha"} 64 mapsize_map_max_entries{map="nmt_agent_events_table",prog="nmt_events_writer_beta"} 128 '
 run promtool check metrics <"$TMP/prom"
 expect_eq "prometheus: promtool accepts the two" "$rc $(cat "$TMP/out" "$TMP/err")" "0 "
 expect_eq "prometheus: the info family has the id once" \
-	"$(grep -c '^mapsize_map_info{map="nmt_agent_events_table",prog="nmt_a_touch",id="'"$a1"'",type="hash",count_method="none"} 1$' "$TMP/prom")" 1
+	"$(grep -c '^mapsize_map_info{map="nmt_agent_events_table",prog="nmt_events_writer_alpha",id="'"$a1"'",type="hash",count_method="none"} 1$' "$TMP/prom")" 1
 unload a
 unload b
 load b "$B" && load a "$A" || fail "reload in the other order"

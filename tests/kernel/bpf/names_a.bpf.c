@@ -3,7 +3,8 @@
  * Full names (tests/cli/test_names.sh), object A: two maps whose names share
  * their first 15 bytes ("nmt_shared_pref", all the kernel keeps), told apart
  * by the BTF libbpf gives them; and nmt_agent_events_table, which object B
- * has too (64 entries here, 128 there: the series show which is which).
+ * has too (64 entries here, 128 there: the series show which is which),
+ * used by programs whose names share their first 15 bytes too.
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -31,7 +32,7 @@ struct {
 } nmt_agent_events_table SEC(".maps");
 
 SEC("socket")
-int nmt_a_touch(void *ctx)
+int nmt_events_writer_alpha(void *ctx)
 {
 	__u32 k = 0, v32 = 1;
 	__u64 v64 = 1;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Full names (tests/cli/test_names.sh), object B: a map of the same full name
- * as object A's nmt_agent_events_table, 128 entries, used by another program.
+ * as object A's nmt_agent_events_table, 128 entries, used by another program
+ * (nmt_events_writer_beta: the kernel keeps "nmt_events_writ" of it and of
+ * object A's nmt_events_writer_alpha).
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -15,7 +17,7 @@ struct {
 } nmt_agent_events_table SEC(".maps");
 
 SEC("socket")
-int nmt_b_touch(void *ctx)
+int nmt_events_writer_beta(void *ctx)
 {
 	__u32 k = 0;
 	__u64 v = 1;
