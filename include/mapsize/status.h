@@ -45,13 +45,27 @@ MAPSIZE_API const char *mapsize_count_method__name(enum mapsize_count_method met
 /* Inverse of __name: 0, or -EINVAL when unknown. */
 MAPSIZE_API int mapsize_count_method__from_name(const char *name, enum mapsize_count_method *method);
 
+/* Where a live map's full name came from (the kernel keeps 15 bytes). */
+enum mapsize_name_source {
+	MAPSIZE_NAME_KERNEL = 0,	/* the kernel's: whole (under 15 bytes), or
+					   nothing says more (name_truncated) */
+	MAPSIZE_NAME_BTF,		/* the .maps variable of the BTF the map (or a
+					   program using it) carries */
+	MAPSIZE_NAME_PIN,		/* the basename of a path it is pinned at */
+	MAPSIZE_NAME_RULES,		/* the one of mapsize_status_opts.full_names
+					   (status --rules: the rules' map names) */
+};
+/* "kernel", "btf", "pin", "rules"; NULL out of range. */
+MAPSIZE_API const char *mapsize_name_source__name(enum mapsize_name_source src);
+
 /* One live map.  Strings point into the status (or are static). */
 struct mapsize_live_map {
 	uint32_t id;
 	char name[64];			/* the full name: the kernel's when under 15
-					   characters, else from the map's BTF or pin
-					   path; the kernel's 15 bytes when nothing
-					   says more (name_truncated) */
+					   bytes, else from the map's BTF, its pin
+					   path or the caller's names (name_source);
+					   the kernel's 15 bytes when nothing says
+					   more (name_truncated) */
 	char kernel_name[16];		/* the kernel's (15-byte) name */
 	bool name_truncated;		/* name may be the start of a longer one */
 	unsigned int bpf_type;		/* uapi enum bpf_map_type */
@@ -68,6 +82,12 @@ struct mapsize_live_map {
 	uint64_t failures[MAPSIZE_OVF_CLASSES];
 	const uint32_t *pids;		/* processes holding an fd (sorted) */
 	size_t pid_cnt;
+	enum mapsize_name_source name_source;
+	const char *pin;		/* where it is pinned: the path naming it,
+					   else the first in byte order; NULL when
+					   not pinned in any bpffs this process sees */
+	char prog[64];			/* the full name of a program using it (the
+					   first in byte order); "" when none */
 };
 
 /* ---- the model (pure) --------------------------------------------------- */
@@ -82,6 +102,12 @@ MAPSIZE_API size_t mapsize_status__map_cnt(const struct mapsize_status *st);
 MAPSIZE_API const struct mapsize_live_map *mapsize_status__map(const struct mapsize_status *st, size_t idx);
 /* The map with this id, NULL when absent. */
 MAPSIZE_API const struct mapsize_live_map *mapsize_status__find_id(const struct mapsize_status *st, uint32_t id);
+/* Up to `max` maps whose names are nearest `pattern` (a --name that matched
+ * nothing; its glob characters * ? [ ] are ignored), nearest first: fewest
+ * edits to the full or kernel name, then the longest common prefix, then
+ * name order.  Returns how many were put in out[]. */
+MAPSIZE_API size_t mapsize_status__nearest(const struct mapsize_status *st, const char *pattern,
+					   const struct mapsize_live_map **out, size_t max);
 
 /* entries / max_entries; false when there is no meaningful ratio. */
 MAPSIZE_API bool mapsize_live_map__fill_ratio(const struct mapsize_live_map *m, double *ratio);
@@ -118,7 +144,11 @@ MAPSIZE_API int mapsize_status__totals(const struct mapsize_status *st, double w
 
 /* Prometheus text exposition (version 0.0.4) of the status: families
  * mapsize_map_{entries,max_entries,fill_ratio,memlock_bytes,
- * update_failures_total,info}, labelled by map name.  *text is malloc'ed
+ * update_failures_total,info}, labelled map="FULL NAME".  Series keep their
+ * identity across reloads: when live maps share a full name, each of their
+ * series gets the first of these labels that tells all of them apart:
+ * pin="PATH", prog="PROGRAM", else the map's id (never a number by id
+ * order, which swaps series when a reload swaps ids).  *text is malloc'ed
  * (caller frees).  0 or -ENOMEM. */
 MAPSIZE_API int mapsize_status__prometheus(const struct mapsize_status *st, char **text);
 
@@ -172,15 +202,21 @@ MAPSIZE_API int mapsize_plan__fit_dimension(const struct mapsize_plan *plan, con
 
 struct mapsize_status_opts {
 	size_t sz; /* sizeof(struct mapsize_status_opts) */
-	const char *name_glob;		/* fnmatch(3) on the full name; NULL = all */
+	const char *name_glob;		/* fnmatch(3) on the full name or the
+					   kernel's 15-byte name; NULL = all */
 	uint32_t id;			/* 0 = all */
 	int pid;			/* maps held by this process; 0 = all */
 	const char *pinned;		/* a pinned map, or a bpffs directory (recursive) */
 	enum mapsize_count_method method; /* AUTO: cheapest per map */
 	uint64_t max_walk;		/* iterate bound; 0 = 1,000,000 */
 	bool no_pids;			/* skip the /proc scan for owning processes */
+	const char *const *full_names;	/* names that may extend a 15-byte kernel
+					   name (a rules file's), used when neither
+					   BTF nor pin path names the map and exactly
+					   one fits; the strings must outlive a reader */
+	size_t full_name_cnt;
 };
-#define mapsize_status_opts__last_field no_pids
+#define mapsize_status_opts__last_field full_name_cnt
 
 /* List the maps (filtered), count them, attach the overflow counters found
  * in any loaded mapsize_overflow map.  Maps that vanish while being read

@@ -52,6 +52,9 @@ int error_vset(struct mapsize_error *err, int code, const struct mapsize_loc *lo
 	       const char *fmt, va_list ap);
 void error_clear(struct mapsize_error *err);
 
+/* Levenshtein distance counting a swap of two adjacent letters as one
+ * edit; (size_t)-1 for words over 64 bytes. */
+size_t edit_distance(const char *a, const char *b);
 /* Closest candidate within a small edit distance, or NULL. */
 const char *suggest_closest(const char *word, const char *const *candidates, size_t cnt);
 /* Appends " (did you mean 'x'?)" or "" — a static buffer-free formatter. */

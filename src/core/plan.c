@@ -175,6 +175,30 @@ static const char *base_name(struct plan_ctx *c)
 	return last ? last->base : "medium";
 }
 
+/* The kernel keeps 15 bytes of a map's name: two rules whose names share
+ * them name two maps the kernel lists alike.  Inner templates are left out:
+ * their live instances carry names the agent picks. */
+static void warn_name_collisions(struct plan_ctx *c)
+{
+	const struct mapsize_rules *rules = c->rules;
+	const size_t kept = 15;	/* BPF_OBJ_NAME_LEN - 1 */
+
+	for (size_t i = 0; i < rules->cnt; i++) {
+		const struct rule *a = &rules->rules[i];
+
+		for (size_t j = i + 1; !a->outer && j < rules->cnt; j++) {
+			const struct rule *b = &rules->rules[j];
+
+			if (b->outer || strlen(a->name) < kept || strlen(b->name) < kept ||
+			    strncmp(a->name, b->name, kept) || !strcmp(a->name, b->name))
+				continue;
+			plan_warn(c, "maps '%s' and '%s' share their first 15 bytes '%.15s', all the kernel keeps of a "
+				  "name: live tools (status, bpftool) tell them apart only by the BTF they carry or their "
+				  "pin paths", a->name, b->name, a->name);
+		}
+	}
+}
+
 struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,
 					   const struct mapsize_rules *rules)
 {
@@ -235,6 +259,8 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 	ret = plan_resolve_dims(&c, base);
 	if (!ret)
 		ret = index_overrides(&c);
+	if (!ret)
+		warn_name_collisions(&c);
 	for (size_t i = 0; !ret && i < rules->cnt; i++) {
 		const struct rule *r = &rules->rules[i];
 		struct mapsize_plan_map *m = &c.plan->maps[c.plan->map_cnt++];

@@ -39,6 +39,16 @@ int mapsize_count_method__from_name(const char *name, enum mapsize_count_method 
 	return -EINVAL;
 }
 
+static const char *const source_names[] = {
+	[MAPSIZE_NAME_KERNEL] = "kernel",	[MAPSIZE_NAME_BTF] = "btf",
+	[MAPSIZE_NAME_PIN] = "pin",		[MAPSIZE_NAME_RULES] = "rules",
+};
+
+const char *mapsize_name_source__name(enum mapsize_name_source src)
+{
+	return (unsigned int)src < ARRAY_SIZE(source_names) ? source_names[src] : NULL;
+}
+
 /* ---- the container ------------------------------------------------------ */
 
 struct mapsize_status *mapsize_status__new(void)
@@ -50,8 +60,10 @@ void mapsize_status__free(struct mapsize_status *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->cnt; i++)
+	for (size_t i = 0; i < st->cnt; i++) {
 		free((void *)st->maps[i].pids);
+		free((void *)st->maps[i].pin);
+	}
 	free(st->maps);
 	free(st);
 }
@@ -60,6 +72,7 @@ int mapsize_status__add(struct mapsize_status *st, const struct mapsize_live_map
 {
 	struct mapsize_live_map *copy;
 	uint32_t *pids = NULL;
+	char *pin = NULL;
 
 	if (!st || !m)
 		return -EINVAL;
@@ -71,11 +84,17 @@ int mapsize_status__add(struct mapsize_status *st, const struct mapsize_live_map
 			return -ENOMEM;
 		memcpy(pids, m->pids, m->pid_cnt * sizeof(*pids));
 	}
+	if (m->pin && !(pin = strdup(m->pin))) {
+		free(pids);
+		return -ENOMEM;
+	}
 	copy = &st->maps[st->cnt++];
 	*copy = *m;
 	copy->name[sizeof(copy->name) - 1] = '\0';
 	copy->kernel_name[sizeof(copy->kernel_name) - 1] = '\0';
+	copy->prog[sizeof(copy->prog) - 1] = '\0';
 	copy->pids = pids;
+	copy->pin = pin;
 	return 0;
 }
 
@@ -99,6 +118,67 @@ const struct mapsize_live_map *mapsize_status__find_id(const struct mapsize_stat
 		if (st->maps[i].id == id)
 			return &st->maps[i];
 	return mapsize_found(NULL);
+}
+
+/* How near a name is to what the user typed: edits, then common prefix. */
+struct nearness {
+	size_t edits, common;
+};
+
+static struct nearness nearness_of(const char *word, const char *name)
+{
+	struct nearness n = { edit_distance(word, name), 0 };
+
+	while (word[n.common] && word[n.common] == name[n.common])
+		n.common++;
+	return n;
+}
+
+static bool nearer(struct nearness a, const char *an, struct nearness b, const char *bn)
+{
+	if (a.edits != b.edits)
+		return a.edits < b.edits;
+	if (a.common != b.common)
+		return a.common > b.common;
+	return strcmp(an, bn) < 0;
+}
+
+size_t mapsize_status__nearest(const struct mapsize_status *st, const char *pattern,
+			       const struct mapsize_live_map **out, size_t max)
+{
+	struct nearness *best;
+	char word[64];
+	size_t n = 0, w = 0;
+
+	if (!st || !pattern || !out || !max)
+		return 0;
+	for (const char *p = pattern; *p && w + 1 < sizeof(word); p++)
+		if (!strchr("*?[]", *p))
+			word[w++] = *p;
+	word[w] = '\0';
+	best = calloc(max, sizeof(*best));
+	if (!best)
+		return 0;
+	for (size_t i = 0; i < st->cnt; i++) {
+		const struct mapsize_live_map *m = &st->maps[i];
+		struct nearness d = nearness_of(word, m->name), k = nearness_of(word, m->kernel_name);
+		size_t at;
+
+		if (nearer(k, m->kernel_name, d, m->name) && k.edits < d.edits)
+			d = k;		/* a kernel name typed (nearer by edits only: one rank per map) */
+		for (at = n; at > 0 && nearer(d, m->name, best[at - 1], out[at - 1]->name); at--)
+			;
+		if (at >= max)
+			continue;
+		if (n < max)
+			n++;
+		memmove(best + at + 1, best + at, (n - 1 - at) * sizeof(*best));
+		memmove(out + at + 1, out + at, (n - 1 - at) * sizeof(*out));
+		best[at] = d;
+		out[at] = m;
+	}
+	free(best);
+	return n;
 }
 
 /* ---- one map ------------------------------------------------------------ */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The live status as Prometheus text exposition (format 0.0.4), for
  * node_exporter's textfile collector or any scraper.  Series are labelled
- * by map name, not id: ids change on every reload, names do not.  Two maps
- * with one name (two agents, or an agent loaded twice) get "name#2", "#3"
- * in id order, so every series stays unique. */
+ * by the map's full name, not id: ids change on every reload, names do
+ * not.  Maps sharing a full name (two objects with a map of one name, an
+ * agent loaded twice) get one more label, the first that tells all of them
+ * apart: pin (the pin path), prog (a program using it), else id.  Never a
+ * number in id order: a reload that swaps the ids would swap the series. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,27 +29,60 @@ static void add_label_value(struct strbuf *sb, const char *s)
 	}
 }
 
-/* The `map` label of every map: its name, "#N" for the Nth of a name. */
-static char (*series_names(const struct mapsize_status *st, size_t cnt))[80]
-{
-	char (*names)[80] = calloc(cnt ? cnt : 1, sizeof(*names));
+/* The label that tells a map from the others of its full name. */
+enum identity { ID_NONE, ID_PIN, ID_PROG, ID_ID };
 
-	for (size_t i = 0; names && i < cnt; i++) {
-		const struct mapsize_live_map *m = mapsize_status__map(st, i);
-		unsigned int nth = 1;
+/* Within one group of maps sharing a full name, do all have distinct
+ * values of this label? */
+static bool tells_apart(const struct mapsize_status *st, const size_t *group, size_t n, enum identity kind)
+{
+	for (size_t a = 0; a < n; a++) {
+		const struct mapsize_live_map *x = mapsize_status__map(st, group[a]);
+		const char *xv = kind == ID_PIN ? x->pin : x->prog;
+
+		if (!xv || !xv[0])
+			return false;
+		for (size_t b = a + 1; b < n; b++) {
+			const struct mapsize_live_map *y = mapsize_status__map(st, group[b]);
+			const char *yv = kind == ID_PIN ? y->pin : y->prog;
+
+			if (yv && !strcmp(xv, yv))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The identity label of every map: none when its full name is its own. */
+static enum identity *identities(const struct mapsize_status *st, size_t cnt)
+{
+	enum identity *ids = calloc(cnt ? cnt : 1, sizeof(*ids));
+	size_t *group = calloc(cnt ? cnt : 1, sizeof(*group));
+
+	for (size_t i = 0; ids && group && i < cnt; i++) {
+		const char *name = mapsize_status__map(st, i)->name;
+		enum identity kind;
+		size_t n = 0;
+		bool first = true;
 
 		for (size_t j = 0; j < cnt; j++) {
-			const struct mapsize_live_map *o = mapsize_status__map(st, j);
-
-			if (j != i && !strcmp(o->name, m->name) && o->id < m->id)
-				nth++;
+			if (strcmp(mapsize_status__map(st, j)->name, name))
+				continue;
+			first &= j >= i;
+			group[n++] = j;
 		}
-		if (nth == 1)
-			snprintf(names[i], sizeof(names[i]), "%s", m->name);
-		else
-			snprintf(names[i], sizeof(names[i]), "%s#%u", m->name, nth);
+		if (n < 2 || !first)
+			continue;	/* unique, or decided with the group's first map */
+		kind = tells_apart(st, group, n, ID_PIN) ? ID_PIN : tells_apart(st, group, n, ID_PROG) ? ID_PROG : ID_ID;
+		for (size_t g = 0; g < n; g++)
+			ids[group[g]] = kind;
 	}
-	return names;
+	free(group);
+	if (!group) {
+		free(ids);
+		return NULL;
+	}
+	return ids;
 }
 
 enum family { F_ENTRIES, F_MAX, F_RATIO, F_MEMLOCK, F_FAILURES, F_INFO };
@@ -65,24 +100,31 @@ static const struct {
 	[F_INFO] = { "mapsize_map_info", "gauge", "The BPF map's id, type and how its entries were counted (value 1)." },
 };
 
-static void add_sample(struct strbuf *sb, enum family f, const char *map, const char *extra, const char *value)
+static void add_sample(struct strbuf *sb, enum family f, const struct mapsize_live_map *m, enum identity id,
+		       const char *extra, const char *value)
 {
 	strbuf_addf(sb, "%s{map=\"", families[f].name);
-	add_label_value(sb, map);
+	add_label_value(sb, m->name);
+	if (id == ID_PIN || id == ID_PROG) {
+		strbuf_addf(sb, "\",%s=\"", id == ID_PIN ? "pin" : "prog");
+		add_label_value(sb, id == ID_PIN ? m->pin : m->prog);
+	} else if (id == ID_ID && f != F_INFO) {	/* the info family has the id already */
+		strbuf_addf(sb, "\",id=\"%u", m->id);
+	}
 	strbuf_addf(sb, "\"%s} %s\n", extra ? extra : "", value);
 }
 
 int mapsize_status__prometheus(const struct mapsize_status *st, char **text)
 {
 	size_t cnt = mapsize_status__map_cnt(st);
-	char (*names)[80];
+	enum identity *ids;
 	struct strbuf sb = { 0 };
 	char value[64], extra[160];
 
 	if (!st || !text)
 		return -EINVAL;
-	names = series_names(st, cnt);
-	if (!names)
+	ids = identities(st, cnt);
+	if (!ids)
 		return -ENOMEM;
 	for (enum family f = F_ENTRIES; f <= F_INFO; f++) {
 		bool any = false;
@@ -105,37 +147,37 @@ int mapsize_status__prometheus(const struct mapsize_status *st, char **text)
 			switch (f) {
 			case F_ENTRIES:
 				snprintf(value, sizeof(value), "%llu", (unsigned long long)m->entries);
-				add_sample(&sb, f, names[i], NULL, value);
+				add_sample(&sb, f, m, ids[i], NULL, value);
 				break;
 			case F_MAX:
 				snprintf(value, sizeof(value), "%u", m->max_entries);
-				add_sample(&sb, f, names[i], NULL, value);
+				add_sample(&sb, f, m, ids[i], NULL, value);
 				break;
 			case F_RATIO:
 				snprintf(value, sizeof(value), "%.6g", ratio);
-				add_sample(&sb, f, names[i], NULL, value);
+				add_sample(&sb, f, m, ids[i], NULL, value);
 				break;
 			case F_MEMLOCK:
 				snprintf(value, sizeof(value), "%llu", (unsigned long long)m->memlock_bytes);
-				add_sample(&sb, f, names[i], NULL, value);
+				add_sample(&sb, f, m, ids[i], NULL, value);
 				break;
 			case F_FAILURES:
 				for (int c = 0; c < MAPSIZE_OVF_CLASSES; c++) {
 					snprintf(extra, sizeof(extra), ",errno=\"%s\"", mapsize_ovf_class__name(c));
 					snprintf(value, sizeof(value), "%llu", (unsigned long long)m->failures[c]);
-					add_sample(&sb, f, names[i], extra, value);
+					add_sample(&sb, f, m, ids[i], extra, value);
 				}
 				break;
 			case F_INFO:
 				snprintf(extra, sizeof(extra), ",id=\"%u\",type=\"%s\",count_method=\"%s\"", m->id,
 					 mapsize_bpf_map_type__name(m->bpf_type),
 					 mapsize_count_method__name(m->count_method));
-				add_sample(&sb, f, names[i], extra, "1");
+				add_sample(&sb, f, m, ids[i], extra, "1");
 				break;
 			}
 		}
 	}
-	free(names);
+	free(ids);
 	if (sb.failed) {
 		strbuf_release(&sb);
 		return -ENOMEM;

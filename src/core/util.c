@@ -116,7 +116,7 @@ int mapsize_error__format(const struct mapsize_error *err, char *buf, size_t siz
 
 /* Levenshtein distance where swapping two adjacent letters is one edit
  * (optimal string alignment): "mpas" is one typo away from "maps". */
-static size_t edit_distance(const char *a, const char *b)
+size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	size_t rows[3][65], *prev2 = rows[0], *prev = rows[1], *cur = rows[2];

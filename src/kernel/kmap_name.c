@@ -120,26 +120,57 @@ static int from_btf(const struct bpf_map_info *info, uint32_t btf_id, char *buf,
 	return found > 1 ? -1 : found;
 }
 
-enum kmap_name_source kmap_full_name(const struct bpf_map_info *info, uint32_t prog_btf_id, const char *pin_path,
+bool kmap_name_is_cut(const char *kernel_name)
+{
+	return strlen(kernel_name) >= KNAME_MAX;
+}
+
+/* The basename of the one pin path, or the one caller name, that extends
+ * the kernel's 15 bytes: 1 found (in buf), 0 none, -1 more than one. */
+static int from_list(const char *kname, const char *const *list, size_t cnt, bool base_only, char *buf, size_t size)
+{
+	const char *found = NULL;
+
+	for (size_t i = 0; i < cnt; i++) {
+		const char *name = list[i], *slash = base_only ? strrchr(name, '/') : NULL;
+
+		name = slash ? slash + 1 : name;
+		if (!prefix_of(kname, name) || (found && !strcmp(found, name)))
+			continue;	/* one map pinned twice under one name is one candidate */
+		if (found)
+			return -1;
+		found = name;
+	}
+	if (found)
+		snprintf(buf, size, "%s", found);
+	return found != NULL;
+}
+
+enum kmap_name_source kmap_full_name(const struct bpf_map_info *info, const struct kmap_name_hints *hints,
 				     char *buf, size_t size)
 {
-	const char *base;
+	static const struct kmap_name_hints none;
+	bool ambiguous;
 	int ret;
 
+	if (!hints)
+		hints = &none;
 	snprintf(buf, size, "%s", info->name);
-	if (strlen(info->name) < KNAME_MAX)
+	if (!kmap_name_is_cut(info->name))
 		return KMAP_NAME_KERNEL;
-	ret = from_btf(info, info->btf_id ? info->btf_id : prog_btf_id, buf, size);
+	ret = from_btf(info, info->btf_id ? info->btf_id : hints->prog_btf_id, buf, size);
 	if (ret > 0)
 		return KMAP_NAME_BTF;
-	snprintf(buf, size, "%s", info->name);
-	if (ret < 0)
-		return KMAP_NAME_AMBIGUOUS;
-	base = pin_path ? strrchr(pin_path, '/') : NULL;
-	base = base ? base + 1 : pin_path;
-	if (base && prefix_of(info->name, base)) {
-		snprintf(buf, size, "%s", base);
+	ambiguous = ret < 0;
+	/* libbpf pins by the full name: a pin named for the map settles even
+	 * two BTF candidates */
+	ret = from_list(info->name, hints->pin_paths, hints->pin_cnt, true, buf, size);
+	if (ret > 0)
 		return KMAP_NAME_PIN;
-	}
-	return KMAP_NAME_TRUNCATED;
+	ambiguous |= ret < 0;
+	ret = from_list(info->name, hints->names, hints->name_cnt, false, buf, size);
+	if (ret > 0)
+		return KMAP_NAME_GIVEN;
+	snprintf(buf, size, "%s", info->name);
+	return ambiguous || ret < 0 ? KMAP_NAME_AMBIGUOUS : KMAP_NAME_TRUNCATED;
 }

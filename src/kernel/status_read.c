@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -161,137 +161,6 @@ static const struct owner *owners_of(const struct owners *o, uint32_t id, size_t
 	return o->items + lo;
 }
 
-/* ---- --pinned: ids of pinned maps ----------------------------------------- */
-
-struct id_set {
-	uint32_t *ids;
-	char **paths;		/* --pinned: where each id is pinned (else NULL) */
-	size_t cnt, cap, path_cap;
-	bool active;
-};
-
-static int id_set_add(struct id_set *s, uint32_t id)
-{
-	if (array_reserve((void **)&s->ids, &s->cap, s->cnt + 1, sizeof(*s->ids)))
-		return -ENOMEM;
-	s->ids[s->cnt++] = id;
-	return 0;
-}
-
-static int id_set_add_path(struct id_set *s, uint32_t id, const char *path)
-{
-	char *copy;
-
-	if (array_reserve((void **)&s->paths, &s->path_cap, s->cnt + 1, sizeof(*s->paths)))
-		return -ENOMEM;
-	copy = strdup(path);
-	if (!copy || id_set_add(s, id)) {
-		free(copy);
-		return -ENOMEM;
-	}
-	s->paths[s->cnt - 1] = copy;
-	return 0;
-}
-
-static bool id_set_has(const struct id_set *s, uint32_t id)
-{
-	for (size_t i = 0; i < s->cnt; i++)
-		if (s->ids[i] == id)
-			return true;
-	return false;
-}
-
-static const char *id_set_path(const struct id_set *s, uint32_t id)
-{
-	for (size_t i = 0; s->paths && i < s->cnt; i++)
-		if (s->ids[i] == id)
-			return s->paths[i];
-	return NULL;
-}
-
-static void id_set_free(struct id_set *s)
-{
-	for (size_t i = 0; s->paths && i < s->cnt; i++)
-		free(s->paths[i]);
-	free(s->paths);
-	free(s->ids);
-}
-
-/* The id of the map pinned at `path`; 0 when it is not a map. */
-static uint32_t pinned_map_id(const char *path)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	char link[64], fdpath[64];
-	uint32_t id = 0;
-	ssize_t n;
-	int fd = bpf_obj_get(path);
-
-	if (fd < 0)
-		return 0;
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	n = readlink(fdpath, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		memset(&info, 0, sizeof(info));
-		if (!strcmp(link, "anon_inode:bpf-map") && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			id = info.id;
-	}
-	close(fd);
-	return id;
-}
-
-/* Every map pinned under the directory `path`.  fts(3) keeps its state in
- * its handle (nftw's callback has no context: a global made two readers
- * in two threads share one set). */
-static int walk_pinned(const char *path, struct id_set *set, struct mapsize_error *err)
-{
-	char *roots[] = { (char *)path, NULL };
-	FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-	FTSENT *e;
-	int ret = 0;
-
-	if (!fts)
-		return error_set(err, -errno, NULL, "%s: %s", path, strerror(errno));
-	errno = 0;
-	while (!ret && (e = fts_read(fts))) {
-		uint32_t id;
-
-		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) {
-			ret = error_set(err, -e->fts_errno, NULL, "%s: %s", e->fts_path, strerror(e->fts_errno));
-			break;
-		}
-		if (e->fts_info != FTS_F)
-			continue;
-		id = pinned_map_id(e->fts_path);
-		if (id && id_set_add_path(set, id, e->fts_path))
-			ret = error_set(err, -ENOMEM, NULL, "out of memory");
-		errno = 0;
-	}
-	if (!ret && errno)
-		ret = error_set(err, -errno, NULL, "%s: %s", path, strerror(errno));
-	fts_close(fts);
-	return ret;
-}
-
-static int read_pinned(const char *path, struct id_set *set, struct mapsize_error *err)
-{
-	struct stat st;
-
-	set->active = true;
-	if (stat(path, &st))
-		return error_set(err, -errno, NULL, "%s: %s, expected a pinned BPF map or a bpffs directory",
-				 path, strerror(errno));
-	if (!S_ISDIR(st.st_mode)) {
-		uint32_t id = pinned_map_id(path);
-
-		if (!id)
-			return error_set(err, -EINVAL, NULL, "%s: not a pinned BPF map", path);
-		return id_set_add_path(set, id, path) ? error_set(err, -ENOMEM, NULL, "out of memory") : 0;
-	}
-	return walk_pinned(path, set, err);
-}
-
 /* ---- overflow counters ------------------------------------------------------ */
 
 /* The failures of the counted map named `name` (kernel names are cut at
@@ -309,7 +178,9 @@ struct failure_notes {
  * first needed: the maps beside an overflow counter, and the BTF that
  * names a map created without one (libbpf gives map-in-maps none). */
 struct prog_use {
-	uint32_t btf_id;
+	char name[64];		/* the kernel's 15 bytes, or the full name once read */
+	bool full_read;
+	uint32_t id, btf_id;
 	uint32_t map_cnt;
 	uint32_t map_ids[256];
 };
@@ -317,6 +188,8 @@ struct prog_uses {
 	struct prog_use *items;
 	size_t cnt, cap;
 	bool read;
+	struct btf *btf;	/* the last program BTF read: an object's programs share one */
+	uint32_t btf_id;
 };
 
 static int read_prog_uses(struct prog_uses *pu)
@@ -349,6 +222,9 @@ static int read_prog_uses(struct prog_uses *pu)
 		info.nr_map_ids = ARRAY_SIZE(u->map_ids);
 		info.map_ids = (__u64)(unsigned long)u->map_ids;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			snprintf(u->name, sizeof(u->name), "%s", info.name);
+			u->full_read = false;
+			u->id = prog_id;
 			u->btf_id = info.btf_id;
 			u->map_cnt = info.nr_map_ids < ARRAY_SIZE(u->map_ids) ? info.nr_map_ids : ARRAY_SIZE(u->map_ids);
 			pu->cnt++;
@@ -375,16 +251,117 @@ static uint32_t prog_btf_of(const struct prog_uses *pu, uint32_t map_id)
 	return 0;
 }
 
+/* The first, in byte order, of the names of the programs using map `map_id`. */
+/* A program's full name: the kernel keeps 15 bytes, the BTF of its main
+ * function (func_info[0]) has them all, as bpftool shows them. */
+static void prog_full_name(struct prog_uses *pu, struct prog_use *u)
+{
+	struct bpf_func_info fi = { 0 };
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	bool have = false;
+	int fd;
+
+	u->full_read = true;
+	if (strlen(u->name) < BPF_OBJ_NAME_LEN - 1 || !u->btf_id)
+		return;
+	fd = bpf_prog_get_fd_by_id(u->id);
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.nr_func_info = 1;
+	info.func_info_rec_size = sizeof(fi);
+	info.func_info = (__u64)(unsigned long)&fi;
+	have = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.nr_func_info && info.btf_id;
+	close(fd);
+	if (have && pu->btf_id != info.btf_id) {
+		btf__free(pu->btf);
+		pu->btf = btf__load_from_kernel_by_id(info.btf_id);
+		pu->btf_id = pu->btf ? info.btf_id : 0;
+	}
+	if (have && pu->btf) {
+		const struct btf_type *t = btf__type_by_id(pu->btf, fi.type_id);
+		const char *full = t ? btf__name_by_offset(pu->btf, t->name_off) : NULL;
+
+		if (full && !strncmp(full, u->name, BPF_OBJ_NAME_LEN - 1))
+			snprintf(u->name, sizeof(u->name), "%s", full);
+	}
+}
+
+/* The first, in byte order of their full names, of the programs using map
+ * `map_id`. */
+static const char *prog_name_of(struct prog_uses *pu, uint32_t map_id)
+{
+	const char *first = NULL;
+
+	for (size_t p = 0; p < pu->cnt; p++) {
+		struct prog_use *u = &pu->items[p];
+
+		if (!u->name[0] || !prog_uses_map(u, map_id))
+			continue;
+		if (!u->full_read)
+			prog_full_name(pu, u);
+		if (!first || strcmp(u->name, first) < 0)
+			first = u->name;
+	}
+	return first;
+}
+
+/* Where the full names come from besides the kernel: programs' BTF, pin
+ * paths (--pinned's and every bpffs's), the caller's names. */
+struct name_sources {
+	struct prog_uses *progs;
+	const struct id_set *pinned, *pins;
+	const struct mapsize_status_opts *opts;
+};
+
 /* The full name of a map (kmap_name.c), with the BTF of a program using
  * it when the map has none of its own. */
-static enum kmap_name_source full_name(struct prog_uses *pu, const struct id_set *pinned,
-				       const struct bpf_map_info *info, char *buf, size_t size)
+static enum kmap_name_source full_name(const struct name_sources *ns, const struct bpf_map_info *info, char *buf,
+				       size_t size)
 {
-	uint32_t btf_id = 0;
+	const char *paths[16];
+	struct kmap_name_hints h = { 0 };
 
-	if (strlen(info->name) >= BPF_OBJ_NAME_LEN - 1 && !info->btf_id && !read_prog_uses(pu))
-		btf_id = prog_btf_of(pu, info->id);
-	return kmap_full_name(info, btf_id, id_set_path(pinned, info->id), buf, size);
+	if (!kmap_name_is_cut(info->name))
+		return kmap_full_name(info, NULL, buf, size);
+	if (!info->btf_id && !read_prog_uses(ns->progs))
+		h.prog_btf_id = prog_btf_of(ns->progs, info->id);
+	h.pin_paths = paths;
+	h.pin_cnt = pin_paths_of(ns->pinned, ns->pins, info->id, paths, ARRAY_SIZE(paths));
+	if (ns->opts) {
+		h.names = ns->opts->full_names;
+		h.name_cnt = ns->opts->full_names ? ns->opts->full_name_cnt : 0;
+	}
+	return kmap_full_name(info, &h, buf, size);
+}
+
+/* The pin path to show for map `id`: the one whose basename is its name,
+ * else the first in byte order. */
+static const char *shown_pin(const struct id_set *pinned, const struct id_set *pins, uint32_t id, const char *name)
+{
+	const char *paths[16], *first = NULL;
+	size_t n = pin_paths_of(pinned, pins, id, paths, ARRAY_SIZE(paths));
+
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(paths[i], '/');
+
+		if (!strcmp(slash ? slash + 1 : paths[i], name))
+			return paths[i];
+		if (!first || strcmp(paths[i], first) < 0)
+			first = paths[i];
+	}
+	return first;
+}
+
+static enum mapsize_name_source public_source(enum kmap_name_source src)
+{
+	switch (src) {
+	case KMAP_NAME_BTF: return MAPSIZE_NAME_BTF;
+	case KMAP_NAME_PIN: return MAPSIZE_NAME_PIN;
+	case KMAP_NAME_GIVEN: return MAPSIZE_NAME_RULES;
+	default: return MAPSIZE_NAME_KERNEL;
+	}
 }
 
 /* The maps used by the programs that use map `counter_id`: the counted
@@ -417,8 +394,7 @@ static int note_failures(struct failure_notes *notes, uint32_t map_id, const uin
 
 /* Read one mapsize_overflow map and attribute each named counter to the
  * sibling map of that name (status_attr_pick over the full names). */
-static int read_counter_map(int fd, uint32_t counter_id, struct prog_uses *pu, const struct id_set *pinned,
-			    struct failure_notes *notes)
+static int read_counter_map(int fd, uint32_t counter_id, const struct name_sources *ns, struct failure_notes *notes)
 {
 	struct mapsize_overflow_counter *counters = NULL;
 	struct status_attr_map *maps = NULL;
@@ -432,7 +408,7 @@ static int read_counter_map(int fd, uint32_t counter_id, struct prog_uses *pu, c
 
 	if (cnt <= 0)
 		return 0;	/* not ours after all, or vanished */
-	ret = sibling_maps(pu, counter_id, &siblings);
+	ret = sibling_maps(ns->progs, counter_id, &siblings);
 	if (ret)
 		goto out;
 	maps = calloc(siblings.cnt + 1, sizeof(*maps));
@@ -454,7 +430,7 @@ static int read_counter_map(int fd, uint32_t counter_id, struct prog_uses *pu, c
 			continue;
 		memset(&info, 0, sizeof(info));
 		if (!bpf_obj_get_info_by_fd(sfd, &info, &len)) {
-			src = full_name(pu, pinned, &info, full[n], sizeof(full[n]));
+			src = full_name(ns, &info, full[n], sizeof(full[n]));
 			maps[n].name = full[n];
 			maps[n].truncated = src == KMAP_NAME_TRUNCATED || src == KMAP_NAME_AMBIGUOUS;
 			ids[n++] = info.id;
@@ -552,6 +528,8 @@ struct mapsize_status_reader *mapsize_status_reader__new(const struct mapsize_st
 	r->opts.method = OPTS_GET(opts, method, MAPSIZE_COUNT_AUTO);
 	r->opts.max_walk = OPTS_GET(opts, max_walk, 0);
 	r->opts.no_pids = OPTS_GET(opts, no_pids, false);
+	r->opts.full_names = OPTS_GET(opts, full_names, NULL);
+	r->opts.full_name_cnt = OPTS_GET(opts, full_name_cnt, 0);
 	r->env.method = r->opts.method;
 	r->env.max_walk = r->opts.max_walk ? r->opts.max_walk : DEFAULT_MAX_WALK;
 	r->env.possible_cpus = cpus > 0 ? (uint32_t)cpus : 1;
@@ -574,7 +552,7 @@ static bool wanted(const struct mapsize_status_opts *opts, const struct id_set *
 {
 	bool held = false;
 
-	if (opts->name_glob && fnmatch(opts->name_glob, m->name, 0))
+	if (opts->name_glob && fnmatch(opts->name_glob, m->name, 0) && fnmatch(opts->name_glob, m->kernel_name, 0))
 		return false;
 	if (opts->id && m->id != opts->id)
 		return false;
@@ -592,7 +570,8 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 	struct owners owners = { 0 };
 	struct failure_notes notes = { 0 };
 	struct prog_uses progs = { 0 };
-	struct id_set pinned = { 0 };
+	struct id_set pinned = { 0 }, pins = { 0 };
+	struct name_sources ns = { .progs = &progs, .pinned = &pinned, .pins = &pins, .opts = &r->opts };
 	struct mapsize_status *st = NULL;
 	uint32_t id = 0;
 	int ret = 0;
@@ -613,6 +592,10 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 			error_set(err, ret, NULL, "cannot scan /proc for map owners: %s", strerror(-ret));
 			goto out;
 		}
+	}
+	if (read_all_pins(&pins) || read_prog_uses(&progs) == -ENOMEM) {
+		ret = error_set(err, -ENOMEM, NULL, "out of memory");
+		goto out;
 	}
 	r->env.have_kfunc = r->kfunc && !status_kfunc_counts(r->kfunc, &r->env.kfunc);
 	st = mapsize_status__new();
@@ -648,7 +631,7 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 			continue;
 		}
 		if (mapsize_overflow__is_counter_map(info.name, info.type)) {
-			ret = read_counter_map(fd, info.id, &progs, &pinned, &notes);
+			ret = read_counter_map(fd, info.id, &ns, &notes);
 			if (ret) {
 				close(fd);
 				error_set(err, ret, NULL, "out of memory");
@@ -657,8 +640,11 @@ int mapsize_status_reader__read(struct mapsize_status_reader *r, struct mapsize_
 		}
 		m.id = info.id;
 		snprintf(m.kernel_name, sizeof(m.kernel_name), "%s", info.name);
-		src = full_name(&progs, &pinned, &info, m.name, sizeof(m.name));
+		src = full_name(&ns, &info, m.name, sizeof(m.name));
 		m.name_truncated = src == KMAP_NAME_TRUNCATED || src == KMAP_NAME_AMBIGUOUS;
+		m.name_source = public_source(src);
+		m.pin = shown_pin(&pinned, &pins, m.id, m.name);
+		snprintf(m.prog, sizeof(m.prog), "%s", prog_name_of(&progs, m.id) ?: "");
 		own = owners_of(&owners, m.id, &m.pid_cnt);
 		if (m.pid_cnt > ARRAY_SIZE(pids))
 			m.pid_cnt = ARRAY_SIZE(pids);
@@ -700,7 +686,9 @@ out:
 	free(owners.items);
 	free(notes.items);
 	free(progs.items);
+	btf__free(progs.btf);
 	id_set_free(&pinned);
+	id_set_free(&pins);
 	return ret;
 }
 

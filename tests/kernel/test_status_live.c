@@ -527,6 +527,63 @@ static void test_pinned_two_threads(void **state)
 	assert_int_equal(r[0].failed + r[1].failed, 0);
 }
 
+/* A map without BTF or pin: the caller's names (status --rules) extend its
+ * 15 bytes when exactly one fits; --name globs see the kernel name too. */
+static struct mapsize_status *read_named(const char *glob, const char *const *names, size_t cnt, size_t sz)
+{
+	struct mapsize_status_opts o = { .sz = sz, .name_glob = glob, .method = MAPSIZE_COUNT_NONE, .no_pids = true,
+					 .full_names = names, .full_name_cnt = cnt };
+	struct mapsize_status *st = NULL;
+	struct mapsize_error err;
+
+	if (sz < sizeof(o))
+		o.full_names = NULL, o.full_name_cnt = 0;	/* an older caller's struct ends before them */
+	if (mapsize_status__read(&o, &st, &err))
+		fail_msg("mapsize_status__read: %s", err.msg);
+	return st;
+}
+
+static void test_names_given(void **state)
+{
+	const char *one[] = { "unrelated_map_name", "mst_named_by_rules" };
+	const char *two[] = { "mst_named_by_rules", "mst_named_by_runs" };
+	const struct mapsize_live_map *m;
+	struct mapsize_status *st;
+	int fd;
+
+	REQUIRE_BPF();
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mst_named_by_rules", 4, 8, 4, NULL);
+	assert_true(fd >= 0);
+	st = read_named("mst_named_by_r*", one, 2, sizeof(struct mapsize_status_opts));
+	assert_int_equal(mapsize_status__map_cnt(st), 1);
+	m = mapsize_status__map(st, 0);
+	assert_string_equal(m->name, "mst_named_by_rules");
+	assert_string_equal(m->kernel_name, "mst_named_by_ru");
+	assert_int_equal(m->name_source, MAPSIZE_NAME_RULES);
+	assert_false(m->name_truncated);
+	assert_null(m->pin);
+	assert_string_equal(m->prog, "");
+	mapsize_status__free(st);
+	/* the full name matches only once it is known */
+	st = read_named("mst_named_by_rules", one, 2, sizeof(struct mapsize_status_opts));
+	assert_int_equal(mapsize_status__map_cnt(st), 1);
+	mapsize_status__free(st);
+	/* two names fit: neither is taken */
+	st = read_named("mst_named_by_ru", two, 2, sizeof(struct mapsize_status_opts));
+	assert_int_equal(mapsize_status__map_cnt(st), 1);
+	m = mapsize_status__map(st, 0);
+	assert_string_equal(m->name, "mst_named_by_ru");
+	assert_int_equal(m->name_source, MAPSIZE_NAME_KERNEL);
+	assert_true(m->name_truncated);
+	mapsize_status__free(st);
+	/* an older caller: no names, the kernel name still matches a glob */
+	st = read_named("mst_named_by_ru", one, 2, offsetof(struct mapsize_status_opts, full_names));
+	assert_int_equal(mapsize_status__map_cnt(st), 1);
+	assert_int_equal(mapsize_status__map(st, 0)->name_source, MAPSIZE_NAME_KERNEL);
+	mapsize_status__free(st);
+	close(fd);
+}
+
 static void test_bad_opts(void **state)
 {
 	struct { struct mapsize_status_opts o; char tail[8]; } newer = { .o.sz = sizeof(newer) };
@@ -550,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_prometheus_live),
 		cmocka_unit_test(test_reader_rereads),
 		cmocka_unit_test(test_bad_opts),
+		cmocka_unit_test(test_names_given),
 		cmocka_unit_test(test_batch_small_keys),
 		cmocka_unit_test(test_pinned_two_threads),
 	};

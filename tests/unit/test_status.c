@@ -152,7 +152,8 @@ static void test_prometheus(void **state)
 {
 	struct mapsize_status *st = mapsize_status__new();
 	struct mapsize_live_map a = hash_map("execve_map", 812, 32768, 16384);
-	struct mapsize_live_map b = hash_map("execve_map", 900, 4, 1);	/* a second agent's */
+	struct mapsize_live_map b = hash_map("execve_map", 900, 4, 1);	/* a second agent's, */
+	/* with nothing but the id to tell it from the first (no pin, no program) */
 	struct mapsize_live_map c = hash_map("q\"x\\y", 5, 8, 0);
 	char *text = NULL;
 
@@ -168,31 +169,31 @@ static void test_prometheus(void **state)
 	assert_string_equal(text,
 		"# HELP mapsize_map_entries Live entries of the BPF map (mapsize_map_info's count_method says how they were counted).\n"
 		"# TYPE mapsize_map_entries gauge\n"
-		"mapsize_map_entries{map=\"execve_map#2\"} 1\n"
-		"mapsize_map_entries{map=\"execve_map\"} 16384\n"
+		"mapsize_map_entries{map=\"execve_map\",id=\"900\"} 1\n"
+		"mapsize_map_entries{map=\"execve_map\",id=\"812\"} 16384\n"
 		"# HELP mapsize_map_max_entries max_entries of the BPF map.\n"
 		"# TYPE mapsize_map_max_entries gauge\n"
-		"mapsize_map_max_entries{map=\"execve_map#2\"} 4\n"
-		"mapsize_map_max_entries{map=\"execve_map\"} 32768\n"
+		"mapsize_map_max_entries{map=\"execve_map\",id=\"900\"} 4\n"
+		"mapsize_map_max_entries{map=\"execve_map\",id=\"812\"} 32768\n"
 		"mapsize_map_max_entries{map=\"q\\\"x\\\\y\"} 8\n"
 		"# HELP mapsize_map_fill_ratio Live entries divided by max_entries (0 to 1).\n"
 		"# TYPE mapsize_map_fill_ratio gauge\n"
-		"mapsize_map_fill_ratio{map=\"execve_map#2\"} 0.25\n"
-		"mapsize_map_fill_ratio{map=\"execve_map\"} 0.5\n"
+		"mapsize_map_fill_ratio{map=\"execve_map\",id=\"900\"} 0.25\n"
+		"mapsize_map_fill_ratio{map=\"execve_map\",id=\"812\"} 0.5\n"
 		"# HELP mapsize_map_memlock_bytes Kernel memory charged to the BPF map (fdinfo memlock).\n"
 		"# TYPE mapsize_map_memlock_bytes gauge\n"
-		"mapsize_map_memlock_bytes{map=\"execve_map#2\"} 4096\n"
-		"mapsize_map_memlock_bytes{map=\"execve_map\"} 4096\n"
+		"mapsize_map_memlock_bytes{map=\"execve_map\",id=\"900\"} 4096\n"
+		"mapsize_map_memlock_bytes{map=\"execve_map\",id=\"812\"} 4096\n"
 		"mapsize_map_memlock_bytes{map=\"q\\\"x\\\\y\"} 4096\n"
 		"# HELP mapsize_map_update_failures_total Failed inserts counted by the BPF program (<mapsize/bpf_overflow.h>), by errno.\n"
 		"# TYPE mapsize_map_update_failures_total counter\n"
-		"mapsize_map_update_failures_total{map=\"execve_map\",errno=\"E2BIG\"} 7\n"
-		"mapsize_map_update_failures_total{map=\"execve_map\",errno=\"ENOSPC\"} 0\n"
-		"mapsize_map_update_failures_total{map=\"execve_map\",errno=\"ENOMEM\"} 0\n"
-		"mapsize_map_update_failures_total{map=\"execve_map\",errno=\"other\"} 0\n"
+		"mapsize_map_update_failures_total{map=\"execve_map\",id=\"812\",errno=\"E2BIG\"} 7\n"
+		"mapsize_map_update_failures_total{map=\"execve_map\",id=\"812\",errno=\"ENOSPC\"} 0\n"
+		"mapsize_map_update_failures_total{map=\"execve_map\",id=\"812\",errno=\"ENOMEM\"} 0\n"
+		"mapsize_map_update_failures_total{map=\"execve_map\",id=\"812\",errno=\"other\"} 0\n"
 		"# HELP mapsize_map_info The BPF map's id, type and how its entries were counted (value 1).\n"
 		"# TYPE mapsize_map_info gauge\n"
-		"mapsize_map_info{map=\"execve_map#2\",id=\"900\",type=\"hash\",count_method=\"kfunc\"} 1\n"
+		"mapsize_map_info{map=\"execve_map\",id=\"900\",type=\"hash\",count_method=\"kfunc\"} 1\n"
 		"mapsize_map_info{map=\"execve_map\",id=\"812\",type=\"hash\",count_method=\"kfunc\"} 1\n"
 		"mapsize_map_info{map=\"q\\\"x\\\\y\",id=\"5\",type=\"array\",count_method=\"none\"} 1\n");
 	free(text);
@@ -202,6 +203,92 @@ static void test_prometheus(void **state)
 	assert_int_equal(mapsize_status__prometheus(st, &text), 0);
 	assert_string_equal(text, "");
 	free(text);
+	mapsize_status__free(st);
+}
+
+/* Two maps of one full name keep their series when a reload swaps their
+ * ids: the label that tells them apart is a pin path, else a program, and
+ * an id only when neither does (never "#2" in id order). */
+static char *exposition_of(const struct mapsize_live_map *x, const struct mapsize_live_map *y)
+{
+	struct mapsize_status *st = mapsize_status__new();
+	char *text = NULL;
+
+	assert_int_equal(mapsize_status__add(st, x), 0);
+	assert_int_equal(mapsize_status__add(st, y), 0);
+	assert_int_equal(mapsize_status__prometheus(st, &text), 0);
+	mapsize_status__free(st);
+	return text;
+}
+
+static void test_prometheus_identity(void **state)
+{
+	struct mapsize_live_map a = hash_map("tg_execve_joined_by_pid", 10, 8, 2);
+	struct mapsize_live_map b = hash_map("tg_execve_joined_by_pid", 11, 8, 4);
+	char *text, *swapped;
+
+	snprintf(a.prog, sizeof(a.prog), "agent_a_exec");
+	snprintf(b.prog, sizeof(b.prog), "agent_b_exec");
+	text = exposition_of(&a, &b);
+	assert_non_null(strstr(text, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",prog=\"agent_a_exec\"} 2\n"));
+	assert_non_null(strstr(text, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",prog=\"agent_b_exec\"} 4\n"));
+	assert_non_null(strstr(text, "mapsize_map_info{map=\"tg_execve_joined_by_pid\",prog=\"agent_b_exec\",id=\"11\","));
+	/* reloaded the other way round: b gets the lower id, each keeps its series */
+	a.id = 13;
+	b.id = 12;
+	swapped = exposition_of(&b, &a);
+	assert_non_null(strstr(swapped, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",prog=\"agent_a_exec\"} 2\n"));
+	assert_non_null(strstr(swapped, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",prog=\"agent_b_exec\"} 4\n"));
+	free(text);
+	free(swapped);
+	/* pins first: one program name for both (an agent loaded twice) */
+	snprintf(b.prog, sizeof(b.prog), "agent_a_exec");
+	a.pin = "/sys/fs/bpf/one/tg_execve_joined_by_pid";
+	b.pin = "/sys/fs/bpf/two/tg_execve_joined_by_pid";
+	text = exposition_of(&a, &b);
+	assert_non_null(strstr(text, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",pin=\"/sys/fs/bpf/one/tg_execve_joined_by_pid\"} 2\n"));
+	assert_non_null(strstr(text, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",pin=\"/sys/fs/bpf/two/tg_execve_joined_by_pid\"} 4\n"));
+	free(text);
+	/* one pinned, one not, one program: only the id tells them apart */
+	b.pin = NULL;
+	text = exposition_of(&a, &b);
+	assert_non_null(strstr(text, "mapsize_map_entries{map=\"tg_execve_joined_by_pid\",id=\"13\"} 2\n"));
+	assert_non_null(strstr(text, "mapsize_map_info{map=\"tg_execve_joined_by_pid\",id=\"13\",type=\"hash\""));
+	free(text);
+	/* a unique name has no extra label, whatever it has */
+	text = exposition_of(&a, &(struct mapsize_live_map){ .id = 3, .name = "other", .max_entries = 1 });
+	assert_non_null(strstr(text, "mapsize_map_max_entries{map=\"tg_execve_joined_by_pid\"} 8\n"));
+	free(text);
+}
+
+static void test_nearest(void **state)
+{
+	struct mapsize_status *st = mapsize_status__new();
+	const char *names[] = { "tg_execve_joined_by_pid", "tg_execve_joined_by_cgroup", "execve_map", "policy_filter_maps" };
+	const struct mapsize_live_map *out[3];
+
+	for (size_t i = 0; i < 4; i++) {
+		struct mapsize_live_map m = hash_map(names[i], (uint32_t)i + 1, 8, 0);
+
+		snprintf(m.kernel_name, sizeof(m.kernel_name), "%.15s", names[i]);
+		assert_int_equal(mapsize_status__add(st, &m), 0);
+	}
+	/* one transposition away; then the longest common prefix breaks the tie */
+	assert_int_equal(mapsize_status__nearest(st, "tg_execve_joined_by_ipd", out, 3), 3);
+	assert_string_equal(out[0]->name, "tg_execve_joined_by_pid");
+	assert_string_equal(out[1]->name, "tg_execve_joined_by_cgroup");
+	/* glob characters are ignored */
+	assert_int_equal(mapsize_status__nearest(st, "execve_mpa*", out, 1), 1);
+	assert_string_equal(out[0]->name, "execve_map");
+	/* a kernel name typed in full is nearest by it */
+	assert_int_equal(mapsize_status__nearest(st, "policy_filter_m", out, 1), 1);
+	assert_string_equal(out[0]->name, "policy_filter_maps");
+	assert_int_equal(mapsize_status__nearest(st, "x", out, 0), 0);
+	assert_string_equal(mapsize_name_source__name(MAPSIZE_NAME_KERNEL), "kernel");
+	assert_string_equal(mapsize_name_source__name(MAPSIZE_NAME_BTF), "btf");
+	assert_string_equal(mapsize_name_source__name(MAPSIZE_NAME_PIN), "pin");
+	assert_string_equal(mapsize_name_source__name(MAPSIZE_NAME_RULES), "rules");
+	assert_null(mapsize_name_source__name(MAPSIZE_NAME_RULES + 1));
 	mapsize_status__free(st);
 }
 
@@ -392,6 +479,8 @@ int main(void)
 		cmocka_unit_test(test_totals),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_prometheus_identity),
+		cmocka_unit_test(test_nearest),
 		cmocka_unit_test(test_verdict_and_fit),
 		cmocka_unit_test(test_watch_interval),
 		cmocka_unit_test(test_counter_attribution),

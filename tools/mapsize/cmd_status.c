@@ -44,8 +44,9 @@ static void status_usage(FILE *out)
 		"Lists the BPF maps loaded on this machine with their live entries (each labelled with how it\n"
 		"was counted), fill ratio, memlock, owning processes and the failed inserts counted by\n"
 		"<mapsize/bpf_overflow.h>.  Needs root (CAP_BPF and CAP_SYS_ADMIN).\n\n"
-		"  --name GLOB            maps whose full name matches (the kernel keeps 15 characters; the rest\n"
-		"                         comes from the map's BTF, a program's BTF or its pin path)\n"
+		"  --name GLOB            maps whose full name or kernel name matches (the kernel keeps 15 bytes;\n"
+		"                         the rest comes from the map's BTF, its pin path, else --rules); a GLOB\n"
+		"                         that matches nothing exits 1 naming the nearest maps\n"
 		"  --warn, --crit RATIO   warn at this fill ratio (default 0.80, 0.95); one line per map on stderr\n"
 		"  --fail-on warn|crit    exit %d when a map reaches that level (or already dropped inserts)\n"
 		"  --watch SECONDS        repeat; shows growth per minute and the time to full\n"
@@ -266,6 +267,38 @@ static int emit(const struct status_args *a, const struct status_view *v)
 	return ret;
 }
 
+/* --name matched nothing: say so with the nearest names among the maps the
+ * other filters keep (read again without counting), exit 1. */
+static int report_no_match(const struct status_args *a)
+{
+	struct mapsize_status_opts o = a->opts;
+	const struct mapsize_live_map *near[3];
+	struct mapsize_status *all = NULL;
+	struct mapsize_error err;
+	size_t n;
+
+	o.name_glob = NULL;
+	o.method = MAPSIZE_COUNT_NONE;
+	o.no_pids = !o.pid;
+	if (mapsize_status__read(&o, &all, &err)) {
+		fprintf(stderr, "error: --name '%s' matches no map\n", a->opts.name_glob);
+		return 1;
+	}
+	n = mapsize_status__nearest(all, a->opts.name_glob, near, ARRAY_SIZE(near));
+	fprintf(stderr, "error: --name '%s' matches no map (full or kernel name)", a->opts.name_glob);
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(near[j]->name, near[i]->name);
+		if (!seen)
+			fprintf(stderr, "%s%s", i ? ", " : "; nearest: ", near[i]->name);
+	}
+	fprintf(stderr, "%s\n", n ? "" : "; no BPF map is loaded");
+	mapsize_status__free(all);
+	return 1;
+}
+
 /* The one line for a failed read, and its exit status. */
 static int report_read_error(int ret, const struct mapsize_error *err)
 {
@@ -290,6 +323,7 @@ int do_status(int argc, char **argv)
 	struct mapsize_plan *plan = NULL;
 	struct plan_options po;
 	struct mapsize_rules *rules = NULL;
+	const char **rule_names = NULL;
 	struct mapsize_planner *pl;
 	double t_prev = 0;
 	int status = 0, worst = 0;
@@ -312,10 +346,23 @@ int do_status(int argc, char **argv)
 			return 2;
 		}
 		mapsize_planner__free(pl);
+		/* the rules' names extend kernel names nothing else extends */
+		rule_names = calloc(mapsize_rules__map_cnt(rules) + 1, sizeof(*rule_names));
+		if (!rule_names) {
+			fprintf(stderr, "error: out of memory\n");
+			mapsize_plan__free(plan);
+			mapsize_rules__free(rules);
+			return 1;
+		}
+		for (size_t i = 0; i < mapsize_rules__map_cnt(rules); i++)
+			rule_names[i] = mapsize_rules__map_name(rules, i);
+		a.opts.full_names = rule_names;
+		a.opts.full_name_cnt = mapsize_rules__map_cnt(rules);
 	}
 	reader = mapsize_status_reader__new(&a.opts, &rerr);
 	if (!reader) {
 		status = report_read_error(-errno, &rerr);
+		free(rule_names);
 		mapsize_plan__free(plan);
 		mapsize_rules__free(rules);
 		return status;
@@ -328,6 +375,10 @@ int do_status(int argc, char **argv)
 
 		if (ret) {
 			status = report_read_error(ret, &err);
+			break;
+		}
+		if (!round && a.opts.name_glob && !mapsize_status__map_cnt(st)) {
+			status = report_no_match(&a);
 			break;
 		}
 		v.st = st;
@@ -368,6 +419,7 @@ int do_status(int argc, char **argv)
 	free(instances);
 	mapsize_plan__free(plan);
 	mapsize_rules__free(rules);
+	free(rule_names);
 	if (!status && a.fail_on && worst >= a.fail_on)
 		status = EXIT_THRESHOLD;
 	return status;

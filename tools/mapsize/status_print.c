@@ -71,8 +71,14 @@ void status_print_table(const struct status_view *v)
 	struct mapsize_status_totals t = { .sz = sizeof(t) };
 	char b[32], pids[64], entries[24], fill[16], failed[24], growth[64];
 	bool watch = v->prev != NULL;
+	int name_w = 16;	/* the full names: as wide as the longest */
 
-	printf("%-6s %-16s %-16s %11s %10s %5s %-8s %7s %10s  %-12s%s %s\n", "ID", "NAME", "TYPE", "MAX_ENTRIES",
+	for (size_t i = 0; i < mapsize_status__map_cnt(v->st); i++) {
+		int len = (int)strlen(mapsize_status__map(v->st, i)->name);
+
+		name_w = len > name_w ? len : name_w;
+	}
+	printf("%-6s %-*s %-16s %11s %10s %5s %-8s %7s %10s  %-12s%s %s\n", "ID", name_w, "NAME", "TYPE", "MAX_ENTRIES",
 	       "ENTRIES", "FILL", "METHOD", "FAILED", "MEMLOCK", "PIDS", watch ? "  GROWTH                    " : "",
 	       "NOTE");
 	for (size_t i = 0; i < mapsize_status__map_cnt(v->st); i++) {
@@ -98,7 +104,7 @@ void status_print_table(const struct status_view *v)
 				mapsize_growth__str(&g, gs, sizeof(gs));
 			snprintf(growth, sizeof(growth), "  %-26s", gs);
 		}
-		printf("%-6u %-16s %-16s %11u %10s %5s %-8s %7s %10s  %-12s%s %s\n", m->id, m->name,
+		printf("%-6u %-*s %-16s %11u %10s %5s %-8s %7s %10s  %-12s%s %s\n", m->id, name_w, m->name,
 		       mapsize_bpf_map_type__name(m->bpf_type), m->max_entries, entries, fill,
 		       mapsize_count_method__name(m->count_method), failed, human_bytes(m->memlock_bytes, b, sizeof(b)),
 		       pids_str(m, pids, sizeof(pids)), growth, m->note ? m->note : "");
@@ -128,6 +134,8 @@ static jv_t *map_json(const struct status_view *v, const struct mapsize_live_map
 
 	jv_object_set_new(o, "id", jnum(m->id));
 	jv_object_set_new(o, "name", jv_string(m->name));
+	jv_object_set_new(o, "kernel_name", jv_string(m->kernel_name));
+	jv_object_set_new(o, "name_source", jv_string(mapsize_name_source__name(m->name_source)));
 	jv_object_set_new(o, "type", jv_string(mapsize_bpf_map_type__name(m->bpf_type)));
 	jv_object_set_new(o, "key_size", jnum(m->key_size));
 	jv_object_set_new(o, "value_size", jnum(m->value_size));
