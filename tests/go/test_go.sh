@@ -59,6 +59,25 @@ else
 	else fail mapsize-load-bad-plan "exit $rc: $(head -c 400 "$TMP/err")"; fi
 fi
 
+# The corpus objects (issue 17; tools/fetch-corpus.sh) with a plan each:
+# rules init, plan --map-size=medium.  Objects embedded in executables and
+# shared libraries (libbpf-tools, bpftune) are left to tests/cli/test_corpus.sh.
+CORPUS=${MAPSIZE_CORPUS:-$REPO/$O/corpus}
+: >"$TMP/corpus.list"
+i=0
+for obj in $(find "$CORPUS/libxdp1" -path '*/bpf/*.o' -type f 2>/dev/null | sort) \
+	   $(find "$CORPUS/opensnitch-ebpf-modules" -name '*.o' -type f 2>/dev/null | sort); do
+	i=$((i + 1))
+	if "$MAPSIZE" rules init --object "$obj" -o "$TMP/c$i.yaml" 2>"$TMP/cerr" &&
+		"$MAPSIZE" plan "$TMP/c$i.yaml" --map-size=medium --format json -o "$TMP/c$i.json" 2>>"$TMP/cerr"; then
+		echo "$obj $TMP/c$i.json" >>"$TMP/corpus.list"
+	else
+		fail "corpus-plan $(basename "$obj")" "$(head -c 300 "$TMP/cerr")"
+	fi
+done
+[ -s "$TMP/corpus.list" ] && export MAPSIZE_GO_CORPUS=$TMP/corpus.list
+[ -s "$TMP/corpus.list" ] || skip go-corpus "no corpus under $CORPUS (tools/fetch-corpus.sh)"
+
 # go test: every case (subtests too) is one pass/fail/skip.
 MAPSIZE_GO_PLAN=$TMP/plan.json MAPSIZE_GO_OBJECT=$OBJ go test -count=1 -v ./... >"$TMP/test" 2>&1
 status=$?
@@ -97,4 +116,5 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -f "$OBJ" ]; then
 	rm -rf "$NT"
 fi
 [ -n "${VERBOSE:-}" ] && cat "$TMP/test"
+[ -n "${MAPSIZE_GO_KEEP:-}" ] && cp "$TMP/test" "$MAPSIZE_GO_KEEP"
 finish
