@@ -184,6 +184,10 @@ func applyInner(plan *Plan, outer string, ms *ebpf.MapSpec, r *Result) error {
 	if err := sizeMap(ms.InnerMap, pm, &am, "the inner map template"); err != nil {
 		return err
 	}
+	if plan.templates == nil {
+		plan.templates = map[string]*ebpf.MapSpec{}
+	}
+	plan.templates[outer] = ms.InnerMap.Copy()
 	r.Maps = append(r.Maps, am)
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/cilium/ebpf"
 )
 
 // SchemaMajor is the major schema_version of the plan JSON this package reads.
@@ -41,6 +43,9 @@ type Plan struct {
 	TotalRealExpectedBytes    uint64   `json:"total_real_expected_bytes"`
 	Warnings                  []string `json:"warnings"`
 	Digest                    string   `json:"digest"`
+
+	// the applied inner templates by outer map name (Apply), for NewInnerMap
+	templates map[string]*ebpf.MapSpec
 }
 
 // PlanMap is one map of the plan. An inner map rule is named OUTER.inner and
@@ -65,6 +70,9 @@ type PlanMap struct {
 	RealExpectedBytes    uint64 `json:"real_expected_bytes"`
 	InstancesExpected    uint64 `json:"instances_expected"`
 	InstancesFull        uint64 `json:"instances_full"`
+	// Instance: how the instances of an inner map rule are sized (nil on
+	// other rules).
+	Instance *InnerSizing `json:"instance"`
 }
 
 // Fields a map entry must have: without them a plan cannot be applied.
