@@ -191,6 +191,16 @@ func TestKernelGrowErrors(t *testing.T) {
 		}
 	}
 	t.Logf("batched %v, copy %v, swap %v", opts.Batched, opts.CopyTime, opts.SwapTime)
+	// a shrink with BPF writers declared: the catch-up finds nothing new
+	lossy := &GrowOptions{Writers: WritersBPFLossy}
+	sm, err := Grow(p, outer, uint32(1), 20, lossy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	if lossy.MaxEntries != 60 || lossy.Copied != 40 || lossy.Recovered != 0 {
+		t.Errorf("lossy shrink %+v, expected 60 entries, 40 copied, 0 recovered", lossy)
+	}
 }
 
 func openFDs(t *testing.T) int {
@@ -287,4 +297,50 @@ func TestKernelGrowUnderLookups(t *testing.T) {
 	}
 	t.Logf("%d grows + %d shrinks in %v (%v each), %d BPF runs, 0 misses", grows, shrinks, elapsed,
 		elapsed/time.Duration(cycles), runs.Load())
+}
+
+// The WritersBPFLossy catch-up after the swap: keys BPF inserted into the
+// old instance during the copy (not read by it) are copied where the new
+// instance lacks them; a key the copy read and that is gone from the new
+// instance was deleted there since the swap and is not brought back.
+func TestKernelGrowCatchUp(t *testing.T) {
+	requireBPF(t)
+	newHash := func(n uint32) *ebpf.Map {
+		m, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Hash, KeySize: 4, ValueSize: 4, MaxEntries: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		return m
+	}
+	old, nm := newHash(64), newHash(64)
+	fill(t, old, 0, 10, 100) // 0..4 copied before the swap, 5..9 inserted by BPF during the copy
+	fill(t, nm, 0, 5, 100)
+	if err := nm.Delete(uint32(2)); err != nil { // deleted in the new instance after the swap
+		t.Fatal(err)
+	}
+	if err := nm.Put(uint32(7), uint32(7000)); err != nil { // written in the new one after the swap
+		t.Fatal(err)
+	}
+	in := &instance{fd: old.FD(), typ: ebpf.Hash, keySize: 4, valueBytes: 4, newMax: 64, updateFlags: updateNoExist,
+		skip: map[string]bool{}}
+	for k := uint32(0); k < 5; k++ {
+		in.skip[string([]byte{byte(k), 0, 0, 0})] = true
+	}
+	if err := in.copyIter(nm.FD()); err != nil {
+		t.Fatal(err)
+	}
+	if in.copied != 4 {
+		t.Errorf("%d recovered, expected 4 (5, 6, 8, 9)", in.copied)
+	}
+	for k, want := range map[uint32]uint32{0: 100, 1: 101, 3: 103, 4: 104, 5: 105, 6: 106, 7: 7000, 8: 108, 9: 109} {
+		var v uint32
+		if err := nm.Lookup(k, &v); err != nil || v != want {
+			t.Errorf("key %d: %d %v, expected %d", k, v, err, want)
+		}
+	}
+	var v uint32
+	if err := nm.Lookup(uint32(2), &v); !errors.Is(err, ebpf.ErrKeyNotExist) {
+		t.Errorf("key 2, deleted after the swap, is back: %d %v", v, err)
+	}
 }
