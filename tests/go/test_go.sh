@@ -54,6 +54,19 @@ else
 	else
 		fail mapsize-load "exit $rc: $(head -c 600 "$TMP/out") $(head -c 400 "$TMP/err")"
 	fi
+	# the seed's case: policies sized for their cgroups, grown and shrunk
+	run "$TMP/policy-filter" -plan "$TMP/plan.json" "$OBJ"
+	cat >"$TMP/pf.want" <<-'EOF'
+	policy 1: 5 cgroups, max_entries 16 (sized for its cgroups)
+	policy 2: 100 cgroups, max_entries 300 (sized for its cgroups)
+	policy 3: 0 cgroups, max_entries 16 (sized for its cgroups)
+	policy 1: 15 cgroups in 16 entries: grow
+	policy 1: replaced by max_entries 45, 15 cgroups copied
+	policy 1: 5 cgroups in 45 entries: shrink
+	policy 1: replaced by max_entries 16, 5 cgroups copied
+	EOF
+	if [ "$rc" -eq 0 ] && diff -u "$TMP/pf.want" "$TMP/out" >"$TMP/pf.diff"; then pass policy-filter
+	else fail policy-filter "exit $rc: $(head -c 600 "$TMP/pf.diff") $(head -c 300 "$TMP/err")"; fi
 	run "$TMP/mapsize-load" -plan "$REPO/examples/agent.rules.yaml" "$OBJ"
 	if [ "$rc" -eq 2 ] && grep -q "agent.rules.yaml: error: not a mapsize plan" "$TMP/err"; then pass mapsize-load-bad-plan
 	else fail mapsize-load-bad-plan "exit $rc: $(head -c 400 "$TMP/err")"; fi
