@@ -98,7 +98,9 @@ for pin in "${pins[@]}"; do
 		msg "downloading $pkg $ver ($suite)"
 		if ! (cd "$dir/debs" && apt-get "${APT_OPTS[@]}" download "$pkg=$ver") >"$apt/download-$pkg.log" 2>&1 ||
 			[[ -z $(cached_deb "$pkg" "$ver") ]]; then
-			skip "$pkg $ver ($suite) cannot be downloaded from $MIRROR: $(tail -n 1 "$apt/download-$pkg.log")"; continue
+			# apt-get update only warns when the mirror is unreachable: say so
+			why=$(grep -m1 '^[WE]: \(Failed to fetch\|Some index files\)' "$apt/update.log" || true)
+			skip "$pkg $ver ($suite) cannot be downloaded from $MIRROR: $(tail -n 1 "$apt/download-$pkg.log")${why:+ (apt-get update: $why)}"; continue
 		fi
 		deb=$(cached_deb "$pkg" "$ver")
 	fi

@@ -23,6 +23,7 @@ const (
 	Missing
 )
 
+// String is the status as mapsize-load prints it: applied, unmanaged, missing.
 func (s MapStatus) String() string {
 	switch s {
 	case Applied:

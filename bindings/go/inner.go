@@ -147,6 +147,7 @@ const (
 	ActionShrink
 )
 
+// String is the C library's name of the action: keep, grow, shrink.
 func (a Action) String() string {
 	switch a {
 	case ActionKeep:

@@ -7,6 +7,12 @@
 // inner map template of a map-in-map from its OUTER.inner rule, a type/key/
 // value size check against the object, and a report of the maps without a
 // rule and the rules without a map.
+//
+// For inner maps created at run time (one per policy), Plan.NewInnerMap
+// sizes each instance for its own live entries, Plan.InnerCheck says when
+// one should grow or shrink, and Grow replaces it in its outer slot by a
+// resized copy (mapsize_plan__create_inner_map_opts, mapsize_inner__check
+// and mapsize_inner__grow of the C library).
 package mapsize
 
 import (
