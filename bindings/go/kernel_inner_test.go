@@ -344,3 +344,44 @@ func TestKernelGrowCatchUp(t *testing.T) {
 		t.Errorf("key 2, deleted after the swap, is back: %d %v", v, err)
 	}
 }
+
+// A static slot (`.values = { [0] = &inner_a }`, cilium/ebpf's Contents)
+// with the plan applied: the kernel takes inner_a into the slot at load
+// because Apply sized it as the applied template, and the slot holds it.
+func TestKernelStaticSlot(t *testing.T) {
+	requireBPF(t)
+	spec := demoSpec()
+	delete(spec.Maps, ".rodata")
+	spec.Maps["inner_a"] = &ebpf.MapSpec{Name: "inner_a", Type: ebpf.Hash, KeySize: 8, ValueSize: 1, MaxEntries: 32768}
+	spec.Maps["policy_filter_maps"].Contents = []ebpf.MapKV{{Key: uint32(0), Value: "inner_a"}}
+	if _, err := mustParse(t, planJSON).Apply(spec, &ApplyOptions{Strict: true}); err != nil {
+		t.Fatal(err)
+	}
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		t.Fatalf("NewCollection: %v", err)
+	}
+	defer coll.Close()
+	info, err := coll.Maps["inner_a"].Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.MaxEntries != 440 || info.Flags != FlagNoPrealloc {
+		t.Errorf("inner_a: kernel max_entries %d flags 0x%x, expected the template's 440 0x1", info.MaxEntries, info.Flags)
+	}
+	id, _ := info.ID()
+	if got := slotID(t, coll.Maps["policy_filter_maps"], 0); got != uint32(id) {
+		t.Errorf("slot 0 holds map id %d, expected inner_a's %d", got, id)
+	}
+	// without Apply the compiled 32768-entry preallocated inner_a does not
+	// match the 440-entry no-prealloc template the plan gives: refused
+	spec2 := demoSpec()
+	delete(spec2.Maps, ".rodata")
+	spec2.Maps["inner_a"] = &ebpf.MapSpec{Name: "inner_a", Type: ebpf.Hash, KeySize: 8, ValueSize: 1, MaxEntries: 32768}
+	spec2.Maps["policy_filter_maps"].Contents = []ebpf.MapKV{{Key: uint32(0), Value: "inner_a"}}
+	spec2.Maps["policy_filter_maps"].InnerMap.Flags = FlagNoPrealloc
+	if c, err := ebpf.NewCollection(spec2); err == nil {
+		c.Close()
+		t.Error("the kernel took a slot map whose flags differ from the template's")
+	}
+}
