@@ -171,7 +171,7 @@ func TestKernelGrowErrors(t *testing.T) {
 	if slotID(t, outer, 1) != before {
 		t.Error("a failed Grow changed the slot")
 	}
-	opts := &GrowOptions{Writers: WritersUser}
+	opts := &GrowOptions{Writers: WritersBPFLossy}
 	nm, err := Grow(p, outer, uint32(1), 100, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -384,4 +384,117 @@ func TestKernelStaticSlot(t *testing.T) {
 		c.Close()
 		t.Error("the kernel took a slot map whose flags differ from the template's")
 	}
+}
+
+// WritersBPFLossy under a BPF writer: a program (run with
+// BPF_PROG_TEST_RUN) inserts keys into the instance in slot 1 while Grow
+// replaces it again and again; every insert the program made is in the
+// final instance (inserts during a copy are caught up after the swap).
+func TestKernelGrowBPFWriter(t *testing.T) {
+	p, outer := loadOuter(t)
+	inst, err := p.NewInnerMap("pol", 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, inst, 0, 8, 0)
+	if err := outer.Put(uint32(1), inst); err != nil {
+		t.Fatal(err)
+	}
+	inst.Close()
+	cfg, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cfg.Close()
+	// r0 = 1 when instance(outer[1])[cfg[0]] = 1 was inserted
+	insns := asm.Instructions{
+		asm.StoreImm(asm.RFP, -4, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, cfg.FD()),
+		asm.Mov.Reg(asm.R2, asm.RFP), asm.Add.Imm(asm.R2, -4),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R7, asm.R0, 0, asm.Word),
+		asm.StoreImm(asm.RFP, -4, 1, asm.Word),
+		asm.LoadMapPtr(asm.R1, outer.FD()),
+		asm.Mov.Reg(asm.R2, asm.RFP), asm.Add.Imm(asm.R2, -4),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Reg(asm.R1, asm.R0),
+		asm.StoreMem(asm.RFP, -8, asm.R7, asm.Word),
+		asm.StoreImm(asm.RFP, -12, 1, asm.Word),
+		asm.Mov.Reg(asm.R2, asm.RFP), asm.Add.Imm(asm.R2, -8),
+		asm.Mov.Reg(asm.R3, asm.RFP), asm.Add.Imm(asm.R3, -12),
+		asm.Mov.Imm(asm.R4, 0),
+		asm.FnMapUpdateElem.Call(),
+		asm.JNE.Imm(asm.R0, 0, "out"),
+		asm.Mov.Imm(asm.R0, 1),
+		asm.Return(),
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
+		asm.Return(),
+	}
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.SocketFilter, License: "GPL", Instructions: insns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prog.Close()
+
+	const first, last = 100, 400 // 300 keys: both sizes below hold them
+	inserted := make(chan []uint32)
+	go func() {
+		var ok []uint32
+		for k := uint32(first); k < last; k++ {
+			if cfg.Put(uint32(0), k) != nil {
+				break
+			}
+			if ret, err := prog.Run(&ebpf.RunOptions{Data: make([]byte, 14)}); err == nil && ret == 1 {
+				ok = append(ok, k)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		inserted <- ok
+	}()
+	var ok []uint32
+	var grows int
+	var recovered uint64
+	for ok == nil {
+		live := 200 // 512 entries (clamped), then 150: 450
+		if grows%2 == 1 {
+			live = 150
+		}
+		opts := &GrowOptions{Writers: WritersBPFLossy}
+		nm, err := Grow(p, outer, uint32(1), live, opts)
+		if err != nil {
+			t.Fatalf("grow %d: %v", grows, err)
+		}
+		nm.Close()
+		grows++
+		recovered += opts.Recovered
+		select {
+		case ok = <-inserted:
+		default:
+		}
+	}
+	if len(ok) != last-first {
+		t.Fatalf("the program inserted %d of %d keys", len(ok), last-first)
+	}
+	var id uint32
+	if err := outer.Lookup(uint32(1), &id); err != nil {
+		t.Fatal(err)
+	}
+	final, err := ebpf.NewMapFromID(ebpf.MapID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer final.Close()
+	lost := 0
+	for _, k := range append(ok, 0, 1, 2, 3, 4, 5, 6, 7) {
+		var v uint32
+		if final.Lookup(k, &v) != nil {
+			lost++
+		}
+	}
+	if lost != 0 {
+		t.Errorf("%d of %d keys lost over %d grows", lost, len(ok)+8, grows)
+	}
+	t.Logf("%d grows while BPF inserted %d keys: %d recovered by the catch-up, %d lost", grows, len(ok), recovered, lost)
 }
