@@ -3,7 +3,8 @@
 # Debian packages, the way tools/gen-kernel-consts.sh fetches kernels: a
 # private apt configuration under build/corpus/apt (its own sources.list,
 # lists, cache and empty dpkg status; the system's apt sources and state are
-# never read or written), `apt-get download` of a PINNED version, `dpkg -x`.
+# never read or written), `apt-get download` of a PINNED version, `dpkg -x`
+# (tools/debian-fetch.sh does that part).
 #
 # Layout: build/corpus/debs/<pkg>_<ver>_amd64.deb, build/corpus/<pkg>/ (the
 # unpacked tree, with a .done stamp).  A rerun with everything in place
@@ -55,62 +56,13 @@ fi
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org}
-export DEBIAN_FRONTEND=noninteractive
-apt=$dir/apt
-APT_OPTS=(-q -o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=$apt/empty"
-	-o "Dir::Etc::preferences=$apt/empty/none" -o "Dir::Etc::preferencesparts=$apt/empty"
-	-o "Dir::State=$apt/state" -o "Dir::State::Lists=$apt/state/lists"
-	-o "Dir::State::status=$apt/state/status" -o "Dir::Cache=$apt/cache"
-	-o APT::Architecture=amd64 -o Acquire::Languages=none -o Dpkg::Use-Pty=0 -o Acquire::Retries=3)
-# As root, apt-get download would drop to the _apt user, who may not be able
-# to write into the cache; stay root instead.
-[[ $EUID -ne 0 ]] || APT_OPTS+=(-o APT::Sandbox::User=root)
-
-updated=0
-apt_update() {
-	[[ $updated -eq 0 ]] || return 0
-	updated=1
-	mkdir -p "$apt/empty" "$apt/state/lists/partial" "$apt/cache/archives/partial"
-	: >"$apt/state/status"
-	local s
-	for s in $(printf '%s\n' "${PINS[@]}" | awk '{print $3}' | sort -u); do
-		echo "deb [signed-by=$KEYRING] $MIRROR/debian $s main"
-	done >"$apt/sources.list"
-	apt-get "${APT_OPTS[@]}" update >"$apt/update.log" 2>&1
-}
-
-skips=0
-skip() { printf 'SKIP: %s\n' "$*"; skips=$((skips + 1)); }
-
+# The private apt configuration, download and unpacking are shared with
+# tools/fetch-go.sh.
+args=(--dir "$dir")
+[[ $offline -eq 0 ]] || args+=(--offline)
 for pin in "${PINS[@]}"; do
-	read -r pkg ver suite <<<"$pin"
-	if [[ ${#want[@]} -gt 0 ]] && ! printf '%s\n' "${want[@]}" | grep -qx "$pkg"; then
-		continue
+	if [[ ${#want[@]} -eq 0 ]] || printf '%s\n' "${want[@]}" | grep -qx "${pin%% *}"; then
+		args+=("$pin")
 	fi
-	out=$dir/$pkg
-	[[ -f $out/.done && $(cat "$out/.done") == "$ver" ]] && continue
-	deb=$dir/debs/${pkg}_${ver//:/%3a}_amd64.deb
-	mkdir -p "$dir/debs"
-	if [[ ! -s $deb ]]; then
-		if [[ $offline -eq 1 ]]; then skip "$pkg $ver: not in $dir/debs (--offline)"; continue; fi
-		if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null || [[ ! -r $KEYRING ]]; then
-			skip "$pkg $ver: needs apt-get, dpkg and $KEYRING"; continue
-		fi
-		if ! apt_update; then
-			skip "$pkg $ver: apt-get update against $MIRROR failed ($(tail -n 1 "$apt/update.log"))"; continue
-		fi
-		msg "downloading $pkg $ver ($suite)"
-		if ! (cd "$dir/debs" && apt-get "${APT_OPTS[@]}" download "$pkg=$ver") >"$apt/download-$pkg.log" 2>&1 ||
-			[[ ! -s $deb ]]; then
-			skip "$pkg $ver ($suite) cannot be downloaded from $MIRROR: $(tail -n 1 "$apt/download-$pkg.log")"; continue
-		fi
-	fi
-	rm -rf "$out"
-	mkdir -p "$out"
-	dpkg -x "$deb" "$out" || { skip "$pkg $ver: dpkg -x failed"; rm -rf "$out"; continue; }
-	echo "$ver" >"$out/.done"
 done
-[[ $skips -eq 0 ]] || exit 77
-exit 0
+DEBIAN_FETCH_PROG=$PROG exec bash "$REPO_DIR/tools/debian-fetch.sh" "${args[@]}"

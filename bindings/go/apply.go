@@ -5,7 +5,6 @@ package mapsize
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 
@@ -24,6 +23,7 @@ const (
 	Missing
 )
 
+// String is the status as mapsize-load prints it: applied, unmanaged, missing.
 func (s MapStatus) String() string {
 	switch s {
 	case Applied:
@@ -141,31 +141,16 @@ func checkFlags(pm *PlanMap, what string, compiled, merged uint32) error {
 	return nil
 }
 
-// setMapExtra sets MapSpec.MapExtra (bloom filter hashes, arena address)
-// where this cilium/ebpf has the field; v0.9 has none, so a plan that needs
-// it is refused rather than silently loaded without.
-func setMapExtra(ms *ebpf.MapSpec, pm *PlanMap, extra uint64) error {
-	f := reflect.ValueOf(ms).Elem().FieldByName("MapExtra")
-	if f.IsValid() && f.CanSet() && f.Kind() == reflect.Uint64 {
-		f.SetUint(extra)
-		return nil
-	}
-	if extra == 0 {
-		return nil
-	}
-	return fmt.Errorf("map '%s': the plan sets map_extra %d but this cilium/ebpf MapSpec has no MapExtra field; expected a cilium/ebpf that has it", pm.Name, extra)
-}
-
 func sizeMap(ms *ebpf.MapSpec, pm *PlanMap, am *AppliedMap, what string) error {
 	am.MaxEntries = pm.MaxEntries
 	am.Flags = plannedFlags(pm, am.CompiledFlags)
 	if err := checkFlags(pm, what, am.CompiledFlags, am.Flags); err != nil {
 		return err
 	}
+	// bloom filter hashes (and any other map_extra) from the plan; without
+	// one the object's own stays, as bpf_map__set_map_extra is not called
 	if pm.MapExtra != 0 {
-		if err := setMapExtra(ms, pm, pm.MapExtra); err != nil {
-			return err
-		}
+		ms.MapExtra = pm.MapExtra
 	}
 	ms.MaxEntries = am.MaxEntries
 	ms.Flags = am.Flags
@@ -200,6 +185,10 @@ func applyInner(plan *Plan, outer string, ms *ebpf.MapSpec, r *Result) error {
 	if err := sizeMap(ms.InnerMap, pm, &am, "the inner map template"); err != nil {
 		return err
 	}
+	if plan.templates == nil {
+		plan.templates = map[string]*ebpf.MapSpec{}
+	}
+	plan.templates[outer] = ms.InnerMap.Copy()
 	r.Maps = append(r.Maps, am)
 	return nil
 }

@@ -217,16 +217,19 @@ func TestApplyStaticSlot(t *testing.T) {
 
 func TestApplyMapExtra(t *testing.T) {
 	doc := `{"schema_version": 1, "maps": [{"name": "seen", "type": "bloom_filter", "key_size": 0, "value_size": 8,
-	  "max_entries": 1000, "map_flags": 0, "map_extra": 3}]}`
+	  "max_entries": 1000, "map_flags": 0, "map_extra": 3}, {"name": "kept", "type": "bloom_filter", "key_size": 0,
+	  "value_size": 4, "max_entries": 64, "map_flags": 0, "map_extra": 0}]}`
 	spec := &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
-		"seen": {Name: "seen", Type: ebpf.MapType(30), ValueSize: 8, MaxEntries: 10}}}
-	_, err := apply(t, doc, spec, nil)
-	if f := reflect.ValueOf(spec.Maps["seen"]).Elem().FieldByName("MapExtra"); f.IsValid() {
-		if err != nil || f.Uint() != 3 {
-			t.Fatalf("MapExtra %v %v", f, err)
-		}
-		return
+		"seen": {Name: "seen", Type: ebpf.BloomFilter, ValueSize: 8, MaxEntries: 10},
+		"kept": {Name: "kept", Type: ebpf.BloomFilter, ValueSize: 4, MaxEntries: 10, MapExtra: 5}}}
+	if _, err := apply(t, doc, spec, nil); err != nil {
+		t.Fatal(err)
 	}
-	expectError(t, err, "map 'seen': the plan sets map_extra 3 but this cilium/ebpf MapSpec has no MapExtra field; "+
-		"expected a cilium/ebpf that has it")
+	// the plan's hashes; a plan without map_extra keeps the object's
+	if got := spec.Maps["seen"].MapExtra; got != 3 {
+		t.Errorf("seen MapExtra %d, expected 3", got)
+	}
+	if got := spec.Maps["kept"].MapExtra; got != 5 {
+		t.Errorf("kept MapExtra %d, expected 5", got)
+	}
 }

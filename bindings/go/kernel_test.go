@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf"
-
-	"mapsize/bindings/go/internal/demofix"
 )
 
 // The demo object loaded into the running kernel with the plan that
@@ -36,7 +34,6 @@ func TestKernelDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	demofix.Programs(spec)
 	res, err := plan.Apply(spec, &ApplyOptions{Strict: true})
 	if err != nil {
 		t.Fatal(err)

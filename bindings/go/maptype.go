@@ -74,19 +74,32 @@ func typeMask(names ...string) uint32 {
 
 // Map flags (uapi BPF_F_*, MAPSIZE_F_* in <mapsize/mapsize.h>).
 const (
-	FlagNoPrealloc   = 1 << 0
-	FlagNoCommonLRU  = 1 << 1
-	FlagNumaNode     = 1 << 2
-	FlagRdonly       = 1 << 3
-	FlagWronly       = 1 << 4
+	// FlagNoPrealloc is BPF_F_NO_PREALLOC: hash maps allocate entries on insert.
+	FlagNoPrealloc = 1 << 0
+	// FlagNoCommonLRU is BPF_F_NO_COMMON_LRU: one LRU list per CPU.
+	FlagNoCommonLRU = 1 << 1
+	// FlagNumaNode is BPF_F_NUMA_NODE: numa_node is set.
+	FlagNumaNode = 1 << 2
+	// FlagRdonly is BPF_F_RDONLY: user space may only read.
+	FlagRdonly = 1 << 3
+	// FlagWronly is BPF_F_WRONLY: user space may only write.
+	FlagWronly = 1 << 4
+	// FlagStackBuildID is BPF_F_STACK_BUILD_ID: stack traces as build id + offset.
 	FlagStackBuildID = 1 << 5
-	FlagZeroSeed     = 1 << 6
-	FlagRdonlyProg   = 1 << 7
-	FlagWronlyProg   = 1 << 8
-	FlagClone        = 1 << 9
-	FlagMmapable     = 1 << 10
+	// FlagZeroSeed is BPF_F_ZERO_SEED: hash seed 0 (tests).
+	FlagZeroSeed = 1 << 6
+	// FlagRdonlyProg is BPF_F_RDONLY_PROG: BPF programs may only read.
+	FlagRdonlyProg = 1 << 7
+	// FlagWronlyProg is BPF_F_WRONLY_PROG: BPF programs may only write.
+	FlagWronlyProg = 1 << 8
+	// FlagClone is BPF_F_CLONE: local storage cloned on fork/clone.
+	FlagClone = 1 << 9
+	// FlagMmapable is BPF_F_MMAPABLE: an array user space can mmap.
+	FlagMmapable = 1 << 10
+	// FlagPreserveElem is BPF_F_PRESERVE_ELEMS: perf event array entries kept when its fd closes.
 	FlagPreserveElem = 1 << 11
-	FlagInnerMap     = 1 << 12
+	// FlagInnerMap is BPF_F_INNER_MAP: an array template whose instances may differ in size.
+	FlagInnerMap = 1 << 12
 )
 
 var (

@@ -7,6 +7,12 @@
 // inner map template of a map-in-map from its OUTER.inner rule, a type/key/
 // value size check against the object, and a report of the maps without a
 // rule and the rules without a map.
+//
+// For inner maps created at run time (one per policy), Plan.NewInnerMap
+// sizes each instance for its own live entries, Plan.InnerCheck says when
+// one should grow or shrink, and Grow replaces it in its outer slot by a
+// resized copy (mapsize_plan__create_inner_map_opts, mapsize_inner__check
+// and mapsize_inner__grow of the C library).
 package mapsize
 
 import (
@@ -17,6 +23,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/cilium/ebpf"
 )
 
 // SchemaMajor is the major schema_version of the plan JSON this package reads.
@@ -41,6 +49,9 @@ type Plan struct {
 	TotalRealExpectedBytes    uint64   `json:"total_real_expected_bytes"`
 	Warnings                  []string `json:"warnings"`
 	Digest                    string   `json:"digest"`
+
+	// the applied inner templates by outer map name (Apply), for NewInnerMap
+	templates map[string]*ebpf.MapSpec
 }
 
 // PlanMap is one map of the plan. An inner map rule is named OUTER.inner and
@@ -65,6 +76,9 @@ type PlanMap struct {
 	RealExpectedBytes    uint64 `json:"real_expected_bytes"`
 	InstancesExpected    uint64 `json:"instances_expected"`
 	InstancesFull        uint64 `json:"instances_full"`
+	// Instance: how the instances of an inner map rule are sized (nil on
+	// other rules).
+	Instance *InnerSizing `json:"instance"`
 }
 
 // Fields a map entry must have: without them a plan cannot be applied.

@@ -133,14 +133,14 @@ func TestU64AboveInt64(t *testing.T) {
 func TestU64Overflow(t *testing.T) {
 	doc := strings.Replace(planJSON, `"memory": 17179869184`, `"memory": 18446744073709551616`, 1)
 	_, err := ParsePlan([]byte(doc))
-	expectError(t, err, `"dimensions": value number 18446744073709551616 does not fit a uint64; `+
+	expectError(t, err, `"dimensions.memory": value number 18446744073709551616 does not fit a uint64; `+
 		"expected the output of `mapsize plan RULES --format json`")
 }
 
 func TestMaxEntriesAboveU32(t *testing.T) {
 	doc := strings.Replace(planJSON, `"max_entries": 440`, `"max_entries": 4294967296`, 1)
 	_, err := ParsePlan([]byte(doc))
-	expectError(t, err, `"maps.max_entries": value number 4294967296 does not fit a uint32; `+
+	expectError(t, err, `"maps.2.max_entries": value number 4294967296 does not fit a uint32; `+
 		"expected the output of `mapsize plan RULES --format json`")
 }
 

@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
-# The Go package bindings/go against Debian's golang-go and
-# golang-github-cilium-ebpf-dev, offline: GOPATH mode over /usr/share/gocode
-# (no modules, no downloads).  gofmt, go vet, the example program loading the
-# demo object, and `go test` (unit tests, and the demo object in the running
-# kernel), each go test case counted.  Without Go: one skip saying why.
+# The Go module bindings/go with Go 1.27 and cilium/ebpf 0.22 from Debian
+# sid's packages (tools/fetch-go.sh: pinned, downloaded once into
+# $O/go-debs, never installed), offline: GOPROXY=off, GOTOOLCHAIN=local, the
+# module's requirements replaced by the unpacked source trees in a go.mod of
+# our own (-modfile; the committed go.mod is left alone), the build cache in
+# $O/go-cache.  gofmt, go vet, the example programs, and `go test` (unit
+# tests, the demo and corpus objects and inner-map growth in the running
+# kernel), each go test case counted.  Without the packages: one skip saying
+# why.
 . "$(dirname "$0")/../cli/lib.sh"
 _suite=test_go
-GOCODE=/usr/share/gocode
 OBJ=$PWD/$O/demo/agent.bpf.o
+DEBS=$PWD/$O/go-debs
 
-if ! command -v go >/dev/null; then
-	skip go-toolchain "no go on PATH (sh tools/deps.sh installs golang-go)"
+if ! bash tools/fetch-go.sh --dir "$DEBS" >"$TMP/fetch" 2>&1; then
+	skip go-toolchain "Go 1.27 / cilium/ebpf 0.22 cannot be had: $(grep -m1 '^SKIP\|error' "$TMP/fetch")"
 	finish; exit
 fi
-if [ ! -d "$GOCODE/src/github.com/cilium/ebpf" ]; then
-	skip cilium-ebpf "no $GOCODE/src/github.com/cilium/ebpf (sh tools/deps.sh installs golang-github-cilium-ebpf-dev)"
-	finish; exit
-fi
-# The package's import path is mapsize/bindings/go: a GOPATH of our own
-# links it there; the build cache persists in $O to keep reruns quick.
-mkdir -p "$TMP/gopath/src/mapsize/bindings" "$PWD/$O/go-cache"
-ln -s "$PWD/bindings/go" "$TMP/gopath/src/mapsize/bindings/go"
-export GO111MODULE=off GOPATH="$TMP/gopath:$GOCODE" GOPROXY=off GOFLAGS= GOCACHE="$PWD/$O/go-cache" CGO_ENABLED=0
-cd "$TMP/gopath/src/mapsize/bindings/go" || exit 1
+ROOT=$DEBS/root
+GOROOT=$ROOT/usr/lib/go-1.27
+SRC=$ROOT/usr/share/gocode/src
+export PATH="$GOROOT/bin:$PATH" GOROOT GOTOOLCHAIN=local GOPROXY=off GOSUMDB=off GOENV=off GOTELEMETRY=off \
+	GOCACHE="$PWD/$O/go-cache" GOMODCACHE="$TMP/gomodcache" GOPATH="$TMP/gopath" CGO_ENABLED=0
+mkdir -p "$GOCACHE"
+expect_eq go-version "$(go version | awk '{print $3}')" go1.27.3
+REPO=$PWD
+cd bindings/go || exit 1
+cp go.mod "$TMP/go.mod"
+go mod edit -modfile="$TMP/go.mod" -replace "github.com/cilium/ebpf=$SRC/github.com/cilium/ebpf" \
+	-replace "golang.org/x/sys=$SRC/golang.org/x/sys"
+export GOFLAGS="-mod=mod -modfile=$TMP/go.mod"
 
 unformatted=$(gofmt -l .)
 expect_eq gofmt "$unformatted" ""
 if go vet ./... >"$TMP/vet" 2>&1; then pass go-vet; else fail go-vet "$(head -c 600 "$TMP/vet")"; fi
-if go build -o "$TMP/mapsize-load" ./cmd/mapsize-load 2>"$TMP/build"; then pass go-build
+if go build -o "$TMP/" ./cmd/... 2>"$TMP/build"; then pass go-build
 else fail go-build "$(head -c 600 "$TMP/build")"; fi
 
-"$MAPSIZE" plan "$OLDPWD/examples/agent.rules.yaml" --format json >"$TMP/plan.json" || fail plan-json "mapsize plan failed"
+"$MAPSIZE" plan "$REPO/examples/agent.rules.yaml" --format json >"$TMP/plan.json" || fail plan-json "mapsize plan failed"
 
 # The example program end to end (root: it loads the object).
 if [ ! -f "$OBJ" ]; then
@@ -47,10 +54,42 @@ else
 	else
 		fail mapsize-load "exit $rc: $(head -c 600 "$TMP/out") $(head -c 400 "$TMP/err")"
 	fi
-	run "$TMP/mapsize-load" -plan "$OLDPWD/examples/agent.rules.yaml" "$OBJ"
+	# the seed's case: policies sized for their cgroups, grown and shrunk
+	run "$TMP/policy-filter" -plan "$TMP/plan.json" "$OBJ"
+	cat >"$TMP/pf.want" <<-'EOF'
+	policy 1: 5 cgroups, max_entries 16 (sized for its cgroups)
+	policy 2: 100 cgroups, max_entries 300 (sized for its cgroups)
+	policy 3: 0 cgroups, max_entries 16 (sized for its cgroups)
+	policy 1: 15 cgroups in 16 entries: grow
+	policy 1: replaced by max_entries 45, 15 cgroups copied
+	policy 1: 5 cgroups in 45 entries: shrink
+	policy 1: replaced by max_entries 16, 5 cgroups copied
+	EOF
+	if [ "$rc" -eq 0 ] && diff -u "$TMP/pf.want" "$TMP/out" >"$TMP/pf.diff"; then pass policy-filter
+	else fail policy-filter "exit $rc: $(head -c 600 "$TMP/pf.diff") $(head -c 300 "$TMP/err")"; fi
+	run "$TMP/mapsize-load" -plan "$REPO/examples/agent.rules.yaml" "$OBJ"
 	if [ "$rc" -eq 2 ] && grep -q "agent.rules.yaml: error: not a mapsize plan" "$TMP/err"; then pass mapsize-load-bad-plan
 	else fail mapsize-load-bad-plan "exit $rc: $(head -c 400 "$TMP/err")"; fi
 fi
+
+# The corpus objects (issue 17; tools/fetch-corpus.sh) with a plan each:
+# rules init, plan --map-size=medium.  Objects embedded in executables and
+# shared libraries (libbpf-tools, bpftune) are left to tests/cli/test_corpus.sh.
+CORPUS=${MAPSIZE_CORPUS:-$REPO/$O/corpus}
+: >"$TMP/corpus.list"
+i=0
+for obj in $(find "$CORPUS/libxdp1" -path '*/bpf/*.o' -type f 2>/dev/null | sort) \
+	   $(find "$CORPUS/opensnitch-ebpf-modules" -name '*.o' -type f 2>/dev/null | sort); do
+	i=$((i + 1))
+	if "$MAPSIZE" rules init --object "$obj" -o "$TMP/c$i.yaml" 2>"$TMP/cerr" &&
+		"$MAPSIZE" plan "$TMP/c$i.yaml" --map-size=medium --format json -o "$TMP/c$i.json" 2>>"$TMP/cerr"; then
+		echo "$obj $TMP/c$i.json" >>"$TMP/corpus.list"
+	else
+		fail "corpus-plan $(basename "$obj")" "$(head -c 300 "$TMP/cerr")"
+	fi
+done
+[ -s "$TMP/corpus.list" ] && export MAPSIZE_GO_CORPUS=$TMP/corpus.list
+[ -s "$TMP/corpus.list" ] || skip go-corpus "no corpus under $CORPUS (tools/fetch-corpus.sh)"
 
 # go test: every case (subtests too) is one pass/fail/skip.
 MAPSIZE_GO_PLAN=$TMP/plan.json MAPSIZE_GO_OBJECT=$OBJ go test -count=1 -v ./... >"$TMP/test" 2>&1
@@ -90,4 +129,5 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -f "$OBJ" ]; then
 	rm -rf "$NT"
 fi
 [ -n "${VERBOSE:-}" ] && cat "$TMP/test"
+[ -n "${MAPSIZE_GO_KEEP:-}" ] && cp "$TMP/test" "$MAPSIZE_GO_KEEP"
 finish

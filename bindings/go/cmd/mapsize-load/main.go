@@ -20,7 +20,6 @@ import (
 	"github.com/cilium/ebpf"
 
 	mapsize "mapsize/bindings/go"
-	"mapsize/bindings/go/internal/demofix"
 )
 
 func main() {
@@ -58,7 +57,6 @@ func run(planPath, objPath string, strict bool) error {
 	if err != nil {
 		return badInput{err}
 	}
-	demofix.Programs(spec)
 	res, err := plan.Apply(spec, &mapsize.ApplyOptions{Strict: strict})
 	if err != nil {
 		return badInput{fmt.Errorf("%s: error: %w", planPath, err)}
