@@ -86,6 +86,31 @@ struct mapsize_applied_map {
 	uint32_t map_flags;
 	unsigned int bpf_type;			/* enum bpf_map_type; 0 when missing */
 	uint32_t key_size, value_size;		/* the object's */
+	/* Appended (issue 23): where libbpf pins the map (bpf_map__pin_path()),
+	 * NULL when it does not pin; pin_kept: a map pinned there differs from
+	 * the plan and MAPSIZE_PIN_KEEP kept it (max_entries and map_flags are
+	 * the pinned map's). */
+	const char *pin_path;
+	bool pin_kept;
+};
+
+/* What mapsize_plan__apply() does with a map pinned in bpffs (the path
+ * libbpf reuses: BTF `pinning`, pin_root_path, bpf_map__set_pin_path())
+ * whose type, sizes, max_entries, flags or map_extra differ from what the
+ * plan asks for.  libbpf would fail the load ("couldn't reuse pinned map
+ * ... parameter mismatch"); apply decides before the load instead. */
+enum mapsize_pin_policy {
+	/* Fail with one error naming the pin, the pinned and the planned values
+	 * and the command to run (`mapsize migrate`). */
+	MAPSIZE_PIN_REFUSE = 0,
+	/* Keep the pinned map and its size: the object asks for the pinned
+	 * map's max_entries and flags, so libbpf reuses it; a warning
+	 * (mapsize_applied__warning()) says so.  A pinned map of another type,
+	 * key or value size is still refused. */
+	MAPSIZE_PIN_KEEP,
+	/* Carry the entries into a map of the planned size, swap the pin and
+	 * hand the new map to libbpf (bpf_map__reuse_fd()). */
+	MAPSIZE_PIN_MIGRATE,
 };
 
 struct mapsize_apply_opts {
@@ -102,8 +127,10 @@ struct mapsize_apply_opts {
 	const char *object_path;
 	const void *object_buf;
 	size_t object_buf_sz;
+	/* Maps pinned with another spec than the plan's (issue 23). */
+	enum mapsize_pin_policy pin_policy;
 };
-#define mapsize_apply_opts__last_field object_buf_sz
+#define mapsize_apply_opts__last_field pin_policy
 
 struct mapsize_applied;
 
@@ -118,7 +145,12 @@ struct mapsize_applied;
  * plan concurrently with creating its instances).  Maps that fill
  * statically initialised slots are sized as the template, or refused
  * (-EINVAL) when their own rule disagrees.  Flags the kernel would refuse
- * on the type (object's and rule's together) are -EINVAL.
+ * on the type (object's and rule's together) are -EINVAL.  A map libbpf
+ * would reuse from its pin path (bpffs) whose spec differs from what the
+ * object now asks for is handled per opts->pin_policy before the load
+ * (enum mapsize_pin_policy; the default refuses with -EEXIST, naming the
+ * pin, both specs and the `mapsize migrate` command; another type, key or
+ * value size is -EINVAL under every policy).
  * Returns NULL and fills *err on failure.  Keep the result until the
  * object is loaded, then free it. */
 MAPSIZE_API struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan,
@@ -129,6 +161,11 @@ MAPSIZE_API size_t mapsize_applied__map_cnt(const struct mapsize_applied *applie
 MAPSIZE_API const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_applied *applied,
 							size_t idx);
 MAPSIZE_API void mapsize_applied__free(struct mapsize_applied *applied);
+/* What apply did that the caller should know of (a pinned map kept at its
+ * live size, MAPSIZE_PIN_KEEP), one line each, also sent to the print
+ * callback as warnings.  Strings live as long as `applied`. */
+MAPSIZE_API size_t mapsize_applied__warning_cnt(const struct mapsize_applied *applied);
+MAPSIZE_API const char *mapsize_applied__warning(const struct mapsize_applied *applied, size_t idx);
 
 /* Create one more inner map for the map-in-map `outer` with the planned
  * size of its `outer.inner` rule (what an agent does per policy at run

@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 
 #include <mapsize/bpf.h>
+#include "apply_pin.h"
 #include "object_slots.h"
 #include "inner_kernel.h"
 #include "planner.h"
@@ -45,6 +46,8 @@ struct mapsize_applied {
 	int btf_fd;		/* our copy of the object's BTF; -1 none, -2 not tried */
 	struct slot_map *slots;
 	size_t slot_cnt;
+	char **warnings;	/* pinned maps kept (MAPSIZE_PIN_KEEP) */
+	size_t warning_cnt;
 };
 
 /* What apply leaves in the plan for mapsize_plan__create_inner_map(). */
@@ -594,9 +597,25 @@ struct mapsize_applied *mapsize_plan__apply(const struct mapsize_plan *plan, str
 	if (ret)
 		goto fail;
 	bpf_object__for_each_map(map, obj) {
+		size_t idx = a->cnt;
+		char *warning = NULL, **w;
+
 		ret = apply_map(a, plan, obj, map, err);
+		if (!ret)
+			ret = apply_pin__check(map, &a->maps[idx], OPTS_GET(opts, pin_policy, MAPSIZE_PIN_REFUSE),
+					       OPTS_GET(opts, object_path, NULL), &warning, err);
 		if (ret)
 			goto fail;
+		if (!warning)
+			continue;
+		w = realloc(a->warnings, (a->warning_cnt + 1) * sizeof(*w));
+		if (!w) {
+			free(warning);
+			ret = error_set(err, -ENOMEM, NULL, "out of memory");
+			goto fail;
+		}
+		a->warnings = w;
+		a->warnings[a->warning_cnt++] = warning;
 	}
 	/* Rules without a map: stale, or a feature compiled out. */
 	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
@@ -648,6 +667,20 @@ const struct mapsize_applied_map *mapsize_applied__map(const struct mapsize_appl
 	return &a->maps[idx];
 }
 
+size_t mapsize_applied__warning_cnt(const struct mapsize_applied *a)
+{
+	return a ? a->warning_cnt : 0;
+}
+
+const char *mapsize_applied__warning(const struct mapsize_applied *a, size_t idx)
+{
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return mapsize_found(idx < a->warning_cnt ? a->warnings[idx] : NULL);
+}
+
 void mapsize_applied__free(struct mapsize_applied *a)
 {
 	if (!a)
@@ -656,6 +689,9 @@ void mapsize_applied__free(struct mapsize_applied *a)
 		close(a->inner_fds[i]);
 	if (a->btf_fd >= 0)
 		close(a->btf_fd);
+	for (size_t i = 0; i < a->warning_cnt; i++)
+		free(a->warnings[i]);
+	free(a->warnings);
 	free(a->inner_fds);
 	free(a->slots);
 	free(a->maps);

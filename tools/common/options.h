@@ -42,6 +42,16 @@ enum plan_option_code {
 	{ "kernel-era", required_argument, NULL, OPT_KERNEL_ERA },	\
 	{ "budget", required_argument, NULL, OPT_BUDGET }
 
+/* --pin-root DIR (plan, verify, migrate): where the object's maps pinned by
+ * name live, libbpf's pin_root_path (default /sys/fs/bpf).  A command adds
+ * PIN_ROOT_OPTION to its own options; the code is out of their ranges. */
+#define OPT_PIN_ROOT (OPT_PLAN_LAST + 0x80)
+#define PIN_ROOT_OPTION { "pin-root", required_argument, NULL, OPT_PIN_ROOT }
+#define PIN_ROOT_USAGE \
+	"  --pin-root DIR        where the object's maps pinned by name (BTF `pinning`) live:\n" \
+	"                        libbpf's pin_root_path (default /sys/fs/bpf); each pinning map\n" \
+	"                        shows the map pinned there and reuse, migrate or refuse\n"
+
 #define PLAN_OPTIONS_MAX 64
 
 struct plan_options {

@@ -274,6 +274,7 @@ _mapsize_value()
 		;;
 	--object | -O) _mapsize_files "$pre" "$val" o ;;
 	--svg) _mapsize_files "$pre" "$val" svg ;;
+	--pin-root) _mapsize_files "$pre" "$val" ;;
 	esac
 	return 0
 }
@@ -510,9 +511,9 @@ _mapsize()
 	cmd=${words[1]}
 	case $cmd in
 	maps) ;;
-	plan) extra=(--output --node-local) short_arg=o ;;
+	plan) extra=(--output --node-local --object --pin-root) short_arg=o ;;
 	gen-header) extra=(--output) short_arg=o ;;
-	verify) extra=(--object --strict --verbose --maps-only --skip-program) short_arg=O ;;
+	verify) extra=(--object --strict --verbose --maps-only --skip-program --pin-root) short_arg=O ;;
 	report) extra=(--object --svg) short_arg=O ;;
 	status) _mapsize_status; return 0 ;;
 	rules) _mapsize_rules; return 0 ;;
@@ -522,7 +523,7 @@ _mapsize()
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
 		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --output --object --svg
-		  --skip-program --budget"
+		  --skip-program --budget --pin-root"
 	long_arg=${long_arg//[[:space:]]/ }
 	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --skip-program"
 	_mapsize_scan "$long_arg" "$short_arg" 2

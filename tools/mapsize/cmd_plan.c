@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mapsize.h"
+#include "pin_rows.h"
 
 jv_t *plan_map_json(const struct mapsize_plan_map *m)
 {
@@ -166,7 +167,8 @@ jv_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 	return root;
 }
 
-static void print_plan_table(const struct mapsize_plan *plan, const struct plan_memory *mem)
+static void print_plan_table(const struct mapsize_plan *plan, const struct plan_memory *mem,
+			     const struct pin_rows *pins)
 {
 	char b1[32], b2[32], b3[32];
 	uint64_t total_entries = 0, total_expected = 0;
@@ -215,6 +217,25 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	       "maps per expected/max outer entry)\n", mapsize_plan__map_cnt(plan), n_prealloc,
 	       mapsize_plan__map_cnt(plan) - n_prealloc);
 	print_plan_budget(NULL, plan);
+	if (pins)
+		pin_rows__print(pins, stdout);
+}
+
+/* --object: every map's `pin` ({path, live_*, action, reason}), null for
+ * the maps that do not pin. */
+static jv_t *plan_json_pins(jv_t *root, const struct pin_rows *pins)
+{
+	jv_t *maps = jv_object_get(root, "maps");
+
+	for (size_t i = 0; pins && i < jv_array_size(maps); i++) {
+		jv_t *m = jv_array_get(maps, i);
+		const struct pin_row *r = pin_rows__find(pins, jv_string_value(jv_object_get(m, "name")));
+
+		jv_object_set_new(m, "pin", r ? pin_row__json(r) : jv_null());
+	}
+	if (pins)
+		jv_object_set_new(root, "pin_root", jv_string(pins->root ? pins->root : PIN_ROOT_DEFAULT));
+	return root;
 }
 
 /* plan's own options beside the plan options */
@@ -223,6 +244,8 @@ enum { OPT_NODE_LOCAL = OPT_PLAN_LAST + 0x40 };
 struct plan_cmd {
 	const char *out;		/* -o FILE: written atomically */
 	bool node_local;		/* --node-local: cpus and memory of this machine */
+	const char *object;		/* --object FILE: which maps pin */
+	const char *pin_root;		/* --pin-root DIR */
 };
 
 static int plan_opt(int opt, const char *arg, void *ctx)
@@ -233,6 +256,10 @@ static int plan_opt(int opt, const char *arg, void *ctx)
 		pc->out = arg;
 	else if (opt == OPT_NODE_LOCAL)
 		pc->node_local = true;
+	else if (opt == 'O')
+		pc->object = arg;
+	else if (opt == OPT_PIN_ROOT)
+		pc->pin_root = arg;
 	else
 		return 0;
 	return 1;
@@ -241,7 +268,7 @@ static int plan_opt(int opt, const char *arg, void *ctx)
 /* print_plan_table() writes to stdout; for -o it writes into memory
  * instead (in glibc stdout is an assignable variable). */
 static char *plan_table_text(const struct mapsize_plan *plan, const struct plan_memory *mem,
-			     size_t *len)
+			     const struct pin_rows *pins, size_t *len)
 {
 	FILE *saved = stdout, *f;
 	char *text = NULL;
@@ -250,7 +277,7 @@ static char *plan_table_text(const struct mapsize_plan *plan, const struct plan_
 	if (!f)
 		return NULL;
 	stdout = f;
-	print_plan_table(plan, mem);
+	print_plan_table(plan, mem, pins);
 	stdout = saved;
 	if (fclose(f)) {
 		free(text);
@@ -291,18 +318,26 @@ int do_plan(int argc, char **argv)
 	static const struct option extra[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "node-local", no_argument, NULL, OPT_NODE_LOCAL },
+		{ "object", required_argument, NULL, 'O' },
+		PIN_ROOT_OPTION,
 	};
 	struct mapsize_node node = { .sz = sizeof(node) };
 	struct plan_options po;
 	struct plan_cmd pc = { 0 };
 	char node_sets[2][48];
-	const char *rules = parse_cmd_args(argc, argv, &po, extra, 2, plan_opt, &pc);
+	const char *rules = parse_cmd_args(argc, argv, &po, extra, ARRAY_SIZE(extra), plan_opt, &pc);
+	struct pin_rows pins = { .root = pc.pin_root }, *pinsp = NULL;
 	struct mapsize_plan *plan;
 	struct plan_memory *mem;
 	char *text = NULL;
 	size_t len = 0;
 	int ret = 0;
 
+	if (pc.pin_root && !pc.object) {
+		fprintf(stderr, "error: --pin-root %s: plan needs --object FILE to know which maps pin\n",
+			pc.pin_root);
+		return 2;
+	}
 	if (pc.node_local && (ret = node_local_sets(&po, &node, node_sets)))
 		return ret;
 	plan = plan_options__plan(&po, rules, NULL);
@@ -313,13 +348,20 @@ int do_plan(int argc, char **argv)
 		mapsize_plan__free(plan);
 		return 2;
 	}
+	if (pc.object) {
+		pins.root = pc.pin_root;
+		pinsp = &pins;
+		ret = pin_rows__from_object(&pins, plan, pc.object);
+		if (ret)
+			goto out;
+	}
 	if (!pc.out && po.format == FORMAT_JSON) {
-		ret = print_json(plan_json(plan, mem));
+		ret = print_json(plan_json_pins(plan_json(plan, mem), pinsp));
 	} else if (!pc.out) {
-		print_plan_table(plan, mem);
+		print_plan_table(plan, mem, pinsp);
 	} else {
-		text = po.format == FORMAT_JSON ? jv_text(plan_json(plan, mem))
-						: plan_table_text(plan, mem, &len);
+		text = po.format == FORMAT_JSON ? jv_text(plan_json_pins(plan_json(plan, mem), pinsp))
+						: plan_table_text(plan, mem, pinsp, &len);
 		if (text && po.format == FORMAT_JSON)
 			len = strlen(text);
 		ret = text ? write_output(pc.out, text, len) : 1;
@@ -327,6 +369,8 @@ int do_plan(int argc, char **argv)
 			fprintf(stderr, "error: out of memory\n");
 		free(text);
 	}
+out:
+	pin_rows__free(&pins);
 	plan_memory_free(mem);
 	mapsize_plan__free(plan);
 	return ret;

@@ -11,6 +11,7 @@
 
 #include "libbpf_log.h"
 #include "mapsize.h"
+#include "pin_rows.h"
 #include "verify.h"
 
 static const char *load_hint(int err)
@@ -39,6 +40,7 @@ static const char *load_hint(int err)
 
 struct verify_args {
 	const char *object;
+	const char *pin_root;	/* --pin-root DIR */
 	bool strict, maps_only, verbose;
 	const char **skip;	/* --skip-program NAME, argc slots */
 	size_t skip_cnt;
@@ -64,6 +66,9 @@ static int verify_opt(int opt, const char *arg, void *ctx)
 	case OPT_SKIP_PROGRAM:
 		va->skip[va->skip_cnt++] = arg;
 		return 1;
+	case OPT_PIN_ROOT:
+		va->pin_root = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -76,10 +81,13 @@ static void verify_usage(void)
 	       "Applies the plan to the object, loads it into the running kernel, reads every map back\n"
 	       "and compares it with the plan: max_entries, flags, and predicted vs kernel memlock.  One\n"
 	       "inner map instance per map-in-map is created and inserted into its outer map, as an\n"
-	       "agent does at run time.  Needs CAP_BPF (root).\n"
+	       "agent does at run time.  Needs CAP_BPF (root).  Maps the object pins are loaded\n"
+	       "unpinned: nothing in bpffs is created, reused or removed, and a live agent's pinned\n"
+	       "maps are only read (to show reuse, migrate or refuse).\n"
 	       "\n"
 	       "  --object FILE.bpf.o   the BPF object (clang -target bpf)\n"
 	       "  --strict              a rule without a map in the object is an error\n"
+	       PIN_ROOT_USAGE
 	       "  --maps-only           create the object's maps as libbpf does at load, but load no\n"
 	       "                        program (for programs that need run-time linking or kernel\n"
 	       "                        features this machine lacks); on an object libbpf cannot\n"
@@ -88,8 +96,9 @@ static void verify_usage(void)
 	       "  --verbose             every libbpf message, as it comes, on stderr\n"
 	       "\n"
 	       "Externs (kfuncs, kconfig values) that only programs not loaded refer to are left\n"
-	       "unresolved.  Exit status: 0 every map as planned, 1 a mismatch or a failed load (the\n"
-	       "reason on stderr: libbpf's, the verifier's deciding line, or the memory cgroup limit),\n"
+	       "unresolved.  Exit status: 0 every map as planned, 1 a mismatch, a failed load (the\n"
+	       "reason on stderr: libbpf's, the verifier's deciding line, or the memory cgroup limit)\n"
+	       "or a pinned map the plan can neither reuse nor migrate,\n"
 	       "2 bad input (rules, options, object).\n\n");
 	plan_options__usage(stdout);
 	printf("\n`mapsize maps RULES` lists the maps whose preallocation can toggle.\n");
@@ -331,6 +340,7 @@ int do_verify(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "maps-only", no_argument, NULL, OPT_MAPS_ONLY },
 		{ "skip-program", required_argument, NULL, OPT_SKIP_PROGRAM },
+		PIN_ROOT_OPTION,
 	};
 	struct verify_args va = { 0 };
 	struct plan_options po;
@@ -352,6 +362,7 @@ int do_verify(int argc, char **argv)
 	int ret, status = 1, inner_fd = -1;
 	struct bpf_map *map;
 	struct verify_maps vm = { .btf_fd = -1 };
+	struct pin_rows pins = { 0 };
 	bool own = false;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -371,6 +382,7 @@ int do_verify(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	pins.root = va.pin_root;
 	aopts.strict = va.strict;
 	aopts.object_path = va.object;	/* which maps the static slots name */
 	ret = mapsize_node__read(&node);
@@ -404,6 +416,8 @@ int do_verify(int argc, char **argv)
 			goto out;
 		}
 		status = verify_maps__run(&vm, va.object, plan, node.possible_cpus, &consts, era);
+		if (!status)	/* mapsize created the maps: never pinned; what is pinned there */
+			status = pin_rows__from_object(&pins, plan, va.object);
 		if (status)
 			goto out;
 		status = 1;
@@ -422,6 +436,8 @@ int do_verify(int argc, char **argv)
 		status = check_skips(&va, vo.obj);
 	if (!status && (va.maps_only || va.skip_cnt))
 		status = verify_object__partial(&vo, va.object, va.skip, va.skip_cnt, va.maps_only);
+	if (!status)
+		status = verify_object__unpin(&vo);
 	if (status)
 		goto out;
 	status = 1;
@@ -442,6 +458,18 @@ int do_verify(int argc, char **argv)
 		print_error(&err);
 		status = 2;
 		goto out;
+	}
+	/* what the object asks for after the plan, against what is pinned */
+	for (size_t i = 0; i < vo.pinned_cnt; i++) {
+		const struct bpf_map *m = bpf_object__find_map_by_name(obj, vo.pinned[i]);
+		const struct pin_map_spec spec = {
+			.bpf_type = bpf_map__type(m), .key_size = bpf_map__key_size(m),
+			.value_size = bpf_map__value_size(m), .max_entries = bpf_map__max_entries(m),
+			.map_flags = bpf_map__map_flags(m), .map_extra = bpf_map__map_extra(m),
+		};
+
+		if (pin_rows__add(&pins, vo.pinned[i], &spec, mapsize_plan__find(plan, vo.pinned[i])))
+			goto out;
 	}
 	ret = bpf_object__load(obj);
 	if (ret) {
@@ -556,6 +584,11 @@ report:
 			jv_object_set_new(o, "predicted_memlock_bytes",
 					    r->has_prediction ? jv_u64(r->predicted) : jv_null());
 			jv_object_set_new(o, "match", jv_boolean(r->match));
+			if (!r->instance) {
+				const struct pin_row *pr = pin_rows__find(&pins, r->name);
+
+				jv_object_set_new(o, "pin", pr ? pin_row__json(pr) : jv_null());
+			}
 			if (r->outer) {
 				jv_object_set_new(o, "inner_instance_inserted", jv_boolean(r->inserted));
 				jv_object_set_new(o, "inner_instance_error",
@@ -587,6 +620,7 @@ report:
 			if (budget)
 				jv_object_set_new(root, "budget", budget);
 		}
+		jv_object_set_new(root, "pin_root", jv_string(va.pin_root ? va.pin_root : PIN_ROOT_DEFAULT));
 		jv_object_set_new(root, "maps_only", jv_boolean(va.maps_only));
 		jv_object_set_new(root, "programs", programs_json(obj));
 		if (own)	/* libbpf could not open the object: mapsize created its maps */
@@ -646,6 +680,7 @@ report:
 			else
 				printf("inner instance into %s: FAILED: %s\n", r->name, r->insert_err);
 		}
+		pin_rows__print(&pins, stdout);
 		if (own)
 			printf("\nprograms loaded: none; the maps were created by mapsize from the object's "
 			       "definitions (libbpf cannot open it: --maps-only)\n");
@@ -660,8 +695,9 @@ report:
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].outer && !rows[i].inserted)
 			fprintf(stderr, "%s: error: %s\n", va.object, rows[i].insert_err);
-	status = mismatches || insert_failures ? 1 : 0;
+	status = mismatches || insert_failures || pin_rows__report(&pins, rules, va.object) ? 1 : 0;
 out:
+	pin_rows__free(&pins);
 	free(rows);
 	verify_maps__free(&vm);
 	verify_object__close(&vo);

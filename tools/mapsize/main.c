@@ -7,13 +7,13 @@
 #include "mapsize.h"
 
 static const struct cmd cmds[] = {
-	{ "plan", do_plan, "RULES [plan options] [--node-local] [-o FILE]",
+	{ "plan", do_plan, "RULES [plan options] [--node-local] [--object FILE [--pin-root DIR]] [-o FILE]",
 	  "compute max_entries and preallocation of every map" },
 	{ "gen-header", do_gen_header, "RULES [plan options] -o FILE",
 	  "write a C header with the plan for static builds" },
 	{ "maps", do_maps, "RULES [plan options]",
 	  "list the maps and which can toggle preallocation" },
-	{ "verify", do_verify, "RULES --object FILE.bpf.o [--strict] [--maps-only | --skip-program NAME]",
+	{ "verify", do_verify, "RULES --object FILE.bpf.o [--strict] [--pin-root DIR] [--maps-only | --skip-program NAME]",
 	  "apply the plan to an object, load it, compare with the kernel" },
 	{ "report", do_report, "RULES [--object OBJ] [--svg FILE] [options]",
 	  "memory of every map: small, medium, large vs a baseline, SVG chart" },

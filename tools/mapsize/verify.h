@@ -47,6 +47,8 @@ struct verify_object {
 	size_t weak_cnt;
 	char **unslotted;	/* programs not loaded, left out of prog_array slots */
 	size_t unslotted_cnt;
+	char **pinned;		/* maps libbpf would pin or reuse (verify_object__unpin) */
+	size_t pinned_cnt;
 };
 
 /* Open `path` with libbpf.  On failure prints one line,
@@ -75,6 +77,13 @@ int verify_object__partial(struct verify_object *vo, const char *path,
 /* The functions of the object at `path` that refer to the undefined symbol
  * `name`, as "a, b" in buf.  0, or -ENOENT when none does. */
 int verify_object__extern_users(const char *path, const char *name, char *buf, size_t size);
+
+/* Loading to inspect never touches the node's pins (issue 23 item 1):
+ * clear the pin path of every map of the object, so that libbpf neither
+ * reuses (binds a live agent's map) nor creates a pin, and remember their
+ * names in vo->pinned.  Call after the last (re)open, before load.  0 or
+ * an exit status after printing an error. */
+int verify_object__unpin(struct verify_object *vo);
 
 void verify_object__close(struct verify_object *vo);
 

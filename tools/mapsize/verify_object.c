@@ -72,7 +72,28 @@ void verify_object__close(struct verify_object *vo)
 	for (size_t i = 0; i < vo->unslotted_cnt; i++)
 		free(vo->unslotted[i]);
 	free(vo->unslotted);
+	for (size_t i = 0; i < vo->pinned_cnt; i++)
+		free(vo->pinned[i]);
+	free(vo->pinned);
 	memset(vo, 0, sizeof(*vo));
+}
+
+static int add_name(char ***v, size_t *cnt, const char *name);
+
+int verify_object__unpin(struct verify_object *vo)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, vo->obj) {
+		if (!bpf_map__pin_path(map))
+			continue;
+		if (add_name(&vo->pinned, &vo->pinned_cnt, bpf_map__name(map)) ||
+		    bpf_map__set_pin_path(map, NULL)) {
+			fprintf(stderr, "error: out of memory\n");
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int read_all(const char *path, char **bufp, size_t *lenp)
