@@ -19,12 +19,12 @@
  *
  *   PATH-mapsize-new      the new map while it is filled (step 2 to 6)
  *   PATH-mapsize-old      the old map (from step 2 to the end of finish)
- *   PATH-mapsize-snap     the snapshot: a hash (an array for arrays) of the
- *                         old map's keys with a 64-bit FNV-1a digest of the
- *                         value each had when copied; no bigger than the old
- *                         map's max_entries keys of 8-byte values.  Finish
- *                         compares the old and the new map against it to tell
- *                         who wrote a key since the copy.
+ *   PATH-mapsize-snap     the snapshot: each key copied with a 64-bit FNV-1a
+ *                         digest of the value it had, as a log in an array of
+ *                         64 KiB values; (key_size + 8) bytes for each of the
+ *                         old map's max_entries (+1/8).  Finish compares the
+ *                         old and the new map against it to tell who wrote a
+ *                         key since the copy.
  *   PATH-mapsize-journal  a symlink whose target is the journal line
  *                         ("mapsize-migrate 1 state=S old=ID new=ID snap=ID"),
  *                         replaced by rename(2) at each state change

@@ -32,8 +32,7 @@
 
 #define CARRY_CHUNK 8192
 
-/* SNAP read once into memory (one batch walk instead of a lookup per key
- * of OLD): open addressing on the key bytes; `seen` marks the keys the walk
+/* SNAP read once into memory (its log, pin_snap.c): open addressing on the key bytes; `seen` marks the keys the walk
  * of OLD met, the others are the deleted candidates. */
 struct snap_slot {
 	uint64_t digest;
@@ -87,24 +86,21 @@ static int snap_grow(struct snap_table *t)
 	return 0;
 }
 
-static int snap_load_chunk(void *arg, const char *keys, const char *vals, uint32_t n)
+static int snap_load(void *arg, const void *key, uint64_t digest)
 {
 	struct snap_table *t = arg;
+	struct snap_slot *s;
+	bool found;
 
-	for (uint32_t i = 0; i < n; i++) {
-		struct snap_slot *s;
-		bool found;
-
-		if ((t->cnt + 1) * 2 > t->cap && snap_grow(t))
-			return -ENOMEM;
-		s = snap_find(t, keys + i * t->key_size, &found);
-		if (!found) {
-			s->used = true;
-			memcpy(s->key, keys + i * t->key_size, t->key_size);
-			t->cnt++;
-		}
-		memcpy(&s->digest, vals + i * sizeof(uint64_t), sizeof(uint64_t));
+	if ((t->cnt + 1) * 2 > t->cap && snap_grow(t))
+		return -ENOMEM;
+	s = snap_find(t, key, &found);
+	if (!found) {
+		s->used = true;
+		memcpy(s->key, key, t->key_size);
+		t->cnt++;
 	}
+	s->digest = digest;
 	return 0;
 }
 
@@ -258,11 +254,11 @@ int pin_finish_run(const struct pin_paths *p, struct pin_journal *j, bool no_bat
 	r->old_flags = old.info.map_flags;
 	c.index_keys = old.dense || old.info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS;
 	c.val = malloc(old.value_bytes > sizeof(uint64_t) ? old.value_bytes : sizeof(uint64_t));
-	c.snap.key_size = snap.info.key_size;
-	c.snap.slot_size = (sizeof(struct snap_slot) + snap.info.key_size + 7) & ~(size_t)7;
+	c.snap.key_size = old.info.key_size;
+	c.snap.slot_size = (sizeof(struct snap_slot) + old.info.key_size + 7) & ~(size_t)7;
 	err = c.val ? snap_grow(&c.snap) : -ENOMEM;
 	if (!err)
-		err = pin_map__walk(&snap, CARRY_CHUNK, no_batch, snap_load_chunk, &c.snap);
+		err = pin_snap__read(snap.fd, old.info.key_size, snap.info.max_entries, snap_load, &c.snap);
 	if (!err)
 		err = pin_map__walk(&old, CARRY_CHUNK, no_batch, carry_chunk, &c);
 	if (!err && !old.dense)

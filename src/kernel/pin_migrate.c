@@ -175,26 +175,13 @@ static int create_new(const struct pin_map *old, uint32_t max_entries, uint32_t 
 	return fd;
 }
 
-/* Keys and the digest of the value each had when copied: a hash with no
- * preallocation (its memory follows the entries), an array for arrays. */
-static int create_snapshot(const struct pin_map *old, struct mapsize_migrate_result *r)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, co, .map_flags = old->dense ? 0 : BPF_F_NO_PREALLOC);
-	int fd = bpf_map_create(old->dense ? BPF_MAP_TYPE_ARRAY : BPF_MAP_TYPE_HASH, "mapsize_snap",
-				old->info.key_size, sizeof(uint64_t), old->info.max_entries ?: 1, &co);
-
-	if (fd < 0)
-		return refuse(r, -errno, "the kernel refused the snapshot map: %s", strerror(errno));
-	return fd;
-}
-
 struct copy_ctx {
-	const struct pin_map *old, *new, *snap;
+	const struct pin_map *old, *new;
+	struct pin_snap_writer snap;
 	uint32_t new_max;
 	bool index_keys;	/* arrays and array of maps: keys are indices < max_entries */
 	bool no_batch;
 	char *keys, *vals;
-	uint64_t *digests;
 	uint32_t cap;
 	uint64_t copied, live;
 	struct mapsize_migrate_result *r;
@@ -211,11 +198,9 @@ static int copy_chunk(void *arg, const char *keys, const char *vals, uint32_t n)
 	if (n > c->cap) {
 		free(c->keys);
 		free(c->vals);
-		free(c->digests);
 		c->keys = malloc((size_t)n * ks);
 		c->vals = malloc((size_t)n * vs);
-		c->digests = malloc((size_t)n * sizeof(*c->digests));
-		c->cap = c->keys && c->vals && c->digests ? n : 0;
+		c->cap = c->keys && c->vals ? n : 0;
 		if (!c->cap)
 			return -ENOMEM;
 	}
@@ -232,7 +217,9 @@ static int copy_chunk(void *arg, const char *keys, const char *vals, uint32_t n)
 		c->live += !zero;
 		memcpy(c->keys + (size_t)kept * ks, k, ks);
 		memcpy(c->vals + (size_t)kept * vs, v, vs);
-		c->digests[kept] = pin_map__digest(c->old, v);
+		err = pin_snap_writer__add(&c->snap, k, pin_map__digest(c->old, v));
+		if (err)
+			return refuse(c->r, err, "%s: writing the snapshot: %s", c->path, strerror(-err));
 		kept++;
 	}
 	err = pin_map__update_many(c->new, c->keys, c->vals, kept, c->no_batch, &done);
@@ -241,9 +228,6 @@ static int copy_chunk(void *arg, const char *keys, const char *vals, uint32_t n)
 			      c->new_max, (unsigned long long)(c->copied + done));
 	if (err)
 		return refuse(c->r, err, "%s: copying into the new map: %s", c->path, strerror(-err));
-	err = pin_map__update_many(c->snap, c->keys, c->digests, kept, c->no_batch, &done);
-	if (err)
-		return refuse(c->r, err, "%s: writing the snapshot: %s", c->path, strerror(-err));
 	if (!c->copied && kept)
 		pin_step_done(MAPSIZE_MIGRATE_STEP_PART_COPIED);
 	c->copied += kept;
@@ -297,7 +281,7 @@ static int copy_and_swap(const struct pin_paths *p, struct pin_map *old, const s
 {
 	struct pin_journal j = { .state = PIN_STATE_PREPARE, .old_id = old->info.id };
 	struct pin_map new = { .fd = -1 }, snap = { .fd = -1 };
-	struct copy_ctx c = { .old = old, .new = &new, .snap = &snap, .new_max = r->new_max_entries,
+	struct copy_ctx c = { .old = old, .new = &new, .new_max = r->new_max_entries,
 			      .no_batch = no_batch, .r = r, .path = p->canon };
 	int err, fd;
 
@@ -310,8 +294,11 @@ static int copy_and_swap(const struct pin_paths *p, struct pin_map *old, const s
 	fd = create_new(old, r->new_max_entries, new_flags, r);
 	err = fd < 0 ? fd : pin_map__init(&new, fd);
 	if (!err) {
-		fd = create_snapshot(old, r);
-		err = fd < 0 ? fd : pin_map__init(&snap, fd);
+		fd = pin_snap__create(old);
+		err = fd < 0 ? refuse(r, fd, "the kernel refused the snapshot map: %s", strerror(-fd))
+			     : pin_map__init(&snap, fd);
+		if (!err)
+			err = pin_snap_writer__init(&c.snap, snap.fd, old->info.key_size, snap.info.max_entries);
 	}
 	if (!err && (bpf_obj_pin(new.fd, p->new_pin) || bpf_obj_pin(snap.fd, p->snap_pin) ||
 		     bpf_obj_pin(old->fd, p->old_pin)))
@@ -329,6 +316,11 @@ static int copy_and_swap(const struct pin_paths *p, struct pin_map *old, const s
 	pin_step_done(MAPSIZE_MIGRATE_STEP_CREATED);
 
 	err = pin_map__walk(old, COPY_CHUNK, no_batch, copy_chunk, &c);
+	if (!err) {
+		err = pin_snap_writer__flush(&c.snap);
+		if (err)
+			refuse(r, err, "%s: writing the snapshot: %s", p->canon, strerror(-err));
+	}
 	if (err && r->outcome != MAPSIZE_MIGRATE_REFUSED)
 		refuse(r, err, "%s: copying: %s", p->canon, strerror(-err));
 	r->copied = c.copied;
@@ -368,7 +360,7 @@ fail:
 out:
 	free(c.keys);
 	free(c.vals);
-	free(c.digests);
+	pin_snap_writer__free(&c.snap);
 	pin_map__close(&new);
 	pin_map__close(&snap);
 	return err;

@@ -88,6 +88,28 @@ int pin_unlink(const char *path);
  * MAPSIZE_MIGRATE_STOP_AFTER equals it. */
 void pin_step_done(enum mapsize_migrate_step step);
 
+/* ---- the snapshot (pin_snap.c) -------------------------------------------- */
+
+#define PIN_SNAP_BLOB 65536
+
+struct pin_snap_writer {
+	int fd;
+	uint32_t key_size, rec_size, per_blob;
+	uint32_t idx, n, max_blobs;
+	char *blob;
+};
+
+/* The snapshot array for a copy of `old`: an fd or -errno. */
+int pin_snap__create(const struct pin_map *old);
+int pin_snap_writer__init(struct pin_snap_writer *w, int fd, uint32_t key_size, uint32_t max_blobs);
+/* -E2BIG when the snapshot is full. */
+int pin_snap_writer__add(struct pin_snap_writer *w, const void *key, uint64_t digest);
+int pin_snap_writer__flush(struct pin_snap_writer *w);
+void pin_snap_writer__free(struct pin_snap_writer *w);
+/* Every record, in the order written. */
+int pin_snap__read(int fd, uint32_t key_size, uint32_t max_blobs,
+		   int (*cb)(void *ctx, const void *key, uint64_t digest), void *ctx);
+
 /* ---- finish (pin_finish.c) ------------------------------------------------ */
 
 /* Carry over from the old map (and its snapshot) into the new one, then
