@@ -24,9 +24,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 #define COPY_CHUNK 8192
-/* kernel/bpf/bpf_lru_list.h LOCAL_FREE_TARGET: nodes a CPU's local free
- * list of a common LRU may hold, out of reach of an insert on another CPU. */
-#define LRU_LOCAL_FREE 128
 
 static const char *const outcome_names[] = {
 	[MAPSIZE_MIGRATE_UNCHANGED] = "unchanged",
@@ -240,11 +237,18 @@ static int count_chunk(void *arg, const char *keys, const char *vals, uint32_t n
 	return 0;
 }
 
+/* Entries the new map must hold: a shrink keeps the rule's headroom over
+ * the live entries, a grow only has to hold them (as pin_action__decide). */
+static uint64_t entries_needed(uint64_t live, uint32_t headroom_milli, uint32_t old_max, uint32_t new_max)
+{
+	return new_max < old_max ? (live * headroom_milli + 999) / 1000 : live;
+}
+
 /* The checks that need the live entries, after the copy counted them. */
 static int check_fit(const struct copy_ctx *c, uint32_t headroom_milli, uint32_t new_flags, const char *path)
 {
 	struct mapsize_migrate_result *r = c->r;
-	uint64_t need = (c->live * headroom_milli + 999) / 1000;
+	uint64_t need = entries_needed(c->live, headroom_milli, r->old_max_entries, c->new_max);
 	unsigned int t = c->old->info.type;
 	int cpus = libbpf_num_possible_cpus();
 	uint64_t lru_room = c->new_max, in_new = 0;
@@ -259,14 +263,16 @@ static int check_fit(const struct copy_ctx *c, uint32_t headroom_milli, uint32_t
 	if (t != BPF_MAP_TYPE_LRU_HASH && t != BPF_MAP_TYPE_LRU_PERCPU_HASH)
 		return 0;
 	cpus = cpus > 0 ? cpus : 1;
+	/* each CPU has its own list: the copy fills one (bpf_percpu_lru_pop_free) */
 	if (new_flags & BPF_F_NO_COMMON_LRU)
-		lru_room = c->new_max / cpus;	/* each CPU has its own list: the copy fills one */
-	else
-		lru_room = c->new_max > (uint64_t)cpus * LRU_LOCAL_FREE ? c->new_max - (uint64_t)cpus * LRU_LOCAL_FREE : 0;
+		lru_room = c->new_max / cpus;
 	if (need > lru_room)
 		return refuse(r, -E2BIG, "%s: an LRU map of %u entries would evict: %llu live entries with headroom "
 			      "need %llu, its free lists leave room for %llu", path, c->new_max,
 			      (unsigned long long)c->live, (unsigned long long)need, (unsigned long long)lru_room);
+	/* A common LRU evicts once its global free list is empty, while the
+	 * local lists of the CPUs the copy ran on still hold up to 128 nodes
+	 * each (LOCAL_FREE_TARGET): count what the new map kept. */
 	err = pin_map__walk(c->new, COPY_CHUNK, c->no_batch, count_chunk, &in_new);
 	if (err)
 		return refuse(r, err, "%s: counting the new map: %s", path, strerror(-err));
@@ -399,7 +405,7 @@ static int dry_run(const struct pin_paths *p, const struct pin_map *old, const s
 	if (err)
 		return refuse(r, err, "%s: reading the live map: %s", p->canon, strerror(-err));
 	r->live_entries = d.live;
-	need = (d.live * headroom + 999) / 1000;
+	need = entries_needed(d.live, headroom, r->old_max_entries, r->new_max_entries);
 	if (d.beyond)
 		return refuse(r, -E2BIG, "%s: indices at or past the new size %u hold values", p->canon,
 			      r->new_max_entries);
