@@ -11,12 +11,14 @@
  *    on the new map as an agent does;
  *  - the process stopped after every step (MAPSIZE_MIGRATE_STOP_AFTER, in a
  *    child): the path holds one complete map, the next migrate or finish
- *    completes it with the exact end state.
+ *    completes it with the exact end state; the same with real SIGKILLs at
+ *    moments spread over a migration of 200,000 entries.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -239,12 +241,55 @@ static void test_stop_after_every_step(void **state)
 	}
 }
 
+/* Real SIGKILLs at moments spread over a migration of 200,000 entries (the
+ * seed is fixed, so a failure repeats): whatever was done, the path holds
+ * one complete map, and the next migrate and finish complete it. */
+static void test_random_kills(void **state)
+{
+	struct mapsize_migrate_result r;
+	uint32_t max;
+
+	(void)state;
+	REQUIRE_BPF();
+	srand(23);
+	for (int i = 0; i < 4; i++) {
+		useconds_t delay = (useconds_t)(i * 250000 + rand() % 250000);
+		pid_t pid;
+		int status;
+
+		model_fill_pinned(250000, 200000);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid) {
+			migrate(500000, 0, NULL, &r);
+			_exit(0);
+		}
+		usleep(delay);
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		map_id(pin, &max);
+		assert_true(max == 250000 || max == 500000);
+		model_verify(pin);
+		assert_int_equal(migrate(500000, 0, NULL, &r), 0);
+		assert_true(r.outcome == MAPSIZE_MIGRATE_MIGRATED || r.outcome == MAPSIZE_MIGRATE_PENDING_FINISH);
+		map_id(pin, &max);
+		assert_int_equal(max, 500000);
+		model_verify(pin);
+		assert_int_equal(finish(&r), 0);
+		assert_int_equal(r.outcome, MAPSIZE_MIGRATE_FINISHED);
+		assert_string_equal(listing(), "m");
+		model_verify(pin);
+		assert_int_equal(unlink(pin), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_window_user_writer, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(test_window_bpf_writer, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(test_stop_after_every_step, fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(test_random_kills, fs_setup, fs_teardown),
 	};
 
 	ncpus = libbpf_num_possible_cpus();
