@@ -10,6 +10,8 @@
 #  - a refusal (value size differs) exits 1 with the reason, nothing changed;
 #  - stopped after the partial copy (MAPSIZE_MIGRATE_STOP_AFTER, test-only),
 #    the next migrate rolls back and completes;
+#  - libxdp's xdpfilt_alw_eth.o (corpus): its pinned percpu filter_ethernet
+#    migrated to 20000 and finished;
 #  - bad --min-change: exit 2; the table and JSON say the same.
 . "$(dirname "$0")/lib.sh"
 
@@ -114,6 +116,30 @@ run "$MAPSIZE" migrate "$TMP/r20k.yaml" --object "$OBJ" --pin-root "$FS" --forma
 expect_eq "... the next migrate rolls back and migrates" \
 	"$rc|$(jqv '.maps[0] | [.outcome, .copied, .recovery] | map(tostring) | join("|")')" \
 	"0|migrated|20|rolled back a migration interrupted in state copying ($FS/pins_flows was not changed)"
+
+# ---- libxdp's xdpfilt_alw_eth.o: its pinned filter_ethernet (percpu hash) ------
+XDP=$O/corpus/libxdp1/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_eth.o
+if [ -r "$XDP" ]; then
+	rm -f "$FS"/pins_flows*
+	"$MAPSIZE" rules init --object "$XDP" >"$TMP/xdp.yaml" 2>/dev/null
+	sed 's/max_entries: 10000/max_entries: 20000/' "$TMP/xdp.yaml" >"$TMP/xdp20k.yaml"
+	bpftool map create "$FS/filter_ethernet" type percpu_hash key 6 value 8 entries 10000 name filter_ethernet
+	for k in 1 2 3; do
+		bpftool map update pinned "$FS/filter_ethernet" key $k 0 0 0 0 0 value $((k * 7)) 0 0 0 0 0 0 0
+	done
+	run "$MAPSIZE" migrate "$TMP/xdp20k.yaml" --object "$XDP" --pin-root "$FS" --format json
+	expect_eq "xdpfilt_alw_eth.o: filter_ethernet migrated (3 entries), xdp_stats_map not pinned" \
+		"$rc|$(jqv '[.maps[] | "\(.map)=\(.outcome)/\(.copied)"] | sort | join(",")')" \
+		"0|filter_ethernet=migrated/3,xdp_stats_map=nothing-pinned/0"
+	expect_eq "... 20000 entries, every CPU's value kept" \
+		"$(pinned "$FS/filter_ethernet" .max_entries) $(bpftool -j map lookup pinned "$FS/filter_ethernet" key 2 0 0 0 0 0 | jq -c '[.values[].value[0]] | unique')" \
+		'20000 ["0x0e"]'
+	run "$MAPSIZE" migrate "$TMP/xdp20k.yaml" --object "$XDP" --pin-root "$FS" --finish --format json
+	expect_eq "... --finish" "$rc|$(jqv '[.maps[] | "\(.map)=\(.outcome)"] | sort | join(",")')|$(listing)" \
+		"0|filter_ethernet=finished,xdp_stats_map=nothing-pinned|filter_ethernet "
+else
+	skip "xdpfilt_alw_eth.o" "$XDP missing (build/corpus)"
+fi
 
 expect_err "--min-change abc: exit 2" 2 "^error: --min-change 'abc': expected a whole percentage from 0 to 100$" \
 	"$MAPSIZE" migrate "$TMP/r20k.yaml" --object "$OBJ" --pin-root "$FS" --min-change abc
