@@ -128,7 +128,8 @@ struct mapsize_migrate_result {
  * res), or -errno with res->reason: -EINVAL a refusal (type, key or value
  * size differ; a program array or another type whose entries cannot be
  * copied), -E2BIG (the live entries with the headroom do not fit; an LRU
- * target that would evict), -ENOENT (nothing pinned), -EBUSY (the journal
+ * target that would evict), -ENOENT (nothing pinned), -EMEDIUMTYPE (a
+ * program or link pinned there), -EBUSY (the journal
  * names other maps than the pins).  On every error the pins are as before. */
 MAPSIZE_API int mapsize_pin__migrate(const char *pin_path, const struct mapsize_migrate_spec *spec,
 				     const struct mapsize_migrate_opts *opts, struct mapsize_migrate_result *res);

@@ -18,7 +18,7 @@
 #include "status_internal.h"
 
 /* What the fd is: "anon_inode:bpf-map", "anon_inode:bpf-prog", ... */
-static bool fd_is_map(int fd)
+bool pin_fd_is_map(int fd)
 {
 	char link[64], target[64];
 	ssize_t n;
@@ -42,7 +42,7 @@ int pin_live__read_fd(int fd, struct pin_live *out)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!fd_is_map(fd))
+	if (!pin_fd_is_map(fd))
 		return -EMEDIUMTYPE;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))

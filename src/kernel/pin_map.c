@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "map_batch.h"
+#include "pin_live.h"
 #include "pin_migrate.h"
 
 const char *pin_map_type_refusal(unsigned int bpf_type)
@@ -107,6 +108,10 @@ int pin_map__open(struct pin_map *m, const char *path)
 	m->fd = -1;
 	if (fd < 0)
 		return -errno;
+	if (!pin_fd_is_map(fd)) {
+		close(fd);
+		return -EMEDIUMTYPE;
+	}
 	return pin_map__init(m, fd);
 }
 

@@ -505,7 +505,8 @@ int mapsize_pin__migrate(const char *pin_path, const struct mapsize_migrate_spec
 	err = pin_map__open(&old, pin_path);
 	if (err)
 		return refuse(res, err, "%s: %s", pin_path,
-			      err == -ENOENT ? "no map pinned there" : strerror(-err));
+			      err == -ENOENT ? "no map pinned there" :
+			      err == -EMEDIUMTYPE ? "a BPF object that is not a map is pinned there" : strerror(-err));
 	res->bpf_type = old.info.type;
 	res->old_max_entries = old.info.max_entries;
 	res->old_flags = old.info.map_flags;

@@ -417,6 +417,23 @@ static void test_refusals(void **state)
 	/* nothing pinned */
 	assert_int_equal(migrate(1000, 0, NULL, &r), -ENOENT);
 	assert_string_equal(listing(), "");
+
+	/* a program pinned there */
+	{
+		const struct bpf_insn insns[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+
+		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "mig_prog", "GPL", insns, ARRAY_SIZE(insns), NULL);
+		assert_true(fd >= 0);
+		assert_int_equal(bpf_obj_pin(fd, pin), 0);
+		close(fd);
+		assert_int_equal(migrate(1000, 0, NULL, &r), -EMEDIUMTYPE);
+		assert_string_equal(r.reason + strlen(pin), ": a BPF object that is not a map is pinned there");
+		assert_string_equal(listing(), "m");
+		assert_int_equal(unlink(pin), 0);
+	}
 }
 
 static void test_small_change_and_dry_run(void **state)
