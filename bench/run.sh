@@ -62,9 +62,10 @@ mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "in the same run, interleaved, medians over rounds), not the absolute times."
 	[ -n "$san" ] && echo && echo "**Built with SANITIZE=1 (ASan+UBSan): user-space times in (c) and (d) are inflated.**"
 	echo
-	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 35 s on this machine)."
+	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 35 s on this machine, plus 20-40 s a round of (f))."
 	echo "\`BENCH_ROUNDS=N\` (default 31) sets the rounds of (b), \`BENCH_OV_ROUNDS=N\` (default 31)"
-	echo "those of (c), \`BENCH_ST_ROUNDS=N\` (default 7) those of (d).  Sources: \`bench/main.c\`,"
+	echo "those of (c), \`BENCH_ST_ROUNDS=N\` (default 7) those of (d), \`BENCH_MIG_ROUNDS=N\` (default 3)"
+	echo "those of (f).  Sources: \`bench/main.c\`,"
 	echo "\`bench/bench_*.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
 	echo
 } >"$tmp/head.md"
