@@ -45,6 +45,7 @@ int cmd_prealloc(void);
 int cmd_overhead(void);
 int cmd_status(void);
 int cmd_inner(void);
+int cmd_migrate(void);
 
 /* prealloc's own options (--fills, --target-ms): 0, or EXIT_USAGE */
 int prealloc_set_fills(const char *arg);

@@ -26,6 +26,11 @@
  *                           mapsize_inner__grow() per entry copied vs a plain
  *                           batch update, memlock per instance vs the
  *                           template's size (bench_inner.c)
+ *   mapsize-bench migrate   (f) a pinned map of 1,000,000 entries (hash, percpu
+ *                           hash) migrated to twice its size: ns/entry of
+ *                           mapsize_pin__migrate() vs a plain batch lookup +
+ *                           update copy, renames that change the pin's map
+ *                           (bench_migrate.c)
  *
  * Options: --rounds N (interleaved rounds, default 31, status 7; medians are over them),
  *          --rules FILE (default examples/agent.rules.yaml),
@@ -60,6 +65,7 @@ static const struct bench_cmd bench_cmds[] = {
 	{ "overhead", cmd_overhead },
 	{ "status", cmd_status },
 	{ "inner", cmd_inner },
+	{ "migrate", cmd_migrate },
 };
 #define BENCH_CMD_CNT (sizeof(bench_cmds) / sizeof(bench_cmds[0]))
 

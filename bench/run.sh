@@ -9,6 +9,8 @@
 #       count method: whole CLI, and the big map alone through the library
 #   (e) inner maps sized per instance: grow per entry copied vs a plain batch
 #       update, memlock per instance vs the template's size (10/100/1000 cgroups)
+#   (f) a pinned map of 1,000,000 entries (hash, percpu hash) migrated to twice
+#       its size: ns/entry vs a plain batch copy, renames that change the pin
 # A benchmark, not a test: it fails only when something cannot run, or when
 # (d) finds a method that miscounts (its targets are pass/fail lines).  Needs
 # root (or CAP_BPF + CAP_PERFMON); when bpf() is refused the reason goes into
@@ -17,6 +19,7 @@
 #   O=build bench/run.sh                 (what `make bench` runs)
 #   BENCH_ROUNDS=31 BENCH_OV_ROUNDS=31   rounds of (b) and of (c)
 #   BENCH_ST_ROUNDS=7                    rounds of (d)
+#   BENCH_MIG_ROUNDS=3                   rounds of (f) (each about 20 s here)
 #   BENCH_OUT=FILE                       write somewhere else than bench/results.md
 set -u
 cd "$(dirname "$0")/.."
@@ -24,6 +27,7 @@ O=${O:-build}
 ROUNDS=${BENCH_ROUNDS:-31}
 OV_ROUNDS=${BENCH_OV_ROUNDS:-31}
 ST_ROUNDS=${BENCH_ST_ROUNDS:-7}
+MIG_ROUNDS=${BENCH_MIG_ROUNDS:-3}
 OUT=${BENCH_OUT:-bench/results.md}
 BIN=$O/bench/mapsize-bench
 SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-150}
@@ -58,9 +62,10 @@ mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "in the same run, interleaved, medians over rounds), not the absolute times."
 	[ -n "$san" ] && echo && echo "**Built with SANITIZE=1 (ASan+UBSan): user-space times in (c) and (d) are inflated.**"
 	echo
-	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 35 s on this machine)."
+	echo "Rerun: \`make && sudo make bench\` (root, or CAP_BPF + CAP_PERFMON; about 35 s on this machine, plus 20-40 s a round of (f))."
 	echo "\`BENCH_ROUNDS=N\` (default 31) sets the rounds of (b), \`BENCH_OV_ROUNDS=N\` (default 31)"
-	echo "those of (c), \`BENCH_ST_ROUNDS=N\` (default 7) those of (d).  Sources: \`bench/main.c\`,"
+	echo "those of (c), \`BENCH_ST_ROUNDS=N\` (default 7) those of (d), \`BENCH_MIG_ROUNDS=N\` (default 3)"
+	echo "those of (f).  Sources: \`bench/main.c\`,"
 	echo "\`bench/bench_*.c\`, \`bench/prealloc.bpf.c\`, \`bench/run.sh\`."
 	echo
 } >"$tmp/head.md"
@@ -74,6 +79,7 @@ title() {
 	overhead) echo "(c) Time mapsize adds to open + load" ;;
 	status) echo "(d) \`mapsize status\` over 1,000 live maps" ;;
 	inner) echo "(e) Inner maps sized per instance and grown through the outer slot" ;;
+	migrate) echo "(f) Migrating a pinned map of 1,000,000 entries" ;;
 	esac
 }
 
@@ -116,15 +122,18 @@ if [ -z "$refused" ]; then
 	run_section overhead overhead --rounds "$OV_ROUNDS"
 	run_section status status --rounds "$ST_ROUNDS" --mapsize "$O/mapsize"
 	run_section inner inner --rounds "$ROUNDS"
+	# 1M-entry maps created and copied 4 times a round: its own time limit
+	SECTION_TIMEOUT=$((SECTION_TIMEOUT + MIG_ROUNDS * 60)) run_section migrate migrate --rounds "$MIG_ROUNDS"
 else
-	for s in prealloc overhead status inner; do
+	for s in prealloc overhead status inner migrate; do
 		printf '## %s: not measured\n\n%s\n\n' "$(title "$s")" "$refused" >"$tmp/$s.md"
 	done
 	echo "bench: $refused" >&2
 fi
 
 {
-	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md" "$tmp/status.md" "$tmp/inner.md"
+	cat "$tmp/head.md" "$tmp/memlock.md" "$tmp/prealloc.md" "$tmp/overhead.md" "$tmp/status.md" "$tmp/inner.md" \
+		"$tmp/migrate.md"
 	echo "Whole run: $(( $(date +%s) - start )) s."
 } >"$tmp/results.md"
 mv "$tmp/results.md" "$OUT"

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <mapsize/migrate.h>
 #include "apply_pin.h"
 #include "internal.h"
 #include "pin_live.h"
@@ -59,19 +61,53 @@ static void migrate_cmd(const char *path, const char *object_path, char *buf, si
 }
 
 /* ---- migrate policy ---------------------------------------------------------------
- * HOOK for the migration engine (issue 23 item 4, branch i-migrate): carry
- * the entries of the map pinned at `path` (live) into a new map of the
- * planned spec, swap the pin, and hand the new map to libbpf with
- * bpf_map__reuse_fd(map, fd) so that the load reuses it.  0 or -errno with
- * err filled. */
-static int apply_pin__migrate(struct bpf_map *map, const char *path, const struct pin_live *live,
-			      const struct pin_map_spec *planned, struct mapsize_error *err)
+ * Carry the entries of the map pinned at `path` into a map of the planned
+ * size and flags (mapsize_pin__migrate: PATH names it after one rename, the
+ * old map stays pinned beside it until finish), then hand the new map to
+ * libbpf with bpf_map__reuse_fd() so the load takes it.  Any change is
+ * migrated (min_change off): libbpf reuses only an exact match.  A
+ * migration already waiting for finish leaves PATH as it is: libbpf reuses
+ * it when it matches, else the error says to finish first.  `name` is the
+ * rule's: bpf_map__reuse_fd() replaces the map's own with the kernel's. */
+static int apply_pin__migrate(struct bpf_map *map, const char *name, const char *path,
+			      const struct pin_map_spec *planned, double headroom, char **warning,
+			      struct mapsize_error *err)
 {
-	(void)map;
-	(void)live;
-	(void)planned;
-	return error_set(err, -EOPNOTSUPP, NULL, "map '%s' pinned at %s: migrate policy: see i-migrate",
-			 bpf_map__name(map), path);
+	LIBBPF_OPTS(mapsize_migrate_spec, spec, .max_entries = planned->max_entries,
+		    .map_flags = planned->map_flags, .map_flags_mask = ~0U, .bpf_type = planned->bpf_type,
+		    .key_size = planned->key_size, .value_size = planned->value_size,
+		    .headroom_milli = headroom > 1 ? (uint32_t)(headroom * 1000 + 0.5) : 1000);
+	LIBBPF_OPTS(mapsize_migrate_opts, mo, .min_change_pct = -1);
+	struct mapsize_migrate_result r = { .sz = sizeof(r) };
+	int ret, fd;
+
+	ret = mapsize_pin__migrate(path, &spec, &mo, &r);
+	if (ret)
+		return error_set(err, ret, NULL, "map '%s' pinned at %s: migration to max_entries %u, flags 0x%x "
+				 "refused: %s", name, path, planned->max_entries, planned->map_flags, r.reason);
+	if (r.outcome == MAPSIZE_MIGRATE_PENDING_FINISH)
+		return error_set(err, -EBUSY, NULL, "map '%s' pinned at %s: an earlier migration waits for its "
+				 "finish (%s); expected `mapsize migrate --finish` or mapsize_pin__finish() first",
+				 name, path, r.reason);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return error_set(err, -errno, NULL, "map '%s': cannot open the migrated map at %s: %s", name, path,
+				 strerror(errno));
+	ret = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	if (ret)
+		return error_set(err, ret, NULL, "map '%s': libbpf refused the migrated map at %s: %s", name, path,
+				 strerror(-ret));
+	if (asprintf(warning, "map '%s': migrated the map pinned at %s from %u to %u entries (%llu copied%s%s); "
+		     "once the new programs are attached, mapsize_pin__finish() or `mapsize migrate --finish` "
+		     "carries over what the old ones wrote since and unpins the old map", name, path,
+		     r.old_max_entries, r.new_max_entries, (unsigned long long)r.copied,
+		     r.recovery[0] ? "; " : "", r.recovery) < 0) {
+		*warning = NULL;
+		return error_set(err, -ENOMEM, NULL, "out of memory");
+	}
+	pr_warn("warning: %s\n", *warning);
+	return 0;
 }
 
 int apply_pin__check(struct bpf_map *map, struct mapsize_applied_map *am, enum mapsize_pin_policy policy,
@@ -154,7 +190,7 @@ int apply_pin__check(struct bpf_map *map, struct mapsize_applied_map *am, enum m
 		return 0;
 	}
 	if (action == PIN_ACTION_MIGRATE && policy == MAPSIZE_PIN_MIGRATE)
-		return apply_pin__migrate(map, path, &live, &planned, err);
+		return apply_pin__migrate(map, am->name, path, &planned, headroom, warning, err);
 	if (action == PIN_ACTION_MIGRATE)
 		return error_set(err, -EEXIST, NULL, "map '%s' is pinned at %s with %s (%s) but the plan gives %s: "
 				 "libbpf would refuse to reuse it (%s); run `%s` before the load to carry its entries "

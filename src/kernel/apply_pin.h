@@ -12,9 +12,10 @@
 struct bpf_map;
 
 /* The map's size and flags are already the plan's (am filled).  0 when
- * nothing is pinned, the pinned map equals the plan, or it was kept (then
+ * nothing is pinned, the pinned map equals the plan, it was kept (then
  * *warning is a malloc()ed line for mapsize_applied__warning(), and am's
- * max_entries/map_flags and the map are the pinned map's); else a negative
+ * max_entries/map_flags and the map are the pinned map's) or migrated
+ * (*warning says to finish; the map reuses the new map's fd); else a negative
  * errno with err naming the pin, the pinned and planned values and what to
  * run.  object_path (may be NULL) goes into the suggested command. */
 int apply_pin__check(struct bpf_map *map, struct mapsize_applied_map *am, enum mapsize_pin_policy policy,

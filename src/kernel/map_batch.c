@@ -53,7 +53,7 @@ int map_batch__init(struct map_batch *b, int fd, unsigned int bpf_type, uint32_t
 
 int map_batch__next(struct map_batch *b)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = b->elem_flags);
 	char *in = b->token, *out = b->token + b->token_size;
 
 	if (b->done)

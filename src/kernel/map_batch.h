@@ -19,6 +19,7 @@ struct map_batch {
 	size_t token_size;
 	char *token;		/* in, then out: token_size bytes each */
 	bool started, done;
+	uint64_t elem_flags;	/* e.g. BPF_F_LOCK: set after init (pin_map.c) */
 };
 
 /* The size of the kernel's batch token: hashtab.c keeps a u32 bucket index

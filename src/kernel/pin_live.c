@@ -18,7 +18,7 @@
 #include "status_internal.h"
 
 /* What the fd is: "anon_inode:bpf-map", "anon_inode:bpf-prog", ... */
-static bool fd_is_map(int fd)
+bool pin_fd_is_map(int fd)
 {
 	char link[64], target[64];
 	ssize_t n;
@@ -38,7 +38,7 @@ static int read_info(int fd, struct pin_live *out)
 	int cpus = libbpf_num_possible_cpus();
 
 	memset(out, 0, sizeof(*out));
-	if (!fd_is_map(fd))
+	if (!pin_fd_is_map(fd))
 		return -EMEDIUMTYPE;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))

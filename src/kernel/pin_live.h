@@ -38,6 +38,10 @@ int pin_live__read_fd(int fd, struct pin_live *out);
 int pin_live__open(const char *path, struct pin_live *out);
 int pin_live__count(int fd, struct pin_live *live);
 
+/* The fd (from bpf_obj_get) is a map, not a program or link (true when
+ * /proc cannot tell: the info call will). */
+bool pin_fd_is_map(int fd);
+
 /* The live map's spec and fill as pin_action__decide() takes them. */
 void pin_live__spec(const struct pin_live *live, struct pin_map_spec *spec, struct pin_live_fill *fill);
 

@@ -25,3 +25,6 @@ $(KTEST_PROGS): $(O)/tests/%: tests/kernel/%.c tests/kernel/test_kernel.h $(KTES
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(JSON_LIBS) $(TEST_LIBS)
 
 tests: $(KTEST_BPF_OBJS)
+
+# test_migrate*.c share test_migrate.h.
+$(O)/tests/test_migrate $(O)/tests/test_migrate_window: tests/kernel/test_migrate.h

@@ -9,7 +9,7 @@
  *    and no libbpf "parameter mismatch";
  *  - MAPSIZE_PIN_KEEP loads on the pinned map: the same map id, 10,000
  *    entries, every key and value intact, and the warning;
- *  - MAPSIZE_PIN_MIGRATE is the i-migrate hook (-EOPNOTSUPP for now);
+ *  - MAPSIZE_PIN_MIGRATE migrates: the load succeeds on the new map, entries intact;
  *  - a shrink the entries do not fit, and a pinned map of another value
  *    size, are refused with their reasons, keep or not for the latter;
  *  - pin_live__read(): -ENOENT for nothing pinned, -EMEDIUMTYPE for a
@@ -21,6 +21,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sys/mount.h>
+
+#include <mapsize/migrate.h>
 
 #include "test_kernel.h"
 #include "../../src/kernel/pin_live.h"
@@ -255,21 +257,55 @@ static void test_keep(void **state)
 	unpin();
 }
 
-static void test_migrate_hook(void **state)
+/* The agent path (issue 23 item 4): the pinned map filled at 10,000
+ * entries, the plan now 20,000, apply with MAPSIZE_PIN_MIGRATE: the load
+ * succeeds on the migrated map with every entry; finish unpins the old one. */
+static void test_migrate_policy(void **state)
 {
+	struct mapsize_migrate_result r = { .sz = sizeof(r) };
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	struct mapsize_applied *a;
 	struct mapsize_plan *plan;
 	struct bpf_object *obj;
 	struct mapsize_error err;
-	char want[512];
+	char want[8192], path[PATH_MAX];
+	uint32_t old_id;
+	int fd;
 
 	REQUIRE_BPFFS();
 	fill_pin();
+	old_id = pinned_id();
 	plan = plan_of(20000);
 	obj = open_pinned();
-	assert_null(apply(obj, plan, MAPSIZE_PIN_MIGRATE, &err));
-	assert_int_equal(err.code, -EOPNOTSUPP);
-	snprintf(want, sizeof(want), "map 'pins_flows' pinned at %s/pins_flows: migrate policy: see i-migrate", bpffs);
-	assert_string_equal(err.msg, want);
+	a = apply(obj, plan, MAPSIZE_PIN_MIGRATE, &err);
+	if (!a)
+		tk_fail_error("apply migrate", &err);
+	snprintf(path, sizeof(path), "%s/pins_flows", bpffs);
+	assert_int_equal(mapsize_applied__warning_cnt(a), 1);
+	snprintf(want, sizeof(want), "map 'pins_flows': migrated the map pinned at %s from 10000 to 20000 entries "
+		 "(9000 copied); once the new programs are attached, mapsize_pin__finish() or `mapsize migrate "
+		 "--finish` carries over what the old ones wrote since and unpins the old map", path);
+	assert_string_equal(mapsize_applied__warning(a, 0), want);
+	tk_load(obj);
+	fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pins_flows"));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	assert_int_equal(info.max_entries, 20000);
+	assert_int_equal(info.id, pinned_id());
+	assert_int_not_equal(info.id, old_id);
+	for (uint32_t k = 1; k <= FILLED + 1; k++) {
+		uint64_t v = 0;
+		int ret = bpf_map_lookup_elem(fd, &k, &v);
+
+		assert_int_equal(ret, k <= FILLED ? 0 : -ENOENT);
+		assert_int_equal(v, k <= FILLED ? (uint64_t)k * 3 : 0);
+	}
+	assert_int_equal(mapsize_pin__finish(path, NULL, &r), 0);
+	assert_int_equal(r.outcome, MAPSIZE_MIGRATE_FINISHED);
+	assert_int_equal(r.updated + r.deleted + r.skipped + r.failed, 0);
+	strcat(path, "-mapsize-old");
+	assert_int_equal(access(path, F_OK), -1);
+	mapsize_applied__free(a);
 	bpf_object__close(obj);
 	mapsize_plan__free(plan);
 	unpin();
@@ -429,7 +465,7 @@ int main(void)
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_refuse_by_default),
 		cmocka_unit_test(test_keep),
-		cmocka_unit_test(test_migrate_hook),
+		cmocka_unit_test(test_migrate_policy),
 		cmocka_unit_test(test_refused_shrink_and_shape),
 		cmocka_unit_test(test_xdpfilt),
 	};

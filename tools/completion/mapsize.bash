@@ -495,7 +495,7 @@ _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify report status rules objects profile)
+	local commands=(plan gen-header maps verify migrate report status rules objects profile)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -514,6 +514,7 @@ _mapsize()
 	plan) extra=(--output --node-local --object --pin-root) short_arg=o ;;
 	gen-header) extra=(--output) short_arg=o ;;
 	verify) extra=(--object --strict --verbose --maps-only --skip-program --pin-root) short_arg=O ;;
+	migrate) extra=(--object --pin-root --dry-run --finish --min-change) short_arg=O ;;
 	report) extra=(--object --svg) short_arg=O ;;
 	status) _mapsize_status; return 0 ;;
 	rules) _mapsize_rules; return 0 ;;
@@ -523,7 +524,7 @@ _mapsize()
 	esac
 	long_arg="--map-size --profile --set --bpf-maps-prealloc --bpf-maps-disable-prealloc
 		  --bpf-maps-enable-prealloc --kernel --format --btf --kernel-era --output --object --svg
-		  --skip-program --budget --pin-root"
+		  --skip-program --budget --pin-root --min-change"
 	long_arg=${long_arg//[[:space:]]/ }
 	repeatable="--profile --set --bpf-maps-disable-prealloc --bpf-maps-enable-prealloc --skip-program"
 	_mapsize_scan "$long_arg" "$short_arg" 2
