@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libmapsize kernel-side counters (issue 18): every failed insert, LRU
+ * eviction and ring-buffer drop of every map on the machine, counted by
+ * tracing programs (fentry/fexit) on the kernel's map implementations, for
+ * any agent, unmodified.
+ *
+ *	struct mapsize_counters *c;
+ *	err = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+ *		.sz = sizeof(struct mapsize_counters_attach_opts),
+ *		.pin_dir = "/sys/fs/bpf/mapsize" }, &c, &e);
+ *	err = mapsize_counters__read(c, &maps, &cnt);	// maps[i].failures[MAPSIZE_OVF_E2BIG] ...
+ *	free(maps);
+ *	mapsize_counters__free(c);	// pinned links stay: counting goes on
+ *	mapsize_counters__detach("/sys/fs/bpf/mapsize", &e);
+ *
+ * Where the kernel refuses tracing programs (lockdown, no BTF, no BPF
+ * trampoline) attach returns a negative errno and err->msg is one line
+ * saying which and why.
+ */
+#ifndef MAPSIZE_COUNTERS_H
+#define MAPSIZE_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mapsize/mapsize.h>
+#include <mapsize/overflow.h>	/* MAPSIZE_OVF_*: the errno classes of failures[] */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where `mapsize counters attach` pins by default. */
+#define MAPSIZE_COUNTERS_PIN_DIR "/sys/fs/bpf/mapsize"
+
+struct mapsize_counters;
+
+struct mapsize_counters_attach_opts {
+	size_t sz; /* sizeof(struct mapsize_counters_attach_opts) */
+	/* Pin the links and the counter maps in this bpffs directory (created
+	 * when missing) so counting goes on after the process exits.  NULL:
+	 * the counters last as long as the handle.  When the directory already
+	 * holds counters, attach opens them (idempotent; *already = true). */
+	const char *pin_dir;
+	bool *already;
+};
+#define mapsize_counters_attach_opts__last_field already
+
+/* Load, attach, optionally pin.  0, or a negative errno with *err one line:
+ * -EPERM the kernel refuses tracing programs (lockdown), -ENOENT no kernel
+ * BTF, -EOPNOTSUPP no BPF trampoline, others as libbpf returned them. */
+MAPSIZE_API int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts,
+					 struct mapsize_counters **out, struct mapsize_error *err);
+/* The counters pinned in `pin_dir`: -ENOENT when none are. */
+MAPSIZE_API int mapsize_counters__open_pinned(const char *pin_dir, struct mapsize_counters **out,
+					      struct mapsize_error *err);
+/* Remove every link and map mapsize pinned in `pin_dir` (the kernel then
+ * detaches and frees them), and the directory when it is left empty.
+ * -ENOENT when nothing was pinned there. */
+MAPSIZE_API int mapsize_counters__detach(const char *pin_dir, struct mapsize_error *err);
+/* Close the handle: counters that are not pinned stop. */
+MAPSIZE_API void mapsize_counters__free(struct mapsize_counters *c);
+
+/* One map's counters since attach.  A map freed while counted loses its
+ * row; a new map that reuses its id starts from zero. */
+struct mapsize_map_counters {
+	uint32_t id;
+	uint32_t bpf_type;		/* uapi enum bpf_map_type */
+	char kernel_name[16];
+	uint64_t failures[MAPSIZE_OVF_CLASSES];	/* failed inserts by errno class */
+	uint64_t evictions;		/* LRU hashes */
+	uint64_t drops;			/* ring buffers */
+};
+
+/* Every map's counters, sorted by id: *maps is malloc'ed (caller frees),
+ * NULL when *cnt is 0.  0 or negative errno. */
+MAPSIZE_API int mapsize_counters__read(struct mapsize_counters *c, struct mapsize_map_counters **maps,
+				       size_t *cnt);
+/* When counting started (seconds since the epoch). */
+MAPSIZE_API int64_t mapsize_counters__since(struct mapsize_counters *c);
+/* Events not counted because the counter table (4096 maps) was full. */
+MAPSIZE_API uint64_t mapsize_counters__lost(struct mapsize_counters *c);
+/* The kernel functions this kernel lacks, so their counters are missing,
+ * comma-separated ("" when every counter is attached). */
+MAPSIZE_API const char *mapsize_counters__unavailable(struct mapsize_counters *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAPSIZE_COUNTERS_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * counters-static: the kernel-side counters (issue 18) against a kernel that
+ * allows tracing programs — Debian's under qemu (tests/qemu/guest-checks.sh).
+ * A BPF writer (socket filters run with BPF_PROG_TEST_RUN) and a user-space
+ * writer overfill maps; the counters must hold the exact counts, per map and
+ * errno class.  Pins go to a bpffs this test mounts on a temp directory.
+ * Prints "counters: N passed, N failed"; exit 1 when any failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <mapsize/counters.h>
+#include "counters_writer.skel.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)							\
+	do {									\
+		if (cond) {							\
+			passed++;						\
+		} else {							\
+			failed++;						\
+			printf("FAIL counters: " __VA_ARGS__);			\
+			printf(" (%s:%d)\n", __FILE__, __LINE__);		\
+		}								\
+	} while (0)
+
+static struct mapsize_map_counters *snap;
+static size_t snap_cnt;
+
+static void reread(struct mapsize_counters *c)
+{
+	free(snap);
+	if (mapsize_counters__read(c, &snap, &snap_cnt)) {
+		printf("FAIL counters: read: %s\n", strerror(errno));
+		snap = NULL;
+		snap_cnt = 0;
+		failed++;
+	}
+}
+
+static const struct mapsize_map_counters *find(uint32_t id)
+{
+	for (size_t i = 0; i < snap_cnt; i++)
+		if (snap[i].id == id)
+			return &snap[i];
+	return NULL;
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Expect exactly these counts on map `fd` (a missing row is all zero). */
+static void expect(const char *what, int fd, uint64_t e2big, uint64_t enospc, uint64_t enomem, uint64_t other,
+		   uint64_t evictions, uint64_t drops)
+{
+	const struct mapsize_map_counters *m = find(map_id(fd));
+	struct mapsize_map_counters z = { 0 };
+
+	if (!m)
+		m = &z;
+	printf("counters: %-24s E2BIG %llu ENOSPC %llu ENOMEM %llu other %llu evicted %llu dropped %llu\n", what,
+	       (unsigned long long)m->failures[0], (unsigned long long)m->failures[1],
+	       (unsigned long long)m->failures[2], (unsigned long long)m->failures[3],
+	       (unsigned long long)m->evictions, (unsigned long long)m->drops);
+	CHECK(m->failures[MAPSIZE_OVF_E2BIG] == e2big && m->failures[MAPSIZE_OVF_ENOSPC] == enospc &&
+	      m->failures[MAPSIZE_OVF_ENOMEM] == enomem && m->failures[MAPSIZE_OVF_OTHER] == other &&
+	      m->evictions == evictions && m->drops == drops,
+	      "%s: expected E2BIG %llu ENOSPC %llu ENOMEM %llu other %llu evicted %llu dropped %llu", what,
+	      (unsigned long long)e2big, (unsigned long long)enospc, (unsigned long long)enomem,
+	      (unsigned long long)other, (unsigned long long)evictions, (unsigned long long)drops);
+}
+
+static uint64_t live_entries(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	uint64_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static int run(struct bpf_program *p, uint32_t *n_var, uint32_t n)
+{
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = 1);
+
+	*n_var = n;
+	return bpf_prog_test_run_opts(bpf_program__fd(p), &t);
+}
+
+static int user_inserts(int fd, uint32_t n, uint64_t flags, int ncpu)
+{
+	uint32_t vals[256] = { 0 };
+	int fails = 0;
+
+	for (uint32_t k = 0; k < n; k++)
+		if (bpf_map_update_elem(fd, &k, ncpu ? (void *)vals : (void *)&k, flags))
+			fails++;
+	return fails;
+}
+
+/* The kernel drops a freed map's objects asynchronously (RCU): poll. */
+static int count_ours(void)
+{
+	uint32_t id = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "mapsize_ctrs", 12))
+			n++;
+		close(fd);
+	}
+	id = 0;
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "ctr_", 4))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+int main(void)
+{
+	struct mapsize_counters *c = NULL, *c2 = NULL;
+	struct mapsize_error err = { 0 };
+	struct counters_writer *w;
+	char dir[] = "/tmp/mapsize-ctr-XXXXXX", pin[64];
+	int ncpu = libbpf_num_possible_cpus(), ret, fds[100];
+	bool already = false;
+
+	if (!mkdtemp(dir) || mount("bpf", dir, "bpf", 0, NULL)) {
+		printf("FAIL counters: cannot mount a bpffs on %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(pin, sizeof(pin), "%s/mapsize", dir);
+	ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+		.sz = sizeof(struct mapsize_counters_attach_opts), .pin_dir = pin, .already = &already }, &c, &err);
+	CHECK(!ret, "attach: %s", err.msg);
+	if (ret)
+		goto out;
+	CHECK(!already, "first attach reported already attached");
+	printf("counters: unavailable here: '%s', since %lld\n", mapsize_counters__unavailable(c),
+	       (long long)mapsize_counters__since(c));
+	CHECK(mapsize_counters__since(c) > 0, "no attach time");
+
+	/* ---- BPF writer ---- */
+	w = counters_writer__open_and_load();
+	CHECK(w != NULL, "load writer: %s", strerror(errno));
+	if (!w)
+		goto out;
+	memset(w->bss->record, 1, sizeof(w->bss->record));
+	CHECK(!run(w->progs.write_hash, &w->bss->n_inserts, 10), "run write_hash");
+	CHECK(!run(w->progs.write_lru, &w->bss->n_inserts, 40), "run write_lru");
+	CHECK(!run(w->progs.write_percpu, &w->bss->n_inserts, 10), "run write_percpu");
+	CHECK(!run(w->progs.write_queue, &w->bss->n_inserts, 10), "run write_queue");
+	CHECK(!run(w->progs.write_lpm, &w->bss->n_inserts, 10), "run write_lpm");
+	CHECK(!run(w->progs.write_rb_output, &w->bss->n_inserts, 10), "run write_rb_output");
+	CHECK(w->bss->n_failed == 6, "ringbuf_output: the writer saw %u fail, expected 6", w->bss->n_failed);
+	w->bss->n_failed = 0;
+	CHECK(!run(w->progs.write_rb_reserve, &w->bss->n_inserts, 10), "run write_rb_reserve");
+	CHECK(w->bss->n_failed == 6, "ringbuf_reserve: the writer saw %u fail, expected 6", w->bss->n_failed);
+	reread(c);
+	expect("bpf hash 4, 10 inserts", bpf_map__fd(w->maps.w_hash), 6, 0, 0, 0, 0, 0);
+	{
+		uint64_t live = live_entries(bpf_map__fd(w->maps.w_lru), 4);
+
+		printf("counters: bpf lru 8, 40 inserts: %llu live\n", (unsigned long long)live);
+		/* every insert of a new key either is live or evicted one */
+		expect("bpf lru 8, 40 inserts", bpf_map__fd(w->maps.w_lru), 0, 0, 0, 0, 40 - live, 0);
+	}
+	expect("bpf percpu 4, 10 inserts", bpf_map__fd(w->maps.w_percpu), 6, 0, 0, 0, 0, 0);
+	expect("bpf queue 4, 10 pushes", bpf_map__fd(w->maps.w_queue), 6, 0, 0, 0, 0, 0);
+	expect("bpf lpm 4, 10 inserts", bpf_map__fd(w->maps.w_lpm), 0, 6, 0, 0, 0, 0);
+	expect("bpf ringbuf_output 4K", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
+	expect("bpf ringbuf_reserve 4K", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
+
+	/* ---- user-space writer: the same kinds of maps, through bpf() ---- */
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, nopre, .map_flags = BPF_F_NO_PREALLOC);
+		int h = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_u_hash", 4, 4, 4, NULL);
+		int l = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_u_lru", 4, 4, 8, NULL);
+		int p = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "ctr_u_percpu", 4, 4, 4, NULL);
+		int q = bpf_map_create(BPF_MAP_TYPE_QUEUE, "ctr_u_queue", 0, 4, 4, NULL);
+		int t = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "ctr_u_lpm", 8, 4, 4, &nopre);
+		uint32_t k0 = 0, v = 0;
+		int fails, lpm_fails = 0;
+
+		CHECK(h >= 0 && l >= 0 && p >= 0 && q >= 0 && t >= 0, "create user maps: %s", strerror(errno));
+		fails = user_inserts(h, 7, BPF_ANY, 0);
+		CHECK(fails == 3, "user hash: %d inserts failed, expected 3", fails);
+		/* flag semantics: EEXIST / ENOENT are not failures */
+		CHECK(bpf_map_update_elem(h, &k0, &v, BPF_NOEXIST) && errno == EEXIST, "NOEXIST on present key");
+		k0 = 99;
+		CHECK(bpf_map_update_elem(h, &k0, &v, BPF_EXIST) && errno == ENOENT, "EXIST on missing key");
+		user_inserts(l, 40, BPF_ANY, 0);
+		user_inserts(p, 7, BPF_ANY, ncpu);
+		for (uint32_t i = 0; i < 7; i++)
+			if (bpf_map_update_elem(q, NULL, &i, 0))
+				fails++;
+		for (uint32_t i = 0; i < 7; i++) {
+			struct { uint32_t plen, addr; } key = { 32, i };
+
+			if (bpf_map_update_elem(t, &key, &i, BPF_ANY))
+				lpm_fails++;
+		}
+		CHECK(lpm_fails == 3, "user lpm: %d inserts failed, expected 3", lpm_fails);
+		reread(c);
+		expect("user hash 4, 7 inserts", h, 3, 0, 0, 0, 0, 0);
+		expect("user lru 8, 40 inserts", l, 0, 0, 0, 0, 40 - live_entries(l, 4), 0);
+		expect("user percpu 4, 7 inserts", p, 3, 0, 0, 0, 0, 0);
+		expect("user queue 4, 7 pushes", q, 3, 0, 0, 0, 0, 0);
+		expect("user lpm 4, 7 inserts", t, 0, 3, 0, 0, 0, 0);
+
+		/* a freed map's row goes: a new map with its id starts at zero */
+		{
+			uint32_t hid = map_id(h);
+
+			close(h);
+			usleep(100 * 1000);
+			reread(c);
+			CHECK(find(hid) == NULL, "freed map id %u still has a row", hid);
+		}
+		close(l);
+		close(p);
+		close(q);
+		close(t);
+	}
+
+	/* ---- 100 maps whose kernel names are the same 15 bytes ---- */
+	for (int i = 0; i < 100; i++) {
+		fds[i] = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_same_name_1", 4, 4, 1, NULL);
+		CHECK(fds[i] >= 0, "create map %d: %s", i, strerror(errno));
+		if (fds[i] >= 0)
+			user_inserts(fds[i], 2 + i % 5, BPF_ANY, 0);
+	}
+	reread(c);
+	{
+		int right = 0;
+
+		for (int i = 0; i < 100; i++) {
+			const struct mapsize_map_counters *m = find(map_id(fds[i]));
+
+			if (m && m->failures[MAPSIZE_OVF_E2BIG] == (uint64_t)(1 + i % 5))
+				right++;
+			close(fds[i]);
+		}
+		printf("counters: 100 same-name maps: %d with the exact count\n", right);
+		CHECK(right == 100, "100 same-name maps: only %d right", right);
+	}
+	CHECK(mapsize_counters__lost(c) == 0, "lost %llu", (unsigned long long)mapsize_counters__lost(c));
+
+	/* ---- a second attach on the same pins is idempotent ---- */
+	ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+		.sz = sizeof(struct mapsize_counters_attach_opts), .pin_dir = pin, .already = &already }, &c2, &err);
+	CHECK(!ret && already, "second attach: ret %d already %d: %s", ret, already, err.msg);
+	mapsize_counters__free(c2);
+	counters_writer__destroy(w);
+
+out:
+	mapsize_counters__free(c);
+	if (c) {
+		ret = mapsize_counters__detach(pin, &err);
+		CHECK(!ret, "detach: %s", err.msg);
+		for (int i = 0; i < 50 && count_ours(); i++)
+			usleep(100 * 1000);
+		CHECK(count_ours() == 0, "after detach %d counter maps/programs remain", count_ours());
+		CHECK(access(pin, F_OK) != 0, "pin dir %s left behind", pin);
+	}
+	umount(dir);
+	rmdir(dir);
+	printf("counters: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
