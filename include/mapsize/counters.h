@@ -85,6 +85,27 @@ MAPSIZE_API uint64_t mapsize_counters__lost(struct mapsize_counters *c);
  * comma-separated ("" when every counter is attached). */
 MAPSIZE_API const char *mapsize_counters__unavailable(struct mapsize_counters *c);
 
+/* ---- beside the live status (pure) ------------------------------------- */
+
+struct mapsize_status;
+
+/* Which map types each counter covers (uapi enum bpf_map_type). */
+MAPSIZE_API bool mapsize_counters__counts_failures(unsigned int bpf_type);
+MAPSIZE_API bool mapsize_counters__counts_evictions(unsigned int bpf_type);
+MAPSIZE_API bool mapsize_counters__counts_drops(unsigned int bpf_type);
+/* The row of map `id` in `maps` (sorted by id, as __read returns them);
+ * NULL when the map has counted nothing since attach. */
+MAPSIZE_API const struct mapsize_map_counters *mapsize_counters__find(const struct mapsize_map_counters *maps,
+								      size_t cnt, uint32_t id);
+/* Prometheus text to append to mapsize_status__prometheus()'s, labelled the
+ * same way: mapsize_map_insert_failures_total{map,errno,source} (source
+ * "kernel" from `kc`, "agent" from the status's <mapsize/bpf_overflow.h>
+ * counters), mapsize_map_evictions_total{map}, mapsize_ringbuf_drops_total{map}
+ * and mapsize_kernel_counters_since_seconds.  kc NULL: only the agent's
+ * failures.  *text is malloc'ed.  0 or -ENOMEM. */
+MAPSIZE_API int mapsize_counters__prometheus(const struct mapsize_status *st, const struct mapsize_map_counters *kc,
+					     size_t kc_cnt, int64_t since, char **text);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 
 #include <mapsize/status.h>
 #include "internal.h"
+#include "status_series.h"
 
 /* Label value escaping: backslash, double quote and newline. */
 static void add_label_value(struct strbuf *sb, const char *s)
@@ -28,7 +29,7 @@ static void add_label_value(struct strbuf *sb, const char *s)
 }
 
 /* The `map` label of every map: its name, "#N" for the Nth of a name. */
-static char (*series_names(const struct mapsize_status *st, size_t cnt))[80]
+char (*status_series_names(const struct mapsize_status *st, size_t cnt))[80]
 {
 	char (*names)[80] = calloc(cnt ? cnt : 1, sizeof(*names));
 
@@ -81,7 +82,7 @@ int mapsize_status__prometheus(const struct mapsize_status *st, char **text)
 
 	if (!st || !text)
 		return -EINVAL;
-	names = series_names(st, cnt);
+	names = status_series_names(st, cnt);
 	if (!names)
 		return -ENOMEM;
 	for (enum family f = F_ENTRIES; f <= F_INFO; f++) {

@@ -128,14 +128,13 @@ static int refusal(struct mapsize_error *err, int code)
 		}
 		return error_set(err, -EPERM, NULL,
 				 "kernel counters unavailable: this kernel refuses tracing programs (fentry/fexit): "
-				 "%s (%s); status goes on without them",
-				 strerror(-code), lockdown[0] ? lockdown : "kernel lockdown or a security policy, "
-				 "or no CAP_BPF/CAP_PERFMON");
+				 "%s (%s%s)", strerror(-code), lockdown[0] ? "kernel lockdown: " : "",
+				 lockdown[0] ? lockdown : "kernel lockdown or a security policy, or no CAP_BPF/CAP_PERFMON");
 	}
 	if (code == -ENOTSUP || code == -EOPNOTSUPP || code == -524)
 		return error_set(err, -EOPNOTSUPP, NULL,
 				 "kernel counters unavailable: this kernel has no BPF trampoline "
-				 "(fentry/fexit) support; status goes on without them");
+				 "(fentry/fexit) support");
 	return error_set(err, code, NULL, "kernel counters unavailable: loading the tracing programs failed: %s%s%s",
 			 strerror(-code), libbpf_last[0] ? ": " : "", libbpf_last);
 }
@@ -192,6 +191,34 @@ static int pin_all(struct counters_bpf *skel, const char *dir, struct mapsize_er
 	return ret;
 }
 
+/* Attach one by one: a kernel may refuse one function (6.18 answers EBUSY
+ * for trie_update_elem) and allow the rest; those are reported missing.
+ * Fails only when nothing attaches. */
+static int attach_each(struct counters_bpf *skel, uint64_t *missing)
+{
+	int attached = 0, first_err = 0;
+
+	for (int i = 0; i < skel->skeleton->prog_cnt; i++) {
+		struct bpf_program *p = *skel->skeleton->progs[i].prog;
+		struct bpf_link *link;
+		int idx = func_index(prog_func(p));
+
+		if (!bpf_program__autoload(p))
+			continue;
+		link = bpf_program__attach(p);
+		if (!link) {
+			if (!first_err)
+				first_err = -errno;
+			if (idx >= 0)
+				*missing |= 1ull << idx;
+			continue;
+		}
+		*skel->skeleton->progs[i].link = link;
+		attached++;
+	}
+	return attached ? 0 : first_err ? first_err : -ENOENT;
+}
+
 int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, struct mapsize_counters **out,
 			     struct mapsize_error *err)
 {
@@ -224,8 +251,7 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
 		return error_set(err, -ENOENT, NULL, "kernel counters unavailable: the kernel has no BTF "
-				 "(/sys/kernel/btf/vmlinux), which fentry/fexit programs need; "
-				 "status goes on without them");
+				 "(/sys/kernel/btf/vmlinux), which fentry/fexit programs need");
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		btf__free(vmlinux);
@@ -256,11 +282,12 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 	libbpf_last[0] = '\0';
 	prev = libbpf_set_print(keep_last);	/* the refusal is one line, not libbpf's log */
 	ret = counters_bpf__load(c->skel);
-	if (!ret)
-		ret = counters_bpf__attach(c->skel);
+	if (ret)
+		ret = ret < 0 ? ret : -errno;
+	else
+		ret = attach_each(c->skel, &missing);
 	libbpf_set_print(prev);
 	if (ret) {
-		ret = ret < 0 ? ret : -errno;
 		mapsize_counters__free(c);
 		return refusal(err, ret);
 	}

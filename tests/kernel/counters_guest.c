@@ -63,8 +63,12 @@ static uint32_t map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-/* Expect exactly these counts on map `fd` (a missing row is all zero). */
-static void expect(const char *what, int fd, uint64_t e2big, uint64_t enospc, uint64_t enomem, uint64_t other,
+static struct mapsize_counters *ctr;
+static int skipped;
+
+/* Expect exactly these counts on map `fd` (a missing row is all zero),
+ * unless the kernel function that counts them is missing or refused here. */
+static void expect(const char *what, const char *func, int fd, uint64_t e2big, uint64_t enospc, uint64_t enomem, uint64_t other,
 		   uint64_t evictions, uint64_t drops)
 {
 	const struct mapsize_map_counters *m = find(map_id(fd));
@@ -72,6 +76,11 @@ static void expect(const char *what, int fd, uint64_t e2big, uint64_t enospc, ui
 
 	if (!m)
 		m = &z;
+	if (strstr(mapsize_counters__unavailable(ctr), func)) {
+		printf("SKIP counters: %s: %s is not attachable on this kernel\n", what, func);
+		skipped++;
+		return;
+	}
 	printf("counters: %-24s E2BIG %llu ENOSPC %llu ENOMEM %llu other %llu evicted %llu dropped %llu\n", what,
 	       (unsigned long long)m->failures[0], (unsigned long long)m->failures[1],
 	       (unsigned long long)m->failures[2], (unsigned long long)m->failures[3],
@@ -170,6 +179,7 @@ int main(void)
 	if (ret)
 		goto out;
 	CHECK(!already, "first attach reported already attached");
+	ctr = c;
 	printf("counters: unavailable here: '%s', since %lld\n", mapsize_counters__unavailable(c),
 	       (long long)mapsize_counters__since(c));
 	CHECK(mapsize_counters__since(c) > 0, "no attach time");
@@ -191,19 +201,19 @@ int main(void)
 	CHECK(!run(w->progs.write_rb_reserve, &w->bss->n_inserts, 10), "run write_rb_reserve");
 	CHECK(w->bss->n_failed == 6, "ringbuf_reserve: the writer saw %u fail, expected 6", w->bss->n_failed);
 	reread(c);
-	expect("bpf hash 4, 10 inserts", bpf_map__fd(w->maps.w_hash), 6, 0, 0, 0, 0, 0);
+	expect("bpf hash 4, 10 inserts", "htab_map_update_elem", bpf_map__fd(w->maps.w_hash), 6, 0, 0, 0, 0, 0);
 	{
 		uint64_t live = live_entries(bpf_map__fd(w->maps.w_lru), 4);
 
 		printf("counters: bpf lru 8, 40 inserts: %llu live\n", (unsigned long long)live);
 		/* every insert of a new key either is live or evicted one */
-		expect("bpf lru 8, 40 inserts", bpf_map__fd(w->maps.w_lru), 0, 0, 0, 0, 40 - live, 0);
+		expect("bpf lru 8, 40 inserts", "htab_lru_map_delete_node", bpf_map__fd(w->maps.w_lru), 0, 0, 0, 0, 40 - live, 0);
 	}
-	expect("bpf percpu 4, 10 inserts", bpf_map__fd(w->maps.w_percpu), 6, 0, 0, 0, 0, 0);
-	expect("bpf queue 4, 10 pushes", bpf_map__fd(w->maps.w_queue), 6, 0, 0, 0, 0, 0);
-	expect("bpf lpm 4, 10 inserts", bpf_map__fd(w->maps.w_lpm), 0, 6, 0, 0, 0, 0);
-	expect("bpf ringbuf_output 4K", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
-	expect("bpf ringbuf_reserve 4K", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
+	expect("bpf percpu 4, 10 inserts", "htab_percpu_map_update_elem", bpf_map__fd(w->maps.w_percpu), 6, 0, 0, 0, 0, 0);
+	expect("bpf queue 4, 10 pushes", "queue_stack_map_push_elem", bpf_map__fd(w->maps.w_queue), 6, 0, 0, 0, 0, 0);
+	expect("bpf lpm 4, 10 inserts", "trie_update_elem", bpf_map__fd(w->maps.w_lpm), 0, 6, 0, 0, 0, 0);
+	expect("bpf ringbuf_output 4K", "bpf_ringbuf_output", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
+	expect("bpf ringbuf_reserve 4K", "bpf_ringbuf_reserve", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
 
 	/* ---- user-space writer: the same kinds of maps, through bpf() ---- */
 	{
@@ -236,11 +246,11 @@ int main(void)
 		}
 		CHECK(lpm_fails == 3, "user lpm: %d inserts failed, expected 3", lpm_fails);
 		reread(c);
-		expect("user hash 4, 7 inserts", h, 3, 0, 0, 0, 0, 0);
-		expect("user lru 8, 40 inserts", l, 0, 0, 0, 0, 40 - live_entries(l, 4), 0);
-		expect("user percpu 4, 7 inserts", p, 3, 0, 0, 0, 0, 0);
-		expect("user queue 4, 7 pushes", q, 3, 0, 0, 0, 0, 0);
-		expect("user lpm 4, 7 inserts", t, 0, 3, 0, 0, 0, 0);
+		expect("user hash 4, 7 inserts", "htab_map_update_elem", h, 3, 0, 0, 0, 0, 0);
+		expect("user lru 8, 40 inserts", "htab_lru_map_delete_node", l, 0, 0, 0, 0, 40 - live_entries(l, 4), 0);
+		expect("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3, 0, 0, 0, 0, 0);
+		expect("user queue 4, 7 pushes", "queue_stack_map_push_elem", q, 3, 0, 0, 0, 0, 0);
+		expect("user lpm 4, 7 inserts", "trie_update_elem", t, 0, 3, 0, 0, 0, 0);
 
 		/* a freed map's row goes: a new map with its id starts at zero */
 		{
@@ -249,7 +259,10 @@ int main(void)
 			close(h);
 			usleep(100 * 1000);
 			reread(c);
-			CHECK(find(hid) == NULL, "freed map id %u still has a row", hid);
+			if (strstr(mapsize_counters__unavailable(c), "security_bpf_map_free"))
+				printf("counters: no map-free hook on this kernel: a freed map's row stays\n");
+			else
+				CHECK(find(hid) == NULL, "freed map id %u still has a row", hid);
 		}
 		close(l);
 		close(p);
@@ -299,6 +312,6 @@ out:
 	}
 	umount(dir);
 	rmdir(dir);
-	printf("counters: %d passed, %d failed\n", passed, failed);
+	printf("counters: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
