@@ -159,7 +159,41 @@ static int count_ours(void)
 	return n;
 }
 
-int main(void)
+/* --fill DIR: maps for tests/qemu/guest-counters.sh, pinned in DIR and
+ * overfilled, left behind for `mapsize status` to read: ctr_cli_hash (4
+ * entries, 7 inserts from user space: 3 E2BIG), ctr_cli_lru (8 entries, 40
+ * inserts: prints how many it evicted), w_rb_out (4 KiB ring buffer, 10
+ * records of 1,000 bytes from BPF: 6 drops). */
+static int fill(const char *dir)
+{
+	char path[256];
+	struct counters_writer *w = counters_writer__open_and_load();
+	int h = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_hash", 4, 4, 4, NULL);
+	int l = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_cli_lru", 4, 4, 8, NULL);
+
+	if (!w || h < 0 || l < 0) {
+		printf("FAIL counters --fill: cannot create the maps: %s\n", strerror(errno));
+		return 1;
+	}
+	user_inserts(h, 7, BPF_ANY, 0);
+	user_inserts(l, 40, BPF_ANY, 0);
+	memset(w->bss->record, 1, sizeof(w->bss->record));
+	run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
+	snprintf(path, sizeof(path), "%s/hash", dir);
+	if (bpf_obj_pin(h, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "%s/lru", dir);
+	if (bpf_obj_pin(l, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "%s/rb", dir);
+	if (bpf_map__pin(w->maps.w_rb_out, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	printf("lru_evicted=%llu rb_failed=%u\n", (unsigned long long)(40 - live_entries(l, 4)), w->bss->n_failed);
+	counters_writer__destroy(w);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct mapsize_counters *c = NULL, *c2 = NULL;
 	struct mapsize_error err = { 0 };
@@ -168,6 +202,12 @@ int main(void)
 	int ncpu = libbpf_num_possible_cpus(), ret, fds[100];
 	bool already = false;
 
+	if (argc == 3 && !strcmp(argv[1], "--fill"))
+		return fill(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {
+		printf("%d\n", count_ours());
+		return 0;
+	}
 	if (!mkdtemp(dir) || mount("bpf", dir, "bpf", 0, NULL)) {
 		printf("FAIL counters: cannot mount a bpffs on %s: %s\n", dir, strerror(errno));
 		return 1;

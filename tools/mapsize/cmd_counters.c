@@ -79,7 +79,7 @@ static int do_attach(int argc, char **argv)
 	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	printf("kernel counters %s in %s since %s\n", already ? "already attached" : "attached", dir, since);
 	if (mapsize_counters__unavailable(c)[0])
-		printf("not in this kernel (their counters are missing): %s\n", mapsize_counters__unavailable(c));
+		printf("not counted on this kernel (function missing or not attachable): %s\n", mapsize_counters__unavailable(c));
 	mapsize_counters__free(c);
 	return 0;
 }
