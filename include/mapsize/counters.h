@@ -71,6 +71,13 @@ struct mapsize_map_counters {
 	uint64_t failures[MAPSIZE_OVF_CLASSES];	/* failed inserts by errno class */
 	uint64_t evictions;		/* LRU hashes */
 	uint64_t drops;			/* ring buffers */
+	/* Of the failures, those whose writer was the bpf() syscall (the rest:
+	 * BPF programs).  Told apart by the per-CPU bpf_prog_active that bpf()
+	 * raises around a map update; a kprobe or perf_event program writer
+	 * raises it too and counts here.  Not split (always 0) where
+	 * __unavailable() lists bpf_prog_active (5.10's BTF has no per-CPU
+	 * variables). */
+	uint64_t syscall_failures;
 };
 
 /* Every map's counters, sorted by id: *maps is malloc'ed (caller frees),
@@ -81,8 +88,9 @@ MAPSIZE_API int mapsize_counters__read(struct mapsize_counters *c, struct mapsiz
 MAPSIZE_API int64_t mapsize_counters__since(struct mapsize_counters *c);
 /* Events not counted because the counter table (4096 maps) was full. */
 MAPSIZE_API uint64_t mapsize_counters__lost(struct mapsize_counters *c);
-/* The kernel functions this kernel lacks, so their counters are missing,
- * comma-separated ("" when every counter is attached). */
+/* The kernel functions this kernel lacks or refuses to trace, so their
+ * counters are missing, comma-separated ("" when every counter is
+ * attached); "bpf_prog_active" when failures are not split by writer. */
 MAPSIZE_API const char *mapsize_counters__unavailable(struct mapsize_counters *c);
 
 /* ---- beside the live status (pure) ------------------------------------- */

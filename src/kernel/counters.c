@@ -29,6 +29,7 @@ struct ctr_val {
 	uint64_t failures[4];
 	uint64_t evictions;
 	uint64_t drops;
+	uint64_t syscall_failures;
 	uint32_t map_type;
 	char name[16];
 	uint32_t reserved;
@@ -42,6 +43,7 @@ static const char *const ctr_funcs[] = {
 	"htab_lru_percpu_map_update_elem", "bpf_percpu_hash_update", "trie_update_elem",
 	"queue_stack_map_push_elem", "bloom_map_push_elem", "htab_lru_map_delete_node",
 	"bpf_ringbuf_output", "bpf_ringbuf_reserve", "security_bpf_map_free",
+	"bpf_prog_active",	/* a per-CPU variable: the split of failures by writer */
 };
 
 #define PIN_COUNTERS "counters"
@@ -278,6 +280,8 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 				missing |= 1ull << idx;
 		}
 	}
+	if (btf__find_by_name_kind(vmlinux, "bpf_prog_active", BTF_KIND_VAR) < 0)
+		missing |= 1ull << func_index("bpf_prog_active");
 	btf__free(vmlinux);
 	libbpf_last[0] = '\0';
 	prev = libbpf_set_print(keep_last);	/* the refusal is one line, not libbpf's log */
@@ -408,6 +412,7 @@ int mapsize_counters__read(struct mapsize_counters *c, struct mapsize_map_counte
 			out[n].failures[k] = val.failures[k];
 		out[n].evictions = val.evictions;
 		out[n].drops = val.drops;
+		out[n].syscall_failures = val.syscall_failures;
 		n++;
 	}
 	if (ret && errno != ENOENT) {

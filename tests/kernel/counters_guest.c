@@ -93,6 +93,23 @@ static void expect(const char *what, const char *func, int fd, uint64_t e2big, u
 	      (unsigned long long)other, (unsigned long long)evictions, (unsigned long long)drops);
 }
 
+/* Of map `fd`'s failures, `n` were made through bpf(). */
+static void expect_syscall(const char *what, const char *func, int fd, uint64_t n)
+{
+	const struct mapsize_map_counters *m = find(map_id(fd));
+
+	if (strstr(mapsize_counters__unavailable(ctr), func))
+		return;
+	if (strstr(mapsize_counters__unavailable(ctr), "bpf_prog_active")) {
+		printf("SKIP counters: %s: failures not split by writer on this kernel\n", what);
+		skipped++;
+		return;
+	}
+	printf("counters: %-24s from bpf(): %llu\n", what, m ? (unsigned long long)m->syscall_failures : 0ull);
+	CHECK(m && m->syscall_failures == n, "%s: %llu failures through bpf(), expected %llu", what,
+	      m ? (unsigned long long)m->syscall_failures : 0ull, (unsigned long long)n);
+}
+
 static uint64_t live_entries(int fd, size_t key_size)
 {
 	char key[64], next[64];
@@ -193,6 +210,64 @@ static int fill(const char *dir)
 	return 0;
 }
 
+/* ns per update of one run of `p` (64 updates), the median of `rounds`
+ * BPF_PROG_TEST_RUN calls of `repeat` runs each (the kernel's own timing). */
+static double ns_per_update(struct bpf_program *p, int rounds, int repeat)
+{
+	double v[64];
+	char pkt[64] = { 0 };
+
+	for (int r = 0; r < rounds && r < 64; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(p), &t))
+			return -1;
+		v[r] = t.duration / 64.0;
+	}
+	for (int i = 1; i < rounds; i++)	/* insertion sort: a handful of values */
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[rounds / 2];
+}
+
+/* --bench: ns per successful and per failed hash update from a BPF program,
+ * without and with the counters attached, in one run (issue 18's benchmark;
+ * markdown lines for bench/results.md). */
+static int bench(void)
+{
+	struct counters_writer *w = counters_writer__open_and_load();
+	struct mapsize_counters *c = NULL;
+	struct mapsize_error err = { 0 };
+	double ok0, fail0, ok1, fail1;
+	const int rounds = 15, repeat = 2000;
+
+	if (!w)
+		return printf("FAIL counters --bench: load: %s\n", strerror(errno)), 1;
+	for (uint32_t k = 0; k < 64; k++) {
+		uint64_t v = k;
+
+		bpf_map_update_elem(bpf_map__fd(w->maps.w_bench), &k, &v, BPF_ANY);
+	}
+	ok0 = ns_per_update(w->progs.bench_update, rounds, repeat);
+	fail0 = ns_per_update(w->progs.bench_fail, rounds, repeat);
+	if (mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+		.sz = sizeof(struct mapsize_counters_attach_opts) }, &c, &err))
+		return printf("FAIL counters --bench: attach: %s\n", err.msg), 1;
+	ok1 = ns_per_update(w->progs.bench_update, rounds, repeat);
+	fail1 = ns_per_update(w->progs.bench_fail, rounds, repeat);
+	mapsize_counters__free(c);
+	counters_writer__destroy(w);
+	printf("| hash update | without counters (ns) | with counters (ns) | ratio |\n|---|---:|---:|---:|\n");
+	printf("| success (present key) | %.1f | %.1f | %.2f× |\n", ok0, ok1, ok1 / ok0);
+	printf("| failure (E2BIG, full map) | %.1f | %.1f | %.2f× |\n", fail0, fail1, fail1 / fail0);
+	printf("BENCH counters: success_ratio %.2f failure_ratio %.2f\n", ok1 / ok0, fail1 / fail0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mapsize_counters *c = NULL, *c2 = NULL;
@@ -204,6 +279,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--fill"))
 		return fill(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "--bench"))
+		return bench();
 	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {
 		printf("%d\n", count_ours());
 		return 0;
@@ -249,8 +326,10 @@ int main(int argc, char **argv)
 		/* every insert of a new key either is live or evicted one */
 		expect("bpf lru 8, 40 inserts", "htab_lru_map_delete_node", bpf_map__fd(w->maps.w_lru), 0, 0, 0, 0, 40 - live, 0);
 	}
+	expect_syscall("bpf hash 4, 10 inserts", "htab_map_update_elem", bpf_map__fd(w->maps.w_hash), 0);
 	expect("bpf percpu 4, 10 inserts", "htab_percpu_map_update_elem", bpf_map__fd(w->maps.w_percpu), 6, 0, 0, 0, 0, 0);
 	expect("bpf queue 4, 10 pushes", "queue_stack_map_push_elem", bpf_map__fd(w->maps.w_queue), 6, 0, 0, 0, 0, 0);
+	expect_syscall("bpf queue 4, 10 pushes", "queue_stack_map_push_elem", bpf_map__fd(w->maps.w_queue), 0);
 	expect("bpf lpm 4, 10 inserts", "trie_update_elem", bpf_map__fd(w->maps.w_lpm), 0, 6, 0, 0, 0, 0);
 	expect("bpf ringbuf_output 4K", "bpf_ringbuf_output", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
 	expect("bpf ringbuf_reserve 4K", "bpf_ringbuf_reserve", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
@@ -287,10 +366,13 @@ int main(int argc, char **argv)
 		CHECK(lpm_fails == 3, "user lpm: %d inserts failed, expected 3", lpm_fails);
 		reread(c);
 		expect("user hash 4, 7 inserts", "htab_map_update_elem", h, 3, 0, 0, 0, 0, 0);
+		expect_syscall("user hash 4, 7 inserts", "htab_map_update_elem", h, 3);
 		expect("user lru 8, 40 inserts", "htab_lru_map_delete_node", l, 0, 0, 0, 0, 40 - live_entries(l, 4), 0);
 		expect("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3, 0, 0, 0, 0, 0);
 		expect("user queue 4, 7 pushes", "queue_stack_map_push_elem", q, 3, 0, 0, 0, 0, 0);
 		expect("user lpm 4, 7 inserts", "trie_update_elem", t, 0, 3, 0, 0, 0, 0);
+		expect_syscall("user lpm 4, 7 inserts", "trie_update_elem", t, 3);
+		expect_syscall("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3);
 
 		/* a freed map's row goes: a new map with its id starts at zero */
 		{

@@ -129,6 +129,9 @@ jv_t *status_kc_map_json(const struct status_view *v, uint32_t id)
 	for (int c = 0; c < MAPSIZE_OVF_CLASSES; c++)
 		jv_object_set_new(f, mapsize_ovf_class__name(c), jv_u64(k ? k->failures[c] : 0));
 	jv_object_set_new(o, "failures", f);
+	/* of those, the ones made through bpf(); the rest by BPF programs */
+	jv_object_set_new(o, "failures_from_syscall", strstr(mapsize_counters__unavailable(kc->handle), "bpf_prog_active") ?
+			  jv_null() : jv_u64(k ? k->syscall_failures : 0));
 	jv_object_set_new(o, "evictions", jv_u64(k ? k->evictions : 0));
 	jv_object_set_new(o, "drops", jv_u64(k ? k->drops : 0));
 	return o;

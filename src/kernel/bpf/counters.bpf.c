@@ -52,6 +52,7 @@ struct counters_val {
 	__u64 failures[4];	/* MAPSIZE_OVF_E2BIG .. MAPSIZE_OVF_OTHER */
 	__u64 evictions;
 	__u64 drops;
+	__u64 syscall_failures;	/* of failures[], those of bpf() writers */
 	__u32 map_type;
 	char name[16];
 	__u32 reserved;
@@ -77,6 +78,14 @@ struct {
 } mapsize_ctrs_g SEC(".maps");
 
 enum what { FAIL_E2BIG, FAIL_ENOSPC, FAIL_ENOMEM, FAIL_OTHER, EVICT, DROP };
+
+/* Who wrote: bpf() runs the update with instrumentation disabled
+ * (bpf_disable_instrumentation(): this CPU's bpf_prog_active raised); a BPF
+ * program calls the map op directly, with it at 0.  One per-CPU read, on
+ * failures only.  A kprobe or perf_event program writer also runs with it
+ * raised and counts as bpf().  Weak: 5.10's BTF has no per-CPU variables,
+ * and there the split is not made (every failure counts as a program's). */
+extern int bpf_prog_active __ksym __weak;
 
 static __always_inline void count(struct bpf_map *map, enum what what)
 {
@@ -104,8 +113,11 @@ static __always_inline void count(struct bpf_map *map, enum what what)
 			return;
 		}
 	}
-	if (what <= FAIL_OTHER)
+	if (what <= FAIL_OTHER) {
 		__sync_fetch_and_add(&v->failures[what], 1);
+		if (&bpf_prog_active && *(int *)bpf_this_cpu_ptr(&bpf_prog_active) > 0)
+			__sync_fetch_and_add(&v->syscall_failures, 1);
+	}
 	else if (what == EVICT)
 		__sync_fetch_and_add(&v->evictions, 1);
 	else

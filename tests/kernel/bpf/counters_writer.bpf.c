@@ -121,4 +121,37 @@ int write_rb_reserve(void *ctx)
 	return 0;
 }
 
+/* `counters-static --bench`: 64 updates per run into a full 64-entry hash,
+ * of present keys (success) or of new keys (E2BIG). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} w_bench SEC(".maps");
+
+SEC("socket")
+int bench_update(void *ctx)
+{
+	for (__u32 i = 0; i < 64; i++) {
+		__u32 key = i;
+		__u64 val = i;
+
+		bpf_map_update_elem(&w_bench, &key, &val, BPF_ANY);
+	}
+	return 0;
+}
+
+SEC("socket")
+int bench_fail(void *ctx)
+{
+	for (__u32 i = 0; i < 64; i++) {
+		__u32 key = 1000 + i;
+		__u64 val = i;
+
+		bpf_map_update_elem(&w_bench, &key, &val, BPF_ANY);
+	}
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
