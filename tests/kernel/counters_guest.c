@@ -144,6 +144,62 @@ static int user_inserts(int fd, uint32_t n, uint64_t flags, int ncpu)
 	return fails;
 }
 
+/* Write `text` into the cgroup file `path`: 0 or -1. */
+static int cg_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	if (fputs(text, f) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) ? -1 : 0;
+}
+
+/* A no-preallocated hash created in a memory cgroup with a small limit:
+ * its memory is charged there (the creator's memcg, 5.11+) whoever inserts,
+ * so inserts fail with ENOMEM, and the counters count exactly those.  The
+ * process joins the cgroup only to create the map (its own pages must not
+ * be charged there: the OOM killer would take it).  0 pass, 1 fail, 77 skip. */
+static int memcg_enomem(void)
+{
+	const char *cg = "/sys/fs/cgroup/mapsize-ctr";
+	LIBBPF_OPTS(bpf_map_create_opts, nopre, .map_flags = BPF_F_NO_PREALLOC);
+	static char value[4000];
+	unsigned long long enomem = 0, other = 0;
+	char path[96], pid[24];
+	int fd, before = failed;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	if (cg_write("/sys/fs/cgroup/cgroup.subtree_control", "+memory") || (mkdir(cg, 0755) && errno != EEXIST) ||
+	    cg_write(path, "4M"))
+		return 77;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	if (cg_write(path, pid))
+		return 77;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_memcg", 4, sizeof(value), 100000, &nopre);
+	cg_write("/sys/fs/cgroup/cgroup.procs", pid);
+	if (fd < 0) {
+		rmdir(cg);
+		return 77;
+	}
+	/* no rmdir before the inserts: an offline memcg's charges move to its
+	 * parent, which has no limit */
+	for (uint32_t k = 0; k < 20000; k++)
+		if (bpf_map_update_elem(fd, &k, value, BPF_ANY))
+			errno == ENOMEM ? enomem++ : other++;
+	reread(ctr);
+	printf("counters: memcg 4M, no-prealloc hash, 20000 inserts of 4000 B: %llu ENOMEM, %llu other seen\n",
+	       enomem, other);
+	expect("memcg no-prealloc hash", "htab_map_update_elem", fd, 0, 0, enomem, other, 0, 0);
+	close(fd);
+	rmdir(cg);
+	return failed != before ? 1 : enomem ? 0 : 2;
+}
+
 /* The kernel drops a freed map's objects asynchronously (RCU): poll. */
 static int count_ours(void)
 {
@@ -437,6 +493,15 @@ int main(int argc, char **argv)
 		CHECK(right == 100, "100 same-name maps: only %d right", right);
 	}
 	CHECK(mapsize_counters__lost(c) == 0, "lost %llu", (unsigned long long)mapsize_counters__lost(c));
+
+	/* ---- ENOMEM: a no-prealloc hash in a small memory cgroup ---- */
+	ret = memcg_enomem();
+	if (ret == 77) {
+		printf("SKIP counters: memcg ENOMEM: cannot set up a memory cgroup here\n");
+		skipped++;
+	} else {
+		CHECK(ret == 0, "memcg ENOMEM: result %d (2: no insert failed with ENOMEM)", ret);
+	}
 
 	/* ---- a second attach on the same pins is idempotent ---- */
 	ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
