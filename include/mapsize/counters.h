@@ -70,7 +70,7 @@ struct mapsize_map_counters {
 	char kernel_name[16];
 	uint64_t failures[MAPSIZE_OVF_CLASSES];	/* failed inserts by errno class */
 	uint64_t evictions;		/* LRU hashes */
-	uint64_t drops;			/* ring buffers */
+	uint64_t drops;			/* ring buffers; perf event arrays: failed outputs */
 	/* Of the failures, those whose writer was the bpf() syscall (the rest:
 	 * BPF programs).  Told apart by the per-CPU bpf_prog_active that bpf()
 	 * raises around a map update; a kprobe or perf_event program writer
@@ -108,8 +108,9 @@ MAPSIZE_API const struct mapsize_map_counters *mapsize_counters__find(const stru
 /* Prometheus text to append to mapsize_status__prometheus()'s, labelled the
  * same way: mapsize_map_insert_failures_total{map,errno,source} (source
  * "kernel" from `kc`, "agent" from the status's <mapsize/bpf_overflow.h>
- * counters), mapsize_map_evictions_total{map}, mapsize_ringbuf_drops_total{map}
- * and mapsize_kernel_counters_since_seconds.  kc NULL: only the agent's
+ * counters), mapsize_map_evictions_total{map}, mapsize_ringbuf_drops_total{map},
+ * mapsize_perf_output_failures_total{map} and
+ * mapsize_kernel_counters_since_seconds.  kc NULL: only the agent's
  * failures.  *text is malloc'ed.  0 or -ENOMEM. */
 MAPSIZE_API int mapsize_counters__prometheus(const struct mapsize_status *st, const struct mapsize_map_counters *kc,
 					     size_t kc_cnt, int64_t since, char **text);

@@ -33,7 +33,9 @@ bool mapsize_counters__counts_evictions(unsigned int bpf_type)
 
 bool mapsize_counters__counts_drops(unsigned int bpf_type)
 {
-	return mapsize_map_type__from_bpf_type(bpf_type) == MAPSIZE_MAP_RINGBUF;
+	enum mapsize_map_type t = mapsize_map_type__from_bpf_type(bpf_type);
+
+	return t == MAPSIZE_MAP_RINGBUF || t == MAPSIZE_MAP_PERF_EVENT_ARRAY;
 }
 
 const struct mapsize_map_counters *mapsize_counters__find(const struct mapsize_map_counters *maps, size_t cnt,
@@ -82,7 +84,8 @@ int mapsize_counters__prometheus(const struct mapsize_status *st, const struct m
 				 size_t kc_cnt, int64_t since, char **text)
 {
 	static const char *const F_FAIL = "mapsize_map_insert_failures_total", *const F_EVICT =
-		"mapsize_map_evictions_total", *const F_DROP = "mapsize_ringbuf_drops_total";
+		"mapsize_map_evictions_total", *const F_DROP = "mapsize_ringbuf_drops_total",
+		*const F_PERF = "mapsize_perf_output_failures_total";
 	size_t cnt = mapsize_status__map_cnt(st);
 	struct strbuf sb = { 0 };
 	char (*names)[80];
@@ -117,20 +120,27 @@ int mapsize_counters__prometheus(const struct mapsize_status *st, const struct m
 			}
 		}
 	}
-	for (int f = 0; kc && f < 2; f++) {
-		const char *family = f ? F_DROP : F_EVICT;
+	for (int f = 0; kc && f < 3; f++) {
+		static const char *const help[] = {
+			"Entries the LRU hash evicted to make room since the kernel counters were attached.",
+			"Records the BPF ring buffer refused (bpf_ringbuf_output failed or bpf_ringbuf_reserve "
+			"returned NULL) since the kernel counters were attached.",
+			"Failed outputs into the BPF perf event array (no event on the CPU, or its buffer full) "
+			"since the kernel counters were attached.",
+		};
+		const char *family = f == 0 ? F_EVICT : f == 1 ? F_DROP : F_PERF;
 
 		any = false;
 		for (size_t i = 0; i < cnt; i++) {
 			const struct mapsize_live_map *m = mapsize_status__map(st, i);
 			const struct mapsize_map_counters *k = mapsize_counters__find(kc, kc_cnt, m->id);
+			enum mapsize_map_type t = mapsize_map_type__from_bpf_type(m->bpf_type);
 
-			if (f ? !mapsize_counters__counts_drops(m->bpf_type) : !mapsize_counters__counts_evictions(m->bpf_type))
+			if (f == 0 ? !mapsize_counters__counts_evictions(m->bpf_type) :
+			    t != (f == 1 ? MAPSIZE_MAP_RINGBUF : MAPSIZE_MAP_PERF_EVENT_ARRAY))
 				continue;
 			if (!any)
-				header(&sb, family, f ? "Records the BPF ring buffer refused (bpf_ringbuf_output failed or "
-				       "bpf_ringbuf_reserve returned NULL) since the kernel counters were attached." :
-				       "Entries the LRU hash evicted to make room since the kernel counters were attached.");
+				header(&sb, family, help[f]);
 			any = true;
 			sample(&sb, family, names[i], "", k ? (f ? k->drops : k->evictions) : 0);
 		}

@@ -44,6 +44,7 @@ static const char *const ctr_funcs[] = {
 	"queue_stack_map_push_elem", "bloom_map_push_elem", "htab_lru_map_delete_node",
 	"bpf_ringbuf_output", "bpf_ringbuf_reserve", "security_bpf_map_free",
 	"bpf_prog_active",	/* a per-CPU variable: the split of failures by writer */
+	"bpf_perf_event_output", "bpf_skb_event_output", "bpf_xdp_event_output",
 };
 
 #define PIN_COUNTERS "counters"

@@ -40,6 +40,7 @@ static void test_types(void **state)
 	assert_true(mapsize_counters__counts_evictions(10));
 	assert_false(mapsize_counters__counts_evictions(1));
 	assert_true(mapsize_counters__counts_drops(27));
+	assert_true(mapsize_counters__counts_drops(4));	/* perf_event_array */
 	assert_false(mapsize_counters__counts_drops(1));
 }
 
@@ -58,9 +59,11 @@ static void test_prometheus(void **state)
 	struct mapsize_status *st = mapsize_status__new();
 	struct mapsize_live_map h = live("conn", 3, 1), l = live("flows", 7, 9), r = live("events", 40, 27);
 	struct mapsize_live_map a = live("cfg", 41, 2);		/* an array: none of the counters */
-	struct mapsize_map_counters k[2] = {
+	struct mapsize_live_map p = live("perfev", 50, 4);	/* perf_event_array */
+	struct mapsize_map_counters k[3] = {
 		{ .id = 3, .failures = { 6, 0, 1, 0 } },
 		{ .id = 40, .drops = 6 },
+		{ .id = 50, .drops = 2 },
 	};
 	char *text = NULL;
 
@@ -70,7 +73,8 @@ static void test_prometheus(void **state)
 	mapsize_status__add(st, &l);
 	mapsize_status__add(st, &r);
 	mapsize_status__add(st, &a);
-	assert_int_equal(mapsize_counters__prometheus(st, k, 2, 1796659651, &text), 0);
+	mapsize_status__add(st, &p);
+	assert_int_equal(mapsize_counters__prometheus(st, k, 3, 1796659651, &text), 0);
 	assert_string_equal(text,
 		"# HELP mapsize_map_insert_failures_total Failed inserts into the BPF map by errno class; source kernel: "
 		"counted by mapsize's tracing programs since attach, agent: by the agent (<mapsize/bpf_overflow.h>).\n"
@@ -95,6 +99,10 @@ static void test_prometheus(void **state)
 		"bpf_ringbuf_reserve returned NULL) since the kernel counters were attached.\n"
 		"# TYPE mapsize_ringbuf_drops_total counter\n"
 		"mapsize_ringbuf_drops_total{map=\"events\"} 6\n"
+		"# HELP mapsize_perf_output_failures_total Failed outputs into the BPF perf event array (no event on "
+		"the CPU, or its buffer full) since the kernel counters were attached.\n"
+		"# TYPE mapsize_perf_output_failures_total counter\n"
+		"mapsize_perf_output_failures_total{map=\"perfev\"} 2\n"
 		"# HELP mapsize_kernel_counters_since_seconds When the kernel counters were attached (seconds since the "
 		"epoch).\n"
 		"# TYPE mapsize_kernel_counters_since_seconds gauge\n"

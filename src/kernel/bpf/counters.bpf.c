@@ -10,6 +10,7 @@
  *    calls only to take a node from the table for reuse;
  *  - ring-buffer drops: bpf_ringbuf_output() < 0, bpf_ringbuf_reserve()
  *    returning NULL (helper wrappers: five u64 arguments, r1 is the map);
+ *    perf event array output failures, counted as drops of that map;
  *  - a map freed: its row is deleted, so a new map that reuses the id
  *    starts from zero.
  * Names differ across releases: user space (src/kernel/counters.c) turns
@@ -187,6 +188,21 @@ int BPF_PROG(ctr_bpf_ringbuf_reserve, __u64 map, __u64 size, __u64 flags, __u64 
 		count((struct bpf_map *)map, DROP);
 	return 0;
 }
+
+/* Perf event array output failures (no event on the CPU, or its buffer
+ * full): the helpers of tracing, skb and XDP programs; r2 is the map. */
+#define PERF_OUT(fn)								\
+SEC("fexit/" #fn)								\
+int BPF_PROG(ctr_##fn, __u64 r1, __u64 map, __u64 r3, __u64 r4, __u64 r5, __u64 ret) \
+{										\
+	if ((long)ret < 0)							\
+		count((struct bpf_map *)map, DROP);				\
+	return 0;								\
+}
+
+PERF_OUT(bpf_perf_event_output)
+PERF_OUT(bpf_skb_event_output)
+PERF_OUT(bpf_xdp_event_output)
 
 /* A map going away drops its rows, so that a new map that reuses the id
  * starts from zero.  security_bpf_map_free() (an LSM hook, in another

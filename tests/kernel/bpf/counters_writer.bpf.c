@@ -56,6 +56,13 @@ struct {
 	__uint(max_entries, 4096);
 } w_rb_res SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} w_perf SEC(".maps");
+
 __u32 n_inserts;	/* set by the test before each run */
 __u32 n_failed;		/* what the writer saw fail, for the test to compare */
 char record[1000];
@@ -118,6 +125,14 @@ SEC("socket")
 int write_rb_reserve(void *ctx)
 {
 	LOOP(void *r = bpf_ringbuf_reserve(&w_rb_res, sizeof(record), 0); if (r) bpf_ringbuf_submit(r, 0); else n_failed++);
+	return 0;
+}
+
+/* no perf event in the array: every output fails (-ENOENT) */
+SEC("socket")
+int write_perf(struct __sk_buff *skb)
+{
+	LOOP(if (bpf_perf_event_output(skb, &w_perf, BPF_F_CURRENT_CPU, &val, sizeof(val))) n_failed++);
 	return 0;
 }
 
