@@ -59,6 +59,7 @@ if [ -x "$O/tests/memmatrix-static" ] && [ -x "$O/tests/availprobe-static" ] &&
 		tests/qemu/run-kernel.sh --kernel-version "$kver" \
 			--file "$O/tests/memmatrix-static" --file "$O/tests/availprobe-static" \
 			--file "$O/tests/counters-static" --file "$O/mapsize-static" --file tests/qemu/guest-counters.sh \
+			--file tests/qemu/counters.rules.yaml \
 			tests/qemu/guest-checks.sh >"$out" 2>&1
 		status=$?
 		if [ "$status" -eq 77 ]; then

@@ -241,20 +241,25 @@ static int count_ours(void)
  * overfilled, left behind for `mapsize status` to read: ctr_cli_hash (4
  * entries, 7 inserts from user space: 3 E2BIG), ctr_cli_lru (8 entries, 40
  * inserts: prints how many it evicted), w_rb_out (4 KiB ring buffer, 10
- * records of 1,000 bytes from BPF: 6 drops). */
+ * records of 1,000 bytes from BPF: 6 drops), ctr_cli_drain (4 entries, 7
+ * inserts: 3 E2BIG, then emptied). */
 static int fill(const char *dir)
 {
 	char path[256];
 	struct counters_writer *w = counters_writer__open_and_load();
 	int h = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_hash", 4, 4, 4, NULL);
 	int l = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_cli_lru", 4, 4, 8, NULL);
+	int d = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_drain", 4, 4, 4, NULL);
 
-	if (!w || h < 0 || l < 0) {
+	if (!w || h < 0 || l < 0 || d < 0) {
 		printf("FAIL counters --fill: cannot create the maps: %s\n", strerror(errno));
 		return 1;
 	}
 	user_inserts(h, 7, BPF_ANY, 0);
 	user_inserts(l, 40, BPF_ANY, 0);
+	user_inserts(d, 7, BPF_ANY, 0);	/* 3 refused, then emptied: fill 0 */
+	for (uint32_t k = 0; k < 4; k++)
+		bpf_map_delete_elem(d, &k);
 	memset(w->bss->record, 1, sizeof(w->bss->record));
 	run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
 	snprintf(path, sizeof(path), "%s/hash", dir);
@@ -262,6 +267,9 @@ static int fill(const char *dir)
 		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
 	snprintf(path, sizeof(path), "%s/lru", dir);
 	if (bpf_obj_pin(l, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "%s/drain", dir);
+	if (bpf_obj_pin(d, path))
 		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
 	snprintf(path, sizeof(path), "%s/rb", dir);
 	if (bpf_map__pin(w->maps.w_rb_out, path))

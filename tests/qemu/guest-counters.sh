@@ -1,7 +1,7 @@
 #!/bin/sh
 # guest-counters.sh — `mapsize counters` and `mapsize status` end to end in a
 # qemu guest whose kernel allows tracing programs (run by guest-checks.sh with
-# /test/mapsize-static and /test/counters-static): attach pinned in a bpffs this
+# /test/mapsize-static, /test/counters-static and /test/counters.rules.yaml): attach pinned in a bpffs this
 # script mounts, overfill maps (counters-static --fill), then the exact counts in
 # the table, JSON and Prometheus, the warnings and --fail-on, --kernel-counters,
 # a second attach, and detach leaving no program, link or map.
@@ -61,6 +61,16 @@ grep -q '"kernel_counters":{"source":"kernel","since":[0-9]*,"failures":{"E2BIG"
 	"$T/json1" && ok || bad "json: kernel_counters of ctr_cli_hash: $(head -c 3000 "$T/json1")"
 grep -q "\"evictions\":$evicted,\"drops\":0}" "$T/json1" && ok || bad "json: lru evictions"
 
+# --rules: the emptied map that refused inserts is undersized with the counters, ok without
+"$M" status --no-pids --pinned "$B/maps" --counters-pin "$B/mapsize" --rules /test/counters.rules.yaml \
+	--format json 2>/dev/null | tr -d ' \n' >"$T/rules1"
+grep -q '"name":"ctr_cli_drain","id":[0-9]*,[^}]*"entries":0,"verdict":"undersized"' "$T/rules1" && ok ||
+	bad "--rules with counters: $(grep -o '"plan":.*' "$T/rules1" | head -c 600)"
+"$M" status --no-pids --pinned "$B/maps" --counters-pin /nonexistent --rules /test/counters.rules.yaml \
+	--format json 2>/dev/null | tr -d ' \n' >"$T/rules0"
+grep -q '"name":"ctr_cli_drain","id":[0-9]*,[^}]*"entries":0,"verdict":"ok"' "$T/rules0" && ok ||
+	bad "--rules without counters: $(grep -o '"plan":.*' "$T/rules0" | head -c 600)"
+
 "$M" status --no-pids --pinned "$B/maps" --counters-pin "$B/mapsize" --fail-on crit >/dev/null 2>&1
 rc=$?
 [ "$rc" -eq 3 ] && ok || bad "--fail-on crit with new failures: exit $rc, expected 3"
@@ -84,7 +94,7 @@ for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 done
 [ "$n" = 0 ] && ok || bad "after detach $n counter programs/maps remain"
 
-rm -f "$B/maps/hash" "$B/maps/lru" "$B/maps/rb"
+rm -f "$B/maps/hash" "$B/maps/lru" "$B/maps/rb" "$B/maps/drain"
 rmdir "$B/maps"
 umount "$B"
 rmdir "$B"
