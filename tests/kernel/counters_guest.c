@@ -470,6 +470,27 @@ int main(int argc, char **argv)
 		expect_syscall("user lpm 4, 7 inserts", "trie_update_elem", t, 3);
 		expect_syscall("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3);
 
+		/* map-in-map: a full hash of maps refuses a third slot */
+		{
+			int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ctr_u_inner", 4, 4, 1, NULL);
+			LIBBPF_OPTS(bpf_map_create_opts, mim, .inner_map_fd = inner);
+			int outer = inner < 0 ? -1 : bpf_map_create(BPF_MAP_TYPE_HASH_OF_MAPS, "ctr_u_mim", 4, 4, 2, &mim);
+			int slot_fails = 0;
+
+			CHECK(outer >= 0, "create hash_of_maps: %s", strerror(errno));
+			for (uint32_t k = 0; outer >= 0 && k < 3; k++) {
+				uint32_t ifd = (uint32_t)inner;
+
+				if (bpf_map_update_elem(outer, &k, &ifd, BPF_ANY))
+					slot_fails++;
+			}
+			CHECK(slot_fails == 1, "hash_of_maps: %d slot updates failed, expected 1", slot_fails);
+			reread(c);
+			expect("user hash_of_maps 2, 3 slots", "htab_map_update_elem", outer, 1, 0, 0, 0, 0, 0);
+			close(outer);
+			close(inner);
+		}
+
 		/* a freed map's row goes: a new map with its id starts at zero */
 		{
 			uint32_t hid = map_id(h);
