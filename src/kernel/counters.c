@@ -45,6 +45,7 @@ static const char *const ctr_funcs[] = {
 	"bpf_ringbuf_output", "bpf_ringbuf_reserve", "security_bpf_map_free",
 	"bpf_prog_active",	/* a per-CPU variable: the split of failures by writer */
 	"bpf_perf_event_output", "bpf_skb_event_output", "bpf_xdp_event_output",
+	"bpf_fd_htab_map_update_elem",	/* hash_of_maps slots */
 };
 
 #define PIN_COUNTERS "counters"

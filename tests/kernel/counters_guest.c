@@ -486,7 +486,7 @@ int main(int argc, char **argv)
 			}
 			CHECK(slot_fails == 1, "hash_of_maps: %d slot updates failed, expected 1", slot_fails);
 			reread(c);
-			expect("user hash_of_maps 2, 3 slots", "htab_map_update_elem", outer, 1, 0, 0, 0, 0, 0);
+			expect("user hash_of_maps 2, 3 slots", "bpf_fd_htab_map_update_elem", outer, 1, 0, 0, 0, 0, 0);
 			close(outer);
 			close(inner);
 		}

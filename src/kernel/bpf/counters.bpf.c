@@ -143,7 +143,24 @@ int BPF_PROG(ctr_##fn, struct bpf_map *map, void *key, void *value, __u64 flags,
 	return 0;								\
 }
 
-UPDATE4(htab_map_update_elem)
+/* hash_of_maps slots are counted once, by bpf_fd_htab_map_update_elem()
+ * below: 6.18 inlines htab_map_update_elem() into it. */
+SEC("fexit/htab_map_update_elem")
+int BPF_PROG(ctr_htab_map_update_elem, struct bpf_map *map, void *key, void *value, __u64 flags, long ret)
+{
+	if ((int)ret < 0 && BPF_CORE_READ(map, map_type) != BPF_MAP_TYPE_HASH_OF_MAPS)
+		update_ret(map, ret);
+	return 0;
+}
+
+SEC("fexit/bpf_fd_htab_map_update_elem")
+int BPF_PROG(ctr_bpf_fd_htab_map_update_elem, struct bpf_map *map, void *map_file, void *key, void *value,
+	     __u64 flags, long ret)
+{
+	update_ret(map, ret);
+	return 0;
+}
+
 UPDATE4(htab_lru_map_update_elem)
 UPDATE4(htab_percpu_map_update_elem)
 UPDATE4(htab_lru_percpu_map_update_elem)
