@@ -90,6 +90,18 @@ $(O)/gen/map_count.skel.h: $(O)/gen/map_count.bpf.o
 
 $(O)/src/kernel/status_kfunc.o: $(O)/gen/map_count.skel.h
 
+# The kernel-side counters (issue 18): tracing programs, the same way.
+$(O)/gen/counters.bpf.o: src/kernel/bpf/counters.bpf.c
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(DEMO_BPF_CFLAGS) -c $< -o $@
+
+$(O)/gen/counters.skel.h: $(O)/gen/counters.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name counters_bpf > $@.tmp && mv $@.tmp $@
+
+$(O)/src/kernel/counters.o: $(O)/gen/counters.skel.h
+
 # The installed archive is one object, partially linked, with every hidden
 # symbol made local: a program may define its own read_file or strbuf_addf,
 # and nm -g lists only the MAPSIZE_API functions.
@@ -219,3 +231,19 @@ $(O)/tools/kconsts-dump: tools/kconsts-dump/kconsts-dump.c $(MEMMATRIX_SRCS:test
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+
+# ---- kernel-side counters (issue 18) under qemu: a static test binary with
+# its BPF writer's skeleton (tests/qemu/guest-checks.sh runs it) ----------
+$(O)/gen/counters_writer.skel.h: $(O)/tests/bpf/counters_writer.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name counters_writer > $@.tmp && mv $@.tmp $@
+
+$(O)/tests/counters-static: tests/kernel/counters_guest.c $(O)/gen/counters_writer.skel.h $(LIB_INT)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ tests/kernel/counters_guest.c $(LIB_INT) $(STATIC_LIBS)
+
+ifneq ($(SANITIZE),1)
+tests: $(O)/tests/counters-static
+endif

@@ -13,6 +13,7 @@
 
 #include <mapsize/status.h>
 #include "internal.h"
+#include "status_series.h"
 
 /* Label value escaping: backslash, double quote and newline. */
 static void add_label_value(struct strbuf *sb, const char *s)
@@ -29,12 +30,9 @@ static void add_label_value(struct strbuf *sb, const char *s)
 	}
 }
 
-/* The label that tells a map from the others of its full name. */
-enum identity { ID_NONE, ID_PIN, ID_PROG, ID_ID };
-
 /* Within one group of maps sharing a full name, do all have distinct
  * values of this label? */
-static bool tells_apart(const struct mapsize_status *st, const size_t *group, size_t n, enum identity kind)
+static bool tells_apart(const struct mapsize_status *st, const size_t *group, size_t n, enum status_identity kind)
 {
 	for (size_t a = 0; a < n; a++) {
 		const struct mapsize_live_map *x = mapsize_status__map(st, group[a]);
@@ -53,15 +51,14 @@ static bool tells_apart(const struct mapsize_status *st, const size_t *group, si
 	return true;
 }
 
-/* The identity label of every map: none when its full name is its own. */
-static enum identity *identities(const struct mapsize_status *st, size_t cnt)
+enum status_identity *status_series_identities(const struct mapsize_status *st, size_t cnt)
 {
-	enum identity *ids = calloc(cnt ? cnt : 1, sizeof(*ids));
+	enum status_identity *ids = calloc(cnt ? cnt : 1, sizeof(*ids));
 	size_t *group = calloc(cnt ? cnt : 1, sizeof(*group));
 
 	for (size_t i = 0; ids && group && i < cnt; i++) {
 		const char *name = mapsize_status__map(st, i)->name;
-		enum identity kind;
+		enum status_identity kind;
 		size_t n = 0;
 		bool first = true;
 
@@ -100,30 +97,38 @@ static const struct {
 	[F_INFO] = { "mapsize_map_info", "gauge", "The BPF map's id, type and how its entries were counted (value 1)." },
 };
 
-static void add_sample(struct strbuf *sb, enum family f, const struct mapsize_live_map *m, enum identity id,
-		       const char *extra, const char *value)
+void status_series_labels(struct strbuf *sb, const struct mapsize_live_map *m, enum status_identity id,
+			  bool id_label)
 {
-	strbuf_addf(sb, "%s{map=\"", families[f].name);
+	strbuf_add(sb, "map=\"", 5);
 	add_label_value(sb, m->name);
 	if (id == ID_PIN || id == ID_PROG) {
 		strbuf_addf(sb, "\",%s=\"", id == ID_PIN ? "pin" : "prog");
 		add_label_value(sb, id == ID_PIN ? m->pin : m->prog);
-	} else if (id == ID_ID && f != F_INFO) {	/* the info family has the id already */
+	} else if (id == ID_ID && id_label) {
 		strbuf_addf(sb, "\",id=\"%u", m->id);
 	}
-	strbuf_addf(sb, "\"%s} %s\n", extra ? extra : "", value);
+	strbuf_add(sb, "\"", 1);
+}
+
+static void add_sample(struct strbuf *sb, enum family f, const struct mapsize_live_map *m, enum status_identity id,
+		       const char *extra, const char *value)
+{
+	strbuf_addf(sb, "%s{", families[f].name);
+	status_series_labels(sb, m, id, f != F_INFO);	/* the info family has the id already */
+	strbuf_addf(sb, "%s} %s\n", extra ? extra : "", value);
 }
 
 int mapsize_status__prometheus(const struct mapsize_status *st, char **text)
 {
 	size_t cnt = mapsize_status__map_cnt(st);
-	enum identity *ids;
+	enum status_identity *ids;
 	struct strbuf sb = { 0 };
 	char value[64], extra[160];
 
 	if (!st || !text)
 		return -EINVAL;
-	ids = identities(st, cnt);
+	ids = status_series_identities(st, cnt);
 	if (!ids)
 		return -ENOMEM;
 	for (enum family f = F_ENTRIES; f <= F_INFO; f++) {

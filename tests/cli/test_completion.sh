@@ -73,7 +73,7 @@ sorted() { LC_ALL=C sort | paste -sd' ' -; }
 COMP_WORDBREAKS=$DEFAULT_BREAKS
 M=$MAPSIZE
 
-check "commands" "gen-header maps migrate objects plan profile report rules status verify" _mapsize "$M "
+check "commands" "counters gen-header maps migrate objects plan profile report rules status verify" _mapsize "$M "
 check "migrate options" "--finish --format" _mapsize "$M migrate $RULES --f"
 check "command prefix" "gen-header" _mapsize "$M g"
 check "top-level options" "--help --version" _mapsize "$M --"

@@ -3,10 +3,12 @@
 # boot (run by tests/qemu/run-kernel.sh as the guest's test, with the static
 # binaries added by --file): the memory model (memmatrix-static, both the BTF
 # and the built-in table halves) and the availability table
-# (availprobe-static).  Each prints its own "NAME: N passed, N failed" lines;
+# (availprobe-static), the kernel-side counters (counters-static, exact counts
+# through the library; guest-counters.sh, the same through mapsize-static's
+# counters and status commands).  Each prints its own "NAME: N passed, N failed" lines;
 # the exit status is 1 when either failed.
 rc=0
-for t in memmatrix-static availprobe-static; do
+for t in memmatrix-static availprobe-static counters-static guest-counters.sh; do
 	if [ -x "/test/$t" ]; then
 		"/test/$t" || rc=1
 	else

@@ -373,13 +373,26 @@ _mapsize_status()
 	--fail-on) _mapsize_add "$pre" "$val" warn crit; return 0 ;;
 	--map-size) _mapsize_add "$pre" "$val" small medium large; return 0 ;;
 	--rules | --profile) _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
-	--pinned | --textfile | --btf) _mapsize_files "$pre" "$val"; return 0 ;;
+	--pinned | --textfile | --btf | --counters-pin) _mapsize_files "$pre" "$val"; return 0 ;;
 	--name | --id | --pid | --warn | --crit | --watch | --rounds | --max-walk | --set | --kernel | \
 		--kernel-era | --bpf-maps-*) return 0 ;;
 	esac
 	[[ $cur == -* || -z $cur ]] && _mapsize_add "" "$cur" --name --id --pid --pinned --format --warn --crit \
 		--fail-on --count-method --max-walk --watch --rounds --textfile --no-pids --rules --map-size \
-		--profile --set --help
+		--profile --set --kernel-counters --counters-pin --help
+	return 0
+}
+
+# mapsize counters attach|detach [--pin DIR]
+_mapsize_counters()
+{
+	if ((cword == 2)); then
+		_mapsize_add "" "$cur" attach detach
+	elif [[ ${words[cword - 1]} == --pin ]]; then
+		_mapsize_files "" "$cur"
+	else
+		_mapsize_add "" "$cur" --pin --help
+	fi
 	return 0
 }
 
@@ -495,7 +508,7 @@ _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify migrate report status rules objects profile)
+	local commands=(plan gen-header maps verify migrate report status counters rules objects profile)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -518,6 +531,7 @@ _mapsize()
 	report) extra=(--object --svg) short_arg=O ;;
 	status) _mapsize_status; return 0 ;;
 	rules) _mapsize_rules; return 0 ;;
+	counters) _mapsize_counters; return 0 ;;
 	profile) _mapsize_profile; return 0 ;;
 	objects) _mapsize_objects; return 0 ;;
 	*) return 0 ;;

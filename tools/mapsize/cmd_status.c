@@ -17,6 +17,7 @@
 enum status_option {
 	OPT_NAME = OPT_PLAN_LAST + 1, OPT_ID, OPT_PID, OPT_PINNED, OPT_WARN, OPT_CRIT, OPT_WATCH, OPT_TEXTFILE,
 	OPT_COUNT_METHOD, OPT_MAX_WALK, OPT_FAIL_ON, OPT_RULES, OPT_ROUNDS, OPT_NO_PIDS, OPT_HELP_STATUS,
+	OPT_KERNEL_COUNTERS, OPT_COUNTERS_PIN,
 };
 
 struct status_args {
@@ -27,6 +28,8 @@ struct status_args {
 	long rounds;			/* --watch rounds; 0 = forever */
 	const char *textfile, *rules;
 	int fail_on;			/* 0 none, 1 warn, 2 crit */
+	bool kernel_counters;		/* attach them for the command's duration */
+	const char *counters_pin;	/* where `mapsize counters attach` pinned them */
 };
 
 /* Exit status when --fail-on's level is reached: distinct from 1 (failure)
@@ -40,7 +43,8 @@ static void status_usage(FILE *out)
 		"                      [--format table|json|prometheus] [--warn RATIO] [--crit RATIO]\n"
 		"                      [--fail-on warn|crit] [--count-method auto|kfunc|memlock|batch|iterate|none]\n"
 		"                      [--max-walk N] [--watch SECONDS [--rounds N]] [--textfile PATH]\n"
-		"                      [--no-pids] [--rules RULES [plan options]]\n\n"
+		"                      [--no-pids] [--rules RULES [plan options]]\n"
+		"                      [--kernel-counters] [--counters-pin DIR]\n\n"
 		"Lists the BPF maps loaded on this machine with their live entries (each labelled with how it\n"
 		"was counted), fill ratio, memlock, owning processes and the failed inserts counted by\n"
 		"<mapsize/bpf_overflow.h>.  Needs root (CAP_BPF and CAP_SYS_ADMIN).\n\n"
@@ -52,7 +56,11 @@ static void status_usage(FILE *out)
 		"  --watch SECONDS        repeat; shows growth per minute and the time to full\n"
 		"  --textfile PATH        write the Prometheus text atomically (node_exporter textfile collector)\n"
 		"  --max-walk N           bound of the key walk of --count-method iterate (default 1000000)\n"
-		"  --rules RULES          put this node's plan beside the live maps: verdict and --set that fits\n\n",
+		"  --rules RULES          put this node's plan beside the live maps: verdict and --set that fits\n"
+		"  --kernel-counters      attach the kernel-side counters for this command (failed inserts,\n"
+		"                         LRU evictions, ring-buffer drops of every map; see mapsize counters)\n"
+		"  --counters-pin DIR     where mapsize counters attach pinned them (default " MAPSIZE_COUNTERS_PIN_DIR ");\n"
+		"                         read when present\n\n",
 		EXIT_THRESHOLD);
 	plan_options__usage(out);
 }
@@ -142,6 +150,8 @@ static int status_option(struct status_args *a, struct plan_options *po, int opt
 		return 0;
 	case OPT_RULES: a->rules = arg; return 0;
 	case OPT_NO_PIDS: a->opts.no_pids = true; return 0;
+	case OPT_KERNEL_COUNTERS: a->kernel_counters = true; return 0;
+	case OPT_COUNTERS_PIN: a->counters_pin = arg; return 0;
 	case OPT_FORMAT: {
 		int f = FORMAT_PARSE(arg, FORMAT_TABLE, FORMAT_JSON, FORMAT_PROMETHEUS);
 
@@ -175,6 +185,8 @@ static int parse_status_args(int argc, char **argv, struct status_args *a, struc
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "no-pids", no_argument, NULL, OPT_NO_PIDS },
+		{ "kernel-counters", no_argument, NULL, OPT_KERNEL_COUNTERS },
+		{ "counters-pin", required_argument, NULL, OPT_COUNTERS_PIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -238,6 +250,28 @@ static int report_levels(const struct status_args *a, const struct mapsize_statu
 	return worst;
 }
 
+/* The kernel-side counters' families after the status's own. */
+static int kc_prometheus(const struct status_view *v, char **text)
+{
+	const struct status_kcounters *kc = v->kc;
+	char *more = NULL, *all;
+	int ret;
+
+	if (!kc || !kc->handle)
+		return 0;
+	ret = mapsize_counters__prometheus(v->st, kc->maps, kc->cnt, kc->since, &more);
+	if (ret)
+		return ret;
+	if (asprintf(&all, "%s%s", *text, more) < 0) {
+		free(more);
+		return -ENOMEM;
+	}
+	free(more);
+	free(*text);
+	*text = all;
+	return 0;
+}
+
 static int emit(const struct status_args *a, const struct status_view *v)
 {
 	char *text = NULL;
@@ -245,8 +279,9 @@ static int emit(const struct status_args *a, const struct status_view *v)
 	int ret = 0;
 
 	if (a->format == STATUS_PROMETHEUS || a->textfile) {
-		if (mapsize_status__prometheus(v->st, &text)) {
+		if (mapsize_status__prometheus(v->st, &text) || kc_prometheus(v, &text)) {
 			fprintf(stderr, "error: out of memory\n");
+			free(text);
 			return 1;
 		}
 	}
@@ -317,6 +352,7 @@ int do_status(int argc, char **argv)
 	struct mapsize_node node = { .sz = sizeof(node) };
 	struct mapsize_status *st = NULL, *prev = NULL;
 	struct mapsize_status_reader *reader;
+	struct status_kcounters kc;
 	struct mapsize_error rerr;
 	struct status_check *checks = NULL;
 	struct status_instance *instances = NULL;
@@ -359,17 +395,19 @@ int do_status(int argc, char **argv)
 		a.opts.full_names = rule_names;
 		a.opts.full_name_cnt = mapsize_rules__map_cnt(rules);
 	}
+	status_kc_open(&kc, a.counters_pin ? a.counters_pin : MAPSIZE_COUNTERS_PIN_DIR, a.kernel_counters);
 	reader = mapsize_status_reader__new(&a.opts, &rerr);
 	if (!reader) {
 		status = report_read_error(-errno, &rerr);
 		free(rule_names);
+		status_kc_close(&kc);
 		mapsize_plan__free(plan);
 		mapsize_rules__free(rules);
 		return status;
 	}
 	for (long round = 0;; round++) {
 		struct mapsize_error err;
-		struct status_view v = { .warn = a.warn, .crit = a.crit, .plan = plan };
+		struct status_view v = { .warn = a.warn, .crit = a.crit, .plan = plan, .kc = &kc };
 		double t = now_seconds();
 		int ret = mapsize_status_reader__read(reader, &st, &err);
 
@@ -381,6 +419,10 @@ int do_status(int argc, char **argv)
 			status = report_no_match(&a);
 			break;
 		}
+		if (status_kc_read(&kc)) {
+			status = 1;
+			break;
+		}
 		v.st = st;
 		v.prev = prev;
 		v.seconds = t - t_prev;
@@ -390,6 +432,7 @@ int do_status(int argc, char **argv)
 			status = 2;
 			break;
 		}
+		status_kc_adjust_checks(&kc, checks, v.check_cnt);
 		v.checks = checks;
 		free(instances);
 		instances = NULL;
@@ -401,6 +444,8 @@ int do_status(int argc, char **argv)
 		if (emit(&a, &v))
 			status = 1;
 		ret = report_levels(&a, st, prev);
+		worst = ret > worst ? ret : worst;
+		ret = status_kc_warn(&v);
 		worst = ret > worst ? ret : worst;
 		mapsize_status__free(prev);
 		prev = st;
@@ -415,6 +460,7 @@ int do_status(int argc, char **argv)
 	mapsize_status__free(st);
 	mapsize_status__free(prev);
 	mapsize_status_reader__free(reader);
+	status_kc_close(&kc);
 	free(checks);
 	free(instances);
 	mapsize_plan__free(plan);

@@ -7,6 +7,7 @@
 #include "json.h"
 #include <mapsize/status.h>
 #include "mapsize.h"
+#include "status_counters.h"
 
 /* --format (format_parse() in tools/common/format.c) */
 enum status_format {
@@ -48,6 +49,7 @@ struct status_view {
 	size_t check_cnt;
 	const struct status_instance *instances;	/* --rules: every inner map instance */
 	size_t instance_cnt;
+	const struct status_kcounters *kc;	/* kernel-side counters, NULL when none */
 };
 
 void status_print_table(const struct status_view *v);

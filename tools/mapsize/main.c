@@ -22,6 +22,8 @@ static const struct cmd cmds[] = {
 	  "memory of every map: small, medium, large vs a baseline, SVG chart" },
 	{ "status", do_status, "[--name GLOB] [--format table|json|prometheus] [--watch S] [--rules RULES]",
 	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
+	{ "counters", do_counters, "attach|detach [--pin DIR]",
+	  "kernel-side counters: failed inserts, LRU evictions, ring-buffer drops of every map" },
 	{ "rules", do_rules, "init|check --object FILE.bpf.o [...]", "draft rules from objects; find stale rules" },
 	{ "objects", do_objects, "FILE [--format table|json]",
 	  "list the BPF objects an executable or library embeds (--object FILE:NAME)" },

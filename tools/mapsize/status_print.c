@@ -118,6 +118,7 @@ void status_print_table(const struct status_view *v)
 		print_checks(v);
 		status_instances_print(v);
 	}
+	status_kc_print_table(v);
 }
 
 static jv_t *jnum(uint64_t v)
@@ -153,6 +154,10 @@ static jv_t *map_json(const struct status_view *v, const struct mapsize_live_map
 	for (int c = 0; m->has_failures && c < MAPSIZE_OVF_CLASSES; c++)
 		jv_object_set_new(by, mapsize_ovf_class__name(c), jnum(m->failures[c]));
 	jv_object_set_new(o, "update_failures_by_errno", m->has_failures ? by : (jv_decref(by), jv_null()));
+	if (m->has_failures)	/* beside the kernel's own counters: say whose these are */
+		jv_object_set_new(o, "update_failures_source", jv_string("agent"));
+	if (v->kc && v->kc->handle)
+		jv_object_set_new(o, "kernel_counters", status_kc_map_json(v, m->id));
 	for (size_t i = 0; i < m->pid_cnt; i++)
 		jv_array_append_new(pids, jnum(m->pids[i]));
 	jv_object_set_new(o, "pids", pids);

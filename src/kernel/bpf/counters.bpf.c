@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel-side counters for every map on the machine, for any agent,
+ * unmodified (issue 18): tracing programs on the map implementations.
+ *  - failed inserts: fexit on each type's update function, the return value
+ *    classed as <mapsize/bpf_overflow.h> does (E2BIG, ENOSPC, ENOMEM,
+ *    other); -EEXIST / -ENOENT are BPF_NOEXIST / BPF_EXIST semantics, not
+ *    failures;
+ *  - LRU evictions: fentry on htab_lru_map_delete_node(), which the LRU
+ *    calls only to take a node from the table for reuse;
+ *  - ring-buffer drops: bpf_ringbuf_output() < 0, bpf_ringbuf_reserve()
+ *    returning NULL (helper wrappers: five u64 arguments, r1 is the map);
+ *    perf event array output failures, counted as drops of that map;
+ *  - a map freed: its row is deleted, so a new map that reuses the id
+ *    starts from zero.
+ * Names differ across releases: user space (src/kernel/counters.c) turns
+ * off the programs whose function is not in the running kernel's BTF.
+ *
+ * CO-RE without vmlinux.h: only the fields read are declared.
+ */
+#include <linux/bpf.h>
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#define E2BIG_	7
+#define ENOENT_	2
+#define ENOMEM_	12
+#define ENOSPC_	28
+#define EEXIST_	17
+
+struct bpf_map {
+	__u32 id;
+	enum bpf_map_type map_type;	/* an enum in the kernel: CO-RE wants the same kind */
+	char name[16];
+} __attribute__((preserve_access_index));
+
+/* struct bpf_htab starts with its struct bpf_map (kernel/bpf/hashtab.c) */
+struct bpf_htab {
+	struct bpf_map map;
+} __attribute__((preserve_access_index));
+
+/* Keep in step with struct counters_key / counters_val in counters.c. */
+struct counters_key {
+	__u32 id;
+	__u32 reserved;
+	__u64 map;		/* the struct bpf_map's address: two maps of one id
+				   are told apart even before the free hook runs */
+};
+
+struct counters_val {
+	__u64 failures[4];	/* MAPSIZE_OVF_E2BIG .. MAPSIZE_OVF_OTHER */
+	__u64 evictions;
+	__u64 drops;
+	__u64 syscall_failures;	/* of failures[], those of bpf() writers */
+	__u32 map_type;
+	char name[16];
+	__u32 reserved;
+};
+
+#define COUNTERS_MAX 4096
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, COUNTERS_MAX);
+	__type(key, struct counters_key);
+	__type(value, struct counters_val);
+} mapsize_ctrs SEC(".maps");
+
+/* [0]: events lost because mapsize_ctrs was full; [1]: attach time
+ * (CLOCK_REALTIME seconds) and [2]: the bit set of programs this kernel
+ * lacks, both written by user space so that a pinned reader knows them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 3);
+	__type(key, __u32);
+	__type(value, __u64);
+} mapsize_ctrs_g SEC(".maps");
+
+enum what { FAIL_E2BIG, FAIL_ENOSPC, FAIL_ENOMEM, FAIL_OTHER, EVICT, DROP };
+
+/* Who wrote: bpf() runs the update with instrumentation disabled
+ * (bpf_disable_instrumentation(): this CPU's bpf_prog_active raised); a BPF
+ * program calls the map op directly, with it at 0.  One per-CPU read, on
+ * failures only.  A kprobe or perf_event program writer also runs with it
+ * raised and counts as bpf().  Weak: 5.10's BTF has no per-CPU variables,
+ * and there the split is not made (every failure counts as a program's). */
+extern int bpf_prog_active __ksym __weak;
+
+static __always_inline void count(struct bpf_map *map, enum what what)
+{
+	struct counters_key key = {};
+	struct counters_val *v, init = {};
+	__u32 lost = 0;
+	__u64 *g;
+
+	if (!map)
+		return;
+	key.id = BPF_CORE_READ(map, id);
+	key.map = (__u64)(unsigned long)map;
+	v = bpf_map_lookup_elem(&mapsize_ctrs, &key);
+	if (!v) {
+		/* insert rarely: our own update recurses into the traced
+		 * htab_map_update_elem, where the kernel skips the nested run */
+		init.map_type = BPF_CORE_READ(map, map_type);
+		BPF_CORE_READ_STR_INTO(&init.name, map, name);
+		bpf_map_update_elem(&mapsize_ctrs, &key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&mapsize_ctrs, &key);
+		if (!v) {
+			g = bpf_map_lookup_elem(&mapsize_ctrs_g, &lost);
+			if (g)
+				__sync_fetch_and_add(g, 1);
+			return;
+		}
+	}
+	if (what <= FAIL_OTHER) {
+		__sync_fetch_and_add(&v->failures[what], 1);
+		if (&bpf_prog_active && *(int *)bpf_this_cpu_ptr(&bpf_prog_active) > 0)
+			__sync_fetch_and_add(&v->syscall_failures, 1);
+	}
+	else if (what == EVICT)
+		__sync_fetch_and_add(&v->evictions, 1);
+	else
+		__sync_fetch_and_add(&v->drops, 1);
+}
+
+static __always_inline void update_ret(struct bpf_map *map, long ret)
+{
+	int err = (int)ret;	/* int on older kernels, long on newer */
+
+	if (err >= 0 || err == -EEXIST_ || err == -ENOENT_)
+		return;
+	count(map, err == -E2BIG_ ? FAIL_E2BIG : err == -ENOSPC_ ? FAIL_ENOSPC :
+		   err == -ENOMEM_ ? FAIL_ENOMEM : FAIL_OTHER);
+}
+
+#define UPDATE4(fn)								\
+SEC("fexit/" #fn)								\
+int BPF_PROG(ctr_##fn, struct bpf_map *map, void *key, void *value, __u64 flags, long ret) \
+{										\
+	update_ret(map, ret);							\
+	return 0;								\
+}
+
+/* hash_of_maps slots are counted once, by bpf_fd_htab_map_update_elem()
+ * below: 6.18 inlines htab_map_update_elem() into it. */
+SEC("fexit/htab_map_update_elem")
+int BPF_PROG(ctr_htab_map_update_elem, struct bpf_map *map, void *key, void *value, __u64 flags, long ret)
+{
+	if ((int)ret < 0 && BPF_CORE_READ(map, map_type) != BPF_MAP_TYPE_HASH_OF_MAPS)
+		update_ret(map, ret);
+	return 0;
+}
+
+SEC("fexit/bpf_fd_htab_map_update_elem")
+int BPF_PROG(ctr_bpf_fd_htab_map_update_elem, struct bpf_map *map, void *map_file, void *key, void *value,
+	     __u64 flags, long ret)
+{
+	update_ret(map, ret);
+	return 0;
+}
+
+UPDATE4(htab_lru_map_update_elem)
+UPDATE4(htab_percpu_map_update_elem)
+UPDATE4(htab_lru_percpu_map_update_elem)
+UPDATE4(bpf_percpu_hash_update)		/* the bpf() path of the per-CPU hashes */
+UPDATE4(trie_update_elem)
+
+SEC("fexit/queue_stack_map_push_elem")
+int BPF_PROG(ctr_queue_stack_map_push_elem, struct bpf_map *map, void *value, __u64 flags, long ret)
+{
+	update_ret(map, ret);
+	return 0;
+}
+
+SEC("fexit/bloom_map_push_elem")
+int BPF_PROG(ctr_bloom_map_push_elem, struct bpf_map *map, void *value, __u64 flags, long ret)
+{
+	update_ret(map, ret);
+	return 0;
+}
+
+SEC("fentry/htab_lru_map_delete_node")
+int BPF_PROG(ctr_htab_lru_map_delete_node, void *arg)
+{
+	count(&((struct bpf_htab *)arg)->map, EVICT);
+	return 0;
+}
+
+/* BPF_CALL_n helpers are u64 f(u64 r1, ..., u64 r5) whatever n: the return
+ * value follows five arguments. */
+SEC("fexit/bpf_ringbuf_output")
+int BPF_PROG(ctr_bpf_ringbuf_output, __u64 map, __u64 data, __u64 size, __u64 flags, __u64 r5, __u64 ret)
+{
+	if ((long)ret < 0)
+		count((struct bpf_map *)map, DROP);
+	return 0;
+}
+
+SEC("fexit/bpf_ringbuf_reserve")
+int BPF_PROG(ctr_bpf_ringbuf_reserve, __u64 map, __u64 size, __u64 flags, __u64 r4, __u64 r5, __u64 ret)
+{
+	if (!ret)
+		count((struct bpf_map *)map, DROP);
+	return 0;
+}
+
+/* Perf event array output failures (no event on the CPU, or its buffer
+ * full): the helpers of tracing, skb and XDP programs; r2 is the map. */
+#define PERF_OUT(fn)								\
+SEC("fexit/" #fn)								\
+int BPF_PROG(ctr_##fn, __u64 r1, __u64 map, __u64 r3, __u64 r4, __u64 r5, __u64 ret) \
+{										\
+	if ((long)ret < 0)							\
+		count((struct bpf_map *)map, DROP);				\
+	return 0;								\
+}
+
+PERF_OUT(bpf_perf_event_output)
+PERF_OUT(bpf_skb_event_output)
+PERF_OUT(bpf_xdp_event_output)
+
+/* A map going away drops its rows, so that a new map that reuses the id
+ * starts from zero.  security_bpf_map_free() (an LSM hook, in another
+ * compilation unit, so never inlined into the free path) runs once per map
+ * on every kernel here, but after the id was cleared: the rows are found by
+ * the map's address. */
+static long drop_rows(struct bpf_map *ctrs, struct counters_key *key, struct counters_val *val, __u64 *addr)
+{
+	if (key->map == *addr)
+		bpf_map_delete_elem(ctrs, key);
+	return 0;
+}
+
+SEC("fentry/security_bpf_map_free")
+int BPF_PROG(ctr_security_bpf_map_free, struct bpf_map *map)
+{
+	__u64 addr = (__u64)(unsigned long)map;
+
+	bpf_for_each_map_elem(&mapsize_ctrs, drop_rows, &addr, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * counters-static: the kernel-side counters (issue 18) against a kernel that
+ * allows tracing programs — Debian's under qemu (tests/qemu/guest-checks.sh).
+ * A BPF writer (socket filters run with BPF_PROG_TEST_RUN) and a user-space
+ * writer overfill maps; the counters must hold the exact counts, per map and
+ * errno class.  Pins go to a bpffs this test mounts on a temp directory.
+ * Prints "counters: N passed, N failed"; exit 1 when any failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <mapsize/counters.h>
+#include "counters_writer.skel.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)							\
+	do {									\
+		if (cond) {							\
+			passed++;						\
+		} else {							\
+			failed++;						\
+			printf("FAIL counters: " __VA_ARGS__);			\
+			printf(" (%s:%d)\n", __FILE__, __LINE__);		\
+		}								\
+	} while (0)
+
+static struct mapsize_map_counters *snap;
+static size_t snap_cnt;
+
+static void reread(struct mapsize_counters *c)
+{
+	free(snap);
+	if (mapsize_counters__read(c, &snap, &snap_cnt)) {
+		printf("FAIL counters: read: %s\n", strerror(errno));
+		snap = NULL;
+		snap_cnt = 0;
+		failed++;
+	}
+}
+
+static const struct mapsize_map_counters *find(uint32_t id)
+{
+	for (size_t i = 0; i < snap_cnt; i++)
+		if (snap[i].id == id)
+			return &snap[i];
+	return NULL;
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static struct mapsize_counters *ctr;
+static int skipped;
+
+/* Expect exactly these counts on map `fd` (a missing row is all zero),
+ * unless the kernel function that counts them is missing or refused here. */
+static void expect(const char *what, const char *func, int fd, uint64_t e2big, uint64_t enospc, uint64_t enomem, uint64_t other,
+		   uint64_t evictions, uint64_t drops)
+{
+	const struct mapsize_map_counters *m = find(map_id(fd));
+	struct mapsize_map_counters z = { 0 };
+
+	if (!m)
+		m = &z;
+	if (strstr(mapsize_counters__unavailable(ctr), func)) {
+		printf("SKIP counters: %s: %s is not attachable on this kernel\n", what, func);
+		skipped++;
+		return;
+	}
+	printf("counters: %-24s E2BIG %llu ENOSPC %llu ENOMEM %llu other %llu evicted %llu dropped %llu\n", what,
+	       (unsigned long long)m->failures[0], (unsigned long long)m->failures[1],
+	       (unsigned long long)m->failures[2], (unsigned long long)m->failures[3],
+	       (unsigned long long)m->evictions, (unsigned long long)m->drops);
+	CHECK(m->failures[MAPSIZE_OVF_E2BIG] == e2big && m->failures[MAPSIZE_OVF_ENOSPC] == enospc &&
+	      m->failures[MAPSIZE_OVF_ENOMEM] == enomem && m->failures[MAPSIZE_OVF_OTHER] == other &&
+	      m->evictions == evictions && m->drops == drops,
+	      "%s: expected E2BIG %llu ENOSPC %llu ENOMEM %llu other %llu evicted %llu dropped %llu", what,
+	      (unsigned long long)e2big, (unsigned long long)enospc, (unsigned long long)enomem,
+	      (unsigned long long)other, (unsigned long long)evictions, (unsigned long long)drops);
+}
+
+/* Of map `fd`'s failures, `n` were made through bpf(). */
+static void expect_syscall(const char *what, const char *func, int fd, uint64_t n)
+{
+	const struct mapsize_map_counters *m = find(map_id(fd));
+
+	if (strstr(mapsize_counters__unavailable(ctr), func))
+		return;
+	if (strstr(mapsize_counters__unavailable(ctr), "bpf_prog_active")) {
+		printf("SKIP counters: %s: failures not split by writer on this kernel\n", what);
+		skipped++;
+		return;
+	}
+	printf("counters: %-24s from bpf(): %llu\n", what, m ? (unsigned long long)m->syscall_failures : 0ull);
+	CHECK(m && m->syscall_failures == n, "%s: %llu failures through bpf(), expected %llu", what,
+	      m ? (unsigned long long)m->syscall_failures : 0ull, (unsigned long long)n);
+}
+
+static uint64_t live_entries(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	uint64_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static int run(struct bpf_program *p, uint32_t *n_var, uint32_t n)
+{
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = 1);
+
+	*n_var = n;
+	return bpf_prog_test_run_opts(bpf_program__fd(p), &t);
+}
+
+static int user_inserts(int fd, uint32_t n, uint64_t flags, int ncpu)
+{
+	uint32_t vals[256] = { 0 };
+	int fails = 0;
+
+	for (uint32_t k = 0; k < n; k++)
+		if (bpf_map_update_elem(fd, &k, ncpu ? (void *)vals : (void *)&k, flags))
+			fails++;
+	return fails;
+}
+
+/* Write `text` into the cgroup file `path`: 0 or -1. */
+static int cg_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	if (fputs(text, f) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) ? -1 : 0;
+}
+
+/* A no-preallocated hash created in a memory cgroup with a small limit:
+ * its memory is charged there (the creator's memcg, 5.11+) whoever inserts,
+ * so inserts fail with ENOMEM, and the counters count exactly those.  The
+ * process joins the cgroup only to create the map (its own pages must not
+ * be charged there: the OOM killer would take it).  0 pass, 1 fail, 77 skip. */
+static int memcg_enomem(void)
+{
+	const char *cg = "/sys/fs/cgroup/mapsize-ctr";
+	LIBBPF_OPTS(bpf_map_create_opts, nopre, .map_flags = BPF_F_NO_PREALLOC);
+	static char value[4000];
+	unsigned long long enomem = 0, other = 0;
+	char path[96], pid[24];
+	int fd, before = failed, major = 0, minor = 0;
+	struct utsname u;
+
+	/* map memory is charged to the creator's memory cgroup from 5.11 */
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2 || major * 100 + minor < 511)
+		return 78;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	if (cg_write("/sys/fs/cgroup/cgroup.subtree_control", "+memory") || (mkdir(cg, 0755) && errno != EEXIST) ||
+	    cg_write(path, "4M"))
+		return 77;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	if (cg_write(path, pid))
+		return 77;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_memcg", 4, sizeof(value), 100000, &nopre);
+	cg_write("/sys/fs/cgroup/cgroup.procs", pid);
+	if (fd < 0) {
+		rmdir(cg);
+		return 77;
+	}
+	/* no rmdir before the inserts: an offline memcg's charges move to its
+	 * parent, which has no limit */
+	for (uint32_t k = 0; k < 20000; k++)
+		if (bpf_map_update_elem(fd, &k, value, BPF_ANY))
+			errno == ENOMEM ? enomem++ : other++;
+	reread(ctr);
+	printf("counters: memcg 4M, no-prealloc hash, 20000 inserts of 4000 B: %llu ENOMEM, %llu other seen\n",
+	       enomem, other);
+	expect("memcg no-prealloc hash", "htab_map_update_elem", fd, 0, 0, enomem, other, 0, 0);
+	close(fd);
+	rmdir(cg);
+	return failed != before ? 1 : enomem ? 0 : 2;
+}
+
+/* The kernel drops a freed map's objects asynchronously (RCU): poll. */
+static int count_ours(void)
+{
+	uint32_t id = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "mapsize_ctrs", 12))
+			n++;
+		close(fd);
+	}
+	id = 0;
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "ctr_", 4))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/* --fill DIR: maps for tests/qemu/guest-counters.sh, pinned in DIR and
+ * overfilled, left behind for `mapsize status` to read: ctr_cli_hash (4
+ * entries, 7 inserts from user space: 3 E2BIG), ctr_cli_lru (8 entries, 40
+ * inserts: prints how many it evicted), w_rb_out (4 KiB ring buffer, 10
+ * records of 1,000 bytes from BPF: 6 drops), ctr_cli_drain (4 entries, 7
+ * inserts: 3 E2BIG, then emptied). */
+static int fill(const char *dir)
+{
+	char path[256];
+	struct counters_writer *w = counters_writer__open_and_load();
+	int h = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_hash", 4, 4, 4, NULL);
+	int l = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_cli_lru", 4, 4, 8, NULL);
+	int d = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_drain", 4, 4, 4, NULL);
+
+	if (!w || h < 0 || l < 0 || d < 0) {
+		printf("FAIL counters --fill: cannot create the maps: %s\n", strerror(errno));
+		return 1;
+	}
+	user_inserts(h, 7, BPF_ANY, 0);
+	user_inserts(l, 40, BPF_ANY, 0);
+	user_inserts(d, 7, BPF_ANY, 0);	/* 3 refused, then emptied: fill 0 */
+	for (uint32_t k = 0; k < 4; k++)
+		bpf_map_delete_elem(d, &k);
+	memset(w->bss->record, 1, sizeof(w->bss->record));
+	run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
+	snprintf(path, sizeof(path), "%s/hash", dir);
+	if (bpf_obj_pin(h, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "%s/lru", dir);
+	if (bpf_obj_pin(l, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "%s/drain", dir);
+	if (bpf_obj_pin(d, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "%s/rb", dir);
+	if (bpf_map__pin(w->maps.w_rb_out, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	printf("lru_evicted=%llu rb_failed=%u\n", (unsigned long long)(40 - live_entries(l, 4)), w->bss->n_failed);
+	counters_writer__destroy(w);
+	return 0;
+}
+
+/* ns per update of one run of `p` (64 updates), the median of `rounds`
+ * BPF_PROG_TEST_RUN calls of `repeat` runs each (the kernel's own timing). */
+static double ns_per_update(struct bpf_program *p, int rounds, int repeat)
+{
+	double v[64];
+	char pkt[64] = { 0 };
+
+	for (int r = 0; r < rounds && r < 64; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(p), &t))
+			return -1;
+		v[r] = t.duration / 64.0;
+	}
+	for (int i = 1; i < rounds; i++)	/* insertion sort: a handful of values */
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[rounds / 2];
+}
+
+static double median5(double *v)
+{
+	for (int i = 1; i < 5; i++)
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[2];
+}
+
+/* --bench: ns per successful and per failed hash update from a BPF program,
+ * without and with the counters attached, in one run (issue 18's benchmark;
+ * markdown lines for bench/results.md). */
+static int bench(void)
+{
+	struct counters_writer *w = counters_writer__open_and_load();
+	struct mapsize_counters *c = NULL;
+	struct mapsize_error err = { 0 };
+	double ok0, fail0, ok1, fail1;
+	const int rounds = 9, repeat = 1000;
+
+	if (!w)
+		return printf("FAIL counters --bench: load: %s\n", strerror(errno)), 1;
+	for (uint32_t k = 0; k < 64; k++) {
+		uint64_t v = k;
+
+		bpf_map_update_elem(bpf_map__fd(w->maps.w_bench), &k, &v, BPF_ANY);
+	}
+	/* alternate without / with five times: TCG's speed drifts with the host's load */
+	{
+		double o0[5], f0[5], o1[5], f1[5];
+
+		for (int i = 0; i < 5; i++) {
+			o0[i] = ns_per_update(w->progs.bench_update, rounds, repeat);
+			f0[i] = ns_per_update(w->progs.bench_fail, rounds, repeat);
+			if (mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+				.sz = sizeof(struct mapsize_counters_attach_opts) }, &c, &err))
+				return printf("FAIL counters --bench: attach: %s\n", err.msg), 1;
+			o1[i] = ns_per_update(w->progs.bench_update, rounds, repeat);
+			f1[i] = ns_per_update(w->progs.bench_fail, rounds, repeat);
+			mapsize_counters__free(c);
+		}
+		ok0 = median5(o0);
+		fail0 = median5(f0);
+		ok1 = median5(o1);
+		fail1 = median5(f1);
+	}
+	counters_writer__destroy(w);
+	printf("| hash update | without counters (ns) | with counters (ns) | ratio |\n|---|---:|---:|---:|\n");
+	printf("| success (present key) | %.1f | %.1f | %.2f× |\n", ok0, ok1, ok1 / ok0);
+	printf("| failure (E2BIG, full map) | %.1f | %.1f | %.2f× |\n", fail0, fail1, fail1 / fail0);
+	printf("BENCH counters: success_ratio %.2f failure_ratio %.2f\n", ok1 / ok0, fail1 / fail0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct mapsize_counters *c = NULL, *c2 = NULL;
+	struct mapsize_error err = { 0 };
+	struct counters_writer *w;
+	char dir[] = "/tmp/mapsize-ctr-XXXXXX", pin[64];
+	int ncpu = libbpf_num_possible_cpus(), ret, fds[100];
+	bool already = false;
+
+	if (argc == 3 && !strcmp(argv[1], "--fill"))
+		return fill(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "--bench"))
+		return bench();
+	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {
+		printf("%d\n", count_ours());
+		return 0;
+	}
+	if (!mkdtemp(dir) || mount("bpf", dir, "bpf", 0, NULL)) {
+		printf("FAIL counters: cannot mount a bpffs on %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(pin, sizeof(pin), "%s/mapsize", dir);
+	ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+		.sz = sizeof(struct mapsize_counters_attach_opts), .pin_dir = pin, .already = &already }, &c, &err);
+	CHECK(!ret, "attach: %s", err.msg);
+	if (ret)
+		goto out;
+	CHECK(!already, "first attach reported already attached");
+	ctr = c;
+	printf("counters: unavailable here: '%s', since %lld\n", mapsize_counters__unavailable(c),
+	       (long long)mapsize_counters__since(c));
+	CHECK(mapsize_counters__since(c) > 0, "no attach time");
+
+	/* ---- BPF writer ---- */
+	w = counters_writer__open_and_load();
+	CHECK(w != NULL, "load writer: %s", strerror(errno));
+	if (!w)
+		goto out;
+	memset(w->bss->record, 1, sizeof(w->bss->record));
+	CHECK(!run(w->progs.write_hash, &w->bss->n_inserts, 10), "run write_hash");
+	CHECK(!run(w->progs.write_lru, &w->bss->n_inserts, 40), "run write_lru");
+	CHECK(!run(w->progs.write_percpu, &w->bss->n_inserts, 10), "run write_percpu");
+	CHECK(!run(w->progs.write_queue, &w->bss->n_inserts, 10), "run write_queue");
+	CHECK(!run(w->progs.write_lpm, &w->bss->n_inserts, 10), "run write_lpm");
+	CHECK(!run(w->progs.write_rb_output, &w->bss->n_inserts, 10), "run write_rb_output");
+	CHECK(w->bss->n_failed == 6, "ringbuf_output: the writer saw %u fail, expected 6", w->bss->n_failed);
+	w->bss->n_failed = 0;
+	CHECK(!run(w->progs.write_rb_reserve, &w->bss->n_inserts, 10), "run write_rb_reserve");
+	CHECK(w->bss->n_failed == 6, "ringbuf_reserve: the writer saw %u fail, expected 6", w->bss->n_failed);
+	w->bss->n_failed = 0;
+	CHECK(!run(w->progs.write_perf, &w->bss->n_inserts, 5), "run write_perf");
+	CHECK(w->bss->n_failed == 5, "perf output: the writer saw %u fail, expected 5", w->bss->n_failed);
+	reread(c);
+	expect("bpf hash 4, 10 inserts", "htab_map_update_elem", bpf_map__fd(w->maps.w_hash), 6, 0, 0, 0, 0, 0);
+	{
+		uint64_t live = live_entries(bpf_map__fd(w->maps.w_lru), 4);
+
+		printf("counters: bpf lru 8, 40 inserts: %llu live\n", (unsigned long long)live);
+		/* every insert of a new key either is live or evicted one */
+		expect("bpf lru 8, 40 inserts", "htab_lru_map_delete_node", bpf_map__fd(w->maps.w_lru), 0, 0, 0, 0, 40 - live, 0);
+	}
+	expect_syscall("bpf hash 4, 10 inserts", "htab_map_update_elem", bpf_map__fd(w->maps.w_hash), 0);
+	expect("bpf percpu 4, 10 inserts", "htab_percpu_map_update_elem", bpf_map__fd(w->maps.w_percpu), 6, 0, 0, 0, 0, 0);
+	expect("bpf queue 4, 10 pushes", "queue_stack_map_push_elem", bpf_map__fd(w->maps.w_queue), 6, 0, 0, 0, 0, 0);
+	expect_syscall("bpf queue 4, 10 pushes", "queue_stack_map_push_elem", bpf_map__fd(w->maps.w_queue), 0);
+	expect("bpf lpm 4, 10 inserts", "trie_update_elem", bpf_map__fd(w->maps.w_lpm), 0, 6, 0, 0, 0, 0);
+	expect("bpf ringbuf_output 4K", "bpf_ringbuf_output", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
+	expect("bpf perf output, no event", "bpf_skb_event_output", bpf_map__fd(w->maps.w_perf), 0, 0, 0, 0, 0, 5);
+	expect("bpf ringbuf_reserve 4K", "bpf_ringbuf_reserve", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
+
+	/* ---- user-space writer: the same kinds of maps, through bpf() ---- */
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, nopre, .map_flags = BPF_F_NO_PREALLOC);
+		int h = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_u_hash", 4, 4, 4, NULL);
+		int l = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_u_lru", 4, 4, 8, NULL);
+		int p = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "ctr_u_percpu", 4, 4, 4, NULL);
+		int q = bpf_map_create(BPF_MAP_TYPE_QUEUE, "ctr_u_queue", 0, 4, 4, NULL);
+		int t = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "ctr_u_lpm", 8, 4, 4, &nopre);
+		uint32_t k0 = 0, v = 0;
+		int fails, lpm_fails = 0;
+
+		CHECK(h >= 0 && l >= 0 && p >= 0 && q >= 0 && t >= 0, "create user maps: %s", strerror(errno));
+		fails = user_inserts(h, 7, BPF_ANY, 0);
+		CHECK(fails == 3, "user hash: %d inserts failed, expected 3", fails);
+		/* flag semantics: EEXIST / ENOENT are not failures */
+		CHECK(bpf_map_update_elem(h, &k0, &v, BPF_NOEXIST) && errno == EEXIST, "NOEXIST on present key");
+		k0 = 99;
+		CHECK(bpf_map_update_elem(h, &k0, &v, BPF_EXIST) && errno == ENOENT, "EXIST on missing key");
+		user_inserts(l, 40, BPF_ANY, 0);
+		user_inserts(p, 7, BPF_ANY, ncpu);
+		for (uint32_t i = 0; i < 7; i++)
+			if (bpf_map_update_elem(q, NULL, &i, 0))
+				fails++;
+		for (uint32_t i = 0; i < 7; i++) {
+			struct { uint32_t plen, addr; } key = { 32, i };
+
+			if (bpf_map_update_elem(t, &key, &i, BPF_ANY))
+				lpm_fails++;
+		}
+		CHECK(lpm_fails == 3, "user lpm: %d inserts failed, expected 3", lpm_fails);
+		reread(c);
+		expect("user hash 4, 7 inserts", "htab_map_update_elem", h, 3, 0, 0, 0, 0, 0);
+		expect_syscall("user hash 4, 7 inserts", "htab_map_update_elem", h, 3);
+		expect("user lru 8, 40 inserts", "htab_lru_map_delete_node", l, 0, 0, 0, 0, 40 - live_entries(l, 4), 0);
+		expect("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3, 0, 0, 0, 0, 0);
+		expect("user queue 4, 7 pushes", "queue_stack_map_push_elem", q, 3, 0, 0, 0, 0, 0);
+		expect("user lpm 4, 7 inserts", "trie_update_elem", t, 0, 3, 0, 0, 0, 0);
+		expect_syscall("user lpm 4, 7 inserts", "trie_update_elem", t, 3);
+		expect_syscall("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3);
+
+		/* map-in-map: a full hash of maps refuses a third slot */
+		{
+			int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ctr_u_inner", 4, 4, 1, NULL);
+			LIBBPF_OPTS(bpf_map_create_opts, mim, .inner_map_fd = inner);
+			int outer = inner < 0 ? -1 : bpf_map_create(BPF_MAP_TYPE_HASH_OF_MAPS, "ctr_u_mim", 4, 4, 2, &mim);
+			int slot_fails = 0;
+
+			CHECK(outer >= 0, "create hash_of_maps: %s", strerror(errno));
+			for (uint32_t k = 0; outer >= 0 && k < 3; k++) {
+				uint32_t ifd = (uint32_t)inner;
+
+				if (bpf_map_update_elem(outer, &k, &ifd, BPF_ANY))
+					slot_fails++;
+			}
+			CHECK(slot_fails == 1, "hash_of_maps: %d slot updates failed, expected 1", slot_fails);
+			reread(c);
+			expect("user hash_of_maps 2, 3 slots", "bpf_fd_htab_map_update_elem", outer, 1, 0, 0, 0, 0, 0);
+			close(outer);
+			close(inner);
+		}
+
+		/* a freed map's row goes: a new map with its id starts at zero */
+		{
+			uint32_t hid = map_id(h);
+
+			close(h);
+			usleep(100 * 1000);
+			reread(c);
+			if (strstr(mapsize_counters__unavailable(c), "security_bpf_map_free"))
+				printf("counters: no map-free hook on this kernel: a freed map's row stays\n");
+			else
+				CHECK(find(hid) == NULL, "freed map id %u still has a row", hid);
+		}
+		close(l);
+		close(p);
+		close(q);
+		close(t);
+	}
+
+	/* ---- 100 maps whose kernel names are the same 15 bytes ---- */
+	for (int i = 0; i < 100; i++) {
+		fds[i] = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_same_name_1", 4, 4, 1, NULL);
+		CHECK(fds[i] >= 0, "create map %d: %s", i, strerror(errno));
+		if (fds[i] >= 0)
+			user_inserts(fds[i], 2 + i % 5, BPF_ANY, 0);
+	}
+	reread(c);
+	{
+		int right = 0;
+
+		for (int i = 0; i < 100; i++) {
+			const struct mapsize_map_counters *m = find(map_id(fds[i]));
+
+			if (m && m->failures[MAPSIZE_OVF_E2BIG] == (uint64_t)(1 + i % 5))
+				right++;
+			close(fds[i]);
+		}
+		printf("counters: 100 same-name maps: %d with the exact count\n", right);
+		CHECK(right == 100, "100 same-name maps: only %d right", right);
+	}
+	CHECK(mapsize_counters__lost(c) == 0, "lost %llu", (unsigned long long)mapsize_counters__lost(c));
+
+	/* ---- ENOMEM: a no-prealloc hash in a small memory cgroup ---- */
+	ret = memcg_enomem();
+	if (ret == 78) {
+		printf("SKIP counters: memcg ENOMEM: map memory is charged to memory cgroups from 5.11\n");
+		skipped++;
+	} else if (ret == 77) {
+		printf("SKIP counters: memcg ENOMEM: cannot set up a memory cgroup here\n");
+		skipped++;
+	} else {
+		CHECK(ret == 0, "memcg ENOMEM: result %d (2: no insert failed with ENOMEM)", ret);
+	}
+
+	/* ---- a second attach on the same pins is idempotent ---- */
+	ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+		.sz = sizeof(struct mapsize_counters_attach_opts), .pin_dir = pin, .already = &already }, &c2, &err);
+	CHECK(!ret && already, "second attach: ret %d already %d: %s", ret, already, err.msg);
+	mapsize_counters__free(c2);
+	counters_writer__destroy(w);
+
+out:
+	mapsize_counters__free(c);
+	if (c) {
+		ret = mapsize_counters__detach(pin, &err);
+		CHECK(!ret, "detach: %s", err.msg);
+		for (int i = 0; i < 50 && count_ours(); i++)
+			usleep(100 * 1000);
+		CHECK(count_ours() == 0, "after detach %d counter maps/programs remain", count_ours());
+		CHECK(access(pin, F_OK) != 0, "pin dir %s left behind", pin);
+	}
+	umount(dir);
+	rmdir(dir);
+	printf("counters: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}
