@@ -17,6 +17,7 @@
 enum status_option {
 	OPT_NAME = OPT_PLAN_LAST + 1, OPT_ID, OPT_PID, OPT_PINNED, OPT_WARN, OPT_CRIT, OPT_WATCH, OPT_TEXTFILE,
 	OPT_COUNT_METHOD, OPT_MAX_WALK, OPT_FAIL_ON, OPT_RULES, OPT_ROUNDS, OPT_NO_PIDS, OPT_HELP_STATUS,
+	OPT_RECORD, OPT_RECORD_MAX_BYTES,
 };
 
 struct status_args {
@@ -27,6 +28,8 @@ struct status_args {
 	long rounds;			/* --watch rounds; 0 = forever */
 	const char *textfile, *rules;
 	int fail_on;			/* 0 none, 1 warn, 2 crit */
+	const char *record;		/* --record FILE */
+	uint64_t record_max_bytes;
 };
 
 /* Exit status when --fail-on's level is reached: distinct from 1 (failure)
@@ -40,7 +43,8 @@ static void status_usage(FILE *out)
 		"                      [--format table|json|prometheus] [--warn RATIO] [--crit RATIO]\n"
 		"                      [--fail-on warn|crit] [--count-method auto|kfunc|memlock|batch|iterate|none]\n"
 		"                      [--max-walk N] [--watch SECONDS [--rounds N]] [--textfile PATH]\n"
-		"                      [--no-pids] [--rules RULES [plan options]]\n\n"
+		"                      [--no-pids] [--rules RULES [plan options]]\n"
+		"                      [--record FILE [--record-max-bytes N]]\n\n"
 		"Lists the BPF maps loaded on this machine with their live entries (each labelled with how it\n"
 		"was counted), fill ratio, memlock, owning processes and the failed inserts counted by\n"
 		"<mapsize/bpf_overflow.h>.  Needs root (CAP_BPF and CAP_SYS_ADMIN).\n\n"
@@ -51,7 +55,10 @@ static void status_usage(FILE *out)
 		"  --watch SECONDS        repeat; shows growth per minute and the time to full\n"
 		"  --textfile PATH        write the Prometheus text atomically (node_exporter textfile collector)\n"
 		"  --max-walk N           bound of the key walk of --count-method iterate (default 1000000)\n"
-		"  --rules RULES          put this node's plan beside the live maps: verdict and --set that fits\n\n",
+		"  --rules RULES          put this node's plan beside the live maps: verdict and --set that fits\n"
+		"  --record FILE          append one JSON line per round (with --rules: the plan's maps only),\n"
+		"                         the input of `mapsize recommend --records`\n"
+		"  --record-max-bytes N   past N bytes FILE becomes FILE.1 (default 64 MiB; 0: never)\n\n",
 		EXIT_THRESHOLD);
 	plan_options__usage(out);
 }
@@ -140,6 +147,8 @@ static int status_option(struct status_args *a, struct plan_options *po, int opt
 			return fprintf(stderr, "error: --fail-on '%s': expected warn or crit\n", arg), -1;
 		return 0;
 	case OPT_RULES: a->rules = arg; return 0;
+	case OPT_RECORD: a->record = arg; return 0;
+	case OPT_RECORD_MAX_BYTES: return parse_u64("--record-max-bytes", arg, UINT64_MAX, &a->record_max_bytes);
 	case OPT_NO_PIDS: a->opts.no_pids = true; return 0;
 	case OPT_FORMAT: {
 		int f = FORMAT_PARSE(arg, FORMAT_TABLE, FORMAT_JSON, FORMAT_PROMETHEUS);
@@ -174,6 +183,8 @@ static int parse_status_args(int argc, char **argv, struct status_args *a, struc
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "no-pids", no_argument, NULL, OPT_NO_PIDS },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "record-max-bytes", required_argument, NULL, OPT_RECORD_MAX_BYTES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -249,11 +260,13 @@ static int emit(const struct status_args *a, const struct status_view *v)
 			return 1;
 		}
 	}
+	if (a->record && status_record_append(a->record, a->record_max_bytes, v))
+		ret = 1;
 	if (a->textfile && mapsize_file__write_atomic(a->textfile, text, strlen(text), &err)) {
 		print_error(&err);
 		ret = 1;
 	}
-	if (!a->textfile || a->format_set) {
+	if ((!a->textfile && !a->record) || a->format_set) {
 		if (a->format == STATUS_PROMETHEUS)
 			fputs(text, stdout);
 		else if (a->format == STATUS_JSON)
@@ -280,7 +293,8 @@ static int report_read_error(int ret, const struct mapsize_error *err)
 
 int do_status(int argc, char **argv)
 {
-	struct status_args a = { .opts.sz = sizeof(a.opts), .warn = 0.80, .crit = 0.95 };
+	struct status_args a = { .opts.sz = sizeof(a.opts), .warn = 0.80, .crit = 0.95,
+				 .record_max_bytes = STATUS_RECORD_MAX_BYTES };
 	struct mapsize_node node = { .sz = sizeof(node) };
 	struct mapsize_status *st = NULL, *prev = NULL;
 	struct mapsize_status_reader *reader;
@@ -357,7 +371,7 @@ int do_status(int argc, char **argv)
 		t_prev = t;
 		if (!a.watch || (a.rounds && round + 1 >= a.rounds) || status)
 			break;
-		if (a.format == STATUS_TABLE && (!a.textfile || a.format_set))
+		if (a.format == STATUS_TABLE && ((!a.textfile && !a.record) || a.format_set))
 			printf("\n");
 		status_watch_sleep(a.watch);
 	}
