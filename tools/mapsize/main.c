@@ -19,6 +19,8 @@ static const struct cmd cmds[] = {
 	  "memory of every map: small, medium, large vs a baseline, SVG chart" },
 	{ "status", do_status, "[--name GLOB] [--format table|json|prometheus] [--watch S] [--rules RULES]",
 	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
+	{ "recommend", do_recommend, "--rules RULES --records FILE... [--window D] [--headroom K] [-o FILE]",
+	  "the profile that fits what the maps reached: peaks, dimensions, shrink and leak flags" },
 	{ "rules", do_rules, "init|check --object FILE.bpf.o [...]", "draft rules from objects; find stale rules" },
 	{ "objects", do_objects, "FILE [--format table|json]",
 	  "list the BPF objects an executable or library embeds (--object FILE:NAME)" },
