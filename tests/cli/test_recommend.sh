@@ -185,4 +185,78 @@ done
 expect_eq "rotation: FILE and FILE.1 within the limit" \
 	"$([ "$(stat -c %s "$ROT")" -le 600 ] && [ "$(stat -c %s "$ROT.1")" -le 600 ] && echo yes)" yes
 expect_eq "rotation: whole lines" "$(cat "$ROT.1" "$ROT" | jq -c .version | sort -u)" 1
+
+# ---- a real Prometheus scraping the status text of the same maps ------------------------------
+expect_err "prometheus: unreachable" 2 "^http://127.0.0.1:1: error: cannot query Prometheus: .*(connect|refused)" \
+	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus http://127.0.0.1:1 -o "$TMP/p.yaml"
+expect_eq "prometheus: unreachable: no profile" "$([ -e "$TMP/p.yaml" ] && echo written || echo none)" none
+if ! command -v prometheus >/dev/null || ! command -v python3 >/dev/null; then
+	skip "prometheus" "prometheus (sh tools/deps.sh) and python3 are needed"
+	finish
+	exit
+fi
+PD=$TMP/prom
+mkdir -p "$PD/www" "$PD/data"
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+WPORT=$(freeport)
+PPORT=$(freeport)
+PURL=http://127.0.0.1:$PPORT
+WPID= PPID_=
+cleanup() {
+	[ -n "$PPID_" ] && kill "$PPID_" 2>/dev/null && wait "$PPID_" 2>/dev/null
+	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
+	umount "$PIN" 2>/dev/null; rm -rf "$TMP"
+}
+publish() { "$MAPSIZE" status --pinned "$PIN" --no-pids --textfile "$PD/www/metrics"; }
+publish
+python3 -m http.server "$WPORT" --bind 127.0.0.1 --directory "$PD/www" >"$PD/www.log" 2>&1 &
+WPID=$!
+cat > "$PD/prometheus.yml" <<YAML
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: mapsize
+    metrics_path: /metrics
+    static_configs: [ { targets: [ "127.0.0.1:$WPORT" ] } ]
+YAML
+prometheus --config.file="$PD/prometheus.yml" --storage.tsdb.path="$PD/data" \
+	--web.listen-address="127.0.0.1:$PPORT" >"$PD/prometheus.log" 2>&1 &
+PPID_=$!
+for i in $(seq 1 100); do curl -sf "$PURL/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+# wait for the first successful scrape, then hold each level for 3 scrape intervals
+up() { curl -sf "$PURL/api/v1/query?query=up" | jq -r '.data.result[0].value[1] // "0"'; }
+for i in $(seq 1 100); do [ "$(up)" = 1 ] && break; sleep 0.2; done
+expect_eq "prometheus: scraping the status text" "$(up)" 1
+sleep 3						# procs 40, pods 40 (the records' final state)
+fill procs 101 160; fill pods 41 50; publish; sleep 3	# the peaks: 100 and 50
+for i in $(seq 101 160); do bpftool map delete pinned "$PIN/procs" key $(le32 "$i"); done
+publish; sleep 3					# back to 40
+run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --window 1m \
+	--format json -o "$TMP/prom.yaml"
+expect_eq "prometheus: exit 0" "$rc $(head -c 300 "$TMP/err")" "0 "
+expect_eq "prometheus: one node" "$(jqv .nodes)" 1
+expect_eq "prometheus: peaks, recommendations, dimensions" \
+	"$(jqc '[.maps[] | [.name, .peak, .failures, .recommended_max_entries, .dimension, .dimension_value]]')" \
+	'[["mrec_procs",100,0,200,"procs",200],["mrec_pods",50,0,128,"pods",5]]'
+expect_eq "prometheus: the profile" "$(grep -v '^#' "$TMP/prom.yaml" | sed 's/  #.*//')" \
+"name: recommended
+base: small
+dimensions:
+  procs: 200
+  pods: 5"
+run "$MAPSIZE" plan "$RULES" --profile "$TMP/prom.yaml" "${KERNEL[@]}" --format json
+expect_eq "prometheus: round trip max_entries" "$(jqc '[.maps[0:2][] | [.name, .max_entries]]')" \
+	'[["mrec_procs",200],["mrec_pods",128]]'
+run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --window 1m \
+	--node "127.0.0.1:$WPORT" --format json
+expect_eq "prometheus: --node the instance" "$(jqc '[.maps[] | .peak]')" '[100,50]'
+expect_err "prometheus: no samples on a node" 2 "^$PURL: error: no samples of $RULES's maps in the window" \
+	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --node n9
+expect_err "prometheus: HTTP error" 2 "^$PURL: error: HTTP 400 for count_over_time\\(mapsize_map_entries.*bad-label=\"n9\".*: invalid parameter \"query\": .*parse error" \
+	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --node n9 \
+	--node-label bad-label
+expect_err "prometheus: not the HTTP API" 2 "^http://127.0.0.1:$WPORT: error: HTTP 404, the answer to .* is not JSON" \
+	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "http://127.0.0.1:$WPORT"
+expect_err "prometheus: bearer token file missing" 2 "cannot read the bearer token" \
+	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" \
+	--bearer-token-file "$TMP/none"
 finish

@@ -19,13 +19,14 @@
 
 enum recommend_option {
 	OPT_RULES = OPT_PLAN_LAST + 1, OPT_RECORDS, OPT_PROMETHEUS, OPT_WINDOW, OPT_HEADROOM, OPT_PERCENTILE,
-	OPT_NODE, OPT_OUTPUT,
+	OPT_NODE, OPT_OUTPUT, OPT_BEARER, OPT_CA_FILE, OPT_TIMEOUT, OPT_NODE_LABEL,
 };
 
 #define MAX_RECORD_FILES 64
 
 struct recommend_args {
-	const char *rules, *output, *prometheus, *node;
+	const char *rules, *output, *node;
+	struct prom_source prom;
 	const char *records[MAX_RECORD_FILES];
 	size_t record_cnt;
 	const char *window_text;
@@ -52,7 +53,8 @@ struct rec_dim {
 static void recommend_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: mapsize recommend --rules RULES [plan options] --records FILE [FILE...]\n"
+		"Usage: mapsize recommend --rules RULES [plan options] (--records FILE [FILE...] | --prometheus URL\n"
+		"                         [--bearer-token-file FILE] [--ca-file FILE] [--timeout S] [--node-label L])\n"
 		"                         [--window DURATION] [--headroom K] [--percentile P] [--node NAME]\n"
 		"                         [-o PROFILE.yaml] [--format table|json]\n\n"
 		"From what the maps reached to the profile that fits: per managed map the peak over the window\n"
@@ -61,6 +63,9 @@ static void recommend_usage(FILE *out)
 		"largest value per dimension is written as a profile override (base: + dimensions:) for --profile,\n"
 		"checked by planning with it: every observed peak stays within 1/headroom of its max_entries.\n\n"
 		"  --records FILE...  JSON Lines of `mapsize status --rules RULES --record FILE` (and FILE.1)\n"
+		"  --prometheus URL   a Prometheus scraping `mapsize status --format prometheus`: max_over_time,\n"
+		"                     quantile_over_time of mapsize_map_entries per node (label --node-label,\n"
+		"                     default instance); --bearer-token-file, --ca-file, --timeout (default 30 s)\n"
 		"  --window DURATION  the samples of the last DURATION (s, m, h, d, w; default 7d)\n"
 		"  --headroom K       max_entries over peak demand (default 2)\n"
 		"  --percentile P     across nodes: the peak P %% of the nodes stay within (default 100: the largest)\n"
@@ -91,7 +96,18 @@ static int recommend_option(struct recommend_args *a, struct plan_options *po, i
 			return fprintf(stderr, "error: more than %d --records files\n", MAX_RECORD_FILES), -1;
 		a->records[a->record_cnt++] = arg;
 		return 0;
-	case OPT_PROMETHEUS: a->prometheus = arg; return 0;
+	case OPT_PROMETHEUS: a->prom.url = arg; return 0;
+	case OPT_BEARER: a->prom.http.bearer_token_file = arg; return 0;
+	case OPT_CA_FILE: a->prom.http.ca_file = arg; return 0;
+	case OPT_NODE_LABEL: a->prom.node_label = arg; return 0;
+	case OPT_TIMEOUT: {
+		double t;
+
+		if (parse_double("--timeout", arg, 1, 3600, &t))
+			return -1;
+		a->prom.http.timeout_seconds = (long)t;
+		return 0;
+	}
 	case OPT_WINDOW:
 		a->window_text = arg;
 		if (rec_parse_duration(arg, &a->window))
@@ -129,6 +145,10 @@ static int parse_recommend_args(int argc, char **argv, struct recommend_args *a,
 		{ "headroom", required_argument, NULL, OPT_HEADROOM },
 		{ "percentile", required_argument, NULL, OPT_PERCENTILE },
 		{ "node", required_argument, NULL, OPT_NODE },
+		{ "bearer-token-file", required_argument, NULL, OPT_BEARER },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "node-label", required_argument, NULL, OPT_NODE_LABEL },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -163,7 +183,7 @@ static int parse_recommend_args(int argc, char **argv, struct recommend_args *a,
 		fprintf(stderr, "error: no --rules RULES, expected the rules of the maps observed\n");
 		goto usage;
 	}
-	if (!a->record_cnt == !a->prometheus) {
+	if (!a->record_cnt == !a->prom.url) {
 		fprintf(stderr, "error: expected one source of observations: --records FILE... or --prometheus URL\n");
 		goto usage;
 	}
@@ -421,7 +441,8 @@ static jv_t *result_json(const struct rec_map *maps, size_t cnt, const struct re
 
 int do_recommend(int argc, char **argv)
 {
-	struct recommend_args a = { .headroom = 2, .percentile = 100, .window = 7 * 86400, .window_text = "7d" };
+	struct recommend_args a = { .headroom = 2, .percentile = 100, .window = 7 * 86400, .window_text = "7d",
+				    .prom = { .node_label = "instance", .http.timeout_seconds = 30 } };
 	struct plan_options po;
 	struct mapsize_error err;
 	struct mapsize_rules *rules = NULL;
@@ -435,10 +456,6 @@ int do_recommend(int argc, char **argv)
 
 	if (parse_recommend_args(argc, argv, &a, &po))
 		return 2;
-	if (a.prometheus) {
-		fprintf(stderr, "error: --prometheus %s: this build reads --records only\n", a.prometheus);
-		return 2;
-	}
 	rules = mapsize_rules__load_file(a.rules, &err);
 	if (!rules) {
 		print_error(&err);
@@ -450,7 +467,8 @@ int do_recommend(int argc, char **argv)
 		struct rec_select sel = { .now = time(NULL), .window = a.window, .percentile = a.percentile,
 					  .node = a.node, .rules = rules, .rules_path = a.rules };
 
-		status = rec_read_records(a.records, a.record_cnt, &sel, &in);
+		status = a.prom.url ? rec_read_prometheus(&a.prom, &sel, &in)
+				    : rec_read_records(a.records, a.record_cnt, &sel, &in);
 	}
 	if (!status) {
 		maps = calloc(in.cnt + 1, sizeof(*maps));

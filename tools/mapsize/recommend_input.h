@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "mapsize.h"
+#include "prom_http.h"
 
 /* One managed map over the window. */
 struct rec_obs {
@@ -43,6 +44,18 @@ struct rec_select {
 int rec_read_records(const char *const *files, size_t file_cnt, const struct rec_select *sel,
 		     struct rec_input *out);
 void rec_input_free(struct rec_input *in);
+
+/* --prometheus URL and its options. */
+struct prom_source {
+	const char *url;
+	const char *node_label;		/* the label naming the node: "instance" */
+	struct prom_http_opts http;
+};
+
+/* The same observations from a Prometheus HTTP API (recommend_prometheus.c).
+ * 0, or 2 after printing "URL: error: ..." (unreachable, HTTP error,
+ * malformed answer, no samples). */
+int rec_read_prometheus(const struct prom_source *src, const struct rec_select *sel, struct rec_input *out);
 
 /* "7d", "12h", "30m", "90s", "1w", or seconds: 0 or -1. */
 int rec_parse_duration(const char *s, int64_t *seconds);
