@@ -142,6 +142,50 @@ expect_err "bad window" 2 "--window '5x': expected a duration" "$MAPSIZE" recomm
 expect_err "bad headroom" 2 "--headroom '0.5': expected a number in \[1, 1000\]" \
 	"$MAPSIZE" recommend --rules "$RULES" --records "$REC" --headroom 0.5
 
+# ---- pod memory: plan JSON always, --pod-memory for people -------------------------------------
+run "$MAPSIZE" plan "$RULES" --map-size small "${KERNEL[@]}" --format json
+expect_eq "pod_memory: at load, expected, full are the plan's totals" \
+	"$(jqc '[.pod_memory.at_load_bytes == .total_memlock_bytes, .pod_memory.at_expected_bytes == .total_memlock_expected_bytes, .pod_memory.full_bytes == .total_memlock_full_bytes] | all')" true
+MIB=1048576 AGENT=$((64 * 1048576))
+exp=$(jqv .pod_memory.at_expected_bytes) full=$(jqv .pod_memory.full_bytes)
+expect_eq "pod_memory: request = expected + 64 MiB, limit = full + full/8 + 64 MiB, up to MiB" \
+	"$(jqc '[.pod_memory.request_bytes, .pod_memory.limit_bytes]')" \
+	"[$(( (exp + AGENT + MIB - 1) / MIB * MIB )),$(( (full + full / 8 + AGENT + MIB - 1) / MIB * MIB ))]"
+req=$(jqv .pod_memory.request_bytes) lim=$(jqv .pod_memory.limit_bytes)
+run "$MAPSIZE" plan "$RULES" --map-size small "${KERNEL[@]}" --pod-memory
+expect_eq "--pod-memory: the Kubernetes quantities" \
+	"$(grep -Eo 'resources\.(requests|limits)\.memory: +[0-9]+Mi' "$TMP/out" | tr -s ' ')" \
+	"resources.requests.memory: $((req / MIB))Mi
+resources.limits.memory: $((lim / MIB))Mi"
+# deploy/kubernetes: each pool's agent container asks for what the plan of its profile needs
+if python3 -c 'import yaml' 2>/dev/null; then
+	python3 - "$TMP" <<'PY' > "$TMP/pools"
+import sys, yaml
+t = sys.argv[1]
+for d in yaml.safe_load_all(open("deploy/kubernetes/configmaps.yaml")):
+    if d and d["metadata"]["name"] == "mapsize-profiles":
+        for k, v in d["data"].items():
+            open(t + "/pool-" + k, "w").write(v)
+for d in yaml.safe_load_all(open("deploy/kubernetes/daemonset.yaml")):
+    if not d or d.get("kind") != "DaemonSet":
+        continue
+    spec = d["spec"]["template"]["spec"]
+    env = {e["name"]: e["value"] for e in spec["initContainers"][0]["env"]}
+    agent = [c for c in spec["containers"] if c["name"] == "agent"][0]
+    r = agent["resources"]
+    print(env["MAPSIZE_POOL"], env["MAPSIZE_BUDGET"], r["requests"]["memory"], r["limits"]["memory"])
+PY
+	expect_eq "deploy: two pools" "$(wc -l < "$TMP/pools")" 2
+	while read -r pool budget request limit; do
+		run "$MAPSIZE" plan examples/agent.rules.yaml --profile "$TMP/pool-$pool.yaml" --budget "$budget" \
+			--kernel 6.1 --format json
+		expect_eq "deploy: pool $pool request and limit are the plan's pod_memory" "$request $limit" \
+			"$(jqv '"\(.pod_memory.request_bytes / 1048576)Mi \(.pod_memory.limit_bytes / 1048576)Mi"')"
+	done < "$TMP/pools"
+else
+	skip "deploy pod memory" "python3-yaml is needed (sh tools/deps.sh)"
+fi
+
 # ---- live: status --record rounds of maps filled to known peaks -------------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v bpftool >/dev/null; then
 	skip "live records" "needs root and bpftool"
