@@ -141,6 +141,14 @@ int recommend_solve(const struct mapsize_rules *rules, const struct mapsize_plan
 		return -ENOENT;
 	}
 	snprintf(out->dimension, sizeof(out->dimension), "%s", n.name[0]);
+	/* cpus and memory are read from each node when a plan runs there
+	 * (mapsize_planner__set_node_dimension): what the node has, not a
+	 * demand a profile could choose */
+	if (!strcmp(n.name[0], "cpus") || !strcmp(n.name[0], "memory")) {
+		snprintf(out->reason, sizeof(out->reason), "max_entries '%s' depends on %s, which each node "
+			 "supplies (not a demand to solve for)", r->max_entries.text, n.name[0]);
+		return -ENOENT;
+	}
 	if (mapsize_plan__dim_value(plan, out->dimension, &out->current)) {
 		snprintf(out->reason, sizeof(out->reason), "max_entries '%s' names '%s', which is not a dimension "
 			 "of the plan", r->max_entries.text, out->dimension);

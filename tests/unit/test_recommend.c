@@ -22,6 +22,7 @@ static const char rules_text[] =
 	"  by_pods:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: pods * 16\n    round: pow2\n"
 	"  fixed:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: 256\n"
 	"  two:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: pods * cpus\n"
+	"  per_cpu:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: cpus * 256\n"
 	"  capped:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: nodes * 4\n    max: 1000\n"
 	"  falling:\n    type: hash\n    key_size: 4\n    value_size: 8\n    max_entries: 100000 / policies\n"
 	"    min: 1\n";
@@ -142,6 +143,9 @@ static void test_solve(void **state)
 	assert_int_equal(recommend_solve(rules, plan, "two", 10, replan, &c, &s), -ENOENT);
 	assert_string_equal(s.reason, "max_entries 'pods * cpus' depends on pods and cpus: no single dimension "
 			    "to solve for");
+	assert_int_equal(recommend_solve(rules, plan, "per_cpu", 10, replan, &c, &s), -ENOENT);
+	assert_string_equal(s.reason, "max_entries 'cpus * 256' depends on cpus, which each node supplies (not a "
+			    "demand to solve for)");
 	assert_int_equal(recommend_solve(rules, plan, "capped", 2000, replan, &c, &s), -ENOENT);
 	assert_string_equal(s.reason, "max_entries 'nodes * 4' reaches at most 1000 as nodes grows (capped by "
 			    "the rule's max or the map type's limit), below 2000");
