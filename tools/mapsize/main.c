@@ -7,7 +7,7 @@
 #include "mapsize.h"
 
 static const struct cmd cmds[] = {
-	{ "plan", do_plan, "RULES [plan options] [--node-local] [-o FILE]",
+	{ "plan", do_plan, "RULES [plan options] [--node-local] [--pod-memory] [-o FILE]",
 	  "compute max_entries and preallocation of every map" },
 	{ "gen-header", do_gen_header, "RULES [plan options] -o FILE",
 	  "write a C header with the plan for static builds" },
