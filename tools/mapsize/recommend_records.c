@@ -160,8 +160,8 @@ static int read_line(struct reader *r, const char *text, size_t len)
 		ret = line_error(r, column_of(text, "maps"), "no 'maps' array, expected the maps of this round");
 		goto out;
 	}
-	if ((sel->node && strcmp(sel->node, node)) || t < sel->now - sel->window || t > sel->now)
-		goto out;	/* another node, or outside the window */
+	if ((sel->node && strcmp(sel->node, node)) || t < sel->now - sel->window)
+		goto out;	/* another node, or before the window (later is clock skew: kept) */
 	ni = node_index(r, node);
 	if (ni == SIZE_MAX) {
 		ret = line_error(r, 1, "out of memory");
