@@ -26,6 +26,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags libbpf yaml-0.1 jansson 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf yaml-0.1 2>/dev/null) -lelf -lz -lm
 JSON_LIBS  := $(shell pkg-config --libs jansson 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
+# recommend --prometheus: libcurl, for the mapsize tool only (the static one goes without)
+CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden $(SANFLAGS)
@@ -128,14 +130,20 @@ $(O)/libmapsize.pc: doc/libmapsize.pc.in include/mapsize/mapsize.h
 # No sanitizers with -static.
 STATIC_LIBS := $(shell pkg-config --static --libs libbpf yaml-0.1 2>/dev/null) -lm
 static: $(O)/mapsize-static
-$(O)/mapsize-static: $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
+$(O)/mapsize-static: $(filter-out $(O)/tools/mapsize/prom_http.o,$(MAPSIZE_OBJS)) \
+		     $(O)/tools/mapsize/prom_http-nocurl.o $(COMMON_OBJS) $(LIB_INT)
 	$(call msg,STATIC,$@)
 	$(Q)$(CC) -static -o $@ $^ $(STATIC_LIBS)
+
+$(O)/tools/mapsize/prom_http-nocurl.o: tools/mapsize/prom_http.c tools/mapsize/prom_http.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DMAPSIZE_NO_CURL -c $< -o $@
 
 # The tool also uses src/core/kube.h's helpers: it links the internal archive.
 $(MAPSIZE): $(MAPSIZE_OBJS) $(COMMON_OBJS) $(LIB_INT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CURL_LIBS)
 
 # ---- demo agent (BPF object, skeleton, user space) ----------------------
 -include tools/demo/demo.mk

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs what mapsize needs to build and test on Debian 12 (run as root).
-# Build: compiler, libbpf/libelf/zlib, libyaml, jansson; BPF objects: clang, llvm, bpftool
+# Build: compiler, libbpf/libelf/zlib, libyaml, jansson, libcurl (recommend --prometheus); BPF objects: clang, llvm, bpftool
 # (clang-16 for the one test object with a kptr: clang 14 emits no BTF type tags);
 # tests: cmocka, jq, prometheus (promtool checks the metrics text); the Linux 6.1 memory tests: qemu, busybox-static, cpio.
 # tools/gen-kernel-consts.sh: lz4, zstd (Debian compresses its vmlinuz with them).
 # bindings/go: nothing installed; tests/go/test_go.sh fetches Go 1.27 and cilium/ebpf 0.22 (tools/fetch-go.sh).
 set -eu
 pkgs="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libyaml-dev libjansson-dev
+      libcurl4-openssl-dev
       clang clang-16 llvm libclang-rt-14-dev bpftool libcmocka-dev jq prometheus qemu-system-x86 busybox-static cpio
       lz4 zstd"
 # deploy/kubernetes tests: PyYAML reads the manifests

@@ -73,7 +73,7 @@ sorted() { LC_ALL=C sort | paste -sd' ' -; }
 COMP_WORDBREAKS=$DEFAULT_BREAKS
 M=$MAPSIZE
 
-check "commands" "counters gen-header maps migrate objects plan profile report rules status verify" _mapsize "$M "
+check "commands" "counters gen-header maps migrate objects plan profile recommend report rules status verify" _mapsize "$M "
 check "migrate options" "--finish --format" _mapsize "$M migrate $RULES --f"
 check "command prefix" "gen-header" _mapsize "$M g"
 check "top-level options" "--help --version" _mapsize "$M --"
@@ -98,8 +98,13 @@ check "status --format values" "json prometheus table" _mapsize "$M status --for
 check "status --count-method= values" "memlock" _mapsize "$M status --count-method=m"
 check "status --fail-on values" "crit warn" _mapsize "$M status --fail-on "
 check "status options" "--warn --watch" _mapsize "$M status --wa"
+check "status --record options" "--record --record-max-bytes" _mapsize "$M status --reco"
 check "status --rules: yaml files" "examples/agent.rules.yaml" _mapsize "$M status --rules examples/a"
 check "plan --node-local" "--node-local" _mapsize "$M plan $RULES --node"
+check "recommend options" "--records" _mapsize "$M recommend --rules $RULES --reco"
+check "recommend --format values" "json table" _mapsize "$M recommend --format "
+check "recommend --rules: yaml files" "examples/agent.rules.yaml" _mapsize "$M recommend --rules examples/a"
+check "plan --pod-memory" "--pod-memory" _mapsize "$M plan $RULES --pod"
 check "profile options" "--from-kubernetes" _mapsize "$M profile --fr"
 check "profile options given once" "--percentile" _mapsize "$M profile --from-kubernetes --p"
 check "profile --base values" "large medium small" _mapsize "$M profile --from-kubernetes --base "

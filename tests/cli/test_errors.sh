@@ -187,7 +187,7 @@ bad "maps: bad rules" "$f:7:5:" "did you mean 'max_entries'" "$MAPSIZE" maps "$f
 
 # ---- one command table, one --format parser (issue 16) ------------------------------------
 expect_err "unknown command: the table's names" 2 \
-	"^error: unknown command 'bogus', expected plan, gen-header, maps, verify, migrate, report, status, counters, rules, objects or profile \(see mapsize --help\)$" \
+	"^error: unknown command 'bogus', expected plan, gen-header, maps, verify, migrate, report, status, counters, recommend, rules, objects or profile \(see mapsize --help\)$" \
 	"$MAPSIZE" bogus
 expect_err "unknown rules command: the sub-table's names, same wording" 2 \
 	"^error: unknown rules command 'bogus', expected init or check \(see mapsize rules --help\)$" \

@@ -234,6 +234,7 @@ struct out {
 	char *buf;
 	size_t len, cap;
 	bool failed;
+	bool compact;		/* one line: no newlines or indent, "," and ":" */
 };
 
 static void out_add(struct out *o, const char *s, size_t n)
@@ -262,6 +263,8 @@ static void out_str(struct out *o, const char *s) { out_add(o, s, strlen(s)); }
 
 static void out_indent(struct out *o, int depth)
 {
+	if (o->compact)
+		return;
 	out_add(o, "\n", 1);
 	for (int i = 0; i < depth; i++)
 		out_add(o, "  ", 2);
@@ -340,7 +343,7 @@ static void out_value(struct out *o, const jv_t *v, int depth, int precision)
 			out_indent(o, depth + 1);
 			if (v->type == JV_OBJECT) {
 				out_quoted(o, v->keys[i]);
-				out_add(o, ": ", 2);
+				out_add(o, ": ", o->compact ? 1 : 2);
 			}
 			out_value(o, v->vals[i], depth + 1, precision);
 		}
@@ -351,9 +354,9 @@ static void out_value(struct out *o, const jv_t *v, int depth, int precision)
 	}
 }
 
-char *jv_dumps(const jv_t *v, int precision)
+static char *dumps(const jv_t *v, int precision, bool compact)
 {
-	struct out o = { 0 };
+	struct out o = { .compact = compact };
 
 	if (!v)
 		return NULL;
@@ -363,6 +366,16 @@ char *jv_dumps(const jv_t *v, int precision)
 		return NULL;
 	}
 	return o.buf;
+}
+
+char *jv_dumps(const jv_t *v, int precision)
+{
+	return dumps(v, precision, false);
+}
+
+char *jv_dumps_compact(const jv_t *v, int precision)
+{
+	return dumps(v, precision, true);
 }
 
 /* ---- reader ------------------------------------------------------------- */

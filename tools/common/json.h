@@ -60,6 +60,8 @@ static inline bool jv_is_null(const jv_t *v) { return v && jv_typeof(v) == JV_NU
  * reals with `precision` significant digits (0: 17, jansson's default).
  * malloc'd; NULL when out of memory. */
 char *jv_dumps(const jv_t *v, int precision);
+/* The same on one line ("," and ":" without spaces): JSON Lines records. */
+char *jv_dumps_compact(const jv_t *v, int precision);
 
 /* Where and why a document did not parse: 1-based line and column (in
  * bytes), "what, expected what". */

@@ -373,13 +373,13 @@ _mapsize_status()
 	--fail-on) _mapsize_add "$pre" "$val" warn crit; return 0 ;;
 	--map-size) _mapsize_add "$pre" "$val" small medium large; return 0 ;;
 	--rules | --profile) _mapsize_files "$pre" "$val" yaml yml; return 0 ;;
-	--pinned | --textfile | --btf | --counters-pin) _mapsize_files "$pre" "$val"; return 0 ;;
+	--pinned | --textfile | --btf | --counters-pin | --record) _mapsize_files "$pre" "$val"; return 0 ;;
 	--name | --id | --pid | --warn | --crit | --watch | --rounds | --max-walk | --set | --kernel | \
-		--kernel-era | --bpf-maps-*) return 0 ;;
+		--kernel-era | --bpf-maps-* | --record-max-bytes) return 0 ;;
 	esac
 	[[ $cur == -* || -z $cur ]] && _mapsize_add "" "$cur" --name --id --pid --pinned --format --warn --crit \
 		--fail-on --count-method --max-walk --watch --rounds --textfile --no-pids --rules --map-size \
-		--profile --set --kernel-counters --counters-pin --help
+		--profile --set --kernel-counters --counters-pin --record --record-max-bytes --help
 	return 0
 }
 
@@ -479,6 +479,41 @@ _mapsize_profile()
 	return 0
 }
 
+# mapsize recommend --rules RULES (--records FILE... | --prometheus URL) [...]:
+# records are JSON Lines files of any name.
+_mapsize_recommend()
+{
+	local seen=" " rules='' profiles=() value_opt='' positional='' opt='' pre='' val=$cur
+
+	local long_arg="--rules --records --prometheus --window --headroom --percentile --node --output --format
+		--bearer-token-file --ca-file --timeout --node-label --map-size --profile --set --kernel --budget"
+
+	_mapsize_scan "${long_arg//[[:space:]]/ }" o 2
+	if [[ -n $value_opt ]]; then
+		opt=$value_opt
+	elif [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} pre=$opt= val=${cur#*=}
+	fi
+	case $opt in
+	--rules | --profile | --output | -o) _mapsize_files "$pre" "$val" yaml yml ;;
+	--records | --bearer-token-file | --ca-file) _mapsize_files "$pre" "$val" ;;
+	--format) _mapsize_add "$pre" "$val" table json ;;
+	--map-size) _mapsize_add "$pre" "$val" small medium large ;;
+	--prometheus | --window | --headroom | --percentile | --node | --timeout | --node-label | --set | \
+		--kernel | --budget) ;;
+	*)
+		if [[ $cur == -* ]]; then
+			_mapsize_options "" --rules --records --prometheus --window --headroom --percentile --node \
+				--output --format --bearer-token-file --ca-file --timeout --node-label --map-size \
+				--profile --set --kernel --budget --help
+		else
+			_mapsize_files "" "$cur"
+		fi
+		;;
+	esac
+	return 0
+}
+
 # mapsize objects FILE [--format table|json]: any file (an executable or
 # shared library embedding BPF objects).
 _mapsize_objects()
@@ -508,7 +543,7 @@ _mapsize()
 {
 	local words=() cword=0 cur='' cut=0 cmd bin rules='' profiles=() value_opt='' seen=" "
 	local positional=1 long_arg short_arg='' extra=() repeatable
-	local commands=(plan gen-header maps verify migrate report status counters rules objects profile)
+	local commands=(plan gen-header maps verify migrate report status counters recommend rules objects profile)
 
 	COMPREPLY=()
 	_mapsize_init
@@ -524,7 +559,7 @@ _mapsize()
 	cmd=${words[1]}
 	case $cmd in
 	maps) ;;
-	plan) extra=(--output --node-local --object --pin-root) short_arg=o ;;
+	plan) extra=(--output --node-local --pod-memory --object --pin-root) short_arg=o ;;
 	gen-header) extra=(--output) short_arg=o ;;
 	verify) extra=(--object --strict --verbose --maps-only --skip-program --pin-root) short_arg=O ;;
 	migrate) extra=(--object --pin-root --dry-run --finish --min-change) short_arg=O ;;
@@ -533,6 +568,7 @@ _mapsize()
 	rules) _mapsize_rules; return 0 ;;
 	counters) _mapsize_counters; return 0 ;;
 	profile) _mapsize_profile; return 0 ;;
+	recommend) _mapsize_recommend; return 0 ;;
 	objects) _mapsize_objects; return 0 ;;
 	*) return 0 ;;
 	esac

@@ -5,6 +5,7 @@
 
 #include "mapsize.h"
 #include "pin_rows.h"
+#include "pod_memory.h"
 
 jv_t *plan_map_json(const struct mapsize_plan_map *m)
 {
@@ -94,6 +95,42 @@ void plan_memory_free(struct plan_memory *pm)
 	free(pm);
 }
 
+/* pod_memory: the agent container's request and limit (src/core/pod_memory.c). */
+static jv_t *pod_memory_json(const struct mapsize_map_memory *total)
+{
+	struct pod_memory pm;
+	jv_t *o;
+
+	if (pod_memory_from_totals(total, &pm))
+		return jv_null();	/* sums past 2^64 bytes: no container holds them */
+	o = jv_object();
+	jv_object_set_new(o, "at_load_bytes", jv_u64(pm.at_load_bytes));
+	jv_object_set_new(o, "at_expected_bytes", jv_u64(pm.at_expected_bytes));
+	jv_object_set_new(o, "full_bytes", jv_u64(pm.full_bytes));
+	jv_object_set_new(o, "request_bytes", jv_u64(pm.request_bytes));
+	jv_object_set_new(o, "limit_bytes", jv_u64(pm.limit_bytes));
+	return o;
+}
+
+/* plan --pod-memory: the same for people, with the Kubernetes quantities. */
+static void print_pod_memory(const struct plan_memory *mem)
+{
+	struct pod_memory pm;
+	char a[32], b[32], c[32];
+
+	if (pod_memory_from_totals(&mem->total, &pm)) {
+		printf("\npod memory: the maps' memory does not fit 64 bits\n");
+		return;
+	}
+	printf("\npod memory (maps are charged to the agent container's memory cgroup since Linux 5.11):\n"
+	       "  maps at load %s, at expected entries %s, full %s\n", human_bytes(pm.at_load_bytes, a, sizeof(a)),
+	       human_bytes(pm.at_expected_bytes, b, sizeof(b)), human_bytes(pm.full_bytes, c, sizeof(c)));
+	printf("  resources.requests.memory: %lluMi   (expected + %llu MiB for the agent process)\n"
+	       "  resources.limits.memory:   %lluMi   (full + 1/8 + %llu MiB for the agent process)\n",
+	       (unsigned long long)(pm.request_bytes >> 20), POD_MEMORY_AGENT_BYTES >> 20,
+	       (unsigned long long)(pm.limit_bytes >> 20), POD_MEMORY_AGENT_BYTES >> 20);
+}
+
 jv_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 {
 	jv_t *root = jv_root(), *dims = jv_object(), *maps = jv_array(), *warn = jv_array();
@@ -148,6 +185,7 @@ jv_t *plan_json(const struct mapsize_plan *plan, const struct plan_memory *mem)
 		jv_object_set_new(root, "memlock_rlimit_min_bytes",
 				    mem->era == MAPSIZE_MEM_ERA_RLIMIT ? jv_u64(mem->total.memlock_full)
 								       : jv_null());
+		jv_object_set_new(root, "pod_memory", pod_memory_json(&mem->total));
 	}
 	{
 		jv_t *budget = plan_budget_json(plan);
@@ -239,13 +277,14 @@ static jv_t *plan_json_pins(jv_t *root, const struct pin_rows *pins)
 }
 
 /* plan's own options beside the plan options */
-enum { OPT_NODE_LOCAL = OPT_PLAN_LAST + 0x40 };
+enum { OPT_NODE_LOCAL = OPT_PLAN_LAST + 0x40, OPT_POD_MEMORY };
 
 struct plan_cmd {
 	const char *out;		/* -o FILE: written atomically */
 	bool node_local;		/* --node-local: cpus and memory of this machine */
 	const char *object;		/* --object FILE: which maps pin */
 	const char *pin_root;		/* --pin-root DIR */
+	bool pod_memory;		/* --pod-memory: the container's request and limit */
 };
 
 static int plan_opt(int opt, const char *arg, void *ctx)
@@ -260,6 +299,8 @@ static int plan_opt(int opt, const char *arg, void *ctx)
 		pc->object = arg;
 	else if (opt == OPT_PIN_ROOT)
 		pc->pin_root = arg;
+	else if (opt == OPT_POD_MEMORY)
+		pc->pod_memory = true;
 	else
 		return 0;
 	return 1;
@@ -320,6 +361,7 @@ int do_plan(int argc, char **argv)
 		{ "node-local", no_argument, NULL, OPT_NODE_LOCAL },
 		{ "object", required_argument, NULL, 'O' },
 		PIN_ROOT_OPTION,
+		{ "pod-memory", no_argument, NULL, OPT_POD_MEMORY },
 	};
 	struct mapsize_node node = { .sz = sizeof(node) };
 	struct plan_options po;
@@ -359,6 +401,8 @@ int do_plan(int argc, char **argv)
 		ret = print_json(plan_json_pins(plan_json(plan, mem), pinsp));
 	} else if (!pc.out) {
 		print_plan_table(plan, mem, pinsp);
+		if (pc.pod_memory)
+			print_pod_memory(mem);
 	} else {
 		text = po.format == FORMAT_JSON ? jv_text(plan_json_pins(plan_json(plan, mem), pinsp))
 						: plan_table_text(plan, mem, pinsp, &len);

@@ -18,6 +18,7 @@ enum status_option {
 	OPT_NAME = OPT_PLAN_LAST + 1, OPT_ID, OPT_PID, OPT_PINNED, OPT_WARN, OPT_CRIT, OPT_WATCH, OPT_TEXTFILE,
 	OPT_COUNT_METHOD, OPT_MAX_WALK, OPT_FAIL_ON, OPT_RULES, OPT_ROUNDS, OPT_NO_PIDS, OPT_HELP_STATUS,
 	OPT_KERNEL_COUNTERS, OPT_COUNTERS_PIN,
+	OPT_RECORD, OPT_RECORD_MAX_BYTES,
 };
 
 struct status_args {
@@ -30,6 +31,8 @@ struct status_args {
 	int fail_on;			/* 0 none, 1 warn, 2 crit */
 	bool kernel_counters;		/* attach them for the command's duration */
 	const char *counters_pin;	/* where `mapsize counters attach` pinned them */
+	const char *record;		/* --record FILE */
+	uint64_t record_max_bytes;
 };
 
 /* Exit status when --fail-on's level is reached: distinct from 1 (failure)
@@ -44,7 +47,8 @@ static void status_usage(FILE *out)
 		"                      [--fail-on warn|crit] [--count-method auto|kfunc|memlock|batch|iterate|none]\n"
 		"                      [--max-walk N] [--watch SECONDS [--rounds N]] [--textfile PATH]\n"
 		"                      [--no-pids] [--rules RULES [plan options]]\n"
-		"                      [--kernel-counters] [--counters-pin DIR]\n\n"
+		"                      [--kernel-counters] [--counters-pin DIR]\n"
+		"                      [--record FILE [--record-max-bytes N]]\n\n"
 		"Lists the BPF maps loaded on this machine with their live entries (each labelled with how it\n"
 		"was counted), fill ratio, memlock, owning processes and the failed inserts counted by\n"
 		"<mapsize/bpf_overflow.h>.  Needs root (CAP_BPF and CAP_SYS_ADMIN).\n\n"
@@ -60,7 +64,10 @@ static void status_usage(FILE *out)
 		"  --kernel-counters      attach the kernel-side counters for this command (failed inserts,\n"
 		"                         LRU evictions, ring-buffer drops of every map; see mapsize counters)\n"
 		"  --counters-pin DIR     where mapsize counters attach pinned them (default " MAPSIZE_COUNTERS_PIN_DIR ");\n"
-		"                         read when present\n\n",
+		"                         read when present\n"
+		"  --record FILE          append one JSON line per round (with --rules: the plan's maps only),\n"
+		"                         the input of `mapsize recommend --records`\n"
+		"  --record-max-bytes N   past N bytes FILE becomes FILE.1 (default 64 MiB; 0: never)\n\n",
 		EXIT_THRESHOLD);
 	plan_options__usage(out);
 }
@@ -149,6 +156,8 @@ static int status_option(struct status_args *a, struct plan_options *po, int opt
 			return fprintf(stderr, "error: --fail-on '%s': expected warn or crit\n", arg), -1;
 		return 0;
 	case OPT_RULES: a->rules = arg; return 0;
+	case OPT_RECORD: a->record = arg; return 0;
+	case OPT_RECORD_MAX_BYTES: return parse_u64("--record-max-bytes", arg, UINT64_MAX, &a->record_max_bytes);
 	case OPT_NO_PIDS: a->opts.no_pids = true; return 0;
 	case OPT_KERNEL_COUNTERS: a->kernel_counters = true; return 0;
 	case OPT_COUNTERS_PIN: a->counters_pin = arg; return 0;
@@ -187,6 +196,8 @@ static int parse_status_args(int argc, char **argv, struct status_args *a, struc
 		{ "no-pids", no_argument, NULL, OPT_NO_PIDS },
 		{ "kernel-counters", no_argument, NULL, OPT_KERNEL_COUNTERS },
 		{ "counters-pin", required_argument, NULL, OPT_COUNTERS_PIN },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "record-max-bytes", required_argument, NULL, OPT_RECORD_MAX_BYTES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -285,11 +296,13 @@ static int emit(const struct status_args *a, const struct status_view *v)
 			return 1;
 		}
 	}
+	if (a->record && status_record_append(a->record, a->record_max_bytes, v))
+		ret = 1;
 	if (a->textfile && mapsize_file__write_atomic(a->textfile, text, strlen(text), &err)) {
 		print_error(&err);
 		ret = 1;
 	}
-	if (!a->textfile || a->format_set) {
+	if ((!a->textfile && !a->record) || a->format_set) {
 		if (a->format == STATUS_PROMETHEUS)
 			fputs(text, stdout);
 		else if (a->format == STATUS_JSON)
@@ -348,7 +361,8 @@ static int report_read_error(int ret, const struct mapsize_error *err)
 
 int do_status(int argc, char **argv)
 {
-	struct status_args a = { .opts.sz = sizeof(a.opts), .warn = 0.80, .crit = 0.95 };
+	struct status_args a = { .opts.sz = sizeof(a.opts), .warn = 0.80, .crit = 0.95,
+				 .record_max_bytes = STATUS_RECORD_MAX_BYTES };
 	struct mapsize_node node = { .sz = sizeof(node) };
 	struct mapsize_status *st = NULL, *prev = NULL;
 	struct mapsize_status_reader *reader;
@@ -453,7 +467,7 @@ int do_status(int argc, char **argv)
 		t_prev = t;
 		if (!a.watch || (a.rounds && round + 1 >= a.rounds) || status)
 			break;
-		if (a.format == STATUS_TABLE && (!a.textfile || a.format_set))
+		if (a.format == STATUS_TABLE && ((!a.textfile && !a.record) || a.format_set))
 			printf("\n");
 		status_watch_sleep(a.watch);
 	}

@@ -72,4 +72,21 @@ jv_t *status_instances_json(const struct status_view *v);
  * resolved it, else by the kernel's first 15 characters. */
 bool status_name_matches(const struct mapsize_live_map *m, const char *full_name);
 
+/* A mapsize_replan_fn (status_checks.c): the plan of `rules` with `po`
+ * plus --set DIM=VALUE, on `node` (NULL: off-node). */
+struct replan_ctx {
+	const struct plan_options *po;
+	const struct mapsize_node *node;
+	const struct mapsize_rules *rules;
+};
+int status_replan(void *ctx, const char *dim, uint64_t value, const char *map, struct mapsize_plan_map *out);
+
+/* --record FILE (status_record.c): the format's version, written in every line. */
+#define STATUS_RECORD_VERSION 1
+/* --record-max-bytes default: 64 MiB, about a day of 20 maps every 10 s. */
+#define STATUS_RECORD_MAX_BYTES (64ULL << 20)
+/* Append one JSON line for this round to `path`, rotating to path.1 past
+ * max_bytes (0: never).  0, or -1 after printing the error. */
+int status_record_append(const char *path, uint64_t max_bytes, const struct status_view *v);
+
 #endif

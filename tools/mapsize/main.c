@@ -7,7 +7,7 @@
 #include "mapsize.h"
 
 static const struct cmd cmds[] = {
-	{ "plan", do_plan, "RULES [plan options] [--node-local] [--object FILE [--pin-root DIR]] [-o FILE]",
+	{ "plan", do_plan, "RULES [plan options] [--node-local] [--pod-memory] [--object FILE [--pin-root DIR]] [-o FILE]",
 	  "compute max_entries and preallocation of every map" },
 	{ "gen-header", do_gen_header, "RULES [plan options] -o FILE",
 	  "write a C header with the plan for static builds" },
@@ -24,6 +24,8 @@ static const struct cmd cmds[] = {
 	  "live maps: entries, fill, failed inserts, growth; Prometheus; against the plan" },
 	{ "counters", do_counters, "attach|detach [--pin DIR]",
 	  "kernel-side counters: failed inserts, LRU evictions, ring-buffer drops of every map" },
+	{ "recommend", do_recommend, "--rules RULES --records FILE... [--window D] [--headroom K] [-o FILE]",
+	  "the profile that fits what the maps reached: peaks, dimensions, shrink and leak flags" },
 	{ "rules", do_rules, "init|check --object FILE.bpf.o [...]", "draft rules from objects; find stale rules" },
 	{ "objects", do_objects, "FILE [--format table|json]",
 	  "list the BPF objects an executable or library embeds (--object FILE:NAME)" },

@@ -33,6 +33,7 @@ int do_profile(int argc, char **argv);
 int do_objects(int argc, char **argv);
 int do_migrate(int argc, char **argv);
 int do_counters(int argc, char **argv);
+int do_recommend(int argc, char **argv);
 
 /* Parses `mapsize CMD RULES [plan options] [extra]`; extra options go to
  * `extra_cb` (return 1 handled, -1 error).  Returns the rules path or

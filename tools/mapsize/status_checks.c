@@ -17,15 +17,9 @@ bool status_name_matches(const struct mapsize_live_map *m, const char *full_name
 	return !strncmp(m->name, full_name, 15) && strlen(full_name) >= 15;
 }
 
-/* Re-planning for mapsize_plan__fit_dimension(): the same options plus one
- * more --set. */
-struct replan_ctx {
-	const struct plan_options *po;
-	const struct mapsize_node *node;
-	const struct mapsize_rules *rules;
-};
-
-static int replan(void *arg, const char *dim, uint64_t value, const char *map, struct mapsize_plan_map *out)
+/* Re-planning for mapsize_plan__fit_dimension() and recommend: the same
+ * options plus one more --set. */
+int status_replan(void *arg, const char *dim, uint64_t value, const char *map, struct mapsize_plan_map *out)
 {
 	const struct replan_ctx *rc = arg;
 	struct plan_options po = *rc->po;
@@ -97,7 +91,7 @@ int status_checks_build(const struct plan_options *po, const struct mapsize_rule
 		c->demand = c->live->entries + mapsize_live_map__failures(c->live);
 		if (c->demand && (c->verdict == MAPSIZE_VERDICT_UNDERSIZED || c->verdict == MAPSIZE_VERDICT_OVERSIZED)) {
 			c->fit.sz = sizeof(c->fit);
-			c->fit_ret = mapsize_plan__fit_dimension(plan, pm->name, c->demand, warn, replan, &rc, &c->fit);
+			c->fit_ret = mapsize_plan__fit_dimension(plan, pm->name, c->demand, warn, status_replan, &rc, &c->fit);
 			c->has_fit = !c->fit_ret;
 		}
 	}
