@@ -60,7 +60,7 @@ MAPSIZE   := $(O)/mapsize
 
 all: $(LIB_A) $(LIB_SO) $(O)/libmapsize.pc $(MAPSIZE) demo
 
-$(O)/%.o: %.c $(wildcard include/mapsize/*.h src/*/*.h tools/common/*.h)
+$(O)/%.o: %.c $(wildcard include/mapsize/*.h src/*/*.h tools/*/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

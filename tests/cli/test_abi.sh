@@ -27,6 +27,7 @@ cat >"$TMP/abi.c" <<'C'
 #include <string.h>
 #include <mapsize/mapsize.h>
 #include <mapsize/memory.h>
+#include <mapsize/migrate.h>
 int main(void)
 {
 	struct mapsize_error err;
@@ -46,6 +47,19 @@ int main(void)
 	newer.tail[3] = 1;
 	pl = mapsize_planner__new(&newer.o, &err);
 	printf("newer-set-tail %s %d\n", pl ? "ok" : "refused", err.code);
+	/* the tail padding after __last_field is not a request (a designated
+	 * initializer need not zero it) */
+	struct mapsize_migrate_opts mo;
+	MAPSIZE_OPTS(mapsize_migrate_spec, spec, .max_entries = 8);
+	struct mapsize_migrate_result res = { .sz = sizeof(res) };
+
+	memset(&mo, 0xff, sizeof(mo));
+	mo.sz = sizeof(mo);
+	mo.min_change_pct = 0;
+	mo.dry_run = true;
+	mo.no_batch = false;
+	ret = mapsize_pin__migrate("/nonexistent/mapsize-abi", &spec, &mo, &res);
+	printf("padding-garbage %s\n", ret == -EINVAL ? "refused" : "accepted");
 	return 0;
 }
 C
@@ -61,6 +75,7 @@ if gcc $san -Iinclude -o "$TMP/abi" "$TMP/abi.c" "$TMP/lib/libmapsize.so.0" 2>"$
 	expect_eq "with sz it is filled (bpf_htab 832 on 6.18)" "$(sed -n 3p "$TMP/abi.out")" "sz 0 832"
 	expect_eq "a newer caller's opts with a zero tail are accepted" "$(sed -n 4p "$TMP/abi.out")" "newer-zero-tail ok"
 	expect_eq "a newer caller's opts asking for more are refused" "$(sed -n 5p "$TMP/abi.out")" "newer-set-tail refused -22"
+	expect_eq "opts whose tail padding holds garbage are accepted" "$(sed -n 6p "$TMP/abi.out")" "padding-garbage accepted"
 else
 	fail "a program links against the shared library" "$(head -c 400 "$TMP/cc.err")"
 fi
