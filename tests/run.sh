@@ -48,14 +48,14 @@ if [ -x "$O/tests/memmatrix" ]; then
 	grep '^SKIP builtin half' "$out"
 	count memmatrix "$status"
 fi
-# ... and on Debian's 5.10, 6.1, 6.12 and 6.18 under qemu, the very packages
+# ... and on Debian's 5.10, 6.1, 6.12, 6.18, 7.2 and 7.3 under qemu, the very packages
 # the built-in table was read from: one boot per kernel runs all its checks
 # (tests/qemu/guest-checks.sh: memmatrix, both halves, and availprobe; exit
 # 77: qemu or the kernel package cannot be had here, counted as skipped; 125:
 # three boots failed).
 if [ -x "$O/tests/memmatrix-static" ] && [ -x "$O/tests/availprobe-static" ] &&
 	[ -z "${MAPSIZE_NO_QEMU:-}" ]; then
-	for kver in ${MAPSIZE_QEMU_KERNELS:-5.10 6.1 6.12 6.18}; do
+	for kver in ${MAPSIZE_QEMU_KERNELS:-5.10 6.1 6.12 6.18 7.2 7.3}; do
 		tests/qemu/run-kernel.sh --kernel-version "$kver" \
 			--file "$O/tests/memmatrix-static" --file "$O/tests/availprobe-static" \
 			tests/qemu/guest-checks.sh >"$out" 2>&1

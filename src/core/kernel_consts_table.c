@@ -8,6 +8,8 @@
  *   6.1: linux-image-6.1.0-57-cloud-amd64-unsigned 6.1.192-3 (6.1.0-57-cloud-amd64)
  *   6.12: linux-image-6.12.118+deb13-cloud-amd64-unsigned 6.12.118-1 (6.12.118+deb13-cloud-amd64)
  *   6.18: linux-image-6.18.15+deb13-cloud-amd64 6.18.15-1~bpo13+1 (6.18.15+deb13-cloud-amd64)
+ *   7.2: linux-binary-7.2.13+deb14-cloud-amd64 7.2.13-1 (7.2.13+deb14-cloud-amd64)
+ *   7.3: linux-binary-7.3.4+deb13-cloud-amd64 7.3.4-1~bpo13+1 (7.3.4+deb13-cloud-amd64)
  */
 #include "kernel_consts_table.h"
 
@@ -132,6 +134,68 @@ const struct kernel_consts_series kernel_consts_table[] = {
 			.stack_map_bucket = 16,
 			.bpf_bloom_filter = 304,
 			.bpf_queue_stack = 304,
+			.hofm_extra_elems = false,
+			.lpm_mem_alloc = true,
+		},
+	},
+	{
+		/* linux-binary-7.2.13+deb14-cloud-amd64 7.2.13-1 (7.2.13+deb14-cloud-amd64) */
+		.version = MAPSIZE_KERNEL_VERSION(7, 2),
+		.nearest = "nearest 7.2",
+		.consts = {
+			.sz = sizeof(struct mapsize_kernel_consts),
+			.source = "builtin 7.2",
+			.series = MAPSIZE_KERNEL_VERSION(7, 2),
+			.page_size = 4096,
+			.bpf_htab = 896,
+			.htab_elem = 48,
+			.htab_bucket = 16,
+			.htab_lock_count = 8,
+			.llist_node = 8,
+			.bpf_array = 304,
+			.lpm_trie = 408,
+			.lpm_trie_node = 24,
+			.bpf_ringbuf_map = 296,
+			.ringbuf_meta_pages = 3,
+			.bpf_local_storage_map = 304,
+			.local_storage_bucket = 16,
+			.local_storage_elem = 128,
+			.local_storage = 184,
+			.bpf_stack_map = 328,
+			.stack_map_bucket = 16,
+			.bpf_bloom_filter = 304,
+			.bpf_queue_stack = 304,
+			.hofm_extra_elems = false,
+			.lpm_mem_alloc = true,
+		},
+	},
+	{
+		/* linux-binary-7.3.4+deb13-cloud-amd64 7.3.4-1~bpo13+1 (7.3.4+deb13-cloud-amd64) */
+		.version = MAPSIZE_KERNEL_VERSION(7, 3),
+		.nearest = "nearest 7.3",
+		.consts = {
+			.sz = sizeof(struct mapsize_kernel_consts),
+			.source = "builtin 7.3",
+			.series = MAPSIZE_KERNEL_VERSION(7, 3),
+			.page_size = 4096,
+			.bpf_htab = 896,
+			.htab_elem = 48,
+			.htab_bucket = 16,
+			.htab_lock_count = 8,
+			.llist_node = 8,
+			.bpf_array = 296,
+			.lpm_trie = 400,
+			.lpm_trie_node = 24,
+			.bpf_ringbuf_map = 288,
+			.ringbuf_meta_pages = 3,
+			.bpf_local_storage_map = 296,
+			.local_storage_bucket = 16,
+			.local_storage_elem = 128,
+			.local_storage = 184,
+			.bpf_stack_map = 320,
+			.stack_map_bucket = 16,
+			.bpf_bloom_filter = 296,
+			.bpf_queue_stack = 296,
 			.hofm_extra_elems = false,
 			.lpm_mem_alloc = true,
 		},
