@@ -355,6 +355,7 @@ static void test_type_traits(void **state)
 		{ "inode_storage", S },			{ "task_storage", S },
 		{ "bloom_filter", B },			{ "user_ringbuf", R },
 		{ "cgrp_storage", S },			{ "arena", 0 },
+		{ "insn_array", A },			{ "rhash", W },
 	};
 #undef P
 #undef H
