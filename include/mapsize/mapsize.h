@@ -131,6 +131,7 @@ enum mapsize_map_type {
 	MAPSIZE_MAP_SK_STORAGE,
 	MAPSIZE_MAP_CGRP_STORAGE,
 	MAPSIZE_MAP_USER_RINGBUF,	/* appended: earlier values are ABI */
+	MAPSIZE_MAP_RHASH,		/* BPF_MAP_TYPE_RHASH, 7.2 */
 	MAPSIZE_MAP_TYPE_CNT,
 };
 

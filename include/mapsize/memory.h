@@ -96,6 +96,11 @@ struct mapsize_kernel_consts {
 	/* MAPSIZE_KERNEL_VERSION of the built-in table the sizes came from
 	 * (source "builtin X.Y" or "nearest X.Y"); 0 when read from BTF. */
 	unsigned int series;
+
+	/* kernel/bpf/hashtab.c, BPF_MAP_TYPE_RHASH (7.2+; 0 before): fdinfo
+	 * counts the map plus one element per entry (qemu, 7.2 and 7.3) */
+	uint32_t bpf_rhtab;		/* sizeof(struct bpf_rhtab) */
+	uint32_t rhtab_elem;		/* sizeof(struct rhtab_elem) */
 };
 
 /* Bits of mapsize_kernel_consts.fallback (one per BTF-derived field). */

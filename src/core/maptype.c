@@ -141,6 +141,9 @@ static const struct map_type_info types[MAPSIZE_MAP_TYPE_CNT] = {
 	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, true, true },
 	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, true, true },
 	[MAPSIZE_MAP_USER_RINGBUF]     = { "user_ringbuf",    31,  0,  0, false, false, false },
+	/* max_entries the cap (E2BIG beyond), map_extra the initial size hint
+	 * (<= max_entries, else EINVAL); BPF_F_NO_PREALLOC required (EINVAL) */
+	[MAPSIZE_MAP_RHASH]            = { "rhash", MAPSIZE_BPF_MAP_TYPE_RHASH, -1, -1, false, true, false },
 };
 
 static const char *type_names[MAPSIZE_MAP_TYPE_CNT - 1];
@@ -223,7 +226,7 @@ bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
 #define HASHES (T(HASH) | T(PERCPU_HASH) | T(LRU_HASH) | T(LRU_PERCPU_HASH))
 #define STORAGES (T(TASK_STORAGE) | T(INODE_STORAGE) | T(SK_STORAGE) | T(CGRP_STORAGE))
 #define RINGBUFS (T(RINGBUF) | T(USER_RINGBUF))
-#define PROG_ACCESS (HASHES | T(HASH_OF_MAPS) | T(ARRAY) | T(PERCPU_ARRAY) | T(LPM_TRIE) | \
+#define PROG_ACCESS (HASHES | T(HASH_OF_MAPS) | T(RHASH) | T(ARRAY) | T(PERCPU_ARRAY) | T(LPM_TRIE) | \
 		     T(QUEUE) | T(STACK) | T(BLOOM_FILTER))
 
 static const struct {

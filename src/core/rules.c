@@ -114,7 +114,7 @@ static int h_type(const struct ywalk *w, const struct ynode *key, const struct y
 				   "lru_percpu_hash, array, percpu_array, prog_array, perf_event_array, "
 				   "ringbuf, lpm_trie, hash_of_maps, array_of_maps, queue, stack, "
 				   "bloom_filter, stack_trace, task_storage, inode_storage, sk_storage, "
-				   "cgrp_storage or user_ringbuf", s, hint);
+				   "cgrp_storage, user_ringbuf or rhash", s, hint);
 	}
 	return 0;
 }
@@ -225,6 +225,7 @@ static const struct yhandler rule_handlers[] = {
 	{ "value_size", h_value_size, 0 },
 	{ "max_entries", h_expr, offsetof(struct rule, max_entries) },
 	{ "expected", h_expr, offsetof(struct rule, expected) },
+	{ "initial", h_expr, offsetof(struct rule, initial) },
 	{ "min", h_expr, offsetof(struct rule, min) },
 	{ "max", h_expr, offsetof(struct rule, max) },
 	{ "round", h_round, 0 },
@@ -342,6 +343,12 @@ static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode 
 			return ywalk_error(w, r->prealloc_node, "%s maps are never preallocated (the kernel "
 					   "requires BPF_F_NO_PREALLOC), expected false or auto", ti->name);
 	}
+	if (r->initial.expr && r->type != MAPSIZE_MAP_RHASH)
+		return ywalk_error(w, ymap_get(body, "initial"), "initial is only used by rhash maps (their "
+				   "initial size), expected it on an rhash rule");
+	if (r->map_extra && r->type == MAPSIZE_MAP_RHASH)
+		return ywalk_error(w, ymap_get(body, "map_extra"), "map_extra of an rhash map is its initial "
+				   "size, expected 'initial: N' (default: the expected entries)");
 	if (r->map_extra && r->type != MAPSIZE_MAP_BLOOM_FILTER)
 		return ywalk_error(w, ymap_get(body, "map_extra"), "map_extra is only used by bloom_filter maps");
 	if (r->map_extra > 15)
@@ -520,6 +527,7 @@ void mapsize_rules__free(struct mapsize_rules *rules)
 	for (size_t i = 0; i < rules->cnt; i++) {
 		src_expr_release(&rules->rules[i].max_entries);
 		src_expr_release(&rules->rules[i].expected);
+		src_expr_release(&rules->rules[i].initial);
 		src_expr_release(&rules->rules[i].min);
 		src_expr_release(&rules->rules[i].max);
 		rule_instance_release(&rules->rules[i].instance);

@@ -60,6 +60,7 @@ static const struct {
 	{ MAPSIZE_MAP_SK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_NET" },
 	{ MAPSIZE_MAP_CGRP_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_CGROUPS" },
 	{ MAPSIZE_MAP_USER_RINGBUF, 0, 0, 4096, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_RHASH, 4, 8, 4, MAPSIZE_F_NO_PREALLOC, 0, 0, NULL },
 };
 _Static_assert(ARRAY_SIZE(probes) == MAPSIZE_MAP_TYPE_CNT - 1, "a probe for every map type");
 
@@ -77,8 +78,8 @@ static const struct {
 	{ "BPF_F_INNER_MAP", MAPSIZE_F_INNER_MAP }, { "BPF_F_RB_OVERWRITE", MAPSIZE_F_RB_OVERWRITE },
 };
 
-/* uapi map types mapsize does not size but records (every type since
- * 6.12, and arena): created by bpf id with what each needs. */
+/* uapi map types mapsize does not size but records (arena, insn_array;
+ * rhash is a rule type above): created by bpf id with what each needs. */
 static const struct {
 	unsigned int bpf_type;
 	uint32_t key, value, max_entries, flags;
@@ -86,7 +87,6 @@ static const struct {
 } bpf_probes[] = {
 	{ 33, 0, 0, 1, MAPSIZE_F_MMAPABLE, "CONFIG_BPF_JIT" },	/* arena: one page, JIT only */
 	{ 34, 4, 16, 1, 0, NULL },	/* insn_array: struct bpf_insn_array_value */
-	{ MAPSIZE_BPF_MAP_TYPE_RHASH, 4, 8, 4, MAPSIZE_F_NO_PREALLOC, NULL },
 };
 
 /* Sizes at and over the limits of map_limits.c: the first release that
