@@ -343,6 +343,16 @@ static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode 
 			return ywalk_error(w, r->prealloc_node, "%s maps are never preallocated (the kernel "
 					   "requires BPF_F_NO_PREALLOC), expected false or auto", ti->name);
 	}
+	/* 7.2 check_map_prog_compatibility(): "tracing progs cannot use
+	 * resizable hash maps yet" for kprobe, tracepoint, perf_event and
+	 * raw_tracepoint programs */
+	if (r->type == MAPSIZE_MAP_RHASH &&
+	    (r->used_by & (MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_TRACEPOINT | MAPSIZE_USED_BY_PERF_EVENT |
+			   MAPSIZE_USED_BY_RAW_TRACEPOINT)))
+		return ywalk_error(w, ymap_get(body, "used_by"), "map '%s': an rhash map cannot be used by "
+				   "kprobe, tracepoint, perf_event or raw_tracepoint programs (the verifier: "
+				   "\"tracing progs cannot use resizable hash maps yet\"), expected socket, tc, xdp "
+				   "or cgroup programs, or type hash", r->name);
 	if (r->initial.expr && r->type != MAPSIZE_MAP_RHASH)
 		return ywalk_error(w, ymap_get(body, "initial"), "initial is only used by rhash maps (their "
 				   "initial size), expected it on an rhash rule");

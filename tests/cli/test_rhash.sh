@@ -67,4 +67,14 @@ expect_eq "a hash: initial_entries null, map_extra 0" "$(jqv '[.maps[] | "\(.ini
 sed 's/^    key_size: 16$/    key_size: 16\n    prealloc: true/' "$TMP/r.yaml" >"$TMP/pre.yaml"
 expect_err "prealloc: true refused" 2 "pre\.yaml:[0-9]+:[0-9]+: error: rhash maps are never preallocated" \
 	"$MAPSIZE" plan "$TMP/pre.yaml" --kernel 7.3
+
+# tracing programs: the verifier refuses rhash (7.2 check_map_prog_compatibility)
+for prog in kprobe tracepoint perf_event raw_tracepoint; do
+	sed "s/^    expected: 4000$/    expected: 4000\n    used_by: [xdp, $prog]/" "$TMP/r.yaml" >"$TMP/tr.yaml"
+	expect_err "used_by $prog refused, citing the verifier" 2 \
+		"tr\.yaml:9:[0-9]+: error: map 'flows': an rhash map cannot be used by kprobe, tracepoint, perf_event or raw_tracepoint programs \(the verifier: \"tracing progs cannot use resizable hash maps yet\"\)" \
+		"$MAPSIZE" plan "$TMP/tr.yaml" --kernel 7.3
+done
+sed "s/^    expected: 4000$/    expected: 4000\n    used_by: [socket, tc, xdp, cgroup]/" "$TMP/r.yaml" >"$TMP/net.yaml"
+expect_rc "used_by socket, tc, xdp, cgroup: plans" 0 "$MAPSIZE" plan "$TMP/net.yaml" --kernel 7.3
 finish
