@@ -58,6 +58,7 @@ if [ -x "$O/tests/memmatrix-static" ] && [ -x "$O/tests/availprobe-static" ] &&
 	for kver in ${MAPSIZE_QEMU_KERNELS:-5.10 6.1 6.12 6.18 7.2 7.3}; do
 		tests/qemu/run-kernel.sh --kernel-version "$kver" \
 			--file "$O/tests/memmatrix-static" --file "$O/tests/availprobe-static" \
+			--file "$O/tests/rhashfill-static" \
 			tests/qemu/guest-checks.sh >"$out" 2>&1
 		status=$?
 		if [ "$status" -eq 77 ]; then
