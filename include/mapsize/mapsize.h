@@ -321,6 +321,9 @@ struct mapsize_plan_map {
 					   scaled this map down; 0 when it did not */
 	bool budget_will_overflow;	/* scaled below its expected entries (counted
 					   in mapsize_plan_budget.will_overflow_cnt) */
+	/* `resizable: auto`: the rule's hash became `type` (rhash, or a
+	 * no-prealloc hash) for this reason; NULL without it */
+	const char *resizable_reason;
 };
 
 /* Compute a plan.  Pure: no I/O. */

@@ -172,6 +172,22 @@ static int h_prealloc(const struct ywalk *w, const struct ynode *key, const stru
 	return 0;
 }
 
+/* `resizable: auto`: an rhash where the target kernel and the programs allow
+ * it, else a no-prealloc hash of the cap (plan_resizable.c decides). */
+static int h_resizable(const struct ywalk *w, const struct ynode *key, const struct ynode *v,
+		       void *obj, size_t off)
+{
+	const char *s;
+	int ret = yscalar_str(w, v, &s);
+
+	if (ret)
+		return ret;
+	if (strcmp(s, "auto"))
+		return ywalk_error(w, v, "'%s' is not a resizable choice, expected auto", s);
+	((struct rule *)obj)->resizable_node = v;
+	return 0;
+}
+
 /* A list of names mapped to bits through `lookup`. */
 static int name_list(const struct ywalk *w, const struct ynode *v, uint32_t *out,
 		     int (*lookup)(const char *, uint32_t *),
@@ -230,6 +246,7 @@ static const struct yhandler rule_handlers[] = {
 	{ "max", h_expr, offsetof(struct rule, max) },
 	{ "round", h_round, 0 },
 	{ "prealloc", h_prealloc, offsetof(struct rule, prealloc) },
+	{ "resizable", h_resizable, 0 },
 	{ "used_by", h_used_by, 0 },
 	{ "flags", h_flags, 0 },
 	{ "map_extra", yh_u32, offsetof(struct rule, map_extra) },
@@ -353,7 +370,13 @@ static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode 
 				   "kprobe, tracepoint, perf_event or raw_tracepoint programs (the verifier: "
 				   "\"tracing progs cannot use resizable hash maps yet\"), expected socket, tc, xdp "
 				   "or cgroup programs, or type hash", r->name);
-	if (r->initial.expr && r->type != MAPSIZE_MAP_RHASH)
+	if (r->resizable_node && r->type != MAPSIZE_MAP_HASH)
+		return ywalk_error(w, r->resizable_node, "resizable: auto on a map of type %s, expected it on a "
+				   "hash map (which becomes an rhash where the kernel allows it)", ti->name);
+	if (r->resizable_node && r->prealloc_node && r->prealloc == MAPSIZE_PREALLOC_TRUE)
+		return ywalk_error(w, r->resizable_node, "resizable: auto with prealloc: true, expected one of "
+				   "them (a resizable map is never preallocated)");
+	if (r->initial.expr && r->type != MAPSIZE_MAP_RHASH && !r->resizable_node)
 		return ywalk_error(w, ymap_get(body, "initial"), "initial is only used by rhash maps (their "
 				   "initial size), expected it on an rhash rule");
 	if (r->map_extra && r->type == MAPSIZE_MAP_RHASH)

@@ -77,4 +77,48 @@ for prog in kprobe tracepoint perf_event raw_tracepoint; do
 done
 sed "s/^    expected: 4000$/    expected: 4000\n    used_by: [socket, tc, xdp, cgroup]/" "$TMP/r.yaml" >"$TMP/net.yaml"
 expect_rc "used_by socket, tc, xdp, cgroup: plans" 0 "$MAPSIZE" plan "$TMP/net.yaml" --kernel 7.3
+
+# resizable: auto on hash rules (issue 19 item 3)
+cat >"$TMP/ra.yaml" <<'YAML'
+app: ra
+maps:
+  conns:
+    type: hash
+    key_size: 16
+    value_size: 24
+    max_entries: 10000
+    expected: 4000
+    resizable: auto
+    used_by: [tc, xdp]
+  events:
+    type: hash
+    key_size: 8
+    value_size: 8
+    max_entries: 1000
+    resizable: auto
+    used_by: [kprobe]
+YAML
+run "$MAPSIZE" plan "$TMP/ra.yaml" --kernel 7.3 --format json
+expect_eq "auto on 7.3, networking: rhash" "$(jqv '.maps[0] | "\(.type) \(.resizable) \(.initial_entries) \(.map_flags)"')" \
+	"rhash rhash 4000 1"
+expect_eq "... memory as an rhash" "$(jqv '.maps[0].memlock_full_bytes')" "$((528 + 10000 * 48))"
+expect_eq "... the reason" "$(jqv '.maps[0].resizable_reason')" \
+	"rhash: the kernel grows it from the expected entries up to the cap (Linux 7.2+, no tracing program uses it)"
+expect_eq "auto on 7.3, kprobe: no-prealloc hash" "$(jqv '.maps[1] | "\(.type) \(.resizable) \(.prealloc) \(.map_flags)"')" \
+	"hash hash false 1"
+expect_eq "... the reason names the verifier" "$(jqv '.maps[1].resizable_reason | test("verifier refuses rhash")')" true
+run "$MAPSIZE" plan "$TMP/ra.yaml" --kernel 6.18 --format json
+expect_eq "auto on 6.18: no-prealloc hashes" "$(jqv '[.maps[] | "\(.type) \(.prealloc)"] | join(",")')" \
+	"hash false,hash false"
+expect_eq "... the reason names 7.2" "$(jqv '.maps[0].resizable_reason')" \
+	"hash: the target kernel predates rhash (Linux 7.2), a no-prealloc hash of the cap instead"
+run "$MAPSIZE" plan "$TMP/ra.yaml" --kernel 7.3
+grep -q '^conns: resizable: auto -> rhash: ' "$TMP/out" && pass "table says which and why" ||
+	fail "table says which and why" "$(cat "$TMP/out")"
+sed 's/resizable: auto/resizable: yes/' "$TMP/ra.yaml" >"$TMP/bad.yaml"
+expect_err "resizable: yes refused" 2 "bad\.yaml:9:16: error: 'yes' is not a resizable choice, expected auto" \
+	"$MAPSIZE" plan "$TMP/bad.yaml" --kernel 7.3
+sed '0,/type: hash/s//type: lru_hash/' "$TMP/ra.yaml" >"$TMP/lru.yaml"
+expect_err "resizable on an lru_hash refused" 2 "lru\.yaml:9:16: error: resizable: auto on a map of type lru_hash, expected it on a hash map" \
+	"$MAPSIZE" plan "$TMP/lru.yaml" --kernel 7.3
 finish

@@ -897,7 +897,7 @@ static void test_bad_unknown_key(void **state)
 	assert_error_at(&err, RULES_FILE, 7, 5, "");
 	assert_string_equal(err.msg, "unknown key 'max_entires' in map 'm' (did you mean 'max_entries'?); "
 			    "expected one of: type, key_size, value_size, max_entries, expected, initial, min, max, "
-			    "round, prealloc, used_by, flags, map_extra, baseline, instance");
+			    "round, prealloc, resizable, used_by, flags, map_extra, baseline, instance");
 }
 
 static void test_bad_duplicate_key(void **state)
