@@ -115,6 +115,18 @@ expect_eq "... the reason names 7.2" "$(jqv '.maps[0].resizable_reason')" \
 run "$MAPSIZE" plan "$TMP/ra.yaml" --kernel 7.3
 grep -q '^conns: resizable: auto -> rhash: ' "$TMP/out" && pass "table says which and why" ||
 	fail "table says which and why" "$(cat "$TMP/out")"
+# gen-header: type, cap and initial size for the BPF source
+run "$MAPSIZE" gen-header "$TMP/ra.yaml" --kernel 7.3 -o "$TMP/ra.h"
+expect_eq "gen-header 7.3: exit 0" "$rc" 0
+expect_eq "gen-header: rhash type, cap, initial size" \
+	"$(grep -E '^#define MAPSIZE_CONNS_(MAP_TYPE|MAX_ENTRIES|MAP_EXTRA) ' "$TMP/ra.h" | awk '{print $2 "=" $3}' | tr '\n' ' ')" \
+	"MAPSIZE_CONNS_MAX_ENTRIES=10000 MAPSIZE_CONNS_MAP_TYPE=35 MAPSIZE_CONNS_MAP_EXTRA=4000 "
+expect_eq "gen-header: the kprobe map stays a hash" "$(awk '/^#define MAPSIZE_EVENTS_MAP_TYPE /{print $3}' "$TMP/ra.h")" 1
+run "$MAPSIZE" gen-header "$TMP/ra.yaml" --kernel 6.18 -o "$TMP/ra618.h"
+expect_eq "gen-header 6.18: both hashes" "$(grep -c '_MAP_TYPE 1 ' "$TMP/ra618.h")" 2
+expect_err "gen-header refuses rhash on 6.18 naming 7.2" 2 "is first in Linux 7\.2, the target kernel 6\.18 refuses it" \
+	"$MAPSIZE" gen-header "$TMP/r.yaml" --kernel 6.18 -o "$TMP/no.h"
+[ ! -e "$TMP/no.h" ] && pass "... no header written" || fail "... no header written"
 sed 's/resizable: auto/resizable: yes/' "$TMP/ra.yaml" >"$TMP/bad.yaml"
 expect_err "resizable: yes refused" 2 "bad\.yaml:9:16: error: 'yes' is not a resizable choice, expected auto" \
 	"$MAPSIZE" plan "$TMP/bad.yaml" --kernel 7.3
