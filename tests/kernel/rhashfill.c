@@ -160,6 +160,41 @@ static void from_program(void)
 	close(rh);
 }
 
+/* mapsize status beside the live map (when the guest has the static CLI):
+ * the key walk counts it and auto picks the walk; batch, kfunc and memlock
+ * do not apply to rhash (status says "none") */
+static void status_counts(uint32_t want)
+{
+	static const char *const methods[] = { "auto", "iterate" };
+	char cmd[160], line[256];
+
+	if (access("/test/mapsize-static", X_OK)) {
+		printf("SKIP status: no /test/mapsize-static in this guest\n");
+		skipped++;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		unsigned long entries = 0;
+		char method[32] = "";
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "/test/mapsize-static status --name rhfill --count-method %s "
+			 "--format json", methods[i]);
+		p = popen(cmd, "r");
+		while (p && fgets(line, sizeof(line), p)) {
+			if (!entries)
+				sscanf(line, " \"entries\": %lu", &entries);
+			if (!method[0])
+				sscanf(line, " \"count_method\": \"%31[a-z]\"", method);
+		}
+		if (p)
+			pclose(p);
+		check(entries == want && !strcmp(method, "iterate"),
+		      "status --count-method %s: %lu entries counted by '%s', expected %u by 'iterate'", methods[i],
+		      entries, method, want);
+	}
+}
+
 static void from_user(void)
 {
 	int rh = create_rhash(), err;
@@ -179,6 +214,7 @@ static void from_user(void)
 	check(err == E2BIG, "user space: an insert beyond the cap fails with E2BIG (%s)",
 	      err ? strerror(err) : "inserted");
 	check_memory("user space, at the cap", rh, CAP);
+	status_counts(CAP);
 	for (i = 0; i < CAP / 2; i++)
 		bpf_map_delete_elem(rh, &i);
 	check_memory("user space, after deleting half", rh, CAP - CAP / 2);
