@@ -126,8 +126,8 @@ enum {
 };
 
 /* Built-in constants for kernel "MAJOR.MINOR[anything]", generated from the
- * BTF of Debian's kernel packages (x86_64) for the series 5.10, 6.1, 6.12
- * and 6.18 (tools/gen-kernel-consts.sh).  A kernel between two series (or
+ * BTF of Debian's kernel packages (x86_64) for the series 5.10, 6.1, 6.12,
+ * 6.18, 7.2 and 7.3 (tools/gen-kernel-consts.sh).  A kernel between two series (or
  * newer than the last) gets the nearest lower series: then `source` is
  * "nearest X.Y" and `series` differs from the kernel's MAJOR.MINOR, and the
  * caller should warn.  NULL means the newest builtin.  -ENOENT for kernels
