@@ -234,6 +234,16 @@ $(O)/tests/memmatrix-static: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
 
 tests: $(O)/tests/memmatrix $(O)/tests/memmatrix-static
 
+# rhash (7.2+) filled from a socket filter and from user space, for the
+# 7.2/7.3 guests (tests/qemu/guest-checks.sh); skips on older kernels
+RHASHFILL_SRCS := tests/kernel/rhashfill.c $(filter-out tests/kernel/memmatrix.c,$(MEMMATRIX_SRCS))
+$(O)/tests/rhashfill-static: $(RHASHFILL_SRCS) $(wildcard include/mapsize/*.h)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ $(RHASHFILL_SRCS) -lbpf -lelf -lz
+
+tests: $(O)/tests/rhashfill-static
+
 # kernel_consts_table.c generator's BTF reader (tools/gen-kernel-consts.sh)
 $(O)/tools/kconsts-dump: tools/kconsts-dump/kconsts-dump.c $(MEMMATRIX_SRCS:tests/kernel/memmatrix.c=) $(wildcard include/mapsize/*.h)
 	$(call msg,LINK,$@)

@@ -48,18 +48,25 @@ if [ -x "$O/tests/memmatrix" ]; then
 	grep '^SKIP builtin half' "$out"
 	count memmatrix "$status"
 fi
-# ... and on Debian's 5.10, 6.1, 6.12 and 6.18 under qemu, the very packages
+# ... and on Debian's 5.10, 6.1, 6.12, 6.18, 7.2 and 7.3 under qemu, the very packages
 # the built-in table was read from: one boot per kernel runs all its checks
 # (tests/qemu/guest-checks.sh: memmatrix, both halves, and availprobe; exit
 # 77: qemu or the kernel package cannot be had here, counted as skipped; 125:
 # three boots failed).
 if [ -x "$O/tests/memmatrix-static" ] && [ -x "$O/tests/availprobe-static" ] &&
 	[ -z "${MAPSIZE_NO_QEMU:-}" ]; then
-	for kver in ${MAPSIZE_QEMU_KERNELS:-5.10 6.1 6.12 6.18}; do
+	# optional guest binaries: rhash fill (7.2+) and, for its status check,
+	# the static CLI (not built with SANITIZE=1)
+	guest_extra=
+	for f in "$O/tests/rhashfill-static" "$O/mapsize-static"; do
+		[ -x "$f" ] && guest_extra="$guest_extra --file $f"
+	done
+	for kver in ${MAPSIZE_QEMU_KERNELS:-5.10 6.1 6.12 6.18 7.2 7.3}; do
+		# shellcheck disable=SC2086 # guest_extra: build paths, no spaces
 		tests/qemu/run-kernel.sh --kernel-version "$kver" \
 			--file "$O/tests/memmatrix-static" --file "$O/tests/availprobe-static" \
-			--file "$O/tests/counters-static" --file "$O/mapsize-static" --file tests/qemu/guest-counters.sh \
-			--file tests/qemu/counters.rules.yaml \
+			--file "$O/tests/counters-static" --file tests/qemu/guest-counters.sh \
+			--file tests/qemu/counters.rules.yaml $guest_extra \
 			tests/qemu/guest-checks.sh >"$out" 2>&1
 		status=$?
 		if [ "$status" -eq 77 ]; then

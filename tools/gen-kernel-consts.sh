@@ -31,7 +31,7 @@
 #   -o FILE       output (default src/core/kernel_consts_table.c)
 #   --btf-only    stop after extracting cache/btf/<series>.btf (a node's BTF
 #                 for `mapsize plan --btf`)
-#   SERIES        default: 5.10 6.1 6.12 6.18
+#   SERIES        default: 5.10 6.1 6.12 6.18 7.2 7.3
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,7 +68,7 @@ if [[ $check -eq 1 ]]; then
 	mapfile -t series_list < <(sed -n 's/^ \*   \([0-9]*\.[0-9]*\): .*/\1/p' "$out")
 	[[ ${#series_list[@]} -gt 0 ]] || die "$out lists no series"
 fi
-[[ ${#series_list[@]} -gt 0 ]] || series_list=(5.10 6.1 6.12 6.18)
+[[ ${#series_list[@]} -gt 0 ]] || series_list=(5.10 6.1 6.12 6.18 7.2 7.3)
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
@@ -81,10 +81,20 @@ suites_for() {
 	6.1)  echo "debian:bookworm debian-security:bookworm-security" ;;
 	6.12) echo "debian:trixie debian-security:trixie-security debian:bookworm-backports" ;;
 	6.18) echo "debian:trixie-backports" ;;
+	7.2)  echo "debian:sid" ;;
+	7.3)  echo "debian:trixie-backports" ;;
 	*) return 1 ;;
 	esac
 }
-pkg_re() { printf '^linux-image-%s[.-][^ ]*-cloud-amd64(-unsigned)?$' "${1//./\\.}"; }
+# Since 7.x Debian puts the image into linux-binary-<release>-cloud-amd64
+# (linux-image-* only depends on it), at usr/lib/modules/<release>/vmlinuz.
+pkg_prefix() {
+	case $1 in
+	[0-6].*) echo linux-image ;;
+	*) echo linux-binary ;;
+	esac
+}
+pkg_re() { printf '^%s-%s[.-][^ ]*-cloud-amd64(-unsigned)?$' "$(pkg_prefix "$1")" "${1//./\\.}"; }
 
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org}
@@ -143,7 +153,7 @@ fetch_deb() {
 		fi
 	fi
 	[[ -z $pin ]] || return 0
-	ls -1 "$cache"/debs/linux-image-"$s"[.-]*-cloud-amd64*_amd64.deb 2>/dev/null |
+	ls -1 "$cache"/debs/"$(pkg_prefix "$s")"-"$s"[.-]*-cloud-amd64*_amd64.deb 2>/dev/null |
 		grep -E "/$(pkg_re "$s" | sed 's/^\^//; s/\$$//')_[^/]*_amd64\.deb$" | sort -V | tail -n 1 || true
 }
 
@@ -174,6 +184,13 @@ extract_btf() {
 		rm -rf "$dir.tmp"
 		mkdir -p "$dir.tmp"
 		dpkg -x "$deb" "$dir.tmp"
+		# 7.x: the image under usr/lib/modules/<release>/ moves to boot/, the
+		# layout of the older packages (modules are not kept)
+		for img in "$dir.tmp"/usr/lib/modules/*/vmlinuz; do
+			[[ -f $img ]] || continue
+			mkdir -p "$dir.tmp/boot"
+			mv "$img" "$dir.tmp/boot/vmlinuz-$(basename "$(dirname "$img")")"
+		done
 		find "$dir.tmp" -mindepth 1 -maxdepth 1 ! -name boot -exec rm -rf {} +
 		mv "$dir.tmp" "$dir"
 	fi
@@ -208,8 +225,10 @@ for s in "${series_list[@]}"; do
 	pin=
 	if [[ $pinned -eq 1 ]]; then
 		# the very package the committed table names ("package version (release)")
-		pin=$(sed -n "s/^ \*   ${s//./\\.}: \(linux-image-[^ ]*\) \([^ ]*\) (.*/\1 \2/p" "$out" | head -n 1)
-		[[ -n $pin ]] || die "$out names no package for series $s"
+		pin=$(sed -n "s/^ \*   ${s//./\\.}: \(linux-[a-z]*-[^ ]*\) \([^ ]*\) (.*/\1 \2/p" "$out" | head -n 1)
+		# a series new to the table (not --check) starts at the suite's newest
+		[[ -n $pin || $check -eq 1 ]] || msg "$s: $out names no package yet; taking the newest"
+		[[ -n $pin || $check -eq 0 ]] || die "$out names no package for series $s"
 	fi
 	deb=$(fetch_deb "$s" "$pin")
 	if [[ -z $deb ]]; then
@@ -236,6 +255,7 @@ if [[ $check -eq 1 ]]; then
 	msg "$out matches the packages' BTF"
 	exit 0
 fi
+chmod 0644 "$tmp_out"	# mktemp's 0600 would follow it into the tree
 mv "$tmp_out" "$out"
 trap - EXIT
 msg "wrote $out"

@@ -131,6 +131,7 @@ enum mapsize_map_type {
 	MAPSIZE_MAP_SK_STORAGE,
 	MAPSIZE_MAP_CGRP_STORAGE,
 	MAPSIZE_MAP_USER_RINGBUF,	/* appended: earlier values are ABI */
+	MAPSIZE_MAP_RHASH,		/* BPF_MAP_TYPE_RHASH, 7.2 */
 	MAPSIZE_MAP_TYPE_CNT,
 };
 
@@ -160,6 +161,9 @@ enum mapsize_type_trait {
 	MAPSIZE_TRAIT_BATCH	 = 1U << 11,	/* BPF_MAP_LOOKUP_BATCH (lpm_trie: 5.13+) */
 	MAPSIZE_TRAIT_COPYABLE	 = 1U << 12,	/* entries read and written back by user space */
 };
+/* BPF_MAP_TYPE_RHASH (Linux 7.2, enum value from Debian's 7.2 BTF): the
+ * resizable hash on rhashtable; uapi headers before 7.2 do not name it. */
+#define MAPSIZE_BPF_MAP_TYPE_RHASH 35
 /* MAPSIZE_TRAIT_* of a uapi enum bpf_map_type; 0 past what we know. */
 MAPSIZE_API uint32_t mapsize_bpf_map_type__traits(unsigned int bpf_type);
 /* MAPSIZE_TRAIT_* of a type mapsize sizes; 0 for UNSPEC or out of range. */
@@ -167,6 +171,10 @@ MAPSIZE_API uint32_t mapsize_map_type__traits(enum mapsize_map_type type);
 /* The kernel's name of a uapi map type as bpftool spells it ("hash",
  * "percpu_array", "devmap_hash", ...); "unknown" past what we know. */
 MAPSIZE_API const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
+/* The first mainline release (MAPSIZE_KERNEL_VERSION) whose
+ * bpf(BPF_MAP_CREATE) knows a uapi map type; 0 when not recorded (recorded:
+ * every type mapsize sizes and every type added since 6.12). */
+MAPSIZE_API unsigned int mapsize_bpf_map_type__since(unsigned int bpf_type);
 
 /* Kernel map flags mapsize manages or models (uapi values). */
 #define MAPSIZE_F_NO_PREALLOC	(1U << 0)
@@ -182,6 +190,7 @@ MAPSIZE_API const char *mapsize_bpf_map_type__name(unsigned int bpf_type);
 #define MAPSIZE_F_ZERO_SEED	(1U << 6)
 #define MAPSIZE_F_CLONE		(1U << 9)
 #define MAPSIZE_F_PRESERVE_ELEMS (1U << 11)
+#define MAPSIZE_F_RB_OVERWRITE	(1U << 19)	/* ringbuf, 6.19 */
 
 /* ---- rules (one file per application) --------------------------------- */
 
@@ -312,6 +321,9 @@ struct mapsize_plan_map {
 					   scaled this map down; 0 when it did not */
 	bool budget_will_overflow;	/* scaled below its expected entries (counted
 					   in mapsize_plan_budget.will_overflow_cnt) */
+	/* `resizable: auto`: the rule's hash became `type` (rhash, or a
+	 * no-prealloc hash) for this reason; NULL without it */
+	const char *resizable_reason;
 };
 
 /* Compute a plan.  Pure: no I/O. */

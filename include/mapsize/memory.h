@@ -96,6 +96,11 @@ struct mapsize_kernel_consts {
 	/* MAPSIZE_KERNEL_VERSION of the built-in table the sizes came from
 	 * (source "builtin X.Y" or "nearest X.Y"); 0 when read from BTF. */
 	unsigned int series;
+
+	/* kernel/bpf/hashtab.c, BPF_MAP_TYPE_RHASH (7.2+; 0 before): fdinfo
+	 * counts the map plus one element per entry (qemu, 7.2 and 7.3) */
+	uint32_t bpf_rhtab;		/* sizeof(struct bpf_rhtab) */
+	uint32_t rhtab_elem;		/* sizeof(struct rhtab_elem) */
 };
 
 /* Bits of mapsize_kernel_consts.fallback (one per BTF-derived field). */
@@ -121,8 +126,8 @@ enum {
 };
 
 /* Built-in constants for kernel "MAJOR.MINOR[anything]", generated from the
- * BTF of Debian's kernel packages (x86_64) for the series 5.10, 6.1, 6.12
- * and 6.18 (tools/gen-kernel-consts.sh).  A kernel between two series (or
+ * BTF of Debian's kernel packages (x86_64) for the series 5.10, 6.1, 6.12,
+ * 6.18, 7.2 and 7.3 (tools/gen-kernel-consts.sh).  A kernel between two series (or
  * newer than the last) gets the nearest lower series: then `source` is
  * "nearest X.Y" and `series` differs from the kernel's MAJOR.MINOR, and the
  * caller should warn.  NULL means the newest builtin.  -ENOENT for kernels

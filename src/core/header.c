@@ -161,6 +161,16 @@ char *mapsize_plan__header(const struct mapsize_plan *plan)
 		strbuf_addf(&sb, "#define MAPSIZE_%s_FLAGS %u\n", stems[i], m->map_flags);
 		strbuf_addf(&sb, "#define MAPSIZE_%s_EXPECTED_ENTRIES %llu\n", stems[i],
 			    (unsigned long long)m->expected_entries);
+		/* rhash: max_entries is the cap, map_extra the initial size; a
+		 * `resizable: auto` map also needs its type in the BPF source
+		 * (__uint(type, MAPSIZE_<NAME>_MAP_TYPE)) */
+		if (m->type == MAPSIZE_MAP_RHASH || m->resizable_reason) {
+			strbuf_addf(&sb, "#define MAPSIZE_%s_MAP_TYPE %u /* BPF_MAP_TYPE_%s */\n", stems[i],
+				    mapsize_map_type__bpf_type(m->type),
+				    m->type == MAPSIZE_MAP_RHASH ? "RHASH: max_entries is the cap" : "HASH");
+			strbuf_addf(&sb, "#define MAPSIZE_%s_MAP_EXTRA %u /* %s */\n", stems[i], m->map_extra,
+				    m->type == MAPSIZE_MAP_RHASH ? "initial size" : "unused");
+		}
 	}
 	/* After the per-map blocks: the slot list <mapsize/bpf_overflow.h> expands. */
 	strbuf_addf(&sb, "\n/* Overflow counter slots in MAPSIZE_<NAME>_ID order, for <mapsize/bpf_overflow.h>: "

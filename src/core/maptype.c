@@ -22,24 +22,34 @@
  *   space (what an inner instance grow copies). */
 #define HASHK (MAPSIZE_TRAIT_HASH | MAPSIZE_TRAIT_WALKABLE)
 #define COPY MAPSIZE_TRAIT_COPYABLE
+/* `since`: the first mainline release whose bpf(BPF_MAP_CREATE) knows the type
+ * (0: not recorded; types mapsize sizes and every type added since 6.12 are):
+ * the release that first contains the commit adding it to
+ * include/uapi/linux/bpf.h (tables of bcc's docs/kernel-versions.md, the
+ * kernel's Documentation/bpf/map_*.rst "introduced in" notes, checked against
+ * the commit dates and merge windows).  A kernel built without the type's
+ * config (CONFIG_BPF_LSM for inode_storage, and task_storage before 5.12)
+ * lacks it whatever its version; that cannot be known from a release. */
+#define V MAPSIZE_KERNEL_VERSION
 static const struct {
 	const char *name;
 	uint32_t traits;
+	unsigned int since;
 } bpf_types[] = {
 	[0]  = { "unspec", 0 },
-	[1]  = { "hash", HASHK | MAPSIZE_TRAIT_BATCH | COPY },
-	[2]  = { "array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_BATCH | COPY },
-	[3]  = { "prog_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD },
-	[4]  = { "perf_event_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD },
-	[5]  = { "percpu_hash", HASHK | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY },
-	[6]  = { "percpu_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY },
-	[7]  = { "stack_trace", MAPSIZE_TRAIT_WALKABLE },
+	[1] = { "hash", HASHK | MAPSIZE_TRAIT_BATCH | COPY, V(3, 19) },	/* 0f8e4bd8a1fc bpf: add hashtable type of eBPF maps */
+	[2] = { "array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_BATCH | COPY, V(3, 19) },	/* 28fbcfa08d8e bpf: add array type of eBPF maps */
+	[3] = { "prog_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD, V(4, 2) },	/* 04fd61ab36ec bpf: allow bpf programs to tail-call other bpf programs */
+	[4] = { "perf_event_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD, V(4, 3) },	/* ea317b267e9d bpf: Add new bpf map type to store the pointer to struct perf_event */
+	[5] = { "percpu_hash", HASHK | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY, V(4, 6) },	/* 824bd0ce6c7c bpf: introduce BPF_MAP_TYPE_PERCPU_HASH map */
+	[6] = { "percpu_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY, V(4, 6) },	/* a10423b87a7e bpf: introduce BPF_MAP_TYPE_PERCPU_ARRAY map */
+	[7] = { "stack_trace", MAPSIZE_TRAIT_WALKABLE, V(4, 6) },	/* d5a3b1f69186 bpf: introduce BPF_MAP_TYPE_STACK_TRACE */
 	[8]  = { "cgroup_array", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_FD },
-	[9]  = { "lru_hash", HASHK | MAPSIZE_TRAIT_LRU | MAPSIZE_TRAIT_BATCH | COPY },
-	[10] = { "lru_percpu_hash", HASHK | MAPSIZE_TRAIT_LRU | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY },
-	[11] = { "lpm_trie", MAPSIZE_TRAIT_WALKABLE | MAPSIZE_TRAIT_BATCH | COPY },
-	[12] = { "array_of_maps", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_MAP_IN_MAP | MAPSIZE_TRAIT_FD },
-	[13] = { "hash_of_maps", HASHK | MAPSIZE_TRAIT_MAP_IN_MAP | MAPSIZE_TRAIT_FD },
+	[9] = { "lru_hash", HASHK | MAPSIZE_TRAIT_LRU | MAPSIZE_TRAIT_BATCH | COPY, V(4, 10) },	/* 29ba732acbee bpf: Add BPF_MAP_TYPE_LRU_HASH */
+	[10] = { "lru_percpu_hash", HASHK | MAPSIZE_TRAIT_LRU | MAPSIZE_TRAIT_PERCPU | MAPSIZE_TRAIT_BATCH | COPY, V(4, 10) },	/* 8f8449384ec3 bpf: Add BPF_MAP_TYPE_LRU_PERCPU_HASH */
+	[11] = { "lpm_trie", MAPSIZE_TRAIT_WALKABLE | MAPSIZE_TRAIT_BATCH | COPY, V(4, 11) },	/* b95a5c4db09b bpf: add a longest prefix match trie map implementation */
+	[12] = { "array_of_maps", MAPSIZE_TRAIT_ARRAY | MAPSIZE_TRAIT_MAP_IN_MAP | MAPSIZE_TRAIT_FD, V(4, 12) },	/* 56f668dfe00d bpf: Add array of maps support */
+	[13] = { "hash_of_maps", HASHK | MAPSIZE_TRAIT_MAP_IN_MAP | MAPSIZE_TRAIT_FD, V(4, 12) },	/* bcc6b1b7ebf8 bpf: Add hash of maps support */
 	[14] = { "devmap", MAPSIZE_TRAIT_ARRAY },
 	[15] = { "sockmap", MAPSIZE_TRAIT_ARRAY },
 	[16] = { "cpumap", MAPSIZE_TRAIT_ARRAY },
@@ -48,21 +58,24 @@ static const struct {
 	[19] = { "cgroup_storage", MAPSIZE_TRAIT_STORAGE },
 	[20] = { "reuseport_sockarray", MAPSIZE_TRAIT_ARRAY },
 	[21] = { "percpu_cgroup_storage", MAPSIZE_TRAIT_STORAGE | MAPSIZE_TRAIT_PERCPU },
-	[22] = { "queue", MAPSIZE_TRAIT_QUEUE },
-	[23] = { "stack", MAPSIZE_TRAIT_QUEUE },
-	[24] = { "sk_storage", MAPSIZE_TRAIT_STORAGE },
+	[22] = { "queue", MAPSIZE_TRAIT_QUEUE, V(4, 20) },	/* f1a2e44a3aec bpf: add queue and stack maps */
+	[23] = { "stack", MAPSIZE_TRAIT_QUEUE, V(4, 20) },	/* f1a2e44a3aec bpf: add queue and stack maps */
+	[24] = { "sk_storage", MAPSIZE_TRAIT_STORAGE, V(5, 2) },	/* 6ac99e8f23d4 bpf: Introduce bpf sk local storage */
 	[25] = { "devmap_hash", MAPSIZE_TRAIT_WALKABLE },
 	[26] = { "struct_ops", 0 },
-	[27] = { "ringbuf", MAPSIZE_TRAIT_RINGBUF },
-	[28] = { "inode_storage", MAPSIZE_TRAIT_STORAGE },
-	[29] = { "task_storage", MAPSIZE_TRAIT_STORAGE },
-	[30] = { "bloom_filter", MAPSIZE_TRAIT_BLOOM },
-	[31] = { "user_ringbuf", MAPSIZE_TRAIT_RINGBUF },
-	[32] = { "cgrp_storage", MAPSIZE_TRAIT_STORAGE },
-	[33] = { "arena", 0 },
+	[27] = { "ringbuf", MAPSIZE_TRAIT_RINGBUF, V(5, 8) },	/* 457f44363a88 bpf: Implement BPF ring buffer and verifier support for it */
+	[28] = { "inode_storage", MAPSIZE_TRAIT_STORAGE, V(5, 10) },	/* 8ea636848aca bpf: Implement bpf_local_storage for inodes */
+	[29] = { "task_storage", MAPSIZE_TRAIT_STORAGE, V(5, 11) },	/* 4cf1bc1f1045 bpf: Implement task local storage */
+	[30] = { "bloom_filter", MAPSIZE_TRAIT_BLOOM, V(5, 16) },	/* 9330986c0300 bpf: Add bloom filter map implementation */
+	[31] = { "user_ringbuf", MAPSIZE_TRAIT_RINGBUF, V(6, 1) },	/* 583c1f420173 bpf: Define new BPF_MAP_TYPE_USER_RINGBUF map type */
+	[32] = { "cgrp_storage", MAPSIZE_TRAIT_STORAGE, V(6, 2) },	/* c4bcfb38a95e bpf: Implement cgroup storage available to non-cgroup-attached bpf progs */
+	[33] = { "arena", 0, V(6, 9) },	/* 317460317a02 bpf: Introduce bpf_arena. */
+	[34] = { "insn_array", MAPSIZE_TRAIT_ARRAY, V(6, 19) },	/* b4ce5923e780 bpf, x86: add new map type: instructions array */
+	[MAPSIZE_BPF_MAP_TYPE_RHASH] = { "rhash", MAPSIZE_TRAIT_WALKABLE, V(7, 2) },	/* merged 2026-06-05 (issue 19); first in Debian's 7.2 BTF */
 };
 #undef HASHK
 #undef COPY
+#undef V
 
 uint32_t mapsize_bpf_map_type__traits(unsigned int bpf_type)
 {
@@ -128,6 +141,9 @@ static const struct map_type_info types[MAPSIZE_MAP_TYPE_CNT] = {
 	[MAPSIZE_MAP_SK_STORAGE]       = { "sk_storage",      24,  4, -1, false, true, true },
 	[MAPSIZE_MAP_CGRP_STORAGE]     = { "cgrp_storage",    32,  4, -1, false, true, true },
 	[MAPSIZE_MAP_USER_RINGBUF]     = { "user_ringbuf",    31,  0,  0, false, false, false },
+	/* max_entries the cap (E2BIG beyond), map_extra the initial size hint
+	 * (<= max_entries, else EINVAL); BPF_F_NO_PREALLOC required (EINVAL) */
+	[MAPSIZE_MAP_RHASH]            = { "rhash", MAPSIZE_BPF_MAP_TYPE_RHASH, -1, -1, false, true, false },
 };
 
 static const char *type_names[MAPSIZE_MAP_TYPE_CNT - 1];
@@ -210,7 +226,7 @@ bool mapsize_map_type__is_percpu(enum mapsize_map_type type)
 #define HASHES (T(HASH) | T(PERCPU_HASH) | T(LRU_HASH) | T(LRU_PERCPU_HASH))
 #define STORAGES (T(TASK_STORAGE) | T(INODE_STORAGE) | T(SK_STORAGE) | T(CGRP_STORAGE))
 #define RINGBUFS (T(RINGBUF) | T(USER_RINGBUF))
-#define PROG_ACCESS (HASHES | T(HASH_OF_MAPS) | T(ARRAY) | T(PERCPU_ARRAY) | T(LPM_TRIE) | \
+#define PROG_ACCESS (HASHES | T(HASH_OF_MAPS) | T(RHASH) | T(ARRAY) | T(PERCPU_ARRAY) | T(LPM_TRIE) | \
 		     T(QUEUE) | T(STACK) | T(BLOOM_FILTER))
 
 static const struct {
@@ -231,6 +247,8 @@ static const struct {
 	{ "stack_build_id", MAPSIZE_F_STACK_BUILD_ID, T(STACK_TRACE) },
 	{ "clone", MAPSIZE_F_CLONE, STORAGES },
 	{ "preserve_elems", MAPSIZE_F_PRESERVE_ELEMS, T(PERF_EVENT_ARRAY) },
+	/* 6.19 ringbuf_map_alloc: overwrite mode for kernel-produced ring buffers */
+	{ "rb_overwrite", MAPSIZE_F_RB_OVERWRITE, T(RINGBUF) },
 };
 static const char *flag_names[ARRAY_SIZE(flag_table)];
 
@@ -467,36 +485,6 @@ bool mapsize_prealloc_allowed(enum mapsize_map_type type, uint32_t used_by,
 
 #define V MAPSIZE_KERNEL_VERSION
 
-/* The first mainline release whose bpf(BPF_MAP_CREATE) knows each map type:
- * the release that first contains the commit adding it to
- * include/uapi/linux/bpf.h (tables of bcc's docs/kernel-versions.md, the
- * kernel's Documentation/bpf/map_*.rst "introduced in" notes, checked against
- * the commit dates and merge windows).  A kernel built without the type's
- * config (CONFIG_BPF_LSM for inode_storage, and task_storage before 5.12)
- * lacks it whatever its version; that cannot be known from a release. */
-static const unsigned int type_since[MAPSIZE_MAP_TYPE_CNT] = {
-	[MAPSIZE_MAP_HASH]             = V(3, 19),	/* 0f8e4bd8a1fc bpf: add hashtable type of eBPF maps */
-	[MAPSIZE_MAP_ARRAY]            = V(3, 19),	/* 28fbcfa08d8e bpf: add array type of eBPF maps */
-	[MAPSIZE_MAP_PROG_ARRAY]       = V(4, 2),	/* 04fd61ab36ec bpf: allow bpf programs to tail-call other bpf programs */
-	[MAPSIZE_MAP_PERF_EVENT_ARRAY] = V(4, 3),	/* ea317b267e9d bpf: Add new bpf map type to store the pointer to struct perf_event */
-	[MAPSIZE_MAP_PERCPU_HASH]      = V(4, 6),	/* 824bd0ce6c7c bpf: introduce BPF_MAP_TYPE_PERCPU_HASH map */
-	[MAPSIZE_MAP_PERCPU_ARRAY]     = V(4, 6),	/* a10423b87a7e bpf: introduce BPF_MAP_TYPE_PERCPU_ARRAY map */
-	[MAPSIZE_MAP_STACK_TRACE]      = V(4, 6),	/* d5a3b1f69186 bpf: introduce BPF_MAP_TYPE_STACK_TRACE */
-	[MAPSIZE_MAP_LRU_HASH]         = V(4, 10),	/* 29ba732acbee bpf: Add BPF_MAP_TYPE_LRU_HASH */
-	[MAPSIZE_MAP_LRU_PERCPU_HASH]  = V(4, 10),	/* 8f8449384ec3 bpf: Add BPF_MAP_TYPE_LRU_PERCPU_HASH */
-	[MAPSIZE_MAP_LPM_TRIE]         = V(4, 11),	/* b95a5c4db09b bpf: add a longest prefix match trie map implementation */
-	[MAPSIZE_MAP_ARRAY_OF_MAPS]    = V(4, 12),	/* 56f668dfe00d bpf: Add array of maps support */
-	[MAPSIZE_MAP_HASH_OF_MAPS]     = V(4, 12),	/* bcc6b1b7ebf8 bpf: Add hash of maps support */
-	[MAPSIZE_MAP_QUEUE]            = V(4, 20),	/* f1a2e44a3aec bpf: add queue and stack maps */
-	[MAPSIZE_MAP_STACK]            = V(4, 20),	/* f1a2e44a3aec bpf: add queue and stack maps */
-	[MAPSIZE_MAP_SK_STORAGE]       = V(5, 2),	/* 6ac99e8f23d4 bpf: Introduce bpf sk local storage */
-	[MAPSIZE_MAP_RINGBUF]          = V(5, 8),	/* 457f44363a88 bpf: Implement BPF ring buffer and verifier support for it */
-	[MAPSIZE_MAP_INODE_STORAGE]    = V(5, 10),	/* 8ea636848aca bpf: Implement bpf_local_storage for inodes */
-	[MAPSIZE_MAP_TASK_STORAGE]     = V(5, 11),	/* 4cf1bc1f1045 bpf: Implement task local storage */
-	[MAPSIZE_MAP_BLOOM_FILTER]     = V(5, 16),	/* 9330986c0300 bpf: Add bloom filter map implementation */
-	[MAPSIZE_MAP_CGRP_STORAGE]     = V(6, 2),	/* c4bcfb38a95e bpf: Implement cgroup storage available to non-cgroup-attached bpf progs */
-	[MAPSIZE_MAP_USER_RINGBUF]     = V(6, 1),	/* 583c1f420173 bpf: Define new BPF_MAP_TYPE_USER_RINGBUF map type */
-};
 
 /* The first mainline release that accepts each map flag (same sources).  On
  * a given type a flag works from the later of the two releases: each commit
@@ -521,13 +509,24 @@ static const struct {
 	{ MAPSIZE_F_MMAPABLE, "BPF_F_MMAPABLE", V(5, 5) },		/* fc9702273e2e bpf: Add mmap() support for BPF_MAP_TYPE_ARRAY */
 	{ MAPSIZE_F_PRESERVE_ELEMS, "BPF_F_PRESERVE_ELEMS", V(5, 10) },	/* 792caccc4526 bpf: Introduce BPF_F_PRESERVE_ELEMS for perf event array */
 	{ MAPSIZE_F_INNER_MAP, "BPF_F_INNER_MAP", V(5, 10) },		/* 4a8f87e60f6d bpf: Allow for map-in-map with dynamic inner array map entries */
+	/* Since 6.12 the other new BPF_F_* bits are not create flags of these
+	 * types: SEGV_ON_FAULT and NO_USER_CONV (6.9) are arena's, TOKEN_FD,
+	 * PATH_FD and VTYPE_BTF_OBJ_FD name attributes (enum in Debian's 7.3 BTF). */
+	{ MAPSIZE_F_RB_OVERWRITE, "BPF_F_RB_OVERWRITE", V(6, 19) },	/* feeaf1346f80 bpf: Add overwrite mode for BPF ring buffer */
 };
 
 #undef V
 
+unsigned int mapsize_bpf_map_type__since(unsigned int bpf_type)
+{
+	return bpf_type < ARRAY_SIZE(bpf_types) ? bpf_types[bpf_type].since : 0;
+}
+
 unsigned int mapsize_map_type__since(enum mapsize_map_type type)
 {
-	return map_type_info(type) ? type_since[type] : 0;
+	const struct map_type_info *ti = map_type_info(type);
+
+	return ti ? mapsize_bpf_map_type__since(ti->bpf_type) : 0;
 }
 
 static bool type_accepts(enum mapsize_map_type type, uint32_t flag)
@@ -576,7 +575,7 @@ int map_kernel_lacks(enum mapsize_map_type type, uint32_t flags, unsigned int ve
 	/* 0: no target kernel, the newest behaviour has everything */
 	if (!ti || !version)
 		return 0;
-	since = type_since[type];
+	since = mapsize_map_type__since(type);
 	if (version < since) {
 		for (i = 0; ti->name[i] && i + 1 < sizeof(uapi); i++)
 			uapi[i] = (char)(ti->name[i] >= 'a' && ti->name[i] <= 'z' ? ti->name[i] - 'a' + 'A'

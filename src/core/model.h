@@ -36,6 +36,8 @@ struct rule {
 	uint32_t key_size, value_size;
 	bool has_key_size, has_value_size;
 	struct src_expr max_entries, expected, min, max;
+	struct src_expr initial;	/* rhash: map_extra, the initial size (default: expected) */
+	const struct ynode *resizable_node;	/* `resizable: auto` (hash rules) */
 	bool round_pow2;
 	enum mapsize_prealloc prealloc;
 	const struct ynode *prealloc_node;

@@ -221,6 +221,10 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 {
 	struct plan_ctx c = { .pl = pl, .rules = rules, .err = &pl->err, .budget_k = budget_k,
 			      .quiet = quiet };
+	/* the rules as planned: `resizable: auto` may turn a hash into an
+	 * rhash (plan_resizable.c); the caller's rules stay as parsed */
+	struct mapsize_rules planned = *rules;
+	struct rule *eff_rules = malloc((rules->cnt ? rules->cnt : 1) * sizeof(*eff_rules));
 	const char *bname;
 	struct profile *base = NULL;
 	const char *text;
@@ -229,8 +233,16 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 	int ret;
 
 	error_clear(&pl->err);
+	if (!eff_rules) {
+		error_set(&pl->err, -ENOMEM, NULL, "out of memory");
+		return NULL;
+	}
+	memcpy(eff_rules, rules->rules, rules->cnt * sizeof(*eff_rules));
+	planned.rules = eff_rules;
+	c.rules = &planned;
 	c.plan = calloc(1, sizeof(*c.plan));
 	if (!c.plan) {
+		free(eff_rules);
 		error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 		return NULL;
 	}
@@ -262,8 +274,10 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 	if (!ret)
 		warn_name_collisions(&c);
 	for (size_t i = 0; !ret && i < rules->cnt; i++) {
-		const struct rule *r = &rules->rules[i];
 		struct mapsize_plan_map *m = &c.plan->maps[c.plan->map_cnt++];
+		const struct rule *r = &c.rules->rules[i];
+
+		plan_resizable(&c, &eff_rules[i], m);
 
 		m->name = strdup(r->name);
 		m->inner_of = r->outer ? strdup(r->outer) : NULL;
@@ -271,7 +285,7 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 			ret = error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 			break;
 		}
-		m->type = r->type;
+		m->type = r->type;	/* rhash for resizable: auto where allowed */
 		m->key_size = r->key_size;
 		m->value_size = r->value_size;
 		m->baseline_max_entries = r->baseline;
@@ -303,10 +317,12 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 	c.plan->digest = plan_digest(pl, rules, base);
 	profile_free(base);
 	free(c.ovr);
+	free(eff_rules);
 	return c.plan;
 fail:
 	profile_free(base);
 	free(c.ovr);
+	free(eff_rules);
 	mapsize_plan__free(c.plan);
 	errno = pl->err.code ? -pl->err.code : EINVAL;
 	return NULL;

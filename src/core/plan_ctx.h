@@ -42,6 +42,7 @@ int plan_value_error(struct plan_ctx *c, const struct src_expr *se, const char *
 		     const char *fmt, ...) __printf(4, 5);
 void plan_warn(struct plan_ctx *c, const char *fmt, ...) __printf(2, 3);
 int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_map *m);
+void plan_resizable(const struct plan_ctx *c, struct rule *r, struct mapsize_plan_map *m);
 int plan_decide_prealloc(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_map *m);
 int plan_apply_lists(struct plan_ctx *c);
 /* One plan from the layers; budget_k as in plan_ctx. */

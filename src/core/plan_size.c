@@ -107,5 +107,22 @@ int plan_size_map(struct plan_ctx *c, const struct rule *r, struct mapsize_plan_
 			     "(updates fail with E2BIG%s)", r->name, (unsigned long long)m->expected_entries,
 			     m->max_entries, map_type_has(r->type, MAPSIZE_TRAIT_LRU) ? ", or LRU evicts live entries" : "");
 	}
+	if (r->type == MAPSIZE_MAP_RHASH) {
+		/* map_extra: the initial size, which the kernel refuses above
+		 * the cap (EINVAL); the expected entries unless `initial:` says */
+		uint64_t initial = m->expected_entries;
+
+		if (r->initial.expr) {
+			ret = plan_eval(c, &r->initial, r->name, "initial", &initial);
+			if (ret)
+				return ret;
+			if (initial > v)
+				return plan_value_error(c, &r->initial, r->name, "initial evaluates to %llu, above "
+							"max_entries %llu (the kernel says EINVAL), expected at most "
+							"max_entries", (unsigned long long)initial,
+							(unsigned long long)v);
+		}
+		m->map_extra = initial < v ? initial : v;
+	}
 	return 0;
 }

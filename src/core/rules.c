@@ -114,7 +114,7 @@ static int h_type(const struct ywalk *w, const struct ynode *key, const struct y
 				   "lru_percpu_hash, array, percpu_array, prog_array, perf_event_array, "
 				   "ringbuf, lpm_trie, hash_of_maps, array_of_maps, queue, stack, "
 				   "bloom_filter, stack_trace, task_storage, inode_storage, sk_storage, "
-				   "cgrp_storage or user_ringbuf", s, hint);
+				   "cgrp_storage, user_ringbuf or rhash", s, hint);
 	}
 	return 0;
 }
@@ -172,6 +172,22 @@ static int h_prealloc(const struct ywalk *w, const struct ynode *key, const stru
 	return 0;
 }
 
+/* `resizable: auto`: an rhash where the target kernel and the programs allow
+ * it, else a no-prealloc hash of the cap (plan_resizable.c decides). */
+static int h_resizable(const struct ywalk *w, const struct ynode *key, const struct ynode *v,
+		       void *obj, size_t off)
+{
+	const char *s;
+	int ret = yscalar_str(w, v, &s);
+
+	if (ret)
+		return ret;
+	if (strcmp(s, "auto"))
+		return ywalk_error(w, v, "'%s' is not a resizable choice, expected auto", s);
+	((struct rule *)obj)->resizable_node = v;
+	return 0;
+}
+
 /* A list of names mapped to bits through `lookup`. */
 static int name_list(const struct ywalk *w, const struct ynode *v, uint32_t *out,
 		     int (*lookup)(const char *, uint32_t *),
@@ -225,10 +241,12 @@ static const struct yhandler rule_handlers[] = {
 	{ "value_size", h_value_size, 0 },
 	{ "max_entries", h_expr, offsetof(struct rule, max_entries) },
 	{ "expected", h_expr, offsetof(struct rule, expected) },
+	{ "initial", h_expr, offsetof(struct rule, initial) },
 	{ "min", h_expr, offsetof(struct rule, min) },
 	{ "max", h_expr, offsetof(struct rule, max) },
 	{ "round", h_round, 0 },
 	{ "prealloc", h_prealloc, offsetof(struct rule, prealloc) },
+	{ "resizable", h_resizable, 0 },
 	{ "used_by", h_used_by, 0 },
 	{ "flags", h_flags, 0 },
 	{ "map_extra", yh_u32, offsetof(struct rule, map_extra) },
@@ -342,6 +360,28 @@ static int check_rule(const struct ywalk *w, struct rule *r, const struct ynode 
 			return ywalk_error(w, r->prealloc_node, "%s maps are never preallocated (the kernel "
 					   "requires BPF_F_NO_PREALLOC), expected false or auto", ti->name);
 	}
+	/* 7.2 check_map_prog_compatibility(): "tracing progs cannot use
+	 * resizable hash maps yet" for kprobe, tracepoint, perf_event and
+	 * raw_tracepoint programs */
+	if (r->type == MAPSIZE_MAP_RHASH &&
+	    (r->used_by & (MAPSIZE_USED_BY_KPROBE | MAPSIZE_USED_BY_TRACEPOINT | MAPSIZE_USED_BY_PERF_EVENT |
+			   MAPSIZE_USED_BY_RAW_TRACEPOINT)))
+		return ywalk_error(w, ymap_get(body, "used_by"), "map '%s': an rhash map cannot be used by "
+				   "kprobe, tracepoint, perf_event or raw_tracepoint programs (the verifier: "
+				   "\"tracing progs cannot use resizable hash maps yet\"), expected socket, tc, xdp "
+				   "or cgroup programs, or type hash", r->name);
+	if (r->resizable_node && r->type != MAPSIZE_MAP_HASH)
+		return ywalk_error(w, r->resizable_node, "resizable: auto on a map of type %s, expected it on a "
+				   "hash map (which becomes an rhash where the kernel allows it)", ti->name);
+	if (r->resizable_node && r->prealloc_node && r->prealloc == MAPSIZE_PREALLOC_TRUE)
+		return ywalk_error(w, r->resizable_node, "resizable: auto with prealloc: true, expected one of "
+				   "them (a resizable map is never preallocated)");
+	if (r->initial.expr && r->type != MAPSIZE_MAP_RHASH && !r->resizable_node)
+		return ywalk_error(w, ymap_get(body, "initial"), "initial is only used by rhash maps (their "
+				   "initial size), expected it on an rhash rule");
+	if (r->map_extra && r->type == MAPSIZE_MAP_RHASH)
+		return ywalk_error(w, ymap_get(body, "map_extra"), "map_extra of an rhash map is its initial "
+				   "size, expected 'initial: N' (default: the expected entries)");
 	if (r->map_extra && r->type != MAPSIZE_MAP_BLOOM_FILTER)
 		return ywalk_error(w, ymap_get(body, "map_extra"), "map_extra is only used by bloom_filter maps");
 	if (r->map_extra > 15)
@@ -520,6 +560,7 @@ void mapsize_rules__free(struct mapsize_rules *rules)
 	for (size_t i = 0; i < rules->cnt; i++) {
 		src_expr_release(&rules->rules[i].max_entries);
 		src_expr_release(&rules->rules[i].expected);
+		src_expr_release(&rules->rules[i].initial);
 		src_expr_release(&rules->rules[i].min);
 		src_expr_release(&rules->rules[i].max);
 		rule_instance_release(&rules->rules[i].instance);

@@ -138,6 +138,15 @@ int mapsize_kernel_consts__from_btf(const char *btf_path, struct mapsize_kernel_
 	read_size(btf, "bpf_queue_stack", NULL, &c->bpf_queue_stack,
 		  MAPSIZE_KC_BPF_QUEUE_STACK, &fb);
 
+	/* rhash is 7.2+: absent from older BTF, which is no fallback */
+	c->bpf_rhtab = c->rhtab_elem = 0;
+	{
+		uint32_t none = 0;
+
+		read_size(btf, "bpf_rhtab", NULL, &c->bpf_rhtab, 0, &none);
+		read_size(btf, "rhtab_elem", NULL, &c->rhtab_elem, 0, &none);
+	}
+
 	/* RINGBUF_NR_META_PAGES = (offsetof(consumer_pos) >> PAGE_SHIFT) + 2 */
 	t = find_struct(btf, "bpf_ringbuf", "consumer_pos", &id);
 	if (t && has_member(btf, t, "consumer_pos", &off))

@@ -29,11 +29,17 @@ fi
 expect_rc "--check takes the series from the table" 2 "$GEN" --check --offline 6.1
 grep -q '^ \*   5\.10: linux-image-5\.10\.' "$TABLE" && pass "5.10 comes from a Debian package" ||
 	fail "5.10 comes from a Debian package"
-grep -q '^ \*   6\.18: ' "$TABLE" && pass "the header says where 6.18 comes from" ||
-	fail "the header says where 6.18 comes from"
+grep -q '^ \*   6\.18: linux-image-6\.18\.[0-9]*+deb13-cloud-amd64 ' "$TABLE" &&
+	pass "6.18 comes from Debian's own 6.18 package" || fail "6.18 comes from Debian's own 6.18 package"
+# since 7.x Debian ships the image in linux-binary-<release>-cloud-amd64
+for k in 7.2 7.3; do
+	grep -q "^ \*   ${k//./\\.}: linux-binary-${k//./\\.}\.[0-9]*+deb1[0-9]-cloud-amd64 " "$TABLE" &&
+		pass "$k comes from Debian's linux-binary package" ||
+		fail "$k comes from Debian's linux-binary package" "$(grep "^ \*   $k" "$TABLE")"
+done
 
 # ---- plans name their constants ------------------------------------------------
-for k in 5.10 6.1 6.12 6.18; do
+for k in 5.10 6.1 6.12 6.18 7.2 7.3; do
 	run "$MAPSIZE" plan "$R" --kernel "$k" --format json
 	expect_eq "--kernel $k: builtin $k" "$(jqv .kernel_consts)" "builtin $k"
 	expect_eq "--kernel $k: no nearest-series warning" \

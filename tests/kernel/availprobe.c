@@ -5,7 +5,7 @@
  * it, bpf(BPF_MAP_CREATE) with minimal valid parameters must succeed when the
  * table says this release has it, and fail with EINVAL when the table says
  * it comes later.  Built static (no libmapsize) so tests/qemu/run-kernel.sh
- * can run it on Debian's 5.10, 6.1, 6.12 and 6.18 kernels (tests/qemu/guest-checks.sh,
+ * can run it on Debian's 5.10, 6.1, 6.12, 6.18, 7.2 and 7.3 kernels (tests/qemu/guest-checks.sh,
  * one boot per kernel with memmatrix); it also runs on the live
  * kernel.  A type its kernel was built without (the Kconfig option below
  * "is not set" in /proc/config.gz or /boot/config-RELEASE) is skipped with
@@ -60,6 +60,7 @@ static const struct {
 	{ MAPSIZE_MAP_SK_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_NET" },
 	{ MAPSIZE_MAP_CGRP_STORAGE, 4, 8, 0, MAPSIZE_F_NO_PREALLOC, 1, 0, "CONFIG_CGROUPS" },
 	{ MAPSIZE_MAP_USER_RINGBUF, 0, 0, 4096, 0, 0, 0, NULL },
+	{ MAPSIZE_MAP_RHASH, 4, 8, 4, MAPSIZE_F_NO_PREALLOC, 0, 0, NULL },
 };
 _Static_assert(ARRAY_SIZE(probes) == MAPSIZE_MAP_TYPE_CNT - 1, "a probe for every map type");
 
@@ -74,7 +75,18 @@ static const struct {
 	{ "BPF_F_ZERO_SEED", MAPSIZE_F_ZERO_SEED }, { "BPF_F_RDONLY_PROG", MAPSIZE_F_RDONLY_PROG },
 	{ "BPF_F_WRONLY_PROG", MAPSIZE_F_WRONLY_PROG }, { "BPF_F_CLONE", MAPSIZE_F_CLONE },
 	{ "BPF_F_MMAPABLE", MAPSIZE_F_MMAPABLE }, { "BPF_F_PRESERVE_ELEMS", MAPSIZE_F_PRESERVE_ELEMS },
-	{ "BPF_F_INNER_MAP", MAPSIZE_F_INNER_MAP },
+	{ "BPF_F_INNER_MAP", MAPSIZE_F_INNER_MAP }, { "BPF_F_RB_OVERWRITE", MAPSIZE_F_RB_OVERWRITE },
+};
+
+/* uapi map types mapsize does not size but records (arena, insn_array;
+ * rhash is a rule type above): created by bpf id with what each needs. */
+static const struct {
+	unsigned int bpf_type;
+	uint32_t key, value, max_entries, flags;
+	const char *config;
+} bpf_probes[] = {
+	{ 33, 0, 0, 1, MAPSIZE_F_MMAPABLE, "CONFIG_BPF_JIT" },	/* arena: one page, JIT only */
+	{ 34, 4, 16, 1, 0, NULL },	/* insn_array: struct bpf_insn_array_value */
 };
 
 /* Sizes at and over the limits of map_limits.c: the first release that
@@ -273,6 +285,25 @@ int main(void)
 			judge(what, mapsize_map_flag__since(probes[p].type, flags[f].bit), running,
 			      create(p, flags[f].bit), u.release, probes[p].config);
 		}
+	}
+	for (size_t b = 0; b < ARRAY_SIZE(bpf_probes); b++) {
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = bpf_probes[b].flags);
+		int fd = bpf_map_create(bpf_probes[b].bpf_type, "availprobe", bpf_probes[b].key,
+					bpf_probes[b].value, bpf_probes[b].max_entries, &opts);
+
+		if (fd >= 0)
+			close(fd);
+		/* a type the table has refused by this kernel's policy (arena on
+		 * a host that forbids it: EPERM) says nothing about the release */
+		if (fd == -EPERM && mapsize_bpf_map_type__since(bpf_probes[b].bpf_type) <= running) {
+			printf("SKIP %s: refused by this kernel's policy (EPERM)\n",
+			       mapsize_bpf_map_type__name(bpf_probes[b].bpf_type));
+			skipped++;
+			continue;
+		}
+		judge(mapsize_bpf_map_type__name(bpf_probes[b].bpf_type),
+		      mapsize_bpf_map_type__since(bpf_probes[b].bpf_type), running, fd < 0 ? -fd : 0, u.release,
+		      bpf_probes[b].config);
 	}
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++)
 		judge_size(s, running);

@@ -94,6 +94,7 @@ static const struct {
 	[MAPSIZE_MAP_SK_STORAGE]	= { "sk_storage", BPF_MAP_TYPE_SK_STORAGE },
 	[MAPSIZE_MAP_CGRP_STORAGE]	= { "cgrp_storage", CGRP_STORAGE_BPF_TYPE },
 	[MAPSIZE_MAP_USER_RINGBUF]	= { "user_ringbuf", BPF_MAP_TYPE_USER_RINGBUF },
+	[MAPSIZE_MAP_RHASH]		= { "rhash", MAPSIZE_BPF_MAP_TYPE_RHASH },	/* 7.2+ */
 };
 
 static bool is_hash(enum mapsize_map_type t)
@@ -343,7 +344,23 @@ static void gen_cases(void)
 			add_case((enum mapsize_map_type)t, 4, vs[i], 0, MAPSIZE_F_NO_PREALLOC, 0, own, 2);
 		}
 
+	/* rhash (7.2+; a kernel without it skips them): no initial size and
+	 * half the cap as the hint; empty, half, at the cap, after deletes */
+	for (i = 0; i < 5; i++) {
+		static const struct { uint32_t k, v; } rkv[] = { { 4, 8 }, { 6, 1 }, { 16, 24 }, { 36, 100 }, { 5, 12 } };
+		static const uint32_t rmax[] = { 37, 1024, 100000 };
+
+		for (s = 0; s < 3; s++)
+			for (j = 0; j < 2; j++) {
+				n = plan(rmax[s], true, f);
+				add_case(MAPSIZE_MAP_RHASH, rkv[i].k, rkv[i].v, rmax[s], MAPSIZE_F_NO_PREALLOC,
+					 j ? rmax[s] / 2 : 0, f, n);
+			}
+	}
+
 	/* the model must refuse what the kernel refuses */
+	add_reject(MAPSIZE_MAP_RHASH, 4, 8, 16, 0, 0);				/* preallocated */
+	add_reject(MAPSIZE_MAP_RHASH, 4, 8, 16, MAPSIZE_F_NO_PREALLOC, 17);	/* hint over the cap */
 	add_reject(MAPSIZE_MAP_LRU_HASH, 4, 4, 16, MAPSIZE_F_NO_PREALLOC, 0);
 	add_reject(MAPSIZE_MAP_HASH, 4, 4, 16, MAPSIZE_F_NO_COMMON_LRU, 0);
 	add_reject(MAPSIZE_MAP_HASH, 4, 4, (1U << 27) + 1, 0, 0);
@@ -675,7 +692,7 @@ static int delete(struct live *x, uint32_t from, uint32_t to, uint32_t *at)
 
 static bool can_delete(enum mapsize_map_type t)
 {
-	return is_hash(t) || t == MAPSIZE_MAP_LPM_TRIE;
+	return is_hash(t) || t == MAPSIZE_MAP_LPM_TRIE || t == MAPSIZE_MAP_RHASH;
 }
 
 static int storage_owner(enum mapsize_map_type t)

@@ -659,6 +659,8 @@ static const struct ktype {
 	{ "value_size: 8", "sk_storage", BPF_MAP_TYPE_SK_STORAGE, 4, 8, 0, BPF_F_NO_PREALLOC, true, false },
 	{ "value_size: 8", "cgrp_storage", 32 /* BPF_MAP_TYPE_CGRP_STORAGE, 6.2 */, 4, 8, 0, BPF_F_NO_PREALLOC, true, false },
 	{ "max_entries: 4096", "user_ringbuf", 31 /* BPF_MAP_TYPE_USER_RINGBUF, 6.1 */, 0, 0, 4096, 0, false, false },
+	{ "key_size: 4, value_size: 8, max_entries: 4", "rhash", MAPSIZE_BPF_MAP_TYPE_RHASH /* 7.2 */, 4, 8, 4,
+	  BPF_F_NO_PREALLOC, false, false },
 };
 
 static const struct kflag {
@@ -680,6 +682,8 @@ static const struct kflag {
  * "EINVAL" exactly when bpf(BPF_MAP_CREATE) fails with EINVAL. */
 static void test_flags_refused_as_the_kernel(void **state)
 {
+	unsigned int running;
+	size_t skipped_types = 0;
 	struct btf *btf = btf__new_empty();
 	int i32, val, inner, ret;
 	size_t refused = 0, accepted = 0;
@@ -693,7 +697,14 @@ static void test_flags_refused_as_the_kernel(void **state)
 	assert_int_equal(btf__load_into_kernel(btf), 0);
 	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "inner", 4, 4, 4, NULL);
 	assert_true(inner >= 0);
+	assert_int_equal(mapsize_kernel_version(tk_node.kernel_release, &running), 0);
 	for (size_t t = 0; t < ARRAY_SIZE(ktypes); t++) {
+		/* a type this kernel predates says nothing about flags
+		 * (availprobe checks rhash's under qemu on 7.2 and 7.3) */
+		if (mapsize_map_type__since(mapsize_map_type__from_name(ktypes[t].name)) > running) {
+			skipped_types++;
+			continue;
+		}
 		for (size_t f = 0; f < ARRAY_SIZE(kflags); f++) {
 			const struct ktype *kt = &ktypes[t];
 			LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = kt->flags | kflags[f].flags);
@@ -740,7 +751,7 @@ static void test_flags_refused_as_the_kernel(void **state)
 		}
 	}
 	print_message("flags: %zu pairs refused (EINVAL), %zu accepted, as the kernel does\n", refused, accepted);
-	assert_int_equal(refused + accepted, ARRAY_SIZE(ktypes) * ARRAY_SIZE(kflags));
+	assert_int_equal(refused + accepted, (ARRAY_SIZE(ktypes) - skipped_types) * ARRAY_SIZE(kflags));
 	assert_true(accepted >= 80);
 	assert_true(refused >= 150);
 	/* an inner prog_array: ENOTSUPP (524) */

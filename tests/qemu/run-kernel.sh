@@ -200,7 +200,8 @@ fi
 # Sets kernel_img and kernel_desc.  The package comes through
 # tools/gen-kernel-consts.sh: a private apt configuration naming the Debian
 # suite of the series (bullseye for 5.10, bookworm for 6.1, trixie or
-# bookworm-backports for 6.12, trixie-backports for 6.18), never the
+# bookworm-backports for 6.12, trixie-backports for 6.18 and 7.3, sid for
+# 7.2; since 7.x the image is in linux-binary-<release>-cloud-amd64), never the
 # system's sources.  A series the built-in table has is pinned to the very
 # package the table was read from (--pinned: a cached one needs no
 # network, a fresh cache downloads that version), so the guest's struct
@@ -209,10 +210,10 @@ fetch_kernel() {
 	local opts=() rc=0
 	command -v apt-get >/dev/null && command -v dpkg >/dev/null || return 1
 	if [[ $apt_update -eq 0 ]] &&
-		grep -q "^ \*   ${kver//./\\.}: linux-image-" "$REPO_DIR/src/core/kernel_consts_table.c"; then
+		grep -q "^ \*   ${kver//./\\.}: linux-[a-z]*-" "$REPO_DIR/src/core/kernel_consts_table.c"; then
 		opts=(--pinned)
 	elif [[ $apt_update -eq 0 ]] &&
-		ls "$cache"/debs/linux-image-"$kver"[.-]*-cloud-amd64*_amd64.deb >/dev/null 2>&1; then
+		ls "$cache"/debs/linux-*-"$kver"[.-]*-cloud-amd64*_amd64.deb >/dev/null 2>&1; then
 		opts=(--offline)
 	fi
 	"$REPO_DIR/tools/gen-kernel-consts.sh" --btf-only --cache "$cache" "${opts[@]+"${opts[@]}"}" \

@@ -427,7 +427,7 @@ static void test_builtin_consts(void **state)
 	struct mapsize_kernel_consts c = { .sz = sizeof(struct mapsize_kernel_consts) };
 
 	assert_int_equal(mapsize_kernel_consts__builtin(NULL, &c), 0);
-	assert_string_equal(c.source, "builtin 6.18");
+	assert_string_equal(c.source, "builtin 7.3");
 	/* Debian's linux-image-6.18.15+deb13-cloud-amd64, whatever the build */
 	assert_int_equal(mapsize_kernel_consts__builtin("6.18.44-fc-v657", &c), 0);
 	assert_string_equal(c.source, "builtin 6.18");
@@ -458,6 +458,53 @@ static void test_builtin_consts(void **state)
 	assert_string_equal(c.source, "nearest 6.1");
 	assert_int_equal(mapsize_kernel_consts__builtin("7.0", &c), 0);
 	assert_string_equal(c.source, "nearest 6.18");
+	assert_int_equal(c.htab_lock_count, 8);
+	/* Debian's linux-binary-7.2.13+deb14 and 7.3.4+deb13 (qemu: memmatrix
+	 * exact on both): bpf_htab 896 and no per-CPU lock ints any more */
+	assert_int_equal(mapsize_kernel_consts__builtin("7.2.13+deb14-cloud-amd64", &c), 0);
+	assert_string_equal(c.source, "builtin 7.2");
+	assert_int_equal(c.bpf_htab, 896);
+	assert_int_equal(c.bpf_array, 304);
+	assert_int_equal(c.htab_lock_count, 0);
+	{
+		struct mapsize_mem_map m = mk(MAPSIZE_MAP_HASH, 16, 24, 4096, 0, 2);
+		uint64_t b;
+
+		/* 896 + 16 * 4096 + 88 * (4096 + 2) + 8 * 2: 6.18's 832 + 64 lock bytes, same total */
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 0, &b), 0);
+		assert_int_equal(b, 427072);
+		m.possible_cpus = 4;	/* 6.18 would count 4 * 8 * 4 lock bytes */
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 0, &b), 0);
+		assert_int_equal(b, 896 + 16 * 4096 + 88 * (4096 + 4) + 8 * 4);
+	}
+	/* rhash on 7.2, as fdinfo showed under qemu: the map alone, then
+	 * rhtab_elem + ru8(K) + ru8(V) per entry; map_extra changes nothing */
+	{
+		struct mapsize_mem_map m = mk(MAPSIZE_MAP_RHASH, 4, 8, 1000, MAPSIZE_F_NO_PREALLOC, 2);
+		uint64_t b;
+
+		assert_int_equal(c.bpf_rhtab, 536);
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 0, &b), 0);
+		assert_int_equal(b, 536);
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 500, &b), 0);
+		assert_int_equal(b, 12536);		/* kernel */
+		m.map_extra = 100;
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 1000, &b), 0);
+		assert_int_equal(b, 24536);		/* kernel */
+		m = mk(MAPSIZE_MAP_RHASH, 16, 24, 64, MAPSIZE_F_NO_PREALLOC, 2);
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 64, &b), 0);
+		assert_int_equal(b, 3608);		/* kernel */
+		/* the kernel refuses: preallocated (EINVAL), initial size over the cap (EINVAL) */
+		m.map_flags = 0;
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 0, &b), -EINVAL);
+		m.map_flags = MAPSIZE_F_NO_PREALLOC;
+		m.map_extra = 65;
+		assert_int_equal(mapsize_memlock(&m, &c, MAPSIZE_MEM_ERA_MEM_USAGE, 0, &b), -EINVAL);
+	}
+	assert_int_equal(mapsize_kernel_consts__builtin("7.3.4+deb13-cloud-amd64", &c), 0);
+	assert_string_equal(c.source, "builtin 7.3");
+	assert_int_equal(c.bpf_array, 296);
+	assert_int_equal(c.htab_lock_count, 0);
 	/* the Debian 6.12 build, read from its BTF (issue 10's figures) */
 	assert_int_equal(mapsize_kernel_consts__builtin("6.12.118+deb13-cloud-amd64", &c), 0);
 	assert_string_equal(c.source, "builtin 6.12");

@@ -574,7 +574,7 @@ static void test_prealloc_allowed_table(void **state)
 				t == MAPSIZE_MAP_HASH_OF_MAPS;
 		bool required = t == MAPSIZE_MAP_LPM_TRIE || t == MAPSIZE_MAP_TASK_STORAGE ||
 				t == MAPSIZE_MAP_INODE_STORAGE || t == MAPSIZE_MAP_SK_STORAGE ||
-				t == MAPSIZE_MAP_CGRP_STORAGE;
+				t == MAPSIZE_MAP_CGRP_STORAGE || t == MAPSIZE_MAP_RHASH;
 
 		why = "unset";
 		assert_int_equal(mapsize_prealloc_allowed(t, 0, 0, &why), optional);
@@ -917,10 +917,11 @@ static void test_map_type_names(void **state)
 		NULL, "hash", "percpu_hash", "lru_hash", "lru_percpu_hash", "array", "percpu_array",
 		"prog_array", "perf_event_array", "ringbuf", "lpm_trie", "hash_of_maps", "array_of_maps",
 		"queue", "stack", "bloom_filter", "stack_trace", "task_storage", "inode_storage",
-		"sk_storage", "cgrp_storage", "user_ringbuf",
+		"sk_storage", "cgrp_storage", "user_ringbuf", "rhash",
 	};
 	/* enum bpf_map_type values from the kernel's uapi */
-	static const unsigned int bpf[] = { 0, 1, 5, 9, 10, 2, 6, 3, 4, 27, 11, 13, 12, 22, 23, 30, 7, 29, 28, 24, 32, 31 };
+	static const unsigned int bpf[] = { 0, 1, 5, 9, 10, 2, 6, 3, 4, 27, 11, 13, 12, 22, 23, 30, 7, 29, 28, 24, 32, 31,
+					    35 };
 
 	for (int t = 1; t < MAPSIZE_MAP_TYPE_CNT; t++) {
 		assert_string_equal(mapsize_map_type__name(t), names[t]);

@@ -181,7 +181,7 @@ static void test_document_keys(void **state)
 	assert_error_at(&err, RULES_FILE, 4, 11, "unknown map type 'user_ringbuff' (did you mean 'user_ringbuf'?); "
 			"expected hash, percpu_hash, lru_hash, lru_percpu_hash, array, percpu_array, prog_array, "
 			"perf_event_array, ringbuf, lpm_trie, hash_of_maps, array_of_maps, queue, stack, bloom_filter, "
-			"stack_trace, task_storage, inode_storage, sk_storage, cgrp_storage or user_ringbuf");
+			"stack_trace, task_storage, inode_storage, sk_storage, cgrp_storage, user_ringbuf or rhash");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n"));
 	assert_error_at(&err, RULES_FILE, 3, 3, "map 'm' has no max_entries, expected a number or an expression");
 	err = rules_err(ONE_MAP("    type: hash\n    key_size: 4\n    value_size: 4\n    max_entries:\n"));
@@ -896,8 +896,8 @@ static void test_bad_unknown_key(void **state)
 
 	assert_error_at(&err, RULES_FILE, 7, 5, "");
 	assert_string_equal(err.msg, "unknown key 'max_entires' in map 'm' (did you mean 'max_entries'?); "
-			    "expected one of: type, key_size, value_size, max_entries, expected, min, max, "
-			    "round, prealloc, used_by, flags, map_extra, baseline, instance");
+			    "expected one of: type, key_size, value_size, max_entries, expected, initial, min, max, "
+			    "round, prealloc, resizable, used_by, flags, map_extra, baseline, instance");
 }
 
 static void test_bad_duplicate_key(void **state)

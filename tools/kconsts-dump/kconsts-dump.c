@@ -43,6 +43,8 @@ static const struct {
 	F(stack_map_bucket, MAPSIZE_KC_STACK_MAP_BUCKET),
 	F(bpf_bloom_filter, MAPSIZE_KC_BPF_BLOOM_FILTER),
 	F(bpf_queue_stack, MAPSIZE_KC_BPF_QUEUE_STACK),
+	F(bpf_rhtab, 0),
+	F(rhtab_elem, 0),
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)

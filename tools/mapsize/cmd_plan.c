@@ -20,6 +20,12 @@ jv_t *plan_map_json(const struct mapsize_plan_map *m)
 	jv_object_set_new(o, "prealloc", jv_boolean(m->prealloc));
 	jv_object_set_new(o, "expected_entries", jv_u64(m->expected_entries));
 	jv_object_set_new(o, "map_extra", jv_u64(m->map_extra));
+	/* rhash: max_entries is the cap, map_extra the initial size */
+	jv_object_set_new(o, "initial_entries",
+			  m->type == MAPSIZE_MAP_RHASH ? jv_u64(m->map_extra) : jv_null());
+	/* resizable: auto: what the hash became and why */
+	jv_object_set_new(o, "resizable", m->resizable_reason ? jv_string(mapsize_map_type__name(m->type)) : jv_null());
+	jv_object_set_new(o, "resizable_reason", m->resizable_reason ? jv_string(m->resizable_reason) : jv_null());
 	{
 		jv_t *used = jv_array();
 
@@ -251,6 +257,16 @@ static void print_plan_table(const struct mapsize_plan *plan, const struct plan_
 	       human_bytes(mem->total.memlock_expected, b2, sizeof(b2)),
 	       human_bytes(mem->total.memlock_full, b3, sizeof(b3)));
 	print_inner_sizing(plan, NULL, &mem->consts, mem->era);
+	for (size_t i = 0; i < mapsize_plan__map_cnt(plan); i++) {
+		const struct mapsize_plan_map *m = mapsize_plan__map(plan, i);
+
+		if (m->resizable_reason)
+			printf("%s: resizable: auto -> %s\n", m->name, m->resizable_reason);
+		if (m->type == MAPSIZE_MAP_RHASH)
+			printf("%s: rhash, cap %u (max_entries: E2BIG beyond), initial size %llu (map_extra); "
+			       "the kernel resizes in between\n", m->name, m->max_entries,
+			       (unsigned long long)m->map_extra);
+	}
 	printf("\n%zu maps, %zu preallocated, %zu not; memory is the kernel's memlock (totals count inner "
 	       "maps per expected/max outer entry)\n", mapsize_plan__map_cnt(plan), n_prealloc,
 	       mapsize_plan__map_cnt(plan) - n_prealloc);

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * rhashfill: BPF_MAP_TYPE_RHASH (7.2+) filled to its cap from a BPF program
+ * (a socket filter run with BPF_PROG_TEST_RUN) and from user space: every
+ * insert below the cap succeeds (the kernel grows the table from its
+ * initial size, map_extra), the one beyond fails with E2BIG, and fdinfo's
+ * memlock equals mapsize_memlock() with the kernel's BTF at the initial
+ * size, half and the cap.  Static (no libmapsize), run by
+ * tests/qemu/guest-checks.sh on Debian's 7.2 and 7.3; a kernel without
+ * rhash (EINVAL at create) skips.  Last line:
+ *	rhashfill: P passed, F failed, S skipped
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <linux/bpf.h>
+#include <stdarg.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <mapsize/mapsize.h>
+#include <mapsize/memory.h>
+#include <mapsize/bpf.h>
+
+#define CAP	300
+#define INITIAL	16
+
+static int passed, failed, skipped;
+static struct mapsize_kernel_consts kc = { .sz = sizeof(kc) };
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static long long memlock(int fd)
+{
+	char path[64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "memlock:", 8))
+			v = atoll(line + 8);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void check_memory(const char *how, int fd, uint64_t entries)
+{
+	struct mapsize_mem_map m = {
+		.sz = sizeof(m), .type = MAPSIZE_MAP_RHASH, .key_size = 4, .value_size = 8,
+		.max_entries = CAP, .map_flags = MAPSIZE_F_NO_PREALLOC, .map_extra = INITIAL,
+		.possible_cpus = (uint32_t)libbpf_num_possible_cpus(),
+	};
+	long long got = memlock(fd);
+	uint64_t want = 0;
+	int err = mapsize_memlock(&m, &kc, MAPSIZE_MEM_ERA_MEM_USAGE, entries, &want);
+
+	check(!err && got == (long long)want, "%s: %llu entries: memlock %lld, model %llu", how,
+	      (unsigned long long)entries, got, (unsigned long long)want);
+}
+
+static int create_rhash(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC, .map_extra = INITIAL);
+
+	return bpf_map_create(MAPSIZE_BPF_MAP_TYPE_RHASH, "rhfill", 4, 8, CAP, &o);
+}
+
+/* A socket filter inserting key ctr++ (value the key) with BPF_NOEXIST and
+ * returning the helper's result: 0, or -E2BIG at the cap. */
+static int load_filler(int rh, int ctr)
+{
+	struct bpf_insn p[] = {
+		{ BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0 },		/* *(u32 *)(fp-4) = 0 */
+		{ BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0 },
+		{ BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4 },
+		{ BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, ctr }, { 0 },
+		{ BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem },
+		{ BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 2, 0 },
+		{ BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1 },
+		{ BPF_JMP | BPF_EXIT },
+		{ BPF_LDX | BPF_MEM | BPF_W, BPF_REG_7, BPF_REG_0, 0, 0 },	/* r7 = ctr */
+		{ BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_8, BPF_REG_7, 0, 0 },
+		{ BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_8, 0, 0, 1 },
+		{ BPF_STX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_8, 0, 0 },	/* ctr++ */
+		{ BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_7, -8, 0 },	/* key */
+		{ BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_7, -16, 0 },	/* value */
+		{ BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, rh }, { 0 },
+		{ BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0 },
+		{ BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8 },
+		{ BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0 },
+		{ BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -16 },
+		{ BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_NOEXIST },
+		{ BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_update_elem },
+		{ BPF_JMP | BPF_EXIT },
+	};
+	char log[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "rhfill", "GPL", p, sizeof(p) / sizeof(p[0]), &o);
+
+	if (fd < 0)
+		printf("socket filter refused (%s):\n%s\n", strerror(errno), log);
+	return fd;
+}
+
+static void from_program(void)
+{
+	int rh = create_rhash(), ctr = bpf_map_create(BPF_MAP_TYPE_ARRAY, "rhctr", 4, 4, 1, NULL), prog;
+	unsigned char pkt[64] = { 0 };
+	uint32_t i, bad = 0, first_bad = 0;
+
+	prog = rh >= 0 && ctr >= 0 ? load_filler(rh, ctr) : -1;
+	if (prog < 0) {
+		check(0, "program: maps and socket filter load");
+		return;
+	}
+	check_memory("program, empty", rh, 0);
+	for (i = 0; i < CAP; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt));
+
+		if (bpf_prog_test_run_opts(prog, &t) || t.retval) {
+			if (!bad++)
+				first_bad = i;
+		}
+		if (i + 1 == INITIAL)
+			check_memory("program, at the initial size", rh, INITIAL);
+		if (i + 1 == CAP / 2)
+			check_memory("program, half", rh, CAP / 2);
+	}
+	check(!bad, "program: all %u inserts below the cap succeed (%u failed, first at %u)", CAP, bad, first_bad);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt));
+		int err = bpf_prog_test_run_opts(prog, &t);
+
+		check(!err && (int)t.retval == -E2BIG, "program: insert %u (beyond the cap) returns -E2BIG (got %d)",
+		      CAP + 1, (int)t.retval);
+	}
+	check_memory("program, at the cap", rh, CAP);
+	close(prog);
+	close(ctr);
+	close(rh);
+}
+
+/* mapsize status beside the live map (when the guest has the static CLI):
+ * the key walk counts it and auto picks the walk; batch, kfunc and memlock
+ * do not apply to rhash (status says "none") */
+static void status_counts(uint32_t want)
+{
+	static const char *const methods[] = { "auto", "iterate" };
+	char cmd[160], line[256];
+
+	if (access("/test/mapsize-static", X_OK)) {
+		printf("SKIP status: no /test/mapsize-static in this guest\n");
+		skipped++;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		unsigned long entries = 0;
+		char method[32] = "";
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "/test/mapsize-static status --name rhfill --count-method %s "
+			 "--format json", methods[i]);
+		p = popen(cmd, "r");
+		while (p && fgets(line, sizeof(line), p)) {
+			if (!entries)
+				sscanf(line, " \"entries\": %lu", &entries);
+			if (!method[0])
+				sscanf(line, " \"count_method\": \"%31[a-z]\"", method);
+		}
+		if (p)
+			pclose(p);
+		check(entries == want && !strcmp(method, "iterate"),
+		      "status --count-method %s: %lu entries counted by '%s', expected %u by 'iterate'", methods[i],
+		      entries, method, want);
+	}
+}
+
+static void from_user(void)
+{
+	int rh = create_rhash(), err;
+	uint32_t i, bad = 0;
+	uint64_t v = 0;
+
+	for (i = 0; i < CAP; i++) {
+		v = i;
+		if (bpf_map_update_elem(rh, &i, &v, BPF_NOEXIST))
+			bad++;
+		if (i + 1 == INITIAL)
+			check_memory("user space, at the initial size", rh, INITIAL);
+	}
+	check(!bad, "user space: all %u inserts below the cap succeed (%u failed)", CAP, bad);
+	i = CAP + 5;
+	err = bpf_map_update_elem(rh, &i, &v, BPF_NOEXIST) ? errno : 0;
+	check(err == E2BIG, "user space: an insert beyond the cap fails with E2BIG (%s)",
+	      err ? strerror(err) : "inserted");
+	check_memory("user space, at the cap", rh, CAP);
+	status_counts(CAP);
+	for (i = 0; i < CAP / 2; i++)
+		bpf_map_delete_elem(rh, &i);
+	check_memory("user space, after deleting half", rh, CAP - CAP / 2);
+	close(rh);
+}
+
+int main(void)
+{
+	unsigned int version;
+	struct utsname u;
+	int fd;
+
+	if (uname(&u) || mapsize_kernel_version(u.release, &version) ||
+	    mapsize_kernel_consts__from_btf(NULL, &kc)) {
+		printf("rhashfill: 0 passed, 0 failed, 1 skipped (no kernel release or BTF)\n");
+		return 0;
+	}
+	mapsize_kernel_consts__set_kernel(&kc, version);
+	fd = create_rhash();
+	if (fd < 0) {
+		printf("SKIP rhash on %s: %s (first in 7.2)\nrhashfill: 0 passed, 0 failed, 1 skipped\n",
+		       u.release, strerror(errno));
+		return 0;
+	}
+	close(fd);
+	printf("kernel %s, struct sizes %s\n", u.release, kc.source);
+	from_program();
+	from_user();
+	printf("rhashfill: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}
