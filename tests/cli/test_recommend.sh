@@ -264,6 +264,39 @@ expect_eq "rotation: FILE and FILE.1 within the limit" \
 	"$([ "$(stat -c %s "$ROT")" -le 600 ] && [ "$(stat -c %s "$ROT.1")" -le 600 ] && echo yes)" yes
 expect_eq "rotation: whole lines" "$(cat "$ROT.1" "$ROT" | jq -c .version | sort -u)" 1
 
+# ---- status --record with kernel-side counters: pinned counter maps of known values ----------
+# This kernel may refuse tracing programs, so the counters are not attached: the test pins the
+# two maps `mapsize counters attach` pins (layout: struct ctr_key / ctr_val in
+# src/kernel/counters.c) with known rows, and status reads them as it reads real ones.
+mkdir -p "$PIN/kmaps" "$PIN/kc"
+bpftool map create "$PIN/kmaps/h" type hash key 4 value 8 entries 64 name mrec_kh flags 1
+bpftool map create "$PIN/kmaps/lru" type lru_hash key 4 value 8 entries 64 name mrec_klru
+bpftool map create "$PIN/kmaps/rb" type ringbuf key 0 value 0 entries 4096 name mrec_krb
+bpftool map create "$PIN/kc/counters" type hash key 16 value 80 entries 16 name mrec_kctrs flags 1
+bpftool map create "$PIN/kc/counters_global" type array key 4 value 8 entries 3 name mrec_kctrs_g
+le64() { le32 $(($1 & 0xffffffff)); echo -n " "; le32 $(($1 >> 32)); }
+kid() { bpftool map show pinned "$PIN/kmaps/$1" -j | jq .id; }
+kc_row() {	# MAP E2BIG ENOSPC ENOMEM OTHER EVICTIONS DROPS
+	local id; id=$(kid "$1")
+	bpftool map update pinned "$PIN/kc/counters" key $(le32 "$id") 0 0 0 0 $(le64 "$id") \
+		value $(le64 "$2") $(le64 "$3") $(le64 "$4") $(le64 "$5") $(le64 "$6") $(le64 "$7") $(le64 0) \
+		0 0 0 0 $(printf '0 %.0s' $(seq 16)) 0 0 0 0
+}
+kc_row h 5 0 2 1 0 0
+kc_row lru 0 1 0 0 42 0
+kc_row rb 0 0 0 0 0 9
+bpftool map update pinned "$PIN/kc/counters_global" key 1 0 0 0 value $(le64 "$((now - 600))")
+KR=$TMP/kc-record.jsonl
+run "$MAPSIZE" status --pinned "$PIN/kmaps" --counters-pin "$PIN/kc" --no-pids --record "$KR"
+expect_eq "record with kernel counters: exit 0 (new failures and drops warn)" "$rc" 0
+expect_eq "record with kernel counters: kernel_failures evictions drops per map" \
+	"$(jq -c '[.maps | sort_by(.name)[] | [.name, .failures, .kernel_failures, .evictions, .drops]]' "$KR")" \
+	'[["mrec_kh",null,8,null,null],["mrec_klru",null,1,42,null],["mrec_krb",null,null,null,9]]'
+run "$MAPSIZE" status --pinned "$PIN/kmaps" --counters-pin "$PIN/nothing" --no-pids --record "$KR.none"
+expect_eq "record without kernel counters: no such keys" \
+	"$(jq -c '[.maps[] | (.kernel_failures, .evictions, .drops)] | unique' "$KR.none")" '[null]'
+rm -rf "$PIN/kmaps" "$PIN/kc"
+
 # ---- a real Prometheus scraping the status text of the same maps ------------------------------
 expect_err "prometheus: unreachable" 2 "^http://127.0.0.1:1: error: cannot query Prometheus: .*(connect|refused)" \
 	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus http://127.0.0.1:1 -o "$TMP/p.yaml"
