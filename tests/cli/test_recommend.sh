@@ -7,6 +7,10 @@
 #     1/headroom of max_entries;
 #   - live (root): maps filled to known peaks over three `status --rules --record` rounds,
 #     then recommend returns those peaks; --record-max-bytes rotates to FILE.1;
+#   - kernel-side counters (issue 18): synthetic records whose failures (agent and kernel, with
+#     a reset), evictions and drops rise within the window -> exact demand and sizes; status
+#     --record reading pinned counter maps of known values; a static exposition of the
+#     counter families scraped by the real Prometheus (maps sharing a name: max by map, node);
 #   - bad inputs: FILE:LINE:COL for malformed lines, unknown maps, unsupported versions, a
 #     window without samples; exit 2 and no profile written.
 source "$(dirname "$0")/lib.sh"
