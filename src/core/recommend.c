@@ -32,6 +32,38 @@ uint64_t recommend_percentile(uint64_t *v, size_t n, double pct)
 	return v[idx < n ? idx : n - 1];
 }
 
+size_t recommend_percentile_index(const uint64_t *v, size_t n, double pct)
+{
+	double rank;
+	size_t want, best = 0;
+
+	if (!n)
+		return 0;
+	rank = ceil(pct / 100.0 * (double)n);
+	want = rank < 1 ? 0 : (size_t)rank - 1;
+	want = want < n ? want : n - 1;
+	/* the element with exactly `want` values before it in sorted order
+	 * (values below it, then equal ones ahead of it in v) */
+	for (size_t i = 0; i < n; i++) {
+		size_t below = 0, equal_before = 0;
+
+		for (size_t j = 0; j < n; j++) {
+			below += v[j] < v[i];
+			equal_before += j < i && v[j] == v[i];
+		}
+		if (below + equal_before == want) {
+			best = i;
+			break;
+		}
+	}
+	return best;
+}
+
+uint64_t recommend_counter_increase(uint64_t prev, uint64_t cur)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
 bool recommend_is_leak(const uint64_t *s, size_t n)
 {
 	uint64_t prev_max = 0;

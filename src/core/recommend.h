@@ -14,6 +14,13 @@
 
 /* Nearest-rank percentile (pct in (0, 100]) of n > 0 values; sorts v. */
 uint64_t recommend_percentile(uint64_t *v, size_t n, double pct);
+/* The same rank without reordering: the index of the value at the
+ * nearest-rank percentile (ties: the first in v), for reading the other
+ * fields of the element chosen.  0 when n is 0. */
+size_t recommend_percentile_index(const uint64_t *v, size_t n, double pct);
+/* What a counter added from `prev` to `cur`: the difference, or `cur`
+ * after a reset (a smaller value: the counter started again from 0). */
+uint64_t recommend_counter_increase(uint64_t prev, uint64_t cur);
 
 /* A likely leak: at least 8 samples in time order whose every quarter
  * reaches a new maximum above the last quarter's, ending at the peak --

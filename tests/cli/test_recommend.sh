@@ -7,6 +7,10 @@
 #     1/headroom of max_entries;
 #   - live (root): maps filled to known peaks over three `status --rules --record` rounds,
 #     then recommend returns those peaks; --record-max-bytes rotates to FILE.1;
+#   - kernel-side counters (issue 18): synthetic records whose failures (agent and kernel, with
+#     a reset), evictions and drops rise within the window -> exact demand and sizes; status
+#     --record reading pinned counter maps of known values; a static exposition of the
+#     counter families scraped by the real Prometheus (maps sharing a name: max by map, node);
 #   - bad inputs: FILE:LINE:COL for malformed lines, unknown maps, unsupported versions, a
 #     window without samples; exit 2 and no profile written.
 source "$(dirname "$0")/lib.sh"
@@ -109,8 +113,42 @@ run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --reco
 expect_eq "--window 2d takes the old 99999" "$(jqc '.maps[0] | [.peak, .dimension_value]')" '[99999,199998]'
 run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --records "$REC" --window 3h
 expect_eq "table: exit 0" "$rc" 0
-expect_eq "table: procs line" "$(grep '^mrec_procs' "$TMP/out" | tr -s ' ')" "mrec_procs 1200 1200 0 4096 2400 procs=2400"
+expect_eq "table: procs line" "$(grep '^mrec_procs' "$TMP/out" | tr -s ' ')" "mrec_procs 1200 1200 0 0 0 4096 2400 procs=2400"
 expect_eq "table: leak note" "$(grep -c 'likely leak (steady growth on n1)' "$TMP/out")" 1
+
+# ---- kernel-side counters in records (issue 18): failures, evictions, drops as demand ---------
+# Node k1, 10 rounds a minute apart: mrec_procs 1000 entries, the agent counts 0..18 failed
+# inserts (+18) while the kernel counts 0,5,..,20 then resets (counters attached again) and
+# counts 0,3,..,12 (+20, +12: 32) -- the kernel sees the agent's failures too, so the larger
+# (32), not the sum; mrec_pods 200 entries and 100..190 LRU evictions (+90); mrec_leaky 50
+# entries and ring-buffer drops 7,7,7,10..16 (+9).  Node k2: mrec_pods 250 entries, no counters.
+# A k1 record a day old with huge counters lies outside --window 3h.
+KREC=$TMP/krec.jsonl
+printf '{"version":1,"time":%d,"node":"k1","maps":[{"name":"mrec_procs","entries":1000,"kernel_failures":0},{"name":"mrec_pods","entries":200,"evictions":0}]}\n' \
+	$((now - 86400)) > "$KREC"
+for i in $(seq 0 9); do
+	t=$((now - 3000 + i * 60))
+	printf '{"version":1,"time":%d,"node":"k1","maps":[{"name":"mrec_procs","entries":1000,"failures":%d,"kernel_failures":%d},{"name":"mrec_pods","entries":200,"kernel_failures":0,"evictions":%d,"evicts":true},{"name":"mrec_leaky","entries":50,"drops":%d}]}\n' \
+		"$t" $((2 * i)) $((i < 5 ? 5 * i : 3 * (i - 5))) $((100 + 10 * i)) $((i < 3 ? 7 : 7 + i)) >> "$KREC"
+	printf '{"version":1,"time":%d,"node":"k2","maps":[{"name":"mrec_pods","entries":250}]}\n' "$t" >> "$KREC"
+done
+run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --records "$KREC" --window 3h --format json
+expect_eq "kernel counters: exit 0" "$rc $(cat "$TMP/err")" "0 "
+expect_eq "kernel counters: peak failures evictions drops demand per map" \
+	"$(jqc '[.maps[] | [.name, .peak, .failures, .evictions, .drops, .demand]]')" \
+	'[["mrec_procs",1000,32,0,0,1032],["mrec_pods",250,0,90,0,290],["mrec_leaky",50,0,0,9,59]]'
+expect_eq "kernel counters: recommended sizes" \
+	"$(jqc '[.maps[] | [.name, .target, .recommended_max_entries, .dimension, .dimension_value]]')" \
+	'[["mrec_procs",2064,2064,"procs",2064],["mrec_pods",580,1024,"pods",33],["mrec_leaky",118,118,"workloads",59]]'
+run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --records "$KREC" --window 3h \
+	--percentile 50 --format json
+expect_eq "kernel counters: percentile 50 takes k2's demand and counters" \
+	"$(jqc '[.maps[] | select(.name == "mrec_pods") | [.peak, .evictions, .demand]]')" '[[200,0,250]]'
+run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --records "$KREC" --window 3h
+expect_eq "kernel counters: table FAILED EVICTED DROPPED" \
+	"$(grep -E '^mrec_(pods|leaky)' "$TMP/out" | tr -s ' ' | cut -d' ' -f1-8)" \
+	"mrec_pods 250 - 0 90 0 512 1024
+mrec_leaky 50 - 0 0 9 200 118"
 
 # ---- bad inputs: one line, exit 2, no profile ---------------------------------------------------
 bad() {	# NAME REGEX RECORDS-TEXT [OPTIONS...]
@@ -230,6 +268,39 @@ expect_eq "rotation: FILE and FILE.1 within the limit" \
 	"$([ "$(stat -c %s "$ROT")" -le 600 ] && [ "$(stat -c %s "$ROT.1")" -le 600 ] && echo yes)" yes
 expect_eq "rotation: whole lines" "$(cat "$ROT.1" "$ROT" | jq -c .version | sort -u)" 1
 
+# ---- status --record with kernel-side counters: pinned counter maps of known values ----------
+# This kernel may refuse tracing programs, so the counters are not attached: the test pins the
+# two maps `mapsize counters attach` pins (layout: struct ctr_key / ctr_val in
+# src/kernel/counters.c) with known rows, and status reads them as it reads real ones.
+mkdir -p "$PIN/kmaps" "$PIN/kc"
+bpftool map create "$PIN/kmaps/h" type hash key 4 value 8 entries 64 name mrec_kh flags 1
+bpftool map create "$PIN/kmaps/lru" type lru_hash key 4 value 8 entries 64 name mrec_klru
+bpftool map create "$PIN/kmaps/rb" type ringbuf key 0 value 0 entries 4096 name mrec_krb
+bpftool map create "$PIN/kc/counters" type hash key 16 value 80 entries 16 name mrec_kctrs flags 1
+bpftool map create "$PIN/kc/counters_global" type array key 4 value 8 entries 3 name mrec_kctrs_g
+le64() { le32 $(($1 & 0xffffffff)); echo -n " "; le32 $(($1 >> 32)); }
+kid() { bpftool map show pinned "$PIN/kmaps/$1" -j | jq .id; }
+kc_row() {	# MAP E2BIG ENOSPC ENOMEM OTHER EVICTIONS DROPS
+	local id; id=$(kid "$1")
+	bpftool map update pinned "$PIN/kc/counters" key $(le32 "$id") 0 0 0 0 $(le64 "$id") \
+		value $(le64 "$2") $(le64 "$3") $(le64 "$4") $(le64 "$5") $(le64 "$6") $(le64 "$7") $(le64 0) \
+		0 0 0 0 $(printf '0 %.0s' $(seq 16)) 0 0 0 0
+}
+kc_row h 5 0 2 1 0 0
+kc_row lru 0 1 0 0 42 0
+kc_row rb 0 0 0 0 0 9
+bpftool map update pinned "$PIN/kc/counters_global" key 1 0 0 0 value $(le64 "$((now - 600))")
+KR=$TMP/kc-record.jsonl
+run "$MAPSIZE" status --pinned "$PIN/kmaps" --counters-pin "$PIN/kc" --no-pids --record "$KR"
+expect_eq "record with kernel counters: exit 0 (new failures and drops warn)" "$rc" 0
+expect_eq "record with kernel counters: kernel_failures evictions drops per map" \
+	"$(jq -c '[.maps | sort_by(.name)[] | [.name, .failures, .kernel_failures, .evictions, .drops]]' "$KR")" \
+	'[["mrec_kh",null,8,null,null],["mrec_klru",null,1,42,null],["mrec_krb",null,null,null,9]]'
+run "$MAPSIZE" status --pinned "$PIN/kmaps" --counters-pin "$PIN/nothing" --no-pids --record "$KR.none"
+expect_eq "record without kernel counters: no such keys" \
+	"$(jq -c '[.maps[] | (.kernel_failures, .evictions, .drops)] | unique' "$KR.none")" '[null]'
+rm -rf "$PIN/kmaps" "$PIN/kc"
+
 # ---- a real Prometheus scraping the status text of the same maps ------------------------------
 expect_err "prometheus: unreachable" 2 "^http://127.0.0.1:1: error: cannot query Prometheus: .*(connect|refused)" \
 	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus http://127.0.0.1:1 -o "$TMP/p.yaml"
@@ -261,13 +332,18 @@ scrape_configs:
   - job_name: mapsize
     metrics_path: /metrics
     static_configs: [ { targets: [ "127.0.0.1:$WPORT" ] } ]
+  # a node "kcnode" serving a static exposition of issue 18's counters (404 until written)
+  - job_name: mapsize-kc
+    metrics_path: /kc
+    static_configs: [ { targets: [ "127.0.0.1:$WPORT" ], labels: { instance: kcnode } } ]
 YAML
 prometheus --config.file="$PD/prometheus.yml" --storage.tsdb.path="$PD/data" \
 	--web.listen-address="127.0.0.1:$PPORT" >"$PD/prometheus.log" 2>&1 &
 PPID_=$!
 for i in $(seq 1 100); do curl -sf "$PURL/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 # wait for the first successful scrape, then hold each level for 3 scrape intervals
-up() { curl -sf "$PURL/api/v1/query?query=up" | jq -r '.data.result[0].value[1] // "0"'; }
+up() { curl -sf "$PURL/api/v1/query" --data-urlencode "query=up{job=\"${1:-mapsize}\"}" |
+	jq -r '.data.result[0].value[1] // "0"'; }
 for i in $(seq 1 100); do [ "$(up)" = 1 ] && break; sleep 0.2; done
 expect_eq "prometheus: scraping the status text" "$(up)" 1
 sleep 3						# procs 40, pods 40 (the records' final state)
@@ -295,7 +371,7 @@ run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prom
 expect_eq "prometheus: --node the instance" "$(jqc '[.maps[] | .peak]')" '[100,50]'
 expect_err "prometheus: no samples on a node" 2 "^$PURL: error: no samples of $RULES's maps in the window" \
 	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --node n9
-expect_err "prometheus: HTTP error" 2 "^$PURL: error: HTTP 400 for count_over_time\\(mapsize_map_entries.*bad-label=\"n9\".*: invalid parameter \"query\": .*parse error" \
+expect_err "prometheus: HTTP error" 2 "^$PURL: error: HTTP 400 for max by \\(map, bad-label\\) \\(count_over_time\\(mapsize_map_entries.*bad-label=\"n9\".*: invalid parameter \"query\": .*parse error" \
 	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --node n9 \
 	--node-label bad-label
 expect_err "prometheus: not the HTTP API" 2 "^http://127.0.0.1:$WPORT: error: HTTP 404, the answer to .* is not JSON" \
@@ -303,4 +379,50 @@ expect_err "prometheus: not the HTTP API" 2 "^http://127.0.0.1:$WPORT: error: HT
 expect_err "prometheus: bearer token file missing" 2 "cannot read the bearer token" \
 	"$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" \
 	--bearer-token-file "$TMP/none"
+
+# ---- kernel-side counters from Prometheus: insert failures, evictions, drops as demand --------
+# kcnode's counters go from phase A to B (scraped at least twice each): mrec_procs' failures
+# +30 E2BIG +2 ENOMEM from the kernel, +5 from the agent (in both families), the larger: 32;
+# mrec_pods is two maps sharing the full name (pin label): entries 30 and 60, evictions +25 and
+# +1 -- max by (map, node) of each figure: peak 60, evictions 25; mrec_leaky drops +6.
+kc_phase() {	# KERNEL_E2BIG KERNEL_ENOMEM AGENT EVICT_A EVICT_B DROPS
+	cat > "$PD/www/kc.tmp" <<PROM
+mapsize_map_entries{map="mrec_procs"} 500
+mapsize_map_entries{map="mrec_pods",pin="/a"} 30
+mapsize_map_entries{map="mrec_pods",pin="/b"} 60
+mapsize_map_entries{map="mrec_leaky"} 20
+mapsize_map_update_failures_total{map="mrec_procs",errno="E2BIG"} $3
+mapsize_map_insert_failures_total{map="mrec_procs",errno="E2BIG",source="kernel"} $1
+mapsize_map_insert_failures_total{map="mrec_procs",errno="ENOMEM",source="kernel"} $2
+mapsize_map_insert_failures_total{map="mrec_procs",errno="E2BIG",source="agent"} $3
+mapsize_map_evictions_total{map="mrec_pods",pin="/a"} $4
+mapsize_map_evictions_total{map="mrec_pods",pin="/b"} $5
+mapsize_ringbuf_drops_total{map="mrec_leaky"} $6
+PROM
+	mv "$PD/www/kc.tmp" "$PD/www/kc"
+}
+# wait until Prometheus has N samples of kcnode's drops counter, the last one at VALUE
+kc_wait() {
+	for i in $(seq 1 100); do
+		curl -sf "$PURL/api/v1/query" --data-urlencode \
+			'query=count_over_time(mapsize_ringbuf_drops_total{instance="kcnode"}[1m]) and mapsize_ringbuf_drops_total{instance="kcnode"} == '"$2" |
+			jq -e ".data.result[0].value[1] | tonumber >= $1" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+kc_phase 10 1 4 100 7 3
+kc_wait 2 3 || fail "prometheus kcnode: phase A scraped" "timeout"
+kc_phase 40 3 9 125 8 9
+kc_wait 4 9 || fail "prometheus kcnode: phase B scraped" "timeout"
+sleep 1.1	# one more scrape of B: every family has its last value
+run "$MAPSIZE" recommend --rules "$RULES" --map-size small "${KERNEL[@]}" --prometheus "$PURL" --window 1m \
+	--node kcnode --format json
+expect_eq "prometheus kcnode: exit 0" "$rc $(head -c 300 "$TMP/err")" "0 "
+expect_eq "prometheus kcnode: peak failures evictions drops demand" \
+	"$(jqc '[.maps[] | [.name, .peak, .failures, .evictions, .drops, .demand]]')" \
+	'[["mrec_procs",500,32,0,0,532],["mrec_pods",60,0,25,0,85],["mrec_leaky",20,0,0,6,26]]'
+expect_eq "prometheus kcnode: recommended sizes" \
+	"$(jqc '[.maps[] | [.name, .target, .recommended_max_entries, .dimension_value]]')" \
+	'[["mrec_procs",1064,1064,1064],["mrec_pods",170,256,9],["mrec_leaky",52,52,26]]'
 finish

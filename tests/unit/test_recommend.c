@@ -75,6 +75,34 @@ static void test_percentile(void **state)
 	assert_int_equal(recommend_percentile(five, 5, 61), 40);	/* rank ceil(3.05) */
 }
 
+/* The index of the element at the percentile, v left as it was: the
+ * other fields of that node (its failures, evictions, drops) are read
+ * through it. */
+static void test_percentile_index(void **state)
+{
+	uint64_t five[] = { 50, 10, 40, 20, 30 }, ties[] = { 7, 3, 7, 7 };
+
+	assert_int_equal(recommend_percentile_index(five, 5, 100), 0);
+	assert_int_equal(recommend_percentile_index(five, 5, 60), 4);	/* 30 */
+	assert_int_equal(recommend_percentile_index(five, 5, 61), 2);	/* 40 */
+	assert_int_equal(recommend_percentile_index(five, 5, 1), 1);	/* 10 */
+	assert_int_equal(five[0], 50);					/* not sorted */
+	assert_int_equal(recommend_percentile_index(ties, 4, 50), 0);	/* rank 2: the first 7 */
+	assert_int_equal(recommend_percentile_index(ties, 4, 75), 2);
+	assert_int_equal(recommend_percentile_index(ties, 4, 100), 3);
+	assert_int_equal(recommend_percentile_index(ties, 0, 100), 0);
+}
+
+/* A counter's increase between samples; a smaller value is a reset (the
+ * agent restarted, the kernel counters were attached again): from zero. */
+static void test_counter_increase(void **state)
+{
+	assert_int_equal(recommend_counter_increase(10, 25), 15);
+	assert_int_equal(recommend_counter_increase(25, 25), 0);
+	assert_int_equal(recommend_counter_increase(25, 4), 4);
+	assert_int_equal(recommend_counter_increase(0, UINT64_MAX), UINT64_MAX);
+}
+
 static void test_leak(void **state)
 {
 	uint64_t grow[] = { 10, 20, 30, 40, 50, 60, 70, 80 };
@@ -163,6 +191,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_percentile_index),
+		cmocka_unit_test(test_counter_increase),
 		cmocka_unit_test(test_leak),
 		cmocka_unit_test(test_target_and_round),
 		cmocka_unit_test(test_solve),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* `mapsize recommend`: from what the maps reached over a window to the
  * profile that fits it.  Per managed map the observed peak (plus failed
- * inserts: demand the map refused), max_entries = demand x headroom rounded
+ * inserts, LRU evictions and ring-buffer drops: demand the map refused or
+ * pushed out), max_entries = demand x headroom rounded
  * as the rule rounds, and the value of the one dimension its max_entries
  * expression depends on; the largest value per dimension is written as a
  * profile override (base: + dimensions:) and checked by planning with it. */
@@ -58,10 +59,11 @@ static void recommend_usage(FILE *out)
 		"                         [--window DURATION] [--headroom K] [--percentile P] [--node NAME]\n"
 		"                         [-o PROFILE.yaml] [--format table|json]\n\n"
 		"From what the maps reached to the profile that fits: per managed map the peak over the window\n"
-		"(failed inserts count as demand beyond max_entries), max_entries = demand x headroom rounded as\n"
-		"the rule rounds, and the dimension its max_entries expression depends on solved for it.  The\n"
-		"largest value per dimension is written as a profile override (base: + dimensions:) for --profile,\n"
-		"checked by planning with it: every observed peak stays within 1/headroom of its max_entries.\n\n"
+		"(failed inserts, LRU evictions and ring-buffer drops count as demand beyond max_entries),\n"
+		"max_entries = demand x headroom rounded as the rule rounds, and the dimension its max_entries\n"
+		"expression depends on solved for it.  The largest value per dimension is written as a profile\n"
+		"override (base: + dimensions:) for --profile, checked by planning with it: every observed peak\n"
+		"stays within 1/headroom of its max_entries.\n\n"
 		"  --records FILE...  JSON Lines of `mapsize status --rules RULES --record FILE` (and FILE.1)\n"
 		"  --prometheus URL   a Prometheus scraping `mapsize status --format prometheus`: max_over_time,\n"
 		"                     quantile_over_time of mapsize_map_entries per node (label --node-label,\n"
@@ -355,14 +357,16 @@ static void print_table(const struct rec_map *maps, size_t cnt, const struct rec
 {
 	char p99[24];
 
-	printf("%-28s %10s %10s %10s %12s %12s  %s\n", "MAP", "PEAK", "P99", "FAILED", "MAX_ENTRIES", "RECOMMENDED",
-	       "DIMENSION / NOTE");
+	printf("%-28s %10s %10s %10s %10s %10s %12s %12s  %s\n", "MAP", "PEAK", "P99", "FAILED", "EVICTED", "DROPPED",
+	       "MAX_ENTRIES", "RECOMMENDED", "DIMENSION / NOTE");
 	for (size_t i = 0; i < cnt; i++) {
 		const struct rec_map *m = &maps[i];
 
 		snprintf(p99, sizeof(p99), m->obs->has_p99 ? "%llu" : "-", (unsigned long long)m->obs->p99);
-		printf("%-28s %10llu %10s %10llu %12u %12llu  ", m->obs->name, (unsigned long long)m->obs->peak, p99,
-		       (unsigned long long)m->obs->overflow, m->pm->max_entries, (unsigned long long)m->recommended);
+		printf("%-28s %10llu %10s %10llu %10llu %10llu %12u %12llu  ", m->obs->name,
+		       (unsigned long long)m->obs->peak, p99, (unsigned long long)m->obs->overflow,
+		       (unsigned long long)m->obs->evictions, (unsigned long long)m->obs->drops, m->pm->max_entries,
+		       (unsigned long long)m->recommended);
 		if (m->solved)
 			printf("%s=%llu", m->sol.dimension, (unsigned long long)m->sol.value);
 		else
@@ -401,6 +405,8 @@ static jv_t *result_json(const struct rec_map *maps, size_t cnt, const struct re
 		jv_object_set_new(o, "peak", jv_u64(m->obs->peak));
 		jv_object_set_new(o, "p99", m->obs->has_p99 ? jv_u64(m->obs->p99) : jv_null());
 		jv_object_set_new(o, "failures", jv_u64(m->obs->overflow));
+		jv_object_set_new(o, "evictions", jv_u64(m->obs->evictions));
+		jv_object_set_new(o, "drops", jv_u64(m->obs->drops));
 		jv_object_set_new(o, "demand", jv_u64(m->obs->demand));
 		jv_object_set_new(o, "max_entries", jv_u64(m->pm->max_entries));
 		jv_object_set_new(o, "expected_entries", jv_u64(m->pm->expected_entries));

@@ -15,8 +15,11 @@ struct rec_obs {
 	size_t samples;			/* readings with an entry count, all nodes */
 	size_t nodes;			/* nodes that reported it */
 	uint64_t peak;			/* the largest entries, at --percentile across nodes */
-	uint64_t overflow;		/* failed inserts within the window on that node */
-	uint64_t demand;		/* peak + overflow, at --percentile across nodes */
+	/* within the window, on the node whose demand is the percentile:
+	 * failed inserts (the larger of the agent's and the kernel's count:
+	 * the kernel also sees the agent's), LRU evictions, ring-buffer drops */
+	uint64_t overflow, evictions, drops;
+	uint64_t demand;		/* peak + overflow + evictions + drops, at --percentile across nodes */
 	bool has_p99;			/* at least 100 samples */
 	uint64_t p99;			/* 99th percentile of every sample */
 	bool leak;			/* some node grew steadily without a plateau */

@@ -3,8 +3,14 @@
  * map from a Prometheus that scrapes `mapsize status --format prometheus`
  * (src/core/status_prometheus.c's series), through its HTTP API: per node
  * (the `instance` label, or --node-label) max_over_time, count_over_time and
- * quantile_over_time of mapsize_map_entries, the increase of
- * mapsize_map_update_failures_total, and a query_range for the leak test. */
+ * quantile_over_time of mapsize_map_entries, the increase (max_over_time -
+ * min_over_time) of the failed-insert counters (the agent's
+ * mapsize_map_update_failures_total, issue 18's
+ * mapsize_map_insert_failures_total), of mapsize_map_evictions_total and
+ * mapsize_ringbuf_drops_total, and a query_range for the leak test.  Every
+ * instant query is `max by (map, NODE)`: maps sharing a full name carry one
+ * more label (pin, prog or id, see status_prometheus.c), and each figure is
+ * the largest of theirs. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -21,7 +27,7 @@
 
 struct node_obs {
 	bool seen;
-	uint64_t peak, count, p99, failures;
+	uint64_t peak, count, p99, failures, evictions, drops;
 	bool leak;
 };
 
@@ -110,19 +116,15 @@ static size_t node_index(struct prom *p, const char *name)
 	return p->node_cnt++;
 }
 
-/* The (map, node) a series is about: the `map` label without its "#N"
- * (a second map of one name on a node counts with the first). */
+/* The (map, node) a series is about. */
 static struct node_obs *series_obs(struct prom *p, const jv_t *metric)
 {
-	const char *map = jv_string_value(jv_object_get(metric, "map"));
+	const char *name = jv_string_value(jv_object_get(metric, "map"));
 	const char *node = jv_string_value(jv_object_get(metric, p->src->node_label));
-	char name[80];
 	size_t ni;
 
-	if (!map)
+	if (!name)
 		return NULL;
-	snprintf(name, sizeof(name), "%s", map);
-	name[strcspn(name, "#")] = '\0';
 	ni = node_index(p, node ? node : "");
 	if (ni == SIZE_MAX)
 		return NULL;
@@ -153,7 +155,12 @@ static bool sample_value(const jv_t *pair, uint64_t *out)
 	return true;
 }
 
-enum field { F_PEAK, F_COUNT, F_P99, F_FAILURES };
+enum field { F_PEAK, F_COUNT, F_P99, F_FAILURES, F_EVICTIONS, F_DROPS };
+
+static void raise_to(uint64_t *field, uint64_t v)
+{
+	*field = v > *field ? v : *field;
+}
 
 static int instant(struct prom *p, const char *promql, enum field f)
 {
@@ -173,11 +180,18 @@ static int instant(struct prom *p, const char *promql, enum field f)
 			jv_decref(root);
 			return prom_error(p, "result %zu of %s has no numeric value, expected [time, \"number\"]", i, promql);
 		}
+		/* one series per (map, node) after `max by`; the larger still
+		 * when a --node-label query finds more.  Failures come from two
+		 * families (the agent's, and the kernel's with the agent's as
+		 * source="agent"): the kernel sees the agent's failed inserts
+		 * too, so the larger, not the sum */
 		switch (f) {
-		case F_PEAK: o->peak = v > o->peak ? v : o->peak; break;
-		case F_COUNT: o->count += v; break;
-		case F_P99: o->p99 = v > o->p99 ? v : o->p99; break;
-		case F_FAILURES: o->failures += v; break;
+		case F_PEAK: raise_to(&o->peak, v); break;
+		case F_COUNT: raise_to(&o->count, v); break;
+		case F_P99: raise_to(&o->p99, v); break;
+		case F_FAILURES: raise_to(&o->failures, v); break;
+		case F_EVICTIONS: raise_to(&o->evictions, v); break;
+		case F_DROPS: raise_to(&o->drops, v); break;
 		}
 	}
 	jv_decref(root);
@@ -218,20 +232,26 @@ static int leaks(struct prom *p, const char *promql)
 	return 0;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /* Per map: the percentile across nodes, as recommend_records.c does. */
 static int aggregate(struct prom *p, struct rec_input *out)
 {
 	uint64_t *peaks = calloc(MAX_NODES, sizeof(*peaks)), *demands = calloc(MAX_NODES, sizeof(*demands));
+	const struct node_obs **picked = calloc(MAX_NODES, sizeof(*picked));
 	int ret = 0;
 
 	out->maps = calloc(p->map_cnt + 1, sizeof(*out->maps));
-	if (!peaks || !demands || !out->maps) {
+	if (!peaks || !demands || !picked || !out->maps) {
 		ret = prom_error(p, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < p->map_cnt; i++) {
 		struct rec_obs *o = &out->maps[out->cnt];
-		size_t nn = 0;
+		size_t nn = 0, pick;
 
 		if (!p->per_map[i])
 			continue;
@@ -242,7 +262,8 @@ static int aggregate(struct prom *p, struct rec_input *out)
 				continue;
 			o->samples += no->count;
 			peaks[nn] = no->peak;
-			demands[nn] = no->peak + no->failures < no->peak ? UINT64_MAX : no->peak + no->failures;
+			demands[nn] = sat_add(sat_add(sat_add(no->peak, no->failures), no->evictions), no->drops);
+			picked[nn] = no;
 			o->p99 = no->p99 > o->p99 ? no->p99 : o->p99;
 			if (no->leak && !o->leak) {
 				o->leak = true;
@@ -255,9 +276,12 @@ static int aggregate(struct prom *p, struct rec_input *out)
 		o->name = mapsize_rules__map_name(p->sel->rules, i);
 		o->nodes = nn;
 		o->has_p99 = o->samples >= 100;
+		pick = recommend_percentile_index(demands, nn, p->sel->percentile);
+		o->demand = demands[pick];
+		o->overflow = picked[pick]->failures;
+		o->evictions = picked[pick]->evictions;
+		o->drops = picked[pick]->drops;
 		o->peak = recommend_percentile(peaks, nn, p->sel->percentile);
-		o->demand = recommend_percentile(demands, nn, p->sel->percentile);
-		o->overflow = o->demand > o->peak ? o->demand - o->peak : 0;
 		out->cnt++;
 	}
 	out->node_cnt = p->node_cnt;
@@ -269,6 +293,7 @@ static int aggregate(struct prom *p, struct rec_input *out)
 done:
 	free(peaks);
 	free(demands);
+	free(picked);
 	return ret;
 }
 
@@ -276,7 +301,7 @@ int rec_read_prometheus(const struct prom_source *src, const struct rec_select *
 {
 	struct prom p = { .src = src, .sel = sel, .map_cnt = mapsize_rules__map_cnt(sel->rules) };
 	size_t off;
-	char q[16384];
+	char q[16384], by[128];
 	long long w = (long long)sel->window;
 	int ret = 0;
 
@@ -284,7 +309,8 @@ int rec_read_prometheus(const struct prom_source *src, const struct rec_select *
 	p.per_map = calloc(p.map_cnt + 1, sizeof(*p.per_map));
 	if (!p.per_map)
 		return prom_error(&p, "out of memory");
-	/* the rules' maps (inner templates live under other names), "#N" for a second of one name */
+	/* the rules' maps (inner templates live under other names); a map
+	 * sharing its full name with another has the same `map` label */
 	off = (size_t)snprintf(p.selector, sizeof(p.selector), "{map=~\"(");
 	for (size_t i = 0, first = 1; i < p.map_cnt && off < sizeof(p.selector); i++) {
 		const char *name = mapsize_rules__map_name(sel->rules, i);
@@ -295,7 +321,7 @@ int rec_read_prometheus(const struct prom_source *src, const struct rec_select *
 		first = 0;
 	}
 	if (off < sizeof(p.selector))
-		off += (size_t)snprintf(p.selector + off, sizeof(p.selector) - off, ")(#[0-9]+)?\"");
+		off += (size_t)snprintf(p.selector + off, sizeof(p.selector) - off, ")\"");
 	if (sel->node && off < sizeof(p.selector))
 		off += (size_t)snprintf(p.selector + off, sizeof(p.selector) - off, ",%s=\"%s\"", src->node_label,
 					sel->node);
@@ -304,18 +330,28 @@ int rec_read_prometheus(const struct prom_source *src, const struct rec_select *
 		goto out;
 	}
 	strcat(p.selector, "}");
+	snprintf(by, sizeof(by), "max by (map, %s)", src->node_label);
 #define Q(...) (snprintf(q, sizeof(q), __VA_ARGS__), q)
-	ret = instant(&p, Q("count_over_time(mapsize_map_entries%s[%llds])", p.selector, w), F_COUNT);
+	ret = instant(&p, Q("%s (count_over_time(mapsize_map_entries%s[%llds]))", by, p.selector, w), F_COUNT);
 	if (!ret)
-		ret = instant(&p, Q("max_over_time(mapsize_map_entries%s[%llds])", p.selector, w), F_PEAK);
+		ret = instant(&p, Q("%s (max_over_time(mapsize_map_entries%s[%llds]))", by, p.selector, w), F_PEAK);
 	if (!ret)
-		ret = instant(&p, Q("quantile_over_time(0.99, mapsize_map_entries%s[%llds])", p.selector, w), F_P99);
-	/* failed inserts within the window: a counter's last minus first
-	 * (exact for integers; a reset within the window undercounts) */
+		ret = instant(&p, Q("%s (quantile_over_time(0.99, mapsize_map_entries%s[%llds]))", by, p.selector, w),
+			      F_P99);
+	/* counters within the window: last minus first, summed over errno
+	 * (exact for integers, where increase() extrapolates; a reset within
+	 * the window undercounts).  Insert failures: the larger source. */
+#define INCREASE(family, sum) Q("%s (%s(max_over_time(" family "%s[%llds]) - min_over_time(" family "%s[%llds])))", \
+				by, sum, p.selector, w, p.selector, w)
 	if (!ret)
-		ret = instant(&p, Q("sum without (errno) (max_over_time(mapsize_map_update_failures_total%s[%llds]) - "
-				    "min_over_time(mapsize_map_update_failures_total%s[%llds]))",
-				    p.selector, w, p.selector, w), F_FAILURES);
+		ret = instant(&p, INCREASE("mapsize_map_update_failures_total", "sum without (errno) "), F_FAILURES);
+	if (!ret)
+		ret = instant(&p, INCREASE("mapsize_map_insert_failures_total", "sum without (errno) "), F_FAILURES);
+	if (!ret)
+		ret = instant(&p, INCREASE("mapsize_map_evictions_total", ""), F_EVICTIONS);
+	if (!ret)
+		ret = instant(&p, INCREASE("mapsize_ringbuf_drops_total", ""), F_DROPS);
+#undef INCREASE
 	if (!ret)
 		ret = leaks(&p, Q("mapsize_map_entries%s", p.selector));
 #undef Q

@@ -2,6 +2,7 @@
 /* `mapsize recommend --records FILE...`: the JSON Lines of `mapsize status
  * --record` (version 1) turned into per-map observations over the window. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,19 @@ struct sample {
 	size_t node, map;		/* indices into the node names and the rules' maps */
 	int64_t time;
 	size_t seq;			/* line order: ties in time keep it */
-	uint64_t entries, failures;
-	bool has_entries, has_failures;
+	uint64_t entries, failures, kernel_failures, evictions, drops;
+	bool has_entries, has_failures, has_kernel_failures, has_evictions, has_drops;
+};
+
+/* The counters of a record's map: the agent's, then issue 18's kernel-side ones. */
+static const struct {
+	const char *key;
+	size_t value, has;
+} counter_keys[] = {
+	{ "failures", offsetof(struct sample, failures), offsetof(struct sample, has_failures) },
+	{ "kernel_failures", offsetof(struct sample, kernel_failures), offsetof(struct sample, has_kernel_failures) },
+	{ "evictions", offsetof(struct sample, evictions), offsetof(struct sample, has_evictions) },
+	{ "drops", offsetof(struct sample, drops), offsetof(struct sample, has_drops) },
 };
 
 struct reader {
@@ -170,7 +182,8 @@ static int read_line(struct reader *r, const char *text, size_t len)
 	jv_array_foreach(maps, i, m) {
 		struct sample s = { .node = ni, .time = t };
 		const char *name = jv_string_value(jv_object_get(m, "name"));
-		jv_t *e = jv_object_get(m, "entries"), *f = jv_object_get(m, "failures");
+		jv_t *e = jv_object_get(m, "entries");
+		bool any_counter = false;
 
 		if (!jv_is_object(m) || !name) {
 			ret = line_error(r, 1, "map %zu has no 'name', expected {\"name\": ..., \"entries\": ...}", i);
@@ -186,11 +199,18 @@ static int read_line(struct reader *r, const char *text, size_t len)
 			ret = line_error(r, column_of(text, name), "map '%s': 'entries' is not a whole number", name);
 			goto out;
 		}
-		if (f && !(s.has_failures = jv_u64_value(f, &s.failures))) {
-			ret = line_error(r, column_of(text, name), "map '%s': 'failures' is not a whole number", name);
-			goto out;
+		for (size_t c = 0; c < sizeof(counter_keys) / sizeof(counter_keys[0]); c++) {
+			jv_t *f = jv_object_get(m, counter_keys[c].key);
+			bool *has = (bool *)((char *)&s + counter_keys[c].has);
+
+			if (f && !(*has = jv_u64_value(f, (uint64_t *)((char *)&s + counter_keys[c].value)))) {
+				ret = line_error(r, column_of(text, name), "map '%s': '%s' is not a whole number",
+						 name, counter_keys[c].key);
+				goto out;
+			}
+			any_counter |= *has;
 		}
-		if ((s.has_entries || s.has_failures) && add_sample(r, &s)) {
+		if ((s.has_entries || any_counter) && add_sample(r, &s)) {
 			ret = line_error(r, 1, "out of memory");
 			goto out;
 		}
@@ -232,6 +252,11 @@ static int read_file_lines(struct reader *r, const char *path)
 	return ret;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 static int cmp_sample(const void *a, const void *b)
 {
 	const struct sample *x = a, *y = b;
@@ -251,15 +276,17 @@ static int observe(const struct rec_select *sel, const struct sample *s, size_t 
 {
 	uint64_t *all = malloc(n * sizeof(*all)), *node_peak = malloc(n * sizeof(*node_peak)),
 		 *node_demand = malloc(n * sizeof(*node_demand)), *series = malloc(n * sizeof(*series));
-	size_t k = 0, nn = 0;
+	uint64_t (*node_beyond)[3] = malloc(n * sizeof(*node_beyond));	/* failures, evictions, drops */
+	size_t k = 0, nn = 0, pick;
 	int ret = -ENOMEM;
 
-	if (!all || !node_peak || !node_demand || !series)
+	if (!all || !node_peak || !node_demand || !series || !node_beyond)
 		goto out;
 	for (size_t i = 0; i < n;) {
 		size_t j = i, len = 0;
-		uint64_t peak = 0, overflow = 0, last = 0;
-		bool have_last = false;
+		/* per counter_keys[]: the increase within the window, the last value */
+		uint64_t peak = 0, inc[4] = { 0 }, last[4] = { 0 }, demand;
+		bool have_last[4] = { false };
 
 		for (; j < n && s[j].node == s[i].node; j++) {
 			if (s[j].has_entries) {
@@ -267,23 +294,31 @@ static int observe(const struct rec_select *sel, const struct sample *s, size_t 
 				series[len++] = s[j].entries;
 				peak = s[j].entries > peak ? s[j].entries : peak;
 			}
-			if (s[j].has_failures) {
-				/* a counter: sum the increases; a drop means the agent
-				 * restarted and counts again from zero */
-				if (have_last)
-					overflow += s[j].failures >= last ? s[j].failures - last : s[j].failures;
-				last = s[j].failures;
-				have_last = true;
+			for (size_t c = 0; c < 4; c++) {
+				uint64_t v = *(const uint64_t *)((const char *)&s[j] + counter_keys[c].value);
+
+				if (!*(const bool *)((const char *)&s[j] + counter_keys[c].has))
+					continue;
+				/* counters: sum the increases; a smaller value means
+				 * the agent restarted or the counters were attached
+				 * again, counting from zero */
+				if (have_last[c])
+					inc[c] = sat_add(inc[c], recommend_counter_increase(last[c], v));
+				last[c] = v;
+				have_last[c] = true;
 			}
 		}
 		if (recommend_is_leak(series, len) && !o->leak) {
 			o->leak = true;
 			snprintf(o->leak_node, sizeof(o->leak_node), "%s", nodes[s[i].node]);
 		}
+		/* the kernel counts the agent's failed inserts too: the larger, not the sum */
+		node_beyond[nn][0] = inc[0] > inc[1] ? inc[0] : inc[1];
+		node_beyond[nn][1] = inc[2];
+		node_beyond[nn][2] = inc[3];
+		demand = sat_add(sat_add(sat_add(peak, node_beyond[nn][0]), inc[2]), inc[3]);
 		node_peak[nn] = peak;
-		node_demand[nn] = peak + overflow;
-		if (node_demand[nn] < peak)
-			node_demand[nn] = UINT64_MAX;
+		node_demand[nn] = demand;
 		nn++;
 		i = j;
 	}
@@ -293,11 +328,15 @@ static int observe(const struct rec_select *sel, const struct sample *s, size_t 
 		o->has_p99 = true;
 		o->p99 = recommend_percentile(all, k, 99);
 	}
+	pick = recommend_percentile_index(node_demand, nn, sel->percentile);
+	o->demand = node_demand[pick];
+	o->overflow = node_beyond[pick][0];
+	o->evictions = node_beyond[pick][1];
+	o->drops = node_beyond[pick][2];
 	o->peak = recommend_percentile(node_peak, nn, sel->percentile);
-	o->demand = recommend_percentile(node_demand, nn, sel->percentile);
-	o->overflow = o->demand > o->peak ? o->demand - o->peak : 0;
 	ret = 0;
 out:
+	free(node_beyond);
 	free(all);
 	free(node_peak);
 	free(node_demand);

@@ -41,6 +41,29 @@ static bool recorded(const struct status_view *v, const struct mapsize_live_map 
 	return false;
 }
 
+/* Issue 18's kernel-side counters since attach, where status has them and
+ * they cover the map's type: `kernel_failures` (the sum of the errno
+ * classes, like `failures`), `evictions` (LRU hashes), `drops` (ring
+ * buffers).  A covered map that counted nothing has no row: 0. */
+static void record_kernel_counters(const struct status_view *v, const struct mapsize_live_map *m, jv_t *o)
+{
+	const struct mapsize_map_counters *k;
+	uint64_t failed = 0;
+
+	if (!v->kc || !v->kc->handle)
+		return;
+	k = status_kc_find(v->kc, m->id);
+	if (mapsize_counters__counts_failures(m->bpf_type)) {
+		for (int c = 0; k && c < MAPSIZE_OVF_CLASSES; c++)
+			failed = failed + k->failures[c] < failed ? UINT64_MAX : failed + k->failures[c];
+		jv_object_set_new(o, "kernel_failures", jv_u64(failed));
+	}
+	if (mapsize_counters__counts_evictions(m->bpf_type))
+		jv_object_set_new(o, "evictions", jv_u64(k ? k->evictions : 0));
+	if (mapsize_map_type__from_bpf_type(m->bpf_type) == MAPSIZE_MAP_RINGBUF)
+		jv_object_set_new(o, "drops", jv_u64(k ? k->drops : 0));
+}
+
 static jv_t *record_json(const struct status_view *v, time_t now)
 {
 	jv_t *root = jv_object(), *maps = jv_array();
@@ -69,6 +92,7 @@ static jv_t *record_json(const struct status_view *v, time_t now)
 			jv_object_set_new(o, "failures", jv_u64(mapsize_live_map__failures(m)));
 		if (m->evicts)
 			jv_object_set_new(o, "evicts", jv_boolean(true));
+		record_kernel_counters(v, m, o);
 		jv_array_append_new(maps, o);
 	}
 	jv_object_set_new(root, "maps", maps);
