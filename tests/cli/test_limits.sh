@@ -45,6 +45,12 @@ expect_rc "the inner template alone plans for 6.1" 0 "$M" plan "$TMP/inner.yaml"
 expect_err "report --object --kernel 5.10 names the object" 2 \
 	"^$R:15:15: error: map 'paths_a' \(object $OBJ\): key_size 4098 exceeds 512, the limit of Linux 5.10 \(target\)" \
 	"$M" report "$R" --object "$OBJ" --kernel 5.10
+expect_err "plan --object --kernel 5.10 names the object" 2 \
+	"^$R:15:15: error: map 'paths_a' \(object $OBJ\): key_size 4098 exceeds 512, the limit of Linux 5.10 \(target\)" \
+	"$M" plan "$R" --object "$OBJ" --kernel 5.10
+expect_err "migrate --object --kernel 5.10 names the object" 2 \
+	"^$R:15:15: error: map 'paths_a' \(object $OBJ\): key_size 4098 exceeds 512, the limit of Linux 5.10 \(target\)" \
+	"$M" migrate "$R" --object "$OBJ" --kernel 5.10 --dry-run
 
 # The default target is the running kernel.
 running=$(uname -r)

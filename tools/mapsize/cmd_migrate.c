@@ -181,6 +181,7 @@ int do_migrate(int argc, char **argv)
 		fprintf(stderr, "error: migrate prints a table or --format json\n");
 		return 2;
 	}
+	po.object = mc.object;	/* named in the errors about its maps */
 	plan = plan_options__plan(&po, rules, NULL);
 	if (!plan)
 		return 2;

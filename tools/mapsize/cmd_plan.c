@@ -398,6 +398,7 @@ int do_plan(int argc, char **argv)
 	}
 	if (pc.node_local && (ret = node_local_sets(&po, &node, node_sets)))
 		return ret;
+	po.object = pc.object;	/* named in the errors about its maps */
 	plan = plan_options__plan(&po, rules, NULL);
 	if (!plan)
 		return 2;
