@@ -5,8 +5,8 @@
 # module's requirements replaced by the unpacked source trees in a go.mod of
 # our own (-modfile; the committed go.mod is left alone), the build cache in
 # $O/go-cache.  gofmt, go vet, the example programs, and `go test` (unit
-# tests, the demo and corpus objects and inner-map growth in the running
-# kernel), each go test case counted.  Without the packages: one skip saying
+# tests, the demo and corpus objects, embedded ones too, and inner-map
+# growth in the running kernel), each go test case counted.  Without the packages: one skip saying
 # why.
 . "$(dirname "$0")/../cli/lib.sh"
 _suite=test_go
@@ -73,21 +73,36 @@ else
 fi
 
 # The corpus objects (issue 17; tools/fetch-corpus.sh) with a plan each:
-# rules init, plan --map-size=medium.  Objects embedded in executables and
-# shared libraries (libbpf-tools, bpftune) are left to tests/cli/test_corpus.sh.
+# rules init, plan --map-size=medium.  Standalone objects (libxdp1,
+# opensnitch) are listed "OBJECT PLAN"; objects embedded in executables and
+# shared libraries (libbpf-tools, bpftune) "FILE PLAN NAME OFFSET SIZE" from
+# `mapsize objects --format json`: the Go test reads those bytes itself.
 CORPUS=${MAPSIZE_CORPUS:-$REPO/$O/corpus}
 : >"$TMP/corpus.list"
 i=0
+# corpus_plan SPEC: rules and plan for SPEC (OBJECT or FILE:NAME) in $TMP/c$i.json
+corpus_plan() {
+	i=$((i + 1))
+	"$MAPSIZE" rules init --object "$1" -o "$TMP/c$i.yaml" 2>"$TMP/cerr" &&
+		"$MAPSIZE" plan "$TMP/c$i.yaml" --map-size=medium --format json -o "$TMP/c$i.json" 2>>"$TMP/cerr" && return 0
+	fail "corpus-plan $(basename "$1")" "$(head -c 300 "$TMP/cerr")"
+	return 1
+}
 for obj in $(find "$CORPUS/libxdp1" -path '*/bpf/*.o' -type f 2>/dev/null | sort) \
 	   $(find "$CORPUS/opensnitch-ebpf-modules" -name '*.o' -type f 2>/dev/null | sort); do
-	i=$((i + 1))
-	if "$MAPSIZE" rules init --object "$obj" -o "$TMP/c$i.yaml" 2>"$TMP/cerr" &&
-		"$MAPSIZE" plan "$TMP/c$i.yaml" --map-size=medium --format json -o "$TMP/c$i.json" 2>>"$TMP/cerr"; then
-		echo "$obj $TMP/c$i.json" >>"$TMP/corpus.list"
-	else
-		fail "corpus-plan $(basename "$obj")" "$(head -c 300 "$TMP/cerr")"
-	fi
+	corpus_plan "$obj" && echo "$obj $TMP/c$i.json" >>"$TMP/corpus.list"
 done
+if command -v jq >/dev/null; then
+	for host in $(find "$CORPUS/libbpf-tools/usr/sbin" -type f 2>/dev/null | sort) \
+		    $(find "$CORPUS/libbpftune0" -name '*.so*' -type f 2>/dev/null | sort); do
+		"$MAPSIZE" objects "$host" --format json 2>/dev/null | jq -r '.objects[] | "\(.name) \(.offset) \(.size)"' >"$TMP/embedded"
+		while read -r name off size; do
+			corpus_plan "$host:$name" && echo "$host $TMP/c$i.json $name $off $size" >>"$TMP/corpus.list"
+		done <"$TMP/embedded"
+	done
+else
+	skip go-corpus-embedded "jq is not installed: the embedded corpus objects are not listed"
+fi
 [ -s "$TMP/corpus.list" ] && export MAPSIZE_GO_CORPUS=$TMP/corpus.list
 [ -s "$TMP/corpus.list" ] || skip go-corpus "no corpus under $CORPUS (tools/fetch-corpus.sh)"
 
