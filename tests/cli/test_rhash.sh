@@ -133,4 +133,37 @@ expect_err "resizable: yes refused" 2 "bad\.yaml:9:16: error: 'yes' is not a res
 sed '0,/type: hash/s//type: lru_hash/' "$TMP/ra.yaml" >"$TMP/lru.yaml"
 expect_err "resizable on an lru_hash refused" 2 "lru\.yaml:9:16: error: resizable: auto on a map of type lru_hash, expected it on a hash map" \
 	"$MAPSIZE" plan "$TMP/lru.yaml" --kernel 7.3
+# report: cap and initial size per profile (issue 19 item 2), table and JSON as plan
+cat >"$TMP/rp.yaml" <<'YAML'
+app: rp
+maps:
+  tasks:
+    type: rhash
+    key_size: 4
+    value_size: 12
+    max_entries: procs
+    expected: procs / 8
+    initial: procs / 16
+  plain:
+    type: hash
+    key_size: 4
+    value_size: 4
+    max_entries: 64
+YAML
+run "$MAPSIZE" report "$TMP/rp.yaml" --kernel 7.3
+expect_eq "report 7.3: exit 0" "$rc" 0
+expect_eq "report table: cap and initial size per profile" "$(grep '^tasks: rhash' "$TMP/out")" \
+	"tasks: rhash, cap (max_entries: E2BIG beyond) small 4096, medium 32768, large 131072; initial size (map_extra) small 256, medium 2048, large 8192"
+expect_eq "report table: no such line for a hash" "$(grep -c '^plain: ' "$TMP/out")" 0
+run "$MAPSIZE" report "$TMP/rp.yaml" --kernel 7.3 --format json
+expect_eq "report JSON: max_entries, map_extra, initial_entries, map_flags per profile" \
+	"$(jqv '.maps[0] | [.small, .medium, .large] | map("\(.max_entries) \(.map_extra) \(.initial_entries) \(.map_flags)") | join(",")')" \
+	"4096 256 256 1,32768 2048 2048 1,131072 8192 8192 1"
+expect_eq "report JSON: a hash has initial_entries null" "$(jqv '.maps[1].medium | "\(.initial_entries) \(.map_extra)"')" "null 0"
+run "$MAPSIZE" plan "$TMP/rp.yaml" --kernel 7.3 --map-size large --format json
+expect_eq "... as plan says for large" "$(jqv '.maps[0] | "\(.max_entries) \(.initial_entries)"')" "131072 8192"
+run "$MAPSIZE" report "$TMP/ra.yaml" --kernel 7.3 --format json
+expect_eq "report: resizable: auto made an rhash on 7.3" \
+	"$(jqv '[.maps[] | "\(.type) \(.medium.initial_entries) \(.medium.max_entries)"] | join(",")')" "rhash 4000 10000,hash null 1000"
+
 finish
