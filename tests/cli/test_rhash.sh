@@ -166,4 +166,27 @@ run "$MAPSIZE" report "$TMP/ra.yaml" --kernel 7.3 --format json
 expect_eq "report: resizable: auto made an rhash on 7.3" \
 	"$(jqv '[.maps[] | "\(.type) \(.medium.initial_entries) \(.medium.max_entries)"] | join(",")')" "rhash 4000 10000,hash null 1000"
 
+# every command that refuses a type for an older target refuses rhash before 7.2 (issue 19 item 4)
+REFUSAL="error: map 'flows'.*: type rhash \(BPF_MAP_TYPE_RHASH\) is first in Linux 7\.2, the target kernel 6\.18 refuses it \(EINVAL\); expected a target kernel of 7\.2 or newer, or another map type"
+expect_err "maps refuses rhash on 6.18" 2 "/r\.yaml:4:11: $REFUSAL" "$MAPSIZE" maps "$TMP/r.yaml" --kernel 6.18
+[ ! -s "$TMP/out" ] && pass "maps: no partial output" || fail "maps: no partial output" "$(cat "$TMP/out")"
+expect_err "report refuses rhash on 6.18" 2 "/r\.yaml:4:11: $REFUSAL" "$MAPSIZE" report "$TMP/r.yaml" --kernel 6.18
+[ ! -s "$TMP/out" ] && pass "report: no partial output" || fail "report: no partial output" "$(cat "$TMP/out")"
+expect_err "report refuses rhash on 7.1" 2 "/rp\.yaml:4:11: error: map 'tasks': .* the target kernel 7\.1 refuses it" \
+	"$MAPSIZE" report "$TMP/rp.yaml" --kernel 7.1
+expect_err "status --rules refuses rhash on 6.18" 2 "/r\.yaml:4:11: $REFUSAL" \
+	"$MAPSIZE" status --rules "$TMP/r.yaml" --kernel 6.18
+[ ! -s "$TMP/out" ] && pass "status: no partial output" || fail "status: no partial output" "$(cat "$TMP/out")"
+MIXED=$O/tests/bpf/mixed.bpf.o
+printf 'app: rv\nmaps:\n  flows:\n    type: rhash\n    key_size: 4\n    value_size: 8\n    max_entries: 3000\n    expected: 1200\n' >"$TMP/rv.yaml"
+if [ -f "$MIXED" ]; then
+	expect_err "verify refuses rhash on 6.18, naming the object" 2 \
+		"/rv\.yaml:4:11: error: map 'flows' \(object [^)]*mixed\.bpf\.o\): type rhash \(BPF_MAP_TYPE_RHASH\) is first in Linux 7\.2, the target kernel 6\.18 refuses it" \
+		"$MAPSIZE" verify "$TMP/rv.yaml" --object "$MIXED" --kernel 6.18
+	[ ! -s "$TMP/out" ] && pass "verify: no partial output" || fail "verify: no partial output" "$(cat "$TMP/out")"
+else
+	fail "verify refuses rhash on 6.18" "$MIXED is missing; run make tests"
+fi
+run "$MAPSIZE" maps "$TMP/ra.yaml" --kernel 6.18
+expect_eq "maps: resizable: auto on 6.18 is no refusal (a hash)" "$rc" 0
 finish
