@@ -235,14 +235,22 @@ $(O)/tests/memmatrix-static: $(MEMMATRIX_SRCS) $(wildcard include/mapsize/*.h)
 tests: $(O)/tests/memmatrix $(O)/tests/memmatrix-static
 
 # rhash (7.2+) filled from a socket filter and from user space, for the
-# 7.2/7.3 guests (tests/qemu/guest-checks.sh); skips on older kernels
-RHASHFILL_SRCS := tests/kernel/rhashfill.c $(filter-out tests/kernel/memmatrix.c,$(MEMMATRIX_SRCS))
-$(O)/tests/rhashfill-static: $(RHASHFILL_SRCS) $(wildcard include/mapsize/*.h)
+# 7.2/7.3 guests (tests/qemu/guest-checks.sh); skips on older kernels.  It
+# also applies a plan to its own object (embedded by the skeleton), so it
+# links the whole library like counters-static (no sanitizers with -static).
+$(O)/gen/rhash_apply.skel.h: $(O)/tests/bpf/rhash_apply.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name rhash_apply > $@.tmp && mv $@.tmp $@
+
+$(O)/tests/rhashfill-static: tests/kernel/rhashfill.c $(O)/gen/rhash_apply.skel.h $(LIB_INT)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ $(RHASHFILL_SRCS) -lbpf -lelf -lz
+	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ tests/kernel/rhashfill.c $(LIB_INT) $(STATIC_LIBS)
 
+ifneq ($(SANITIZE),1)
 tests: $(O)/tests/rhashfill-static
+endif
 
 # kernel_consts_table.c generator's BTF reader (tools/gen-kernel-consts.sh)
 $(O)/tools/kconsts-dump: tools/kconsts-dump/kconsts-dump.c $(MEMMATRIX_SRCS:tests/kernel/memmatrix.c=) $(wildcard include/mapsize/*.h)

@@ -186,6 +186,28 @@ static int check_shape(const struct mapsize_plan_map *pm, const struct bpf_map *
 	return 0;
 }
 
+/* A hash in the object that the plan makes an rhash (`resizable: auto`, or
+ * a rule of type rhash on a map compiled as a hash): the object asks the
+ * kernel for type 35 instead.  libbpf 1.1 does not name the type but
+ * bpf_map__set_type() passes any number through to BPF_MAP_CREATE; max_entries
+ * (the cap), NO_PREALLOC and map_extra (the initial size) follow in
+ * apply_map() as for every rule. */
+static int convert_to_rhash(const struct mapsize_plan_map *pm, struct bpf_map *map, struct mapsize_error *err)
+{
+	int ret;
+
+	if (pm->type != MAPSIZE_MAP_RHASH || bpf_map__type(map) != BPF_MAP_TYPE_HASH)
+		return 0;
+	ret = bpf_map__set_type(map, MAPSIZE_BPF_MAP_TYPE_RHASH);
+	if (ret)
+		return error_set(err, ret, NULL, "map '%s': libbpf refused to make the hash an rhash: %s%s",
+				 pm->name, strerror(-ret), ret == -EBUSY ? " (the object is already loaded; apply "
+				 "between open and load)" : "");
+	pr_info("map '%s': compiled as a hash, created as an rhash (cap %u, initial size %llu)\n", pm->name,
+		pm->max_entries, (unsigned long long)pm->map_extra);
+	return 0;
+}
+
 static uint32_t planned_flags(const struct mapsize_plan_map *pm, uint32_t object_flags)
 {
 	/* Keep what the object asks for, set what the plan decides. */
@@ -543,6 +565,10 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 	am->name = pm->name;
 	am->planned = pm;
 	am->status = MAPSIZE_MAP_APPLIED;
+	ret = convert_to_rhash(pm, map, err);
+	if (ret)
+		return ret;
+	am->bpf_type = bpf_map__type(map);
 	ret = check_shape(pm, map, "the object's map", err);
 	if (ret)
 		return ret;
@@ -556,7 +582,8 @@ static int apply_map(struct mapsize_applied *a, const struct mapsize_plan *plan,
 		ret = bpf_map__set_value_size(map, pm->value_size);	/* as the agent does */
 	if (!ret)
 		ret = bpf_map__set_map_flags(map, am->map_flags);
-	if (!ret && pm->map_extra)
+	/* rhash: always, so a map_extra compiled in the object is not taken for the initial size */
+	if (!ret && (pm->map_extra || pm->type == MAPSIZE_MAP_RHASH))
 		ret = bpf_map__set_map_extra(map, pm->map_extra);
 	if (ret)
 		return error_set(err, ret, NULL, "map '%s': libbpf refused the new size or flags: %s%s", name,

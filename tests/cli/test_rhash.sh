@@ -133,4 +133,60 @@ expect_err "resizable: yes refused" 2 "bad\.yaml:9:16: error: 'yes' is not a res
 sed '0,/type: hash/s//type: lru_hash/' "$TMP/ra.yaml" >"$TMP/lru.yaml"
 expect_err "resizable on an lru_hash refused" 2 "lru\.yaml:9:16: error: resizable: auto on a map of type lru_hash, expected it on a hash map" \
 	"$MAPSIZE" plan "$TMP/lru.yaml" --kernel 7.3
+# report: cap and initial size per profile (issue 19 item 2), table and JSON as plan
+cat >"$TMP/rp.yaml" <<'YAML'
+app: rp
+maps:
+  tasks:
+    type: rhash
+    key_size: 4
+    value_size: 12
+    max_entries: procs
+    expected: procs / 8
+    initial: procs / 16
+  plain:
+    type: hash
+    key_size: 4
+    value_size: 4
+    max_entries: 64
+YAML
+run "$MAPSIZE" report "$TMP/rp.yaml" --kernel 7.3
+expect_eq "report 7.3: exit 0" "$rc" 0
+expect_eq "report table: cap and initial size per profile" "$(grep '^tasks: rhash' "$TMP/out")" \
+	"tasks: rhash, cap (max_entries: E2BIG beyond) small 4096, medium 32768, large 131072; initial size (map_extra) small 256, medium 2048, large 8192"
+expect_eq "report table: no such line for a hash" "$(grep -c '^plain: ' "$TMP/out")" 0
+run "$MAPSIZE" report "$TMP/rp.yaml" --kernel 7.3 --format json
+expect_eq "report JSON: max_entries, map_extra, initial_entries, map_flags per profile" \
+	"$(jqv '.maps[0] | [.small, .medium, .large] | map("\(.max_entries) \(.map_extra) \(.initial_entries) \(.map_flags)") | join(",")')" \
+	"4096 256 256 1,32768 2048 2048 1,131072 8192 8192 1"
+expect_eq "report JSON: a hash has initial_entries null" "$(jqv '.maps[1].medium | "\(.initial_entries) \(.map_extra)"')" "null 0"
+run "$MAPSIZE" plan "$TMP/rp.yaml" --kernel 7.3 --map-size large --format json
+expect_eq "... as plan says for large" "$(jqv '.maps[0] | "\(.max_entries) \(.initial_entries)"')" "131072 8192"
+run "$MAPSIZE" report "$TMP/ra.yaml" --kernel 7.3 --format json
+expect_eq "report: resizable: auto made an rhash on 7.3" \
+	"$(jqv '[.maps[] | "\(.type) \(.medium.initial_entries) \(.medium.max_entries)"] | join(",")')" "rhash 4000 10000,hash null 1000"
+
+# every command that refuses a type for an older target refuses rhash before 7.2 (issue 19 item 4)
+REFUSAL="error: map 'flows'.*: type rhash \(BPF_MAP_TYPE_RHASH\) is first in Linux 7\.2, the target kernel 6\.18 refuses it \(EINVAL\); expected a target kernel of 7\.2 or newer, or another map type"
+expect_err "maps refuses rhash on 6.18" 2 "/r\.yaml:4:11: $REFUSAL" "$MAPSIZE" maps "$TMP/r.yaml" --kernel 6.18
+[ ! -s "$TMP/out" ] && pass "maps: no partial output" || fail "maps: no partial output" "$(cat "$TMP/out")"
+expect_err "report refuses rhash on 6.18" 2 "/r\.yaml:4:11: $REFUSAL" "$MAPSIZE" report "$TMP/r.yaml" --kernel 6.18
+[ ! -s "$TMP/out" ] && pass "report: no partial output" || fail "report: no partial output" "$(cat "$TMP/out")"
+expect_err "report refuses rhash on 7.1" 2 "/rp\.yaml:4:11: error: map 'tasks': .* the target kernel 7\.1 refuses it" \
+	"$MAPSIZE" report "$TMP/rp.yaml" --kernel 7.1
+expect_err "status --rules refuses rhash on 6.18" 2 "/r\.yaml:4:11: $REFUSAL" \
+	"$MAPSIZE" status --rules "$TMP/r.yaml" --kernel 6.18
+[ ! -s "$TMP/out" ] && pass "status: no partial output" || fail "status: no partial output" "$(cat "$TMP/out")"
+MIXED=$O/tests/bpf/mixed.bpf.o
+printf 'app: rv\nmaps:\n  flows:\n    type: rhash\n    key_size: 4\n    value_size: 8\n    max_entries: 3000\n    expected: 1200\n' >"$TMP/rv.yaml"
+if [ -f "$MIXED" ]; then
+	expect_err "verify refuses rhash on 6.18, naming the object" 2 \
+		"/rv\.yaml:4:11: error: map 'flows' \(object [^)]*mixed\.bpf\.o\): type rhash \(BPF_MAP_TYPE_RHASH\) is first in Linux 7\.2, the target kernel 6\.18 refuses it" \
+		"$MAPSIZE" verify "$TMP/rv.yaml" --object "$MIXED" --kernel 6.18
+	[ ! -s "$TMP/out" ] && pass "verify: no partial output" || fail "verify: no partial output" "$(cat "$TMP/out")"
+else
+	fail "verify refuses rhash on 6.18" "$MIXED is missing; run make tests"
+fi
+run "$MAPSIZE" maps "$TMP/ra.yaml" --kernel 6.18
+expect_eq "maps: resizable: auto on 6.18 is no refusal (a hash)" "$rc" 0
 finish

@@ -5,7 +5,8 @@
  * insert below the cap succeeds (the kernel grows the table from its
  * initial size, map_extra), the one beyond fails with E2BIG, and fdinfo's
  * memlock equals mapsize_memlock() with the kernel's BTF at the initial
- * size, half and the cap.  Static (no libmapsize), run by
+ * size, half and the cap; and mapsize_plan__apply() turning a compiled
+ * hash into an rhash (`resizable: auto`) that the kernel loads.  Static, run by
  * tests/qemu/guest-checks.sh on Debian's 7.2 and 7.3; a kernel without
  * rhash (EINVAL at create) skips.  Last line:
  *	rhashfill: P passed, F failed, S skipped
@@ -24,6 +25,7 @@
 #include <mapsize/mapsize.h>
 #include <mapsize/memory.h>
 #include <mapsize/bpf.h>
+#include "rhash_apply.skel.h"
 
 #define CAP	300
 #define INITIAL	16
@@ -221,6 +223,70 @@ static void from_user(void)
 	close(rh);
 }
 
+/* mapsize_plan__apply() on an object compiled with a plain hash (10
+ * entries, preallocated) whose rule says `resizable: auto` for a socket
+ * filter: planned for a 7.2 target it becomes an rhash, and the kernel
+ * reports type 35, the cap, NO_PREALLOC and the initial size after load;
+ * the program's insert lands in it. */
+static void applied_object(void)
+{
+	static const char rules[] = "app: rhapply\nmaps:\n  grow:\n    type: hash\n    key_size: 4\n"
+				    "    value_size: 8\n    max_entries: 500\n    expected: 40\n"
+				    "    resizable: auto\n    used_by: [socket]\n";
+	struct mapsize_planner_opts po = { .sz = sizeof(po), .map_size = "small", .kernel_release = "7.2.0" };
+	struct mapsize_rules *r = NULL;
+	struct mapsize_planner *pl = NULL;
+	struct mapsize_plan *plan = NULL;
+	struct mapsize_applied *a = NULL;
+	struct rhash_apply *skel = NULL;
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	struct mapsize_error err = { 0 };
+	unsigned char pkt[64] = { 0 };
+	uint64_t v = 0;
+	uint32_t key = 1;	/* the program's key */
+	int fd, ret;
+
+	r = mapsize_rules__parse(rules, strlen(rules), "rhapply.rules.yaml", &err);
+	pl = r ? mapsize_planner__new(&po, &err) : NULL;
+	plan = pl ? mapsize_planner__plan(pl, r) : NULL;
+	skel = plan ? rhash_apply__open() : NULL;
+	a = skel ? mapsize_plan__apply(plan, skel->obj, NULL, &err) : NULL;
+	if (!a) {
+		check(0, "apply: plan and apply the object (%s)", r && pl && !plan ? mapsize_planner__error(pl)->msg :
+		      skel || !plan ? err.msg : "rhash_apply__open failed");
+		goto out;
+	}
+	ret = rhash_apply__load(skel);
+	check(!ret, "apply: the object loads with its hash made an rhash (%s)", ret ? strerror(-ret) : "ok");
+	if (ret)
+		goto out;
+	fd = bpf_map__fd(skel->maps.grow);
+	ret = bpf_obj_get_info_by_fd(fd, &info, &len);
+	check(!ret && info.type == MAPSIZE_BPF_MAP_TYPE_RHASH && info.max_entries == 500 && info.map_extra == 40 &&
+	      info.map_flags == BPF_F_NO_PREALLOC,
+	      "apply: the kernel's map: type %u, max_entries %u, map_extra %llu, map_flags 0x%x "
+	      "(expected 35, 500, 40, 0x1)", info.type, info.max_entries, (unsigned long long)info.map_extra,
+	      info.map_flags);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt));
+
+		int found;
+
+		ret = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.rh_insert), &t);
+		found = !bpf_map_lookup_elem(fd, &key, &v);
+		check(!ret && !t.retval && found && v == 7,
+		      "apply: the socket filter inserts into the rhash (retval %d, value %llu)", (int)t.retval,
+		      (unsigned long long)v);
+	}
+out:
+	mapsize_applied__free(a);
+	rhash_apply__destroy(skel);
+	mapsize_plan__free(plan);
+	mapsize_planner__free(pl);
+	mapsize_rules__free(r);
+}
+
 int main(void)
 {
 	unsigned int version;
@@ -243,6 +309,7 @@ int main(void)
 	printf("kernel %s, struct sizes %s\n", u.release, kc.source);
 	from_program();
 	from_user();
+	applied_object();
 	printf("rhashfill: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -723,6 +723,68 @@ static void test_stale_inner_value_size(void **state)
 		   "    key_size: 8\n    value_size: 2\n    max_entries: 64\n", needles, ARRAY_SIZE(needles));
 }
 
+/* ---- rhash (Linux 7.2): apply converts the object's hash --------------------------- */
+
+/* mixed.bpf.o's `flows` is compiled as a plain hash (max_entries 100, no
+ * flags, map_extra 0); the plan for a 7.3 target makes it an rhash.  Only
+ * the libbpf map's fields are checked (this kernel may predate rhash; the
+ * load is proved under qemu by rhashfill). */
+static void rhash_apply_test(const char *rule_lines)
+{
+	char rules[512];
+	struct tk_req req = { .size = "small", .rules = rules, .kernel = "7.3.0" };
+	const struct mapsize_applied_map *am;
+	struct bpf_map *flows;
+	struct run r;
+
+	snprintf(rules, sizeof(rules), "app: rh\nmaps:\n  flows:\n%s    key_size: 4\n    value_size: 8\n"
+		 "    max_entries: 3000\n    expected: 1200\n", rule_lines);
+	run_apply(&r, &req, MIXED_OBJ, false);
+	assert_int_equal(tk_plan_map(r.plan, "flows")->type, MAPSIZE_MAP_RHASH);
+	flows = bpf_object__find_map_by_name(r.obj, "flows");
+	assert_int_equal(r.compiled[compiled_idx(&r, "flows")].max_entries, 100);
+	assert_int_equal(bpf_map__type(flows), 35);
+	assert_int_equal(bpf_map__max_entries(flows), 3000);		/* the cap */
+	assert_int_equal(bpf_map__map_extra(flows), 1200);		/* the initial size: expected */
+	assert_int_equal(bpf_map__map_flags(flows), BPF_F_NO_PREALLOC);
+	am = applied_find(r.applied, "flows");
+	assert_int_equal(am->status, MAPSIZE_MAP_APPLIED);
+	assert_int_equal(am->bpf_type, 35);
+	assert_int_equal(am->max_entries, 3000);
+	assert_int_equal(am->map_flags, BPF_F_NO_PREALLOC);
+	/* the other maps untouched by the conversion */
+	assert_int_equal(bpf_map__type(bpf_object__find_map_by_name(r.obj, "unruled")), BPF_MAP_TYPE_ARRAY);
+	run_free(&r);
+}
+
+static void test_rhash_resizable_auto(void **state)
+{
+	rhash_apply_test("    type: hash\n    resizable: auto\n    used_by: [tc]\n");
+}
+
+static void test_rhash_rule_on_hash(void **state)
+{
+	rhash_apply_test("    type: rhash\n");
+}
+
+/* On a 6.18 target `resizable: auto` stays a hash: no-prealloc, the cap, no map_extra. */
+static void test_rhash_auto_old_target(void **state)
+{
+	struct tk_req req = { .size = "small", .kernel = "6.18.0", .rules =
+		"app: rh\nmaps:\n  flows:\n    type: hash\n    resizable: auto\n    key_size: 4\n"
+		"    value_size: 8\n    max_entries: 3000\n    expected: 1200\n" };
+	struct bpf_map *flows;
+	struct run r;
+
+	run_apply(&r, &req, MIXED_OBJ, false);
+	flows = bpf_object__find_map_by_name(r.obj, "flows");
+	assert_int_equal(bpf_map__type(flows), BPF_MAP_TYPE_HASH);
+	assert_int_equal(bpf_map__max_entries(flows), 3000);
+	assert_int_equal(bpf_map__map_extra(flows), 0);
+	assert_int_equal(bpf_map__map_flags(flows), BPF_F_NO_PREALLOC);
+	run_free(&r);
+}
+
 /* Apply after load: libbpf cannot resize any more; say so. */
 static void test_apply_after_load(void **state)
 {
@@ -962,6 +1024,9 @@ int main(void)
 		cmocka_unit_test(test_stale_type),
 		cmocka_unit_test(test_stale_inner_value_size),
 		cmocka_unit_test(test_apply_after_load),
+		cmocka_unit_test(test_rhash_resizable_auto),
+		cmocka_unit_test(test_rhash_rule_on_hash),
+		cmocka_unit_test(test_rhash_auto_old_target),
 		cmocka_unit_test(test_fill_hash_prealloc),
 		cmocka_unit_test(test_fill_hash_no_prealloc),
 		cmocka_unit_test(test_fill_percpu_hash),

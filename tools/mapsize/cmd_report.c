@@ -165,6 +165,21 @@ static void print_table(const struct mapsize_report *rep, const struct report_in
 	       human_bytes(prof[1]->total.memlock_expected, b[1], sizeof(b[1])),
 	       human_bytes(prof[2]->total.memlock_expected, b[2], sizeof(b[2])));
 
+	for (size_t i = 0; i < nmaps; i++) {
+		const struct mapsize_report_map *m = mapsize_report__map(rep, i);
+		const struct mapsize_plan_map *pm[NPROF];
+
+		for (int p = 0; p < NPROF; p++)
+			pm[p] = cell(rep, i, p)->planned;
+		if (pm[REF]->type != MAPSIZE_MAP_RHASH)
+			continue;
+		/* rhash: max_entries above is the cap; map_extra the initial size */
+		printf("%s: rhash, cap (max_entries: E2BIG beyond) small %u, medium %u, large %u; initial size "
+		       "(map_extra) small %llu, medium %llu, large %llu\n", m->name, pm[0]->max_entries,
+		       pm[1]->max_entries, pm[2]->max_entries, (unsigned long long)pm[0]->map_extra,
+		       (unsigned long long)pm[1]->map_extra, (unsigned long long)pm[2]->map_extra);
+	}
+
 	printf("\nsavings vs baseline (the baseline on each profile's node: same sizes, that profile's CPUs)\n\n");
 	printf("%-8s %5s %10s %10s  %-30s %12s %12s  %s\n", "PROFILE", "CPUS", "AT_LOAD", "BASELINE", "SAVINGS",
 	       "AT_EXPECTED", "BASELINE", "SAVINGS");
@@ -333,6 +348,10 @@ static jv_t *report_json(const struct mapsize_report *rep, const struct report_i
 			jv_object_set_new(q, "map_flags", jint(pm->map_flags));
 			jv_object_set_new(q, "prealloc", jv_boolean(pm->prealloc));
 			jv_object_set_new(q, "expected_entries", jint(pm->expected_entries));
+			jv_object_set_new(q, "map_extra", jint(pm->map_extra));
+			/* rhash: max_entries is the cap, map_extra the initial size (as plan) */
+			jv_object_set_new(q, "initial_entries",
+					  pm->type == MAPSIZE_MAP_RHASH ? jint(pm->map_extra) : jv_null());
 			jv_object_set_new(q, "memlock_bytes", jint(c->memory.memlock_load));
 			jv_object_set_new(q, "memlock_expected_bytes", jint(c->memory.memlock_expected));
 			jv_object_set_new(q, "memlock_full_bytes", jint(c->memory.memlock_full));
