@@ -175,28 +175,50 @@ static const char *base_name(struct plan_ctx *c)
 	return last ? last->base : "medium";
 }
 
-/* The kernel keeps 15 bytes of a map's name: two rules whose names share
- * them name two maps the kernel lists alike.  Inner templates are left out:
- * their live instances carry names the agent picks. */
+/* The kernel keeps 15 bytes of a map's name: rules whose names share them
+ * name maps the kernel lists alike.  Inner templates are left out: their
+ * live instances carry names the agent picks.  One warning per group of
+ * such names, found by sorting (a plan may have thousands of rules). */
+#define NAME_KEPT 15	/* BPF_OBJ_NAME_LEN - 1 */
+
+static int cmp_kept_prefix(const void *pa, const void *pb)
+{
+	const struct rule *a = *(const struct rule *const *)pa, *b = *(const struct rule *const *)pb;
+	int d = strncmp(a->name, b->name, NAME_KEPT);
+
+	return d ? d : (a > b) - (a < b);	/* rule order within a group */
+}
+
 static void warn_name_collisions(struct plan_ctx *c)
 {
 	const struct mapsize_rules *rules = c->rules;
-	const size_t kept = 15;	/* BPF_OBJ_NAME_LEN - 1 */
+	const struct rule **v = calloc(rules->cnt ? rules->cnt : 1, sizeof(*v));
+	size_t n = 0;
 
-	for (size_t i = 0; i < rules->cnt; i++) {
-		const struct rule *a = &rules->rules[i];
+	if (!v)
+		return;	/* a warning only: the plan stands without it */
+	for (size_t i = 0; i < rules->cnt; i++)
+		if (!rules->rules[i].outer && strlen(rules->rules[i].name) >= NAME_KEPT)
+			v[n++] = &rules->rules[i];
+	qsort(v, n, sizeof(*v), cmp_kept_prefix);
+	for (size_t i = 0, j; i < n; i = j) {
+		char names[512] = "";
+		size_t len = 0, shown = 0;
 
-		for (size_t j = i + 1; !a->outer && j < rules->cnt; j++) {
-			const struct rule *b = &rules->rules[j];
-
-			if (b->outer || strlen(a->name) < kept || strlen(b->name) < kept ||
-			    strncmp(a->name, b->name, kept) || !strcmp(a->name, b->name))
-				continue;
-			plan_warn(c, "maps '%s' and '%s' share their first 15 bytes '%.15s', all the kernel keeps of a "
-				  "name: live tools (status, bpftool) tell them apart only by the BTF they carry or their "
-				  "pin paths", a->name, b->name, a->name);
-		}
+		for (j = i + 1; j < n && !strncmp(v[i]->name, v[j]->name, NAME_KEPT); j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (size_t k = i; k < j && shown < 4; k++, shown++)
+			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0, "%s'%s'",
+						k == i ? "" : k + 1 == j ? " and " : ", ", v[k]->name);
+		if (j - i > shown && len < sizeof(names))
+			snprintf(names + len, sizeof(names) - len, " and %zu more", j - i - shown);
+		plan_warn(c, "maps %s share their first 15 bytes '%.15s', all the kernel keeps of a name: live tools "
+			  "(status, bpftool) tell them apart only by the BTF they carry or their pin paths",
+			  names, v[i]->name);
 	}
+	free(v);
 }
 
 struct mapsize_plan *mapsize_planner__plan(struct mapsize_planner *pl,

@@ -1073,6 +1073,20 @@ static void test_large_inputs_stay_fast(void **state)
 	assert_non_null(header);
 	free(header);
 	assert_int_equal(mapsize_plan__map_cnt(plan), 4096);
+	{	/* 4096 names sharing their 15 bytes: one warning, not one per pair */
+		size_t shared = 0;
+
+		for (size_t w = 0; w < mapsize_plan__warning_cnt(plan); w++) {
+			const char *msg = mapsize_plan__warning(plan, w);
+
+			if (strstr(msg, "share their first 15 bytes")) {
+				shared++;
+				assert_non_null(strstr(msg, "'" PREFIX "0000', '" PREFIX "0001', '" PREFIX "0002', '"
+						       PREFIX "0003' and 4092 more share"));
+			}
+		}
+		assert_int_equal(shared, 1);
+	}
 	assert_int_equal(find(plan, PREFIX "0016")->max_entries, 19);
 	assert_int_equal(find(plan, PREFIX "0017")->max_entries, 2);
 	assert_false(find(plan, PREFIX "0017")->prealloc);
