@@ -243,7 +243,8 @@ done
 [[ $btf_only -eq 0 ]] || exit 0
 
 dump=$REPO_DIR/build/tools/kconsts-dump
-make -s -C "$REPO_DIR" build/tools/kconsts-dump >&2
+# a plain build tool, also when called from `make test SANITIZE=1`
+make -s -C "$REPO_DIR" SANITIZE= build/tools/kconsts-dump >&2
 tmp_out=$(mktemp "${TMPDIR:-/tmp}/kernel_consts_table.XXXXXX")
 trap 'rm -f "$tmp_out"' EXIT
 "$dump" "${args[@]}" >"$tmp_out"

@@ -259,7 +259,8 @@ struct mapsize_plan *plan_build(struct mapsize_planner *pl, const struct mapsize
 		error_set(&pl->err, -ENOMEM, NULL, "out of memory");
 		return NULL;
 	}
-	memcpy(eff_rules, rules->rules, rules->cnt * sizeof(*eff_rules));
+	if (rules->cnt)	/* rules->rules is NULL in a rules file without maps */
+		memcpy(eff_rules, rules->rules, rules->cnt * sizeof(*eff_rules));
 	planned.rules = eff_rules;
 	c.rules = &planned;
 	c.plan = calloc(1, sizeof(*c.plan));
