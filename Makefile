@@ -243,7 +243,13 @@ $(O)/gen/rhash_apply.skel.h: $(O)/tests/bpf/rhash_apply.bpf.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) gen skeleton $< name rhash_apply > $@.tmp && mv $@.tmp $@
 
-$(O)/tests/rhashfill-static: tests/kernel/rhashfill.c $(O)/gen/rhash_apply.skel.h $(LIB_INT)
+# rhash_bench: the three maps and programs of rhashfill --bench (make bench)
+$(O)/gen/rhash_bench.skel.h: $(O)/tests/bpf/rhash_bench.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name rhash_bench > $@.tmp && mv $@.tmp $@
+
+$(O)/tests/rhashfill-static: tests/kernel/rhashfill.c $(O)/gen/rhash_apply.skel.h $(O)/gen/rhash_bench.skel.h $(LIB_INT)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ tests/kernel/rhashfill.c $(LIB_INT) $(STATIC_LIBS)

@@ -10,8 +10,12 @@
  * tests/qemu/guest-checks.sh on Debian's 7.2 and 7.3; a kernel without
  * rhash (EINVAL at create) skips.  Last line:
  *	rhashfill: P passed, F failed, S skipped
+ * With --bench (`make bench`, bench/run.sh): rhash vs preallocated vs
+ * no-prealloc hash at 10, 50 and 90 % of a 20,000-entry cap, memory and
+ * ns per update and lookup, markdown lines for bench/results.md.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 #include <mapsize/memory.h>
 #include <mapsize/bpf.h>
 #include "rhash_apply.skel.h"
+#include "rhash_bench.skel.h"
 
 #define CAP	300
 #define INITIAL	16
@@ -287,7 +292,152 @@ out:
 	mapsize_rules__free(r);
 }
 
-int main(void)
+/* ---- --bench ---- */
+
+#define BENCH_CAP	20000
+#define BENCH_INITIAL	(BENCH_CAP / 10)
+#define BENCH_OPS	64	/* operations per program run (rhash_bench.bpf.c) */
+
+struct bench_kind {
+	const char *name;
+	struct bpf_map *map;
+	struct bpf_program *update, *lookup;
+	struct mapsize_mem_map model;
+};
+
+/* ns per operation: the median of `rounds` BPF_PROG_TEST_RUN calls of
+ * `repeat` runs (the kernel's own timing); -1 when a run fails or one of
+ * its operations did (the program returns how many). */
+static double ns_per_op(struct bpf_program *p, int rounds, int repeat)
+{
+	double v[16];
+	unsigned char pkt[64] = { 0 };
+
+	for (int r = 0; r < rounds && r < 16; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(p), &t) || t.retval)
+			return -1;
+		v[r] = t.duration / (double)BENCH_OPS;
+	}
+	for (int i = 1; i < rounds; i++)	/* insertion sort: a handful of values */
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[rounds / 2];
+}
+
+static double median(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[n / 2];
+}
+
+/* Same key set in all three maps, filled from user space level by level;
+ * at each level memory (fdinfo memlock and the model) and, alternating the
+ * three kinds nine times against TCG's drift, ns per update of a present
+ * key and per lookup. */
+static int bench(void)
+{
+	static const unsigned int percent[] = { 10, 50, 90 };
+	enum { ALTERNATIONS = 9, ROUNDS = 3, REPEAT = 400 };
+	struct rhash_bench *s = rhash_bench__open();
+	struct bench_kind kinds[3];
+	uint32_t ncpu = (uint32_t)libbpf_num_possible_cpus(), filled = 0;
+	int ret, mismatches = 0;
+
+	if (!s)
+		return printf("FAIL rhashfill --bench: open: %s\n", strerror(errno)), 1;
+	kinds[0] = (struct bench_kind){ "hash (preallocated)", s->maps.b_prealloc, s->progs.b_prealloc_update,
+					s->progs.b_prealloc_lookup, { .type = MAPSIZE_MAP_HASH } };
+	kinds[1] = (struct bench_kind){ "hash (no prealloc)", s->maps.b_noprealloc, s->progs.b_noprealloc_update,
+					s->progs.b_noprealloc_lookup,
+					{ .type = MAPSIZE_MAP_HASH, .map_flags = MAPSIZE_F_NO_PREALLOC } };
+	kinds[2] = (struct bench_kind){ "rhash", s->maps.b_rhash, s->progs.b_rhash_update, s->progs.b_rhash_lookup,
+					{ .type = MAPSIZE_MAP_RHASH, .map_flags = MAPSIZE_F_NO_PREALLOC,
+					  .map_extra = BENCH_INITIAL } };
+	for (int i = 0; i < 3; i++) {
+		struct mapsize_mem_map *m = &kinds[i].model;
+
+		m->sz = sizeof(*m);
+		m->key_size = 4;
+		m->value_size = 8;
+		m->max_entries = BENCH_CAP;
+		m->possible_cpus = ncpu;
+	}
+	ret = bpf_map__set_map_flags(s->maps.b_noprealloc, BPF_F_NO_PREALLOC) ?:
+	      bpf_map__set_type(s->maps.b_rhash, MAPSIZE_BPF_MAP_TYPE_RHASH) ?:
+	      bpf_map__set_map_flags(s->maps.b_rhash, BPF_F_NO_PREALLOC) ?:
+	      bpf_map__set_map_extra(s->maps.b_rhash, BENCH_INITIAL) ?: rhash_bench__load(s);
+	if (ret) {
+		rhash_bench__destroy(s);
+		return printf("FAIL rhashfill --bench: load: %s\n", strerror(-ret)), 1;
+	}
+	printf("| fill | map | memlock (fdinfo) | model | equal | memory ratio | update (ns) | ratio | "
+	       "lookup (ns) | ratio |\n|---|---|--:|--:|:-:|--:|--:|--:|--:|--:|\n");
+	for (size_t l = 0; l < sizeof(percent) / sizeof(percent[0]); l++) {
+		uint32_t want = BENCH_CAP / 100 * percent[l];
+		double upd[3][ALTERNATIONS], look[3][ALTERNATIONS];
+		long long mem[3];
+
+		for (int i = 0; i < 3; i++)
+			for (uint32_t k = filled; k < want; k++) {
+				uint64_t v = k;
+
+				if (bpf_map_update_elem(bpf_map__fd(kinds[i].map), &k, &v, BPF_NOEXIST)) {
+					printf("FAIL rhashfill --bench: %s: insert %u: %s\n", kinds[i].name, k,
+					       strerror(errno));
+					rhash_bench__destroy(s);
+					return 1;
+				}
+			}
+		filled = want;
+		s->bss->fill = want;
+		for (int i = 0; i < 3; i++)
+			mem[i] = memlock(bpf_map__fd(kinds[i].map));
+		for (int a = 0; a < ALTERNATIONS; a++)
+			for (int i = 0; i < 3; i++) {
+				upd[i][a] = ns_per_op(kinds[i].update, ROUNDS, REPEAT);
+				look[i][a] = ns_per_op(kinds[i].lookup, ROUNDS, REPEAT);
+				if (upd[i][a] < 0 || look[i][a] < 0) {
+					printf("FAIL rhashfill --bench: %s: an update or lookup of a present key "
+					       "failed\n", kinds[i].name);
+					rhash_bench__destroy(s);
+					return 1;
+				}
+			}
+		{
+			double u0 = median(upd[0], ALTERNATIONS), l0 = median(look[0], ALTERNATIONS);
+
+			for (int i = 0; i < 3; i++) {
+				uint64_t model = 0;
+				int err = mapsize_memlock(&kinds[i].model, &kc, MAPSIZE_MEM_ERA_MEM_USAGE, want, &model);
+				double u = median(upd[i], ALTERNATIONS), lk = median(look[i], ALTERNATIONS);
+				bool equal = !err && mem[i] == (long long)model;
+
+				mismatches += !equal;
+				printf("| %u %% (%u) | %s | %lld B | %llu B | %s | %.3f | %.1f | %.2f× | %.1f | %.2f× |\n",
+				       percent[l], want, kinds[i].name, mem[i], (unsigned long long)model,
+				       equal ? "yes" : "**no**", (double)mem[i] / (double)mem[0], u, u / u0, lk, lk / l0);
+			}
+		}
+	}
+	rhash_bench__destroy(s);
+	printf("BENCH rhash: cap %u, initial %u, %u possible CPUs, memory model %s\n", BENCH_CAP, BENCH_INITIAL,
+	       ncpu, mismatches ? "DIFFERS" : "exact");
+	return mismatches ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	unsigned int version;
 	struct utsname u;
@@ -300,6 +450,11 @@ int main(void)
 	}
 	mapsize_kernel_consts__set_kernel(&kc, version);
 	fd = create_rhash();
+	if (fd >= 0 && argc == 2 && !strcmp(argv[1], "--bench")) {
+		close(fd);
+		printf("kernel %s, struct sizes %s\n", u.release, kc.source);
+		return bench();
+	}
 	if (fd < 0) {
 		printf("SKIP rhash on %s: %s (first in 7.2)\nrhashfill: 0 passed, 0 failed, 1 skipped\n",
 		       u.release, strerror(errno));
