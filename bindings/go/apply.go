@@ -41,7 +41,8 @@ type AppliedMap struct {
 	Name    string // the rule's name (OUTER.inner for an inner template)
 	Status  MapStatus
 	Planned *PlanMap // nil when Unmanaged
-	// The object's map as compiled (zero when Missing).
+	// The object's map as compiled (zero when Missing); Type as created:
+	// rhash (35) when the plan makes the compiled hash one.
 	Type                              ebpf.MapType
 	KeySize, ValueSize                uint32
 	CompiledMaxEntries, CompiledFlags uint32
@@ -100,9 +101,14 @@ func InnerName(outer string) string { return outer + ".inner" }
 func isInternal(name string) bool { return strings.HasPrefix(name, ".") }
 
 // plannedFlags keeps what the object asks for and sets what the plan
-// decides: BPF_F_NO_PREALLOC follows the plan.
+// decides: BPF_F_NO_PREALLOC follows the plan (an rhash always has it: the
+// kernel refuses one without).
 func plannedFlags(pm *PlanMap, compiled uint32) uint32 {
-	return compiled&^FlagNoPrealloc | pm.MapFlags
+	flags := compiled&^FlagNoPrealloc | pm.MapFlags
+	if pm.Type == "rhash" {
+		flags |= FlagNoPrealloc
+	}
+	return flags
 }
 
 func sizeMatches(object, rule uint32, fixed int) bool {
@@ -148,13 +154,26 @@ func sizeMap(ms *ebpf.MapSpec, pm *PlanMap, am *AppliedMap, what string) error {
 		return err
 	}
 	// bloom filter hashes (and any other map_extra) from the plan; without
-	// one the object's own stays, as bpf_map__set_map_extra is not called
-	if pm.MapExtra != 0 {
+	// one the object's own stays, as bpf_map__set_map_extra is not called.
+	// rhash: always (its initial size), so a map_extra compiled into the
+	// object is not taken for one.
+	if pm.MapExtra != 0 || pm.Type == "rhash" {
 		ms.MapExtra = pm.MapExtra
 	}
 	ms.MaxEntries = am.MaxEntries
 	ms.Flags = am.Flags
 	return nil
+}
+
+// convertToRhash: a hash in the object that the plan makes an rhash
+// (`resizable: auto` on a 7.2+ target, or a rule of type rhash on a map
+// compiled as a hash) is created as type 35, as mapsize_plan__apply() does;
+// the cap, BPF_F_NO_PREALLOC (the kernel requires it) and map_extra (the
+// initial size) follow in sizeMap.
+func convertToRhash(pm *PlanMap, ms *ebpf.MapSpec) {
+	if pm.Type == "rhash" && ms.Type == ebpf.Hash {
+		ms.Type = rhashType
+	}
 }
 
 func compiled(name string, ms *ebpf.MapSpec, s MapStatus) AppliedMap {
@@ -292,6 +311,7 @@ func (p *Plan) Apply(spec *ebpf.CollectionSpec, opts *ApplyOptions) (*Result, er
 			r.Maps = append(r.Maps, am)
 			continue
 		}
+		convertToRhash(pm, ms)
 		if err := checkShape(pm, ms, "the object's map"); err != nil {
 			return nil, err
 		}

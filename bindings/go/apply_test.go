@@ -233,3 +233,79 @@ func TestApplyMapExtra(t *testing.T) {
 		t.Errorf("kept MapExtra %d, expected 5", got)
 	}
 }
+
+// rhashPlan is `mapsize plan --kernel 7.2.0 --format json` of a hash rule
+// with `resizable: auto` used by a socket filter (max_entries 500, expected
+// 40), cut to the map; rhashFallback the same rules planned for 6.18.
+const rhashPlan = `{"schema_version": 1, "kernel": "7.2", "maps": [{"name": "grow", "type": "rhash", "key_size": 4,
+  "value_size": 8, "max_entries": 500, "map_flags": 1, "prealloc": false, "expected_entries": 40, "map_extra": 40,
+  "initial_entries": 40, "resizable": "rhash", "resizable_reason": "rhash: the kernel grows it from the expected entries up to the cap (Linux 7.2+, no tracing program uses it)",
+  "used_by": ["networking"], "inner_of": null, "baseline_max_entries": null}]}`
+
+const rhashFallback = `{"schema_version": 1, "kernel": "6.18", "maps": [{"name": "grow", "type": "hash", "key_size": 4,
+  "value_size": 8, "max_entries": 500, "map_flags": 1, "prealloc": false, "expected_entries": 40, "map_extra": 0,
+  "initial_entries": null, "resizable": "hash", "resizable_reason": "hash: the target kernel predates rhash (Linux 7.2), a no-prealloc hash of the cap instead",
+  "used_by": ["networking"], "inner_of": null, "baseline_max_entries": null}]}`
+
+// growSpec: the map compiled as a small preallocated hash, with a map_extra
+// that must not be taken for the rhash's initial size.
+func growSpec(typ ebpf.MapType, flags uint32) *ebpf.CollectionSpec {
+	return &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
+		"grow": {Name: "grow", Type: typ, KeySize: 4, ValueSize: 8, MaxEntries: 10, Flags: flags, MapExtra: 3}}}
+}
+
+func TestApplyRhash(t *testing.T) {
+	p := mustParse(t, rhashPlan)
+	if pm := p.Find("grow"); pm.InitialEntries != 40 || pm.Resizable != "rhash" || pm.MapExtra != 40 {
+		t.Fatalf("plan map %+v", pm)
+	}
+	spec := growSpec(ebpf.Hash, FlagRdonlyProg)
+	r, err := p.Apply(spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// BPF_MAP_TYPE_RHASH, the cap, the initial size, NO_PREALLOC with the object's rdonly_prog
+	if g := spec.Maps["grow"]; g.Type != ebpf.MapType(35) || g.MaxEntries != 500 || g.MapExtra != 40 ||
+		g.Flags != FlagNoPrealloc|FlagRdonlyProg {
+		t.Fatalf("grow %+v, expected type 35, max_entries 500, map_extra 40, flags 0x81", g)
+	}
+	if am := r.Find("grow"); am == nil || am.Status != Applied || am.Type != ebpf.MapType(35) ||
+		am.CompiledMaxEntries != 10 || am.MaxEntries != 500 || am.Flags != 0x81 {
+		t.Fatalf("result %+v", am)
+	}
+	// an rhash without NO_PREALLOC in the plan (edited by hand) still gets it
+	doc := strings.Replace(rhashPlan, `"map_flags": 1`, `"map_flags": 0`, 1)
+	spec = growSpec(ebpf.Hash, 0)
+	if _, err := apply(t, doc, spec, nil); err != nil || spec.Maps["grow"].Flags != FlagNoPrealloc {
+		t.Fatalf("err %v, flags 0x%x, expected 0x1", err, spec.Maps["grow"].Flags)
+	}
+	// an object already declaring type 35 is taken as it is
+	spec = growSpec(ebpf.MapType(35), FlagNoPrealloc)
+	if _, err := apply(t, rhashPlan, spec, nil); err != nil || spec.Maps["grow"].Type != ebpf.MapType(35) ||
+		spec.Maps["grow"].MapExtra != 40 {
+		t.Fatalf("err %v, spec %+v", err, spec.Maps["grow"])
+	}
+}
+
+func TestApplyRhashRefused(t *testing.T) {
+	// only a plain hash converts: a percpu hash is a stale rule
+	_, err := apply(t, rhashPlan, growSpec(ebpf.PerCPUHash, 0), nil)
+	expectError(t, err, "map 'grow': the object's map is a percpu_hash (bpf map type 5) but the rule says rhash; "+
+		"expected the rules to match the object")
+	// a flag the hash took and the rhash does not
+	_, err = apply(t, rhashPlan, growSpec(ebpf.Hash, FlagZeroSeed), nil)
+	expectError(t, err, "map 'grow': the object's map has flags 0x40 and the rule 0x1: flag 'zero_seed' is not accepted "+
+		"by a rhash map (the kernel says EINVAL), expected it only on hash, percpu_hash, lru_hash, lru_percpu_hash, "+
+		"hash_of_maps or bloom_filter maps")
+}
+
+func TestApplyRhashFallback(t *testing.T) {
+	// before 7.2: a no-prealloc hash of the cap, the object's map_extra kept
+	spec := growSpec(ebpf.Hash, 0)
+	if _, err := apply(t, rhashFallback, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if g := spec.Maps["grow"]; g.Type != ebpf.Hash || g.MaxEntries != 500 || g.Flags != FlagNoPrealloc || g.MapExtra != 3 {
+		t.Fatalf("grow %+v, expected a hash of 500, flags 0x1, map_extra 3", g)
+	}
+}

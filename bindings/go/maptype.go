@@ -43,7 +43,14 @@ var mapTypes = map[string]mapTypeInfo{
 	"sk_storage":       {24, 4, -1, false, 1 << 18},
 	"cgrp_storage":     {32, 4, -1, false, 1 << 19},
 	"user_ringbuf":     {31, 0, 0, false, 1 << 20},
+	// BPF_MAP_TYPE_RHASH (Linux 7.2+): cilium/ebpf 0.22 does not name it
+	"rhash": {rhashType, -1, -1, false, 1 << 21},
 }
+
+// rhashType is BPF_MAP_TYPE_RHASH, the resizable hash (Linux 7.2+):
+// max_entries is a cap, map_extra the initial size, BPF_F_NO_PREALLOC
+// required.
+const rhashType = ebpf.MapType(35)
 
 func mapTypeNames() []string {
 	names := make([]string, 0, len(mapTypes))
@@ -106,7 +113,7 @@ var (
 	allTypes   = typeMask(mapTypeNames()...)
 	hashes     = typeMask("hash", "percpu_hash", "lru_hash", "lru_percpu_hash")
 	storages   = typeMask("task_storage", "inode_storage", "sk_storage", "cgrp_storage")
-	progAccess = hashes | typeMask("hash_of_maps", "array", "percpu_array", "lpm_trie", "queue", "stack", "bloom_filter")
+	progAccess = hashes | typeMask("hash_of_maps", "rhash", "array", "percpu_array", "lpm_trie", "queue", "stack", "bloom_filter")
 )
 
 // Which map types the kernel accepts each flag on (the table of

@@ -79,6 +79,13 @@ type PlanMap struct {
 	// Instance: how the instances of an inner map rule are sized (nil on
 	// other rules).
 	Instance *InnerSizing `json:"instance"`
+	// InitialEntries: an rhash's initial size (its map_extra); 0 on other
+	// maps (JSON null).
+	InitialEntries uint64 `json:"initial_entries"`
+	// Resizable: for a hash rule with `resizable: auto`, what the plan made
+	// it ("rhash" or "hash") and why; "" otherwise.
+	Resizable       string `json:"resizable"`
+	ResizableReason string `json:"resizable_reason"`
 }
 
 // Fields a map entry must have: without them a plan cannot be applied.

@@ -160,7 +160,7 @@ func TestUnknownMapType(t *testing.T) {
 	_, err := ParsePlan([]byte(doc))
 	want := `maps[1] ("policy_filter_maps"): unknown map type "hash_of_hashes"; expected one of ` +
 		"array, array_of_maps, bloom_filter, cgrp_storage, hash, hash_of_maps, inode_storage, lpm_trie, lru_hash, " +
-		"lru_percpu_hash, percpu_array, percpu_hash, perf_event_array, prog_array, queue, ringbuf, sk_storage, stack, " +
+		"lru_percpu_hash, percpu_array, percpu_hash, perf_event_array, prog_array, queue, rhash, ringbuf, sk_storage, stack, " +
 		"stack_trace, task_storage, user_ringbuf"
 	expectError(t, err, want)
 }
