@@ -106,6 +106,20 @@ fi
 [ -s "$TMP/corpus.list" ] && export MAPSIZE_GO_CORPUS=$TMP/corpus.list
 [ -s "$TMP/corpus.list" ] || skip go-corpus "no corpus under $CORPUS (tools/fetch-corpus.sh)"
 
+# rhash (Linux 7.2+, issue 19): the plan `resizable: auto` gets for a 7.2
+# target and the object whose hash it converts; TestKernelRhash skips on a
+# kernel without rhash, and runs under qemu on Debian's 7.3 below.
+RHASH_OBJ=$REPO/$O/tests/bpf/rhash_apply.bpf.o
+printf '%s\n' 'app: rhapply' 'maps:' '  grow:' '    type: hash' '    key_size: 4' '    value_size: 8' \
+	'    max_entries: 500' '    expected: 40' '    resizable: auto' '    used_by: [socket]' >"$TMP/rhash.rules.yaml"
+if [ ! -f "$RHASH_OBJ" ]; then
+	skip go-rhash "no $RHASH_OBJ (make tests)"
+elif "$MAPSIZE" plan "$TMP/rhash.rules.yaml" --kernel 7.2.0 --format json -o "$TMP/rhash-plan.json" 2>"$TMP/rherr"; then
+	export MAPSIZE_GO_RHASH_PLAN=$TMP/rhash-plan.json MAPSIZE_GO_RHASH_OBJECT=$RHASH_OBJ
+else
+	fail go-rhash-plan "$(head -c 300 "$TMP/rherr")"
+fi
+
 # go test: every case (subtests too) is one pass/fail/skip.
 MAPSIZE_GO_PLAN=$TMP/plan.json MAPSIZE_GO_OBJECT=$OBJ go test -count=1 -v ./... >"$TMP/test" 2>&1
 status=$?
@@ -119,6 +133,29 @@ done < <(sed -n 's/^ *--- \(PASS:\|FAIL:\|SKIP:\) \([^ ]*\) .*/\1 \2/p' "$TMP/te
 if [ "$status" -ne 0 ]; then
 	grep -q -- '--- FAIL' "$TMP/test" || fail "go test" "exit $status: $(tail -c 800 "$TMP/test")"
 	[ -z "${VERBOSE:-}" ] && tail -40 "$TMP/test"
+fi
+
+# TestKernelRhash on a kernel that has rhash: the compiled test (static:
+# CGO_ENABLED=0) in one qemu boot of Debian's 7.3 (tests/qemu/run-kernel.sh;
+# 77, no qemu or kernel package here: skipped).  Not under SANITIZE=1: Go is
+# not sanitized, the plain run makes the same check.
+if [ -n "${MAPSIZE_GO_RHASH_PLAN:-}" ] && [ -z "${MAPSIZE_NO_QEMU:-}" ] && [ "$O" != build-san ]; then
+	if go test -c -o "$TMP/mapsize-go.test" . 2>"$TMP/testc"; then
+		"$REPO/tests/qemu/run-kernel.sh" --kernel-version 7.3 --file "$MAPSIZE_GO_RHASH_PLAN" --file "$RHASH_OBJ" \
+			--env MAPSIZE_GO_RHASH_PLAN=/test/rhash-plan.json --env MAPSIZE_GO_RHASH_OBJECT=/test/rhash_apply.bpf.o \
+			"$TMP/mapsize-go.test" -test.run '^TestKernelRhash$' -test.v >"$TMP/qemu-rhash" 2>&1
+		rc=$?
+		[ -n "${VERBOSE:-}" ] && cat "$TMP/qemu-rhash"
+		if [ "$rc" -eq 77 ]; then
+			skip go-rhash-linux-7.3 "$(grep -m1 SKIP "$TMP/qemu-rhash")"
+		elif [ "$rc" -eq 0 ] && grep -q -- '--- PASS: TestKernelRhash' "$TMP/qemu-rhash"; then
+			pass go-rhash-linux-7.3
+		else
+			fail go-rhash-linux-7.3 "exit $rc: $(grep -v '^run-kernel.sh: \(kernel\|booting\)' "$TMP/qemu-rhash" | tail -c 600)"
+		fi
+	else
+		fail go-rhash-linux-7.3 "go test -c: $(head -c 400 "$TMP/testc")"
+	fi
 fi
 
 # As an ordinary user the kernel test must skip, saying why, not fail: a
