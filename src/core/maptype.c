@@ -71,7 +71,7 @@ static const struct {
 	[32] = { "cgrp_storage", MAPSIZE_TRAIT_STORAGE, V(6, 2) },	/* c4bcfb38a95e bpf: Implement cgroup storage available to non-cgroup-attached bpf progs */
 	[33] = { "arena", 0, V(6, 9) },	/* 317460317a02 bpf: Introduce bpf_arena. */
 	[34] = { "insn_array", MAPSIZE_TRAIT_ARRAY, V(6, 19) },	/* b4ce5923e780 bpf, x86: add new map type: instructions array */
-	[MAPSIZE_BPF_MAP_TYPE_RHASH] = { "rhash", MAPSIZE_TRAIT_WALKABLE, V(7, 2) },	/* merged 2026-06-05 (issue 19); first in Debian's 7.2 BTF */
+	[MAPSIZE_BPF_MAP_TYPE_RHASH] = { "rhash", MAPSIZE_TRAIT_WALKABLE, V(7, 2) },	/* bpf: Implement resizable hashmap basic functions (Link: 20260605-rhash-v7-4-5b8e05f8630d@meta.com; libbpf mirror 1369dc002d37, the kernel hash not at hand), merged 2026-06-05 (issue 19); first in Debian's 7.2 BTF */
 };
 #undef HASHK
 #undef COPY
