@@ -70,6 +70,22 @@ elif [ -x "$O/tests/memmatrix-static" ] && [ -x "$O/tests/availprobe-static" ] &
 	for f in "$O/tests/rhashfill-static" "$O/mapsize-static"; do
 		[ -x "$f" ] && guest_extra="$guest_extra --file $f"
 	done
+	# the Go binding's rhash test, built once for every boot (77: no Go here)
+	bash tests/go/build-guest-test.sh >"$out" 2>&1
+	status=$?
+	if [ "$status" -eq 0 ]; then
+		for f in mapsize-go.test rhash-plan.json rhash_apply.bpf.o; do
+			guest_extra="$guest_extra --file $O/tests/go-guest/$f"
+		done
+	elif [ "$status" -eq 77 ]; then
+		grep SKIP "$out"
+		skipped=$((skipped + 1))
+		printf '%-28s %4d passed, %d failed, %d skipped\n' go-rhash-guest 0 0 1
+	else
+		tail -20 "$out"
+		failed=$((failed + 1))
+		printf '%-28s %4d passed, %d failed, %d skipped\n' go-rhash-guest 0 1 0
+	fi
 	for kver in ${MAPSIZE_QEMU_KERNELS:-5.10 6.1 6.12 6.18 7.2 7.3}; do
 		# shellcheck disable=SC2086 # guest_extra: build paths, no spaces
 		tests/qemu/run-kernel.sh --kernel-version "$kver" \

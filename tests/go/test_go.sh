@@ -1,35 +1,21 @@
 #!/usr/bin/env bash
 # The Go module bindings/go with Go 1.27 and cilium/ebpf 0.22 from Debian
-# sid's packages (tools/fetch-go.sh: pinned, downloaded once into
-# $O/go-debs, never installed), offline: GOPROXY=off, GOTOOLCHAIN=local, the
-# module's requirements replaced by the unpacked source trees in a go.mod of
-# our own (-modfile; the committed go.mod is left alone), the build cache in
-# $O/go-cache.  gofmt, go vet, the example programs, and `go test` (unit
+# sid's packages, offline (tests/go/go-env.sh).  gofmt, go vet, the example programs, and `go test` (unit
 # tests, the demo and corpus objects, embedded ones too, and inner-map
 # growth in the running kernel), each go test case counted.  Without the packages: one skip saying
 # why.
 . "$(dirname "$0")/../cli/lib.sh"
 _suite=test_go
 OBJ=$PWD/$O/demo/agent.bpf.o
-DEBS=$PWD/$O/go-debs
+. tests/go/go-env.sh
 
-if ! bash tools/fetch-go.sh --dir "$DEBS" >"$TMP/fetch" 2>&1; then
-	skip go-toolchain "Go 1.27 / cilium/ebpf 0.22 cannot be had: $(grep -m1 '^SKIP\|error' "$TMP/fetch")"
+if ! go_env "$TMP"; then
+	skip go-toolchain "Go 1.27 / cilium/ebpf 0.22 cannot be had: $(go_fetch_reason "$TMP")"
 	finish; exit
 fi
-ROOT=$DEBS/root
-GOROOT=$ROOT/usr/lib/go-1.27
-SRC=$ROOT/usr/share/gocode/src
-export PATH="$GOROOT/bin:$PATH" GOROOT GOTOOLCHAIN=local GOPROXY=off GOSUMDB=off GOENV=off GOTELEMETRY=off \
-	GOCACHE="$PWD/$O/go-cache" GOMODCACHE="$TMP/gomodcache" GOPATH="$TMP/gopath" CGO_ENABLED=0
-mkdir -p "$GOCACHE"
 expect_eq go-version "$(go version | awk '{print $3}')" go1.27.3
 REPO=$PWD
 cd bindings/go || exit 1
-cp go.mod "$TMP/go.mod"
-go mod edit -modfile="$TMP/go.mod" -replace "github.com/cilium/ebpf=$SRC/github.com/cilium/ebpf" \
-	-replace "golang.org/x/sys=$SRC/golang.org/x/sys"
-export GOFLAGS="-mod=mod -modfile=$TMP/go.mod"
 
 unformatted=$(gofmt -l .)
 expect_eq gofmt "$unformatted" ""
@@ -108,13 +94,12 @@ fi
 
 # rhash (Linux 7.2+, issue 19): the plan `resizable: auto` gets for a 7.2
 # target and the object whose hash it converts; TestKernelRhash skips on a
-# kernel without rhash, and runs under qemu on Debian's 7.3 below.
+# kernel without rhash (tests/go/build-guest-test.sh builds it for the 7.2
+# and 7.3 guests of tests/run.sh).
 RHASH_OBJ=$REPO/$O/tests/bpf/rhash_apply.bpf.o
-printf '%s\n' 'app: rhapply' 'maps:' '  grow:' '    type: hash' '    key_size: 4' '    value_size: 8' \
-	'    max_entries: 500' '    expected: 40' '    resizable: auto' '    used_by: [socket]' >"$TMP/rhash.rules.yaml"
 if [ ! -f "$RHASH_OBJ" ]; then
 	skip go-rhash "no $RHASH_OBJ (make tests)"
-elif "$MAPSIZE" plan "$TMP/rhash.rules.yaml" --kernel 7.2.0 --format json -o "$TMP/rhash-plan.json" 2>"$TMP/rherr"; then
+elif "$MAPSIZE" plan "$REPO/tests/go/rhash.rules.yaml" --kernel 7.2.0 --format json -o "$TMP/rhash-plan.json" 2>"$TMP/rherr"; then
 	export MAPSIZE_GO_RHASH_PLAN=$TMP/rhash-plan.json MAPSIZE_GO_RHASH_OBJECT=$RHASH_OBJ
 else
 	fail go-rhash-plan "$(head -c 300 "$TMP/rherr")"
@@ -133,29 +118,6 @@ done < <(sed -n 's/^ *--- \(PASS:\|FAIL:\|SKIP:\) \([^ ]*\) .*/\1 \2/p' "$TMP/te
 if [ "$status" -ne 0 ]; then
 	grep -q -- '--- FAIL' "$TMP/test" || fail "go test" "exit $status: $(tail -c 800 "$TMP/test")"
 	[ -z "${VERBOSE:-}" ] && tail -40 "$TMP/test"
-fi
-
-# TestKernelRhash on a kernel that has rhash: the compiled test (static:
-# CGO_ENABLED=0) in one qemu boot of Debian's 7.3 (tests/qemu/run-kernel.sh;
-# 77, no qemu or kernel package here: skipped).  Not under SANITIZE=1: Go is
-# not sanitized, the plain run makes the same check.
-if [ -n "${MAPSIZE_GO_RHASH_PLAN:-}" ] && [ -z "${MAPSIZE_NO_QEMU:-}" ] && [ "$O" != build-san ]; then
-	if go test -c -o "$TMP/mapsize-go.test" . 2>"$TMP/testc"; then
-		"$REPO/tests/qemu/run-kernel.sh" --kernel-version 7.3 --file "$MAPSIZE_GO_RHASH_PLAN" --file "$RHASH_OBJ" \
-			--env MAPSIZE_GO_RHASH_PLAN=/test/rhash-plan.json --env MAPSIZE_GO_RHASH_OBJECT=/test/rhash_apply.bpf.o \
-			"$TMP/mapsize-go.test" -test.run '^TestKernelRhash$' -test.v >"$TMP/qemu-rhash" 2>&1
-		rc=$?
-		[ -n "${VERBOSE:-}" ] && cat "$TMP/qemu-rhash"
-		if [ "$rc" -eq 77 ]; then
-			skip go-rhash-linux-7.3 "$(grep -m1 SKIP "$TMP/qemu-rhash")"
-		elif [ "$rc" -eq 0 ] && grep -q -- '--- PASS: TestKernelRhash' "$TMP/qemu-rhash"; then
-			pass go-rhash-linux-7.3
-		else
-			fail go-rhash-linux-7.3 "exit $rc: $(grep -v '^run-kernel.sh: \(kernel\|booting\)' "$TMP/qemu-rhash" | tail -c 600)"
-		fi
-	else
-		fail go-rhash-linux-7.3 "go test -c: $(head -c 400 "$TMP/testc")"
-	fi
 fi
 
 # As an ordinary user the kernel test must skip, saying why, not fail: a

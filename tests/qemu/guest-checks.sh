@@ -5,7 +5,8 @@
 # and the built-in table halves) and the availability table
 # (availprobe-static), the kernel-side counters (counters-static, exact counts
 # through the library; guest-counters.sh, the same through mapsize-static's
-# counters and status commands).  Each prints its own "NAME: N passed, N failed" lines;
+# counters and status commands), rhashfill-static and the Go binding's rhash
+# test when given.  Each prints its own "NAME: N passed, N failed" lines;
 # the exit status is 1 when either failed.
 rc=0
 for t in memmatrix-static availprobe-static counters-static guest-counters.sh; do
@@ -26,5 +27,22 @@ done
 # skips itself on older kernels, and an older caller may not pass it
 if [ -x /test/rhashfill-static ]; then
 	/test/rhashfill-static || rc=1
+fi
+# the Go binding's TestKernelRhash (tests/go/build-guest-test.sh): optional
+# like rhashfill; it skips itself on a kernel without rhash
+if [ -x /test/mapsize-go.test ]; then
+	MAPSIZE_GO_RHASH_PLAN=/test/rhash-plan.json MAPSIZE_GO_RHASH_OBJECT=/test/rhash_apply.bpf.o \
+		/test/mapsize-go.test -test.run '^TestKernelRhash$' -test.v >/tmp/go-rhash.out 2>&1
+	if grep -q -- '--- PASS: TestKernelRhash' /tmp/go-rhash.out; then
+		echo "go-rhash: 1 passed, 0 failed, 0 skipped"
+	elif grep -q -- '--- SKIP: TestKernelRhash' /tmp/go-rhash.out; then
+		echo "SKIP go-rhash: $(grep -A1 -- '--- SKIP: TestKernelRhash' /tmp/go-rhash.out | sed -n '2s/^ *//p')"
+		echo "go-rhash: 0 passed, 0 failed, 1 skipped"
+	else
+		cat /tmp/go-rhash.out
+		echo "FAIL go-rhash"
+		echo "go-rhash: 0 passed, 1 failed, 0 skipped"
+		rc=1
+	fi
 fi
 exit "$rc"
