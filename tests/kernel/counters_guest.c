@@ -388,10 +388,11 @@ static int fill_more_maps(const char *dir, struct counters_writer *w)
 	return 0;
 }
 
-/* --more DIR: between two `status --watch` rounds, 2 more E2BIG into the
- * full DIR/hash (new keys) and 10 new keys into DIR/lru; prints
- * "hash_failed=N lru_evicted=M" (M: keys of the LRU that went). */
-static int more(const char *dir)
+/* --more DIR BASE: between two `status --watch` rounds, 2 more E2BIG into
+ * the full DIR/hash and 10 inserts into DIR/lru, of keys BASE.. (new keys:
+ * a present key's update may evict too, and then the LRU's lost keys no
+ * longer tell its evictions); prints "hash_failed=N lru_evicted=M". */
+static int more(const char *dir, uint32_t base)
 {
 	char path[256];
 	int h, l, fails = 0;
@@ -403,11 +404,11 @@ static int more(const char *dir)
 	l = bpf_obj_get(path);
 	if (h < 0 || l < 0)
 		return printf("FAIL counters --more: open the pinned maps in %s: %s\n", dir, strerror(errno)), 1;
-	for (uint32_t k = 100; k < 102; k++)
+	for (uint32_t k = base; k < base + 2; k++)
 		if (bpf_map_update_elem(h, &k, &k, BPF_ANY))
 			fails++;
 	before = live_entries(l, 4);
-	for (uint32_t k = 100; k < 110; k++)
+	for (uint32_t k = base; k < base + 10; k++)
 		bpf_map_update_elem(l, &k, &k, BPF_ANY);
 	after = live_entries(l, 4);
 	printf("hash_failed=%d lru_evicted=%llu\n", fails, (unsigned long long)(before + 10 - after));
@@ -555,8 +556,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--fill"))
 		return fill(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "--more"))
-		return more(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "--more"))
+		return more(argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc == 2 && !strcmp(argv[1], "--bench"))
 		return bench();
 	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {
