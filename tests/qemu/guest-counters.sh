@@ -102,7 +102,7 @@ round_warnings() { awk -v r="$2" '/^kernel counters since /{n++} n==r && /^warni
 # wait_round FILE N: until round N's counters section is out (60 s at most)
 wait_round() {
 	i=0
-	while [ "$(grep -c '^kernel counters since ' "$1")" -lt "$2" ] && [ "$i" -lt 300 ]; do
+	while [ "$(grep -c '^kernel counters since ' "$1" 2>/dev/null)" -lt "$2" ] && [ "$i" -lt 300 ]; do
 		sleep 0.2
 		i=$((i + 1))
 	done
@@ -115,12 +115,18 @@ wait_round() {
 watch_run() {
 	name=$1 rounds=$2 more=$3
 	shift 3
+	: >"$T/$name"	# there before wait_round reads it
 	"$M" status --no-pids --pinned "$B/maps" --count-method none --watch 3 --rounds "$rounds" "$@" \
-		>"$T/$name" 2>&1 &
+		>>"$T/$name" 2>&1 &
 	wpid=$!
 	wait_round "$T/$name" 1
 	: >"$T/$name.more"
-	[ "$more" != 0 ] && "$C" --more "$B/maps" "$more" >"$T/$name.more"
+	if [ "$more" != 0 ]; then
+		"$C" --more "$B/maps" "$more" >"$T/$name.more"
+		# the writes must land between rounds 1 and 2: say so when they did not
+		[ "$(grep -c '^kernel counters since ' "$T/$name")" -eq 1 ] && ok ||
+			bad "$name: counters-static --more ended after round 2 had begun (too slow for --watch 3)"
+	fi
 	wait "$wpid"
 	echo $? >"$T/$name.rc"
 	echo "counters-cli: $name: exit $(cat "$T/$name.rc"), $(cat "$T/$name.more")"
