@@ -388,32 +388,51 @@ static int fill_more_maps(const char *dir, struct counters_writer *w)
 	return 0;
 }
 
-/* --more DIR BASE: between two `status --watch` rounds, 2 more E2BIG into
- * the full DIR/hash and 10 inserts into DIR/lru, of keys BASE.. (new keys:
- * a present key's update may evict too, and then the LRU's lost keys no
- * longer tell its evictions); prints "hash_failed=N lru_evicted=M". */
-static int more(const char *dir, uint32_t base)
+/* --more DIR BASE WHAT: between two `status --watch` rounds, for each of
+ * the comma-separated WHAT: "hash" 2 more E2BIG into the full DIR/hash,
+ * "lru" 10 inserts into DIR/lru, both of keys BASE.. (new keys: a present
+ * key's update may evict too, and then the LRU's lost keys no longer tell
+ * its evictions), "rb" 10 records from a program into the full, never read
+ * DIR/rb (the writer's program on the pinned map); prints "hash_failed=N
+ * lru_evicted=M rb_failed=K". */
+static int more(const char *dir, uint32_t base, const char *what)
 {
 	char path[256];
-	int h, l, fails = 0;
-	uint64_t before, after;
+	int h, l, r, fails = 0;
+	uint64_t evicted = 0, live;
+	unsigned int rb_failed = 0;
 
 	snprintf(path, sizeof(path), "%s/hash", dir);
 	h = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/lru", dir);
 	l = bpf_obj_get(path);
-	if (h < 0 || l < 0)
+	snprintf(path, sizeof(path), "%s/rb", dir);
+	r = bpf_obj_get(path);
+	if (h < 0 || l < 0 || r < 0)
 		return printf("FAIL counters --more: open the pinned maps in %s: %s\n", dir, strerror(errno)), 1;
-	for (uint32_t k = base; k < base + 2; k++)
+	for (uint32_t k = base; strstr(what, "hash") && k < base + 2; k++)
 		if (bpf_map_update_elem(h, &k, &k, BPF_ANY))
 			fails++;
-	before = live_entries(l, 4);
-	for (uint32_t k = base; k < base + 10; k++)
-		bpf_map_update_elem(l, &k, &k, BPF_ANY);
-	after = live_entries(l, 4);
-	printf("hash_failed=%d lru_evicted=%llu\n", fails, (unsigned long long)(before + 10 - after));
+	if (strstr(what, "lru")) {
+		live = live_entries(l, 4);
+		for (uint32_t k = base; k < base + 10; k++)
+			bpf_map_update_elem(l, &k, &k, BPF_ANY);
+		evicted = live + 10 - live_entries(l, 4);
+	}
+	if (strstr(what, "rb")) {
+		struct counters_writer *w = counters_writer__open();
+
+		if (!w || bpf_map__reuse_fd(w->maps.w_rb_out, r) || counters_writer__load(w))
+			return printf("FAIL counters --more: load the writer on %s: %s\n", path, strerror(errno)), 1;
+		memset(w->bss->record, 1, sizeof(w->bss->record));
+		run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
+		rb_failed = w->bss->n_failed;
+		counters_writer__destroy(w);
+	}
+	printf("hash_failed=%d lru_evicted=%llu rb_failed=%u\n", fails, (unsigned long long)evicted, rb_failed);
 	close(h);
 	close(l);
+	close(r);
 	return 0;
 }
 
@@ -556,8 +575,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--fill"))
 		return fill(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "--more"))
-		return more(argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
+	if (argc == 5 && !strcmp(argv[1], "--more"))
+		return more(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "--bench"))
 		return bench();
 	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {

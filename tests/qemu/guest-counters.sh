@@ -108,21 +108,21 @@ wait_round() {
 	done
 	sleep 0.3	# its warnings follow the flushed table at once
 }
-# watch_run NAME ROUNDS MORE ARGS...: status --watch 3 --rounds ROUNDS ARGS in
-# the background into $T/NAME, `counters-static --more` with keys from MORE
-# after round 1 (none when MORE is 0; its output in $T/NAME.more); its exit
+# watch_run NAME ROUNDS BASE WHAT ARGS...: status --watch 3 --rounds ROUNDS
+# ARGS in the background into $T/NAME; after round 1 `counters-static --more
+# DIR BASE WHAT` (none when BASE is 0; its output in $T/NAME.more); the exit
 # status in $T/NAME.rc
 watch_run() {
-	name=$1 rounds=$2 more=$3
-	shift 3
+	name=$1 rounds=$2 base=$3 what=$4
+	shift 4
 	: >"$T/$name"	# there before wait_round reads it
+	: >"$T/$name.more"
 	"$M" status --no-pids --pinned "$B/maps" --count-method none --watch 3 --rounds "$rounds" "$@" \
 		>>"$T/$name" 2>&1 &
 	wpid=$!
 	wait_round "$T/$name" 1
-	: >"$T/$name.more"
-	if [ "$more" != 0 ]; then
-		"$C" --more "$B/maps" "$more" >"$T/$name.more"
+	if [ "$base" != 0 ]; then
+		"$C" --more "$B/maps" "$base" "$what" >"$T/$name.more"
 		# the writes must land between rounds 1 and 2: say so when they did not
 		[ "$(grep -c '^kernel counters since ' "$T/$name")" -eq 1 ] && ok ||
 			bad "$name: counters-static --more ended after round 2 had begun (too slow for --watch 3)"
@@ -131,41 +131,54 @@ watch_run() {
 	echo $? >"$T/$name.rc"
 	echo "counters-cli: $name: exit $(cat "$T/$name.rc"), $(cat "$T/$name.more")"
 	awk '/^kernel counters since /{n++} /^warning: /{print "counters-cli: '"$name"' round " n ": " $0}' "$T/$name"
+	nf=$(sed -n 's/.*hash_failed=\([0-9]*\).*/\1/p' "$T/$name.more")
+	ne=$(sed -n 's/.*lru_evicted=\([0-9]*\).*/\1/p' "$T/$name.more")
+	nd=$(sed -n 's/.*rb_failed=\([0-9]*\).*/\1/p' "$T/$name.more")
+}
+# warned NAME ROUND MAP TEXT: round ROUND of $T/NAME has the warning line for MAP ending in TEXT
+warned() {
+	round_warnings "$T/$1" "$2" >"$T/$1.r$2"
+	has "$1 round $2 $3" "$T/$1.r$2" "$(grep -o "^warning: map $3 (id [0-9]*)" "$T/$1.r$2"): $4"
 }
 watch_checks() {
 	# pinned counters, 3 rounds: round 1 since attach, then 2 failed inserts
-	# into ctr_cli_hash and 10 new keys into ctr_cli_lru, then nothing
-	watch_run w1 3 100 --counters-pin "$B/mapsize" --fail-on crit
-	nf=$(sed -n 's/^hash_failed=\([0-9]*\) .*/\1/p' "$T/w1.more")
-	ne=$(sed -n 's/.* lru_evicted=\([0-9]*\)$/\1/p' "$T/w1.more")
+	# into ctr_cli_hash, 10 new keys into ctr_cli_lru and 10 records into the
+	# full w_rb_out, then nothing
+	what=hash,lru
+	rb && what=hash,lru,rb
+	watch_run w1 3 100 "$what" --counters-pin "$B/mapsize" --fail-on crit
 	[ "$nf" = 2 ] && ok || bad "--more: $nf inserts into the full hash failed, expected 2"
 	[ "$(grep -c '^kernel counters since ' "$T/w1")" = 3 ] && ok || bad "--watch --rounds 3: not 3 rounds"
 	round_warnings "$T/w1" 1 | grep -q "^warning: map ctr_cli_hash (id [0-9]*): 3 new failed inserts " && ok ||
 		bad "watch round 1: no 'ctr_cli_hash: 3 new' (since attach)"
-	round_warnings "$T/w1" 2 >"$T/w1.r2"
-	has "watch round 2 hash" "$T/w1.r2" \
-		"$(grep -o '^warning: map ctr_cli_hash (id [0-9]*)' "$T/w1.r2"): 2 new failed inserts (kernel counters: E2BIG 5, ENOSPC 0, ENOMEM 0, other 0 since attach)"
-	has "watch round 2 lru" "$T/w1.r2" \
-		"$(grep -o '^warning: map ctr_cli_lru (id [0-9]*)' "$T/w1.r2"): $ne new LRU evictions ($((evicted + ne)) since attach): live entries are pushed out"
-	[ "$(wc -l <"$T/w1.r2")" -eq 2 ] && ok || bad "watch round 2: $(wc -l <"$T/w1.r2") warnings, expected 2 (hash, lru)"
+	warned w1 2 ctr_cli_hash "2 new failed inserts (kernel counters: E2BIG 5, ENOSPC 0, ENOMEM 0, other 0 since attach)"
+	warned w1 2 ctr_cli_lru "$ne new LRU evictions ($((evicted + ne)) since attach): live entries are pushed out"
+	n=2
+	if rb; then
+		n=3
+		[ "$nd" = 10 ] && ok || bad "--more: $nd records refused by the full ring buffer, expected 10"
+		warned w1 2 w_rb_out "10 new ring-buffer drops (16 since attach)"
+	fi
+	[ "$(wc -l <"$T/w1.r2")" -eq "$n" ] && ok || bad "watch round 2: $(wc -l <"$T/w1.r2") warnings, expected $n"
 	[ "$(round_warnings "$T/w1" 3 | wc -l)" -eq 0 ] && ok || bad "watch round 3 (nothing new) warned"
 	[ "$(cat "$T/w1.rc")" = 3 ] && ok || bad "watch --fail-on crit: exit $(cat "$T/w1.rc"), expected 3"
 
 	# attached by the command: a quiet first round, then new failures: --fail-on crit
-	watch_run w2 2 200 --counters-pin /nonexistent --kernel-counters --fail-on crit
-	nf=$(sed -n 's/^hash_failed=\([0-9]*\) .*/\1/p' "$T/w2.more")
-	ne=$(sed -n 's/.* lru_evicted=\([0-9]*\)$/\1/p' "$T/w2.more")
+	watch_run w2 2 200 hash,lru --counters-pin /nonexistent --kernel-counters --fail-on crit
 	grep -q "^kernel counters since .* (attached by this command):\$" "$T/w2" && ok || bad "w2: not attached here"
 	[ "$(round_warnings "$T/w2" 1 | wc -l)" -eq 0 ] && ok || bad "w2 round 1 (fresh counters) warned"
-	round_warnings "$T/w2" 2 >"$T/w2.r2"
-	has "w2 round 2 hash" "$T/w2.r2" \
-		"$(grep -o '^warning: map ctr_cli_hash (id [0-9]*)' "$T/w2.r2"): $nf new failed inserts (kernel counters: E2BIG $nf, ENOSPC 0, ENOMEM 0, other 0 since attach)"
-	has "w2 round 2 lru" "$T/w2.r2" \
-		"$(grep -o '^warning: map ctr_cli_lru (id [0-9]*)' "$T/w2.r2"): $ne new LRU evictions ($ne since attach): live entries are pushed out"
+	warned w2 2 ctr_cli_hash "$nf new failed inserts (kernel counters: E2BIG $nf, ENOSPC 0, ENOMEM 0, other 0 since attach)"
+	warned w2 2 ctr_cli_lru "$ne new LRU evictions ($ne since attach): live entries are pushed out"
 	[ "$(cat "$T/w2.rc")" = 3 ] && ok || bad "w2 --fail-on crit after a new failure: exit $(cat "$T/w2.rc"), expected 3"
 
+	# ... and new evictions alone: one warning, --fail-on warn
+	watch_run w4 2 300 lru --counters-pin /nonexistent --kernel-counters --fail-on warn
+	warned w4 2 ctr_cli_lru "$ne new LRU evictions ($ne since attach): live entries are pushed out"
+	[ "$(wc -l <"$T/w4.r2")" -eq 1 ] && ok || bad "w4 round 2: $(wc -l <"$T/w4.r2") warnings, expected 1 (lru)"
+	[ "$(cat "$T/w4.rc")" = 3 ] && ok || bad "w4 --fail-on warn after new evictions: exit $(cat "$T/w4.rc"), expected 3"
+
 	# attached by the command, nothing happens: no warning, --fail-on warn exits 0
-	watch_run w3 2 0 --counters-pin /nonexistent --kernel-counters --fail-on warn
+	watch_run w3 2 0 - --counters-pin /nonexistent --kernel-counters --fail-on warn
 	[ "$(grep -c '^warning: ' "$T/w3")" -eq 0 ] && ok || bad "w3 (nothing new) warned: $(grep '^warning: ' "$T/w3")"
 	[ "$(cat "$T/w3.rc")" = 0 ] && ok || bad "w3 --fail-on warn, nothing new: exit $(cat "$T/w3.rc"), expected 0"
 }
