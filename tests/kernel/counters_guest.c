@@ -205,6 +205,122 @@ static int memcg_enomem(void)
 	return failed != before ? 1 : enomem ? 0 : 2;
 }
 
+/* A socket filter pushing the values first..first+n-1 into `map_fd` with
+ * `flags` (raw instructions, not the writer's skeleton: a bloom filter map
+ * in the skeleton would keep it from loading before 5.16).  Its fd, or -1. */
+static int push_prog(int map_fd, uint32_t first, uint32_t n, uint64_t flags)
+{
+	struct bpf_insn insns[7 * 32 + 2], *i = insns;
+
+	if (n > 32)
+		return -1;
+	for (uint32_t v = first; v < first + n; v++) {
+		*i++ = (struct bpf_insn){ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -8,
+					  .imm = (int32_t)v };
+		*i++ = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+					  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map_fd };
+		*i++ = (struct bpf_insn){ 0 };
+		*i++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2,
+					  .src_reg = BPF_REG_10 };
+		*i++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 };
+		*i++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3,
+					  .imm = (int32_t)flags };
+		*i++ = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_push_elem };
+	}
+	*i++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 };
+	*i++ = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "w_push", "GPL", insns, (size_t)(i - insns), NULL);
+}
+
+/* Run push_prog() once with BPF_PROG_TEST_RUN: 0 or -1. */
+static int bpf_pushes(int map_fd, uint32_t first, uint32_t n, uint64_t flags)
+{
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = 1);
+	int p = push_prog(map_fd, first, n, flags), ret;
+
+	if (p < 0)
+		return printf("counters: push program: %s\n", strerror(errno)), -1;
+	ret = bpf_prog_test_run_opts(p, &t);
+	close(p);
+	return ret;
+}
+
+/* user-space pushes of first..first+n-1: how many failed */
+static int user_pushes(int map_fd, uint32_t first, uint32_t n, uint64_t flags)
+{
+	int fails = 0;
+
+	for (uint32_t v = first; v < first + n; v++)
+		if (bpf_map_update_elem(map_fd, NULL, &v, flags))
+			fails++;
+	return fails;
+}
+
+/* A stack refuses a push beyond max_entries with E2BIG (BPF_EXIST instead
+ * replaces the oldest element: no failure), from a program and from bpf(). */
+static void stack_cases(void)
+{
+	int b = bpf_map_create(BPF_MAP_TYPE_STACK, "ctr_b_stack", 0, 4, 4, NULL);
+	int u = bpf_map_create(BPF_MAP_TYPE_STACK, "ctr_u_stack", 0, 4, 4, NULL);
+	int fails;
+
+	CHECK(b >= 0 && u >= 0, "create stacks: %s", strerror(errno));
+	if (b < 0 || u < 0)
+		goto out;
+	CHECK(!bpf_pushes(b, 0, 10, 0), "bpf stack: 10 pushes");
+	CHECK(!bpf_pushes(b, 10, 3, BPF_EXIST), "bpf stack: 3 pushes with BPF_EXIST");
+	fails = user_pushes(u, 0, 7, 0);
+	CHECK(fails == 3, "user stack: %d of 7 pushes failed, expected 3", fails);
+	fails = user_pushes(u, 7, 2, BPF_EXIST);
+	CHECK(fails == 0, "user stack: %d of 2 BPF_EXIST pushes failed, expected 0", fails);
+	reread(ctr);
+	expect("bpf stack 4, 10+3 pushes", "queue_stack_map_push_elem", b, 6, 0, 0, 0, 0, 0);
+	expect_syscall("bpf stack 4, 10+3 pushes", "queue_stack_map_push_elem", b, 0);
+	expect("user stack 4, 7+2 pushes", "queue_stack_map_push_elem", u, 3, 0, 0, 0, 0, 0);
+	expect_syscall("user stack 4, 7+2 pushes", "queue_stack_map_push_elem", u, 3);
+out:
+	close(b);
+	close(u);
+}
+
+/* A bloom filter never refuses a push for want of room (bloom_map_push_elem
+ * sets bits; only flags other than BPF_ANY fail, EINVAL): overfilled 5 times
+ * it counts nothing, and the bad-flags pushes count as "other". */
+static void bloom_cases(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_extra = 3);	/* 3 hash functions */
+	int b = bpf_map_create(BPF_MAP_TYPE_BLOOM_FILTER, "ctr_b_bloom", 0, 4, 4, &o);
+	int u = b < 0 ? -1 : bpf_map_create(BPF_MAP_TYPE_BLOOM_FILTER, "ctr_u_bloom", 0, 4, 4, &o);
+	int fails;
+
+	if (b < 0 || u < 0) {
+		/* BPF_MAP_TYPE_BLOOM_FILTER is 5.16+ */
+		printf("SKIP counters: bloom filter: cannot create one here: %s\n", strerror(errno));
+		skipped++;
+		close(b);
+		return;
+	}
+	CHECK(!bpf_pushes(b, 0, 20, BPF_ANY), "bpf bloom: 20 pushes");
+	reread(ctr);
+	expect("bpf bloom 4, 20 pushes", "bloom_map_push_elem", b, 0, 0, 0, 0, 0, 0);
+	CHECK(!bpf_pushes(b, 20, 2, BPF_EXIST), "bpf bloom: 2 pushes with BPF_EXIST");
+	fails = user_pushes(u, 0, 20, BPF_ANY);
+	CHECK(fails == 0, "user bloom: %d of 20 pushes failed, expected 0", fails);
+	reread(ctr);
+	expect("user bloom 4, 20 pushes", "bloom_map_push_elem", u, 0, 0, 0, 0, 0, 0);
+	fails = user_pushes(u, 20, 1, BPF_NOEXIST);
+	CHECK(fails == 1 && errno == EINVAL, "user bloom: BPF_NOEXIST push: %d failed (%s), expected 1 EINVAL", fails,
+	      strerror(errno));
+	reread(ctr);
+	expect("bpf bloom, 2 BPF_EXIST", "bloom_map_push_elem", b, 0, 0, 0, 2, 0, 0);
+	expect_syscall("bpf bloom, 2 BPF_EXIST", "bloom_map_push_elem", b, 0);
+	expect("user bloom, 1 BPF_NOEXIST", "bloom_map_push_elem", u, 0, 0, 0, 1, 0, 0);
+	expect_syscall("user bloom, 1 BPF_NOEXIST", "bloom_map_push_elem", u, 1);
+	close(b);
+	close(u);
+}
+
 /* The kernel drops a freed map's objects asynchronously (RCU): poll. */
 static int count_ours(void)
 {
@@ -237,12 +353,98 @@ static int count_ours(void)
 	return n;
 }
 
+/* Pin `fd` as DIR/NAME: 0, or 1 having said why. */
+static int pin_as(int fd, const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (bpf_obj_pin(fd, path))
+		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
+	return 0;
+}
+
+/* fill()'s maps for the writer split and for --rules with evictions only:
+ * w_hash written by the program, then by user space (DIR/bpfhash), and an
+ * emptied LRU that evicted (DIR/lru0).  Prints "lru0_evicted=N". */
+static int fill_more_maps(const char *dir, struct counters_writer *w)
+{
+	int l0 = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_cli_lru0", 4, 4, 8, NULL);
+	int h = bpf_map__fd(w->maps.w_hash);
+	uint64_t live;
+
+	if (l0 < 0)
+		return printf("FAIL counters --fill: create ctr_cli_lru0: %s\n", strerror(errno)), 1;
+	run(w->progs.write_hash, &w->bss->n_inserts, 10);	/* keys 0..3 in, 6 E2BIG */
+	user_inserts(h, 7, BPF_ANY, 0);				/* 0..3 replaced, 3 E2BIG */
+	user_inserts(l0, 40, BPF_ANY, 0);
+	live = live_entries(l0, 4);
+	for (uint32_t k = 0; k < 40; k++)
+		bpf_map_delete_elem(l0, &k);
+	printf("lru0_evicted=%llu\n", (unsigned long long)(40 - live));
+	if (pin_as(h, dir, "bpfhash") || pin_as(l0, dir, "lru0"))
+		return 1;
+	close(l0);
+	return 0;
+}
+
+/* --more DIR BASE WHAT: between two `status --watch` rounds, for each of
+ * the comma-separated WHAT: "hash" 2 more E2BIG into the full DIR/hash,
+ * "lru" 10 inserts into DIR/lru, both of keys BASE.. (new keys: a present
+ * key's update may evict too, and then the LRU's lost keys no longer tell
+ * its evictions), "rb" 10 records from a program into the full, never read
+ * DIR/rb (the writer's program on the pinned map); prints "hash_failed=N
+ * lru_evicted=M rb_failed=K". */
+static int more(const char *dir, uint32_t base, const char *what)
+{
+	char path[256];
+	int h, l, r, fails = 0;
+	uint64_t evicted = 0, live;
+	unsigned int rb_failed = 0;
+
+	snprintf(path, sizeof(path), "%s/hash", dir);
+	h = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/lru", dir);
+	l = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/rb", dir);
+	r = bpf_obj_get(path);
+	if (h < 0 || l < 0 || r < 0)
+		return printf("FAIL counters --more: open the pinned maps in %s: %s\n", dir, strerror(errno)), 1;
+	for (uint32_t k = base; strstr(what, "hash") && k < base + 2; k++)
+		if (bpf_map_update_elem(h, &k, &k, BPF_ANY))
+			fails++;
+	if (strstr(what, "lru")) {
+		live = live_entries(l, 4);
+		for (uint32_t k = base; k < base + 10; k++)
+			bpf_map_update_elem(l, &k, &k, BPF_ANY);
+		evicted = live + 10 - live_entries(l, 4);
+	}
+	if (strstr(what, "rb")) {
+		struct counters_writer *w = counters_writer__open();
+
+		if (!w || bpf_map__reuse_fd(w->maps.w_rb_out, r) || counters_writer__load(w))
+			return printf("FAIL counters --more: load the writer on %s: %s\n", path, strerror(errno)), 1;
+		memset(w->bss->record, 1, sizeof(w->bss->record));
+		run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
+		rb_failed = w->bss->n_failed;
+		counters_writer__destroy(w);
+	}
+	printf("hash_failed=%d lru_evicted=%llu rb_failed=%u\n", fails, (unsigned long long)evicted, rb_failed);
+	close(h);
+	close(l);
+	close(r);
+	return 0;
+}
+
 /* --fill DIR: maps for tests/qemu/guest-counters.sh, pinned in DIR and
  * overfilled, left behind for `mapsize status` to read: ctr_cli_hash (4
  * entries, 7 inserts from user space: 3 E2BIG), ctr_cli_lru (8 entries, 40
  * inserts: prints how many it evicted), w_rb_out (4 KiB ring buffer, 10
  * records of 1,000 bytes from BPF: 6 drops), ctr_cli_drain (4 entries, 7
- * inserts: 3 E2BIG, then emptied). */
+ * inserts: 3 E2BIG, then emptied), w_hash (4 entries, 10 inserts from BPF,
+ * then keys 0..6 from user space: 6 + 3 E2BIG, 3 of them through bpf()),
+ * ctr_cli_lru0 (8-entry LRU, 40 inserts, then emptied: prints its
+ * evictions). */
 static int fill(const char *dir)
 {
 	char path[256];
@@ -262,6 +464,8 @@ static int fill(const char *dir)
 		bpf_map_delete_elem(d, &k);
 	memset(w->bss->record, 1, sizeof(w->bss->record));
 	run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
+	if (fill_more_maps(dir, w))
+		return 1;
 	snprintf(path, sizeof(path), "%s/hash", dir);
 	if (bpf_obj_pin(h, path))
 		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
@@ -371,6 +575,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--fill"))
 		return fill(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "--more"))
+		return more(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "--bench"))
 		return bench();
 	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {
@@ -508,6 +714,10 @@ int main(int argc, char **argv)
 		close(q);
 		close(t);
 	}
+
+	/* ---- a stack and a bloom filter, from both writers ---- */
+	stack_cases();
+	bloom_cases();
 
 	/* ---- 100 maps whose kernel names are the same 15 bytes ---- */
 	for (int i = 0; i < 100; i++) {

@@ -72,6 +72,12 @@ static uint64_t failures(const struct mapsize_map_counters *k)
 	return n;
 }
 
+/* Whether failures are told apart by writer (bpf() or a BPF program) here. */
+static bool status_kc_split(const struct status_kcounters *kc)
+{
+	return !strstr(mapsize_counters__unavailable(kc->handle), "bpf_prog_active");
+}
+
 static const char *since_str(int64_t since, char *buf, size_t size)
 {
 	time_t t = (time_t)since;
@@ -87,27 +93,37 @@ void status_kc_print_table(const struct status_view *v)
 	const struct status_kcounters *kc = v->kc;
 	char since[32];
 	size_t shown = 0;
+	bool split;
 
 	if (!kc || !kc->handle)
 		return;
+	split = status_kc_split(kc);
 	printf("\nkernel counters since %s (%s%s):\n", since_str(kc->since, since, sizeof(since)),
 	       kc->attached_here ? "attached by this command" : "pinned in ", kc->attached_here ? "" : kc->pin_dir);
-	printf("%-6s %-16s %8s %8s %8s %8s %9s %9s\n", "ID", "NAME", "E2BIG", "ENOSPC", "ENOMEM", "OTHER", "EVICTED",
-	       "DROPPED");
+	printf("%-6s %-16s %8s %8s %8s %8s %8s %9s %9s\n", "ID", "NAME", "E2BIG", "ENOSPC", "ENOMEM", "OTHER",
+	       "SYSCALL", "EVICTED", "DROPPED");
 	for (size_t i = 0; i < mapsize_status__map_cnt(v->st); i++) {
 		const struct mapsize_live_map *m = mapsize_status__map(v->st, i);
 		const struct mapsize_map_counters *k = status_kc_find(kc, m->id);
+		char syscall[24];
 
 		if (!k || (!failures(k) && !k->evictions && !k->drops))
 			continue;
-		printf("%-6u %-16s %8llu %8llu %8llu %8llu %9llu %9llu\n", m->id, m->name,
+		if (split)
+			snprintf(syscall, sizeof(syscall), "%llu", (unsigned long long)k->syscall_failures);
+		else
+			snprintf(syscall, sizeof(syscall), "-");
+		printf("%-6u %-16s %8llu %8llu %8llu %8llu %8s %9llu %9llu\n", m->id, m->name,
 		       (unsigned long long)k->failures[MAPSIZE_OVF_E2BIG], (unsigned long long)k->failures[MAPSIZE_OVF_ENOSPC],
 		       (unsigned long long)k->failures[MAPSIZE_OVF_ENOMEM], (unsigned long long)k->failures[MAPSIZE_OVF_OTHER],
-		       (unsigned long long)k->evictions, (unsigned long long)k->drops);
+		       syscall, (unsigned long long)k->evictions, (unsigned long long)k->drops);
 		shown++;
 	}
 	if (!shown)
 		printf("(no failed insert, eviction or drop)\n");
+	else
+		printf("SYSCALL: of the failed inserts, those made through bpf(); the rest by BPF programs%s\n",
+		       split ? "" : " (not told apart on this kernel: -)");
 	if (mapsize_counters__unavailable(kc->handle)[0])
 		printf("not counted on this kernel: %s\n", mapsize_counters__unavailable(kc->handle));
 	if (kc->lost)
@@ -130,8 +146,8 @@ jv_t *status_kc_map_json(const struct status_view *v, uint32_t id)
 		jv_object_set_new(f, mapsize_ovf_class__name(c), jv_u64(k ? k->failures[c] : 0));
 	jv_object_set_new(o, "failures", f);
 	/* of those, the ones made through bpf(); the rest by BPF programs */
-	jv_object_set_new(o, "failures_from_syscall", strstr(mapsize_counters__unavailable(kc->handle), "bpf_prog_active") ?
-			  jv_null() : jv_u64(k ? k->syscall_failures : 0));
+	jv_object_set_new(o, "failures_from_syscall", status_kc_split(kc) ? jv_u64(k ? k->syscall_failures : 0) :
+			  jv_null());
 	jv_object_set_new(o, "evictions", jv_u64(k ? k->evictions : 0));
 	jv_object_set_new(o, "drops", jv_u64(k ? k->drops : 0));
 	return o;
