@@ -22,3 +22,13 @@ go_env() {
 
 # go_fetch_reason SCRATCH: the line of SCRATCH/fetch that says why
 go_fetch_reason() { grep -m1 '^SKIP\|error' "$1/fetch"; }
+
+# go_skip_reason NAME FILE: why `go test -v` output FILE skipped test NAME:
+# the last line it logged (-v streams a test's log between its "=== RUN"
+# line and the next "===" or "---" line; t.Skip's message is the last)
+go_skip_reason() {
+	awk -v run="=== RUN   $1" '$0 == run {on = 1; last = ""; next}
+		on && /^ *(===|---) / {on = 0}
+		on {sub(/^ +/, ""); last = $0}
+		END {print last}' "$2"
+}

@@ -112,7 +112,7 @@ while read -r verdict name; do
 	case $verdict in
 	PASS:) pass "go test $name" ;;
 	FAIL:) fail "go test $name" ;;
-	SKIP:) skip "go test $name" "$(grep -A2 -- "--- SKIP: $name " "$TMP/test" | sed -n 2p | sed 's/^ *//')" ;;
+	SKIP:) skip "go test $name" "$(go_skip_reason "$name" "$TMP/test")" ;;
 	esac
 done < <(sed -n 's/^ *--- \(PASS:\|FAIL:\|SKIP:\) \([^ ]*\) .*/\1 \2/p' "$TMP/test")
 if [ "$status" -ne 0 ]; then

@@ -36,7 +36,7 @@ if [ -x /test/mapsize-go.test ]; then
 	if grep -q -- '--- PASS: TestKernelRhash' /tmp/go-rhash.out; then
 		echo "go-rhash: 1 passed, 0 failed, 0 skipped"
 	elif grep -q -- '--- SKIP: TestKernelRhash' /tmp/go-rhash.out; then
-		echo "SKIP go-rhash: $(grep -A1 -- '--- SKIP: TestKernelRhash' /tmp/go-rhash.out | sed -n '2s/^ *//p')"
+		echo "SKIP go-rhash: $(grep -B1 -- '--- SKIP: TestKernelRhash' /tmp/go-rhash.out | sed -n '1s/^ *//p')"
 		echo "go-rhash: 0 passed, 0 failed, 1 skipped"
 	else
 		cat /tmp/go-rhash.out
