@@ -17,8 +17,8 @@ import (
 // creates an rhash the kernel reads back as type 35, max_entries 500,
 // map_extra 40, NO_PREALLOC, and the program's insert lands in it.
 // tests/go/test_go.sh sets the paths; rhash is Linux 7.2+, so on an older
-// kernel it skips, and test_go.sh runs the compiled test under qemu on
-// Debian's 7.3.
+// kernel it skips; tests/go/build-guest-test.sh compiles it for the qemu
+// guests of tests/run.sh, where it runs on Debian's 7.2 and 7.3.
 func TestKernelRhash(t *testing.T) {
 	planPath, objPath := os.Getenv("MAPSIZE_GO_RHASH_PLAN"), os.Getenv("MAPSIZE_GO_RHASH_OBJECT")
 	if planPath == "" || objPath == "" {
