@@ -69,16 +69,20 @@ struct {
 } mapsize_ctrs SEC(".maps");
 
 /* [0]: events lost because mapsize_ctrs was full; [1]: attach time
- * (CLOCK_REALTIME seconds) and [2]: the bit set of programs this kernel
- * lacks, both written by user space so that a pinned reader knows them. */
+ * (CLOCK_REALTIME seconds) and [2..5]: the bit sets of what this kernel
+ * does not count and why (struct ctr_missing in counters.c), written by
+ * user space so that a pinned reader knows them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, 6);
 	__type(key, __u32);
 	__type(value, __u64);
 } mapsize_ctrs_g SEC(".maps");
 
 enum what { FAIL_E2BIG, FAIL_ENOSPC, FAIL_ENOMEM, FAIL_OTHER, EVICT, DROP };
+
+/* Who wrote, when the hook knows it better than bpf_prog_active does. */
+enum writer { WRITER_DETECT, WRITER_SYSCALL };
 
 /* Who wrote: bpf() runs the update with instrumentation disabled
  * (bpf_disable_instrumentation(): this CPU's bpf_prog_active raised); a BPF
@@ -88,7 +92,7 @@ enum what { FAIL_E2BIG, FAIL_ENOSPC, FAIL_ENOMEM, FAIL_OTHER, EVICT, DROP };
  * and there the split is not made (every failure counts as a program's). */
 extern int bpf_prog_active __ksym __weak;
 
-static __always_inline void count(struct bpf_map *map, enum what what)
+static __always_inline void count_by(struct bpf_map *map, enum what what, enum writer writer)
 {
 	struct counters_key key = {};
 	struct counters_val *v, init = {};
@@ -116,7 +120,9 @@ static __always_inline void count(struct bpf_map *map, enum what what)
 	}
 	if (what <= FAIL_OTHER) {
 		__sync_fetch_and_add(&v->failures[what], 1);
-		if (&bpf_prog_active && *(int *)bpf_this_cpu_ptr(&bpf_prog_active) > 0)
+		if (writer == WRITER_SYSCALL ||
+		    (writer == WRITER_DETECT && &bpf_prog_active &&
+		     *(int *)bpf_this_cpu_ptr(&bpf_prog_active) > 0))
 			__sync_fetch_and_add(&v->syscall_failures, 1);
 	}
 	else if (what == EVICT)
@@ -125,14 +131,24 @@ static __always_inline void count(struct bpf_map *map, enum what what)
 		__sync_fetch_and_add(&v->drops, 1);
 }
 
-static __always_inline void update_ret(struct bpf_map *map, long ret)
+static __always_inline void count(struct bpf_map *map, enum what what)
+{
+	count_by(map, what, WRITER_DETECT);
+}
+
+static __always_inline void update_ret_by(struct bpf_map *map, long ret, enum writer writer)
 {
 	int err = (int)ret;	/* int on older kernels, long on newer */
 
 	if (err >= 0 || err == -EEXIST_ || err == -ENOENT_)
 		return;
-	count(map, err == -E2BIG_ ? FAIL_E2BIG : err == -ENOSPC_ ? FAIL_ENOSPC :
-		   err == -ENOMEM_ ? FAIL_ENOMEM : FAIL_OTHER);
+	count_by(map, err == -E2BIG_ ? FAIL_E2BIG : err == -ENOSPC_ ? FAIL_ENOSPC :
+		      err == -ENOMEM_ ? FAIL_ENOMEM : FAIL_OTHER, writer);
+}
+
+static __always_inline void update_ret(struct bpf_map *map, long ret)
+{
+	update_ret_by(map, ret, WRITER_DETECT);
 }
 
 #define UPDATE4(fn)								\
@@ -218,8 +234,41 @@ int BPF_PROG(ctr_##fn, __u64 r1, __u64 map, __u64 r3, __u64 r4, __u64 r5, __u64 
 }
 
 PERF_OUT(bpf_perf_event_output)
+PERF_OUT(bpf_perf_event_output_raw_tp)
 PERF_OUT(bpf_skb_event_output)
 PERF_OUT(bpf_xdp_event_output)
+
+/*
+ * Where fexit cannot attach.  From 6.14 (commit "bpf: Avoid deadlock caused
+ * by nested kprobe and fentry bpf programs") kernel/bpf/Makefile builds
+ * lpm_trie.c, queue_stack_maps.c and ringbuf.c without ftrace's entry call,
+ * and kernel/trace/ (bpf_perf_event_output*) never had one: the trampoline
+ * finds no patchable entry and attach fails with EBUSY; a kprobe is refused
+ * too ("Could not probe notrace function", without
+ * CONFIG_KPROBE_EVENTS_ON_NOTRACE).  A BPF program's update reaches those
+ * functions directly (the verifier turns the helper call into a call of the
+ * map's op), so its failures cannot be seen there.  bpf()'s updates pass
+ * through bpf_map_update_value() (kernel/bpf/syscall.c, traceable): counted
+ * there for the map types in fallback_types, those whose own function could
+ * not be traced, so that nothing is counted twice.
+ */
+/* bit t: count bpf() failures of map type t at bpf_map_update_value() */
+__u64 fallback_types;
+
+SEC("fexit/bpf_map_update_value")
+int ctr_bpf_map_update_value(__u64 *ctx)
+{
+	struct bpf_map *map = (struct bpf_map *)ctx[0];
+	__u64 ret = 0;
+	__u32 type;
+
+	if (bpf_get_func_ret(ctx, &ret) || (int)ret >= 0)
+		return 0;
+	type = BPF_CORE_READ(map, map_type);
+	if (type < 64 && (fallback_types >> type) & 1)
+		update_ret_by(map, (int)ret, WRITER_SYSCALL);
+	return 0;
+}
 
 /* A map going away drops its rows, so that a new map that reuses the id
  * starts from zero.  security_bpf_map_free() (an LSM hook, in another
