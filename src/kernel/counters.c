@@ -35,7 +35,7 @@ struct ctr_val {
 	uint32_t reserved;
 };
 
-enum { G_LOST, G_SINCE, G_MISSING, G_NOFTRACE, G_BUSY, G_SYSCALL_ONLY };
+enum { G_LOST, G_SINCE, G_MISSING, G_NOFTRACE, G_BUSY, G_SYSCALL_ONLY, G_PARTIAL_PERF };
 
 /* Every traced kernel function; bit i of G_MISSING is ctr_funcs[i]. */
 static const char *const ctr_funcs[] = {
@@ -48,14 +48,21 @@ static const char *const ctr_funcs[] = {
 	"bpf_fd_htab_map_update_elem",	/* hash_of_maps slots */
 	"bpf_perf_event_output_raw_tp",	/* perf output of raw_tp, fentry/fexit, LSM programs */
 	"bpf_map_update_value",		/* bpf()'s updates where the type's function is not traced */
+	"perf_event_output",		/* full buffers of the tracing programs' perf output */
+	"perf_event_fd_array_get_ptr",	/* which perf event array holds which event */
 };
+
+/* The tracing programs' perf output helpers: no program of ours (no ftrace
+ * entry, ever: kernel/trace/), listed as not counted, or as counted but for
+ * their refusals before the buffer (perf_event_output()). */
+static const char *const perf_helpers[] = { "bpf_perf_event_output", "bpf_perf_event_output_raw_tp" };
 
 /* What is not counted, as bit sets over ctr_funcs (kept in mapsize_ctrs_g
  * for a pinned reader): missing; of those, refused with EBUSY where
  * tracefs shows no ftrace entry, or where it shows one; and those whose
  * bpf() writes are still counted (at bpf_map_update_value). */
 struct ctr_missing {
-	uint64_t missing, noftrace, busy, syscall_only;
+	uint64_t missing, noftrace, busy, syscall_only, partial_perf;
 };
 
 #define PIN_COUNTERS "counters"
@@ -100,6 +107,8 @@ static void unavailable_text(struct mapsize_counters *c, const struct ctr_missin
 			why = m->syscall_only & bit ? "(EBUSY: writes by BPF programs)" : "(EBUSY)";
 		else if (m->syscall_only & bit)
 			why = "(writes by BPF programs)";
+		if (m->partial_perf & bit)
+			why = m->noftrace & bit ? "(no ftrace entry: only full buffers counted)" : "(only full buffers counted)";
 		n += (size_t)snprintf(c->unavailable + n, n < sizeof(c->unavailable) ? sizeof(c->unavailable) - n : 0,
 				      "%s%s%s", n ? "," : "", ctr_funcs[i], why);
 	}
@@ -250,6 +259,55 @@ static int has_ftrace_entry(const char *func)
 	return -1;
 }
 
+/* Run the iterator that records the events of the perf event arrays filled
+ * before attach: 0 or -errno. */
+static int seed_perf_arrays(struct counters_bpf *skel)
+{
+	struct bpf_link *link;
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	if (!bpf_program__autoload(skel->progs.seed_perf_arrays))
+		return -ENOENT;
+	link = bpf_program__attach_iter(skel->progs.seed_perf_arrays, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		fd = -errno;
+		bpf_link__destroy(link);
+		return fd;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	bpf_link__destroy(link);
+	return (int)n;
+}
+
+/* The tracing programs' perf output: counted at perf_event_output() when it
+ * and the event-to-map table both attached and the table is seeded. */
+static void perf_output(struct counters_bpf *skel, struct ctr_missing *m)
+{
+	bool counted = skel->links.ctr_perf_event_output && skel->links.ctr_perf_event_fd_array_get_ptr;
+
+	if (counted && seed_perf_arrays(skel)) {
+		m->missing |= 1ull << func_index("perf_event_fd_array_get_ptr");
+		counted = false;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(perf_helpers); i++) {
+		uint64_t bit = 1ull << func_index(perf_helpers[i]);
+
+		m->missing |= bit;
+		if (has_ftrace_entry(perf_helpers[i]) == 0)
+			m->noftrace |= bit;
+		if (counted)
+			m->partial_perf |= bit;
+	}
+}
+
 /* Attach one by one: a kernel may refuse one function and allow the rest;
  * what is not counted is reported (*missing), with why for EBUSY
  * (*noftrace, *busy) and whether bpf()'s writes are still counted
@@ -270,6 +328,8 @@ static int attach_each(struct counters_bpf *skel, struct ctr_missing *m)
 			upd = i;	/* only where needed, below */
 			continue;
 		}
+		if (p == skel->progs.seed_perf_arrays)
+			continue;	/* run once, by perf_output() */
 		link = bpf_program__attach(p);
 		if (link) {
 			*skel->skeleton->progs[i].link = link;
@@ -297,6 +357,7 @@ static int attach_each(struct counters_bpf *skel, struct ctr_missing *m)
 			fallback_funcs |= 1ull << idx;
 		}
 	}
+	perf_output(skel, m);
 	/* elsewhere the types' own functions count bpf()'s writes */
 	m->missing &= ~(1ull << func_index("bpf_map_update_value"));
 	if (fallback_types) {
@@ -365,6 +426,12 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 		/* the map-free program also walks the counter table */
 		bool needs_walk = !strcmp(prog_func(p), "security_bpf_map_free");
 
+		if (p == c->skel->progs.seed_perf_arrays) {
+			if (btf__find_by_name_kind(vmlinux, "bpf_loop", BTF_KIND_FUNC) < 0)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+
 		if (btf__find_by_name_kind(vmlinux, prog_func(p), BTF_KIND_FUNC) < 0 ||
 		    (needs_walk && btf__find_by_name_kind(vmlinux, "bpf_for_each_map_elem", BTF_KIND_FUNC) < 0)) {
 			bpf_program__set_autoload(p, false);
@@ -392,6 +459,7 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_NOFTRACE, m.noftrace);
 	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_BUSY, m.busy);
 	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_SYSCALL_ONLY, m.syscall_only);
+	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_PARTIAL_PERF, m.partial_perf);
 	unavailable_text(c, &m);
 	if (pin_dir && (ret = pin_all(c->skel, pin_dir, err))) {
 		mapsize_counters__free(c);
@@ -426,6 +494,7 @@ int mapsize_counters__open_pinned(const char *pin_dir, struct mapsize_counters *
 		struct ctr_missing m = {
 			.missing = global_get(c->global_fd, G_MISSING), .noftrace = global_get(c->global_fd, G_NOFTRACE),
 			.busy = global_get(c->global_fd, G_BUSY), .syscall_only = global_get(c->global_fd, G_SYSCALL_ONLY),
+			.partial_perf = global_get(c->global_fd, G_PARTIAL_PERF),
 		};
 
 		unavailable_text(c, &m);

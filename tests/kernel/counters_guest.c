@@ -426,7 +426,7 @@ int main(int argc, char **argv)
 	struct counters_writer *w;
 	char dir[] = "/tmp/mapsize-ctr-XXXXXX", pin[64];
 	int ncpu = libbpf_num_possible_cpus(), ret, fds[100], perf_fd;
-	uint32_t perf_rt_failed;
+	uint32_t perf_rt_full;
 	bool already = false;
 
 	if (argc == 3 && !strcmp(argv[1], "--fill"))
@@ -486,7 +486,32 @@ int main(int argc, char **argv)
 	 * 4,096: 4 fit, 6 do not */
 	CHECK(w->bss->n_failed == 5 + 6, "raw_tp perf output, 4 KiB buffer: the writer saw %u fail, expected 5 + 6",
 	      w->bss->n_failed);
-	perf_rt_failed = w->bss->n_failed;
+	perf_rt_full = w->bss->n_failed - 5;
+	/* a second attach finds the event already in the array (the seeding
+	 * iterator) and counts the next 10, all refused: the buffer is full */
+	if (!not_counted("perf_event_output")) {
+		struct mapsize_counters *c3 = NULL;
+		struct mapsize_map_counters *m3 = NULL;
+		size_t n3 = 0;
+		uint64_t d3 = 0;
+
+		ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+			.sz = sizeof(struct mapsize_counters_attach_opts) }, &c3, &err);
+		CHECK(!ret, "attach a second time, unpinned: %s", err.msg);
+		CHECK(!run_raw_tp_cpu0(w->progs.write_perf_raw_tp, &w->bss->n_inserts, 10), "run write_perf_raw_tp");
+		CHECK(w->bss->n_failed == 5 + 6 + 10, "raw_tp perf output, full: the writer saw %u fail, expected 21",
+		      w->bss->n_failed);
+		perf_rt_full += 10;
+		if (c3 && !mapsize_counters__read(c3, &m3, &n3))
+			for (size_t i = 0; i < n3; i++)
+				if (m3[i].id == map_id(bpf_map__fd(w->maps.w_perf_rt)))
+					d3 = m3[i].drops;
+		printf("counters: raw_tp perf output, array filled before attach: dropped %llu\n", (unsigned long long)d3);
+		CHECK(d3 == 10, "perf event array filled before attach: %llu drops counted, expected 10",
+		      (unsigned long long)d3);
+		free(m3);
+		mapsize_counters__free(c3);
+	}
 	w->bss->n_failed = 0;
 	reread(c);
 	expect("bpf hash 4, 10 inserts", "htab_map_update_elem", bpf_map__fd(w->maps.w_hash), 6, 0, 0, 0, 0, 0);
@@ -505,8 +530,11 @@ int main(int argc, char **argv)
 	expect("bpf ringbuf_output 4K", "bpf_ringbuf_output", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
 	expect("bpf perf output, no event", "bpf_skb_event_output", bpf_map__fd(w->maps.w_perf), 0, 0, 0, 0, 0, 5);
 	expect("bpf ringbuf_reserve 4K", "bpf_ringbuf_reserve", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
-	expect("raw_tp perf output", "bpf_perf_event_output_raw_tp", bpf_map__fd(w->maps.w_perf_rt), 0, 0, 0, 0, 0,
-	       perf_rt_failed);
+	/* its refusals before the buffer (no event: 5) are not seen, only full buffers */
+	expect("raw_tp perf output", "perf_event_output", bpf_map__fd(w->maps.w_perf_rt), 0, 0, 0, 0, 0, perf_rt_full);
+	if (!not_counted("perf_event_output"))
+		CHECK(strstr(mapsize_counters__unavailable(c), "bpf_perf_event_output_raw_tp(no ftrace entry: only full buffers counted)"),
+		      "unavailable line does not say that tracing programs' perf output counts only full buffers");
 	if (perf_fd >= 0)
 		close(perf_fd);
 
