@@ -432,8 +432,13 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 			continue;
 		}
 
+		/* tells the tracing helpers' output from the rest (per-CPU
+		 * variables are in BTF from 5.15's pahole on) */
+		bool needs_sds = p == c->skel->progs.ctr_perf_event_output;
+
 		if (btf__find_by_name_kind(vmlinux, prog_func(p), BTF_KIND_FUNC) < 0 ||
-		    (needs_walk && btf__find_by_name_kind(vmlinux, "bpf_for_each_map_elem", BTF_KIND_FUNC) < 0)) {
+		    (needs_walk && btf__find_by_name_kind(vmlinux, "bpf_for_each_map_elem", BTF_KIND_FUNC) < 0) ||
+		    (needs_sds && btf__find_by_name_kind(vmlinux, "bpf_trace_sds", BTF_KIND_VAR) < 0)) {
 			bpf_program__set_autoload(p, false);
 			if (idx >= 0)
 				m.missing |= 1ull << idx;
