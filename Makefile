@@ -249,7 +249,8 @@ $(O)/gen/rhash_bench.skel.h: $(O)/tests/bpf/rhash_bench.bpf.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) gen skeleton $< name rhash_bench > $@.tmp && mv $@.tmp $@
 
-$(O)/tests/rhashfill-static: tests/kernel/rhashfill.c $(O)/gen/rhash_apply.skel.h $(O)/gen/rhash_bench.skel.h $(LIB_INT)
+$(O)/tests/rhashfill-static: tests/kernel/rhashfill.c tests/kernel/bench_ns.h $(O)/gen/rhash_apply.skel.h \
+		$(O)/gen/rhash_bench.skel.h $(LIB_INT)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ tests/kernel/rhashfill.c $(LIB_INT) $(STATIC_LIBS)
@@ -271,10 +272,12 @@ $(O)/gen/counters_writer.skel.h: $(O)/tests/bpf/counters_writer.bpf.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) gen skeleton $< name counters_writer > $@.tmp && mv $@.tmp $@
 
-$(O)/tests/counters-static: tests/kernel/counters_guest.c $(O)/gen/counters_writer.skel.h $(LIB_INT)
+COUNTERS_GUEST_SRCS := tests/kernel/counters_guest.c tests/kernel/counters_cli_maps.c tests/kernel/counters_bench.c
+$(O)/tests/counters-static: $(COUNTERS_GUEST_SRCS) tests/kernel/counters_guest.h tests/kernel/bench_ns.h \
+		$(O)/gen/counters_writer.skel.h $(LIB_INT)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ tests/kernel/counters_guest.c $(LIB_INT) $(STATIC_LIBS)
+	$(Q)$(CC) -std=gnu11 -O2 -static $(CPPFLAGS) -o $@ $(COUNTERS_GUEST_SRCS) $(LIB_INT) $(STATIC_LIBS)
 
 ifneq ($(SANITIZE),1)
 tests: $(O)/tests/counters-static

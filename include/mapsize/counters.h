@@ -90,7 +90,13 @@ MAPSIZE_API int64_t mapsize_counters__since(struct mapsize_counters *c);
 MAPSIZE_API uint64_t mapsize_counters__lost(struct mapsize_counters *c);
 /* The kernel functions this kernel lacks or refuses to trace, so their
  * counters are missing, comma-separated ("" when every counter is
- * attached); "bpf_prog_active" when failures are not split by writer. */
+ * attached); "bpf_prog_active" when failures are not split by writer.
+ * A name may say why in parentheses: "(no ftrace entry)" where the kernel
+ * is built without ftrace's entry call in that function (lpm_trie.c,
+ * queue_stack_maps.c, ringbuf.c from 6.14; kernel/trace/ always), so that
+ * neither fexit (EBUSY) nor a kprobe can attach; "(EBUSY)" when tracefs
+ * cannot tell; "...: writes by BPF programs)" when only those are missing
+ * (bpf()'s writes are counted at bpf_map_update_value()). */
 MAPSIZE_API const char *mapsize_counters__unavailable(struct mapsize_counters *c);
 
 /* ---- beside the live status (pure) ------------------------------------- */

@@ -35,7 +35,7 @@ struct ctr_val {
 	uint32_t reserved;
 };
 
-enum { G_LOST, G_SINCE, G_MISSING };
+enum { G_LOST, G_SINCE, G_MISSING, G_NOFTRACE, G_BUSY, G_SYSCALL_ONLY, G_PARTIAL_PERF };
 
 /* Every traced kernel function; bit i of G_MISSING is ctr_funcs[i]. */
 static const char *const ctr_funcs[] = {
@@ -46,6 +46,23 @@ static const char *const ctr_funcs[] = {
 	"bpf_prog_active",	/* a per-CPU variable: the split of failures by writer */
 	"bpf_perf_event_output", "bpf_skb_event_output", "bpf_xdp_event_output",
 	"bpf_fd_htab_map_update_elem",	/* hash_of_maps slots */
+	"bpf_perf_event_output_raw_tp",	/* perf output of raw_tp, fentry/fexit, LSM programs */
+	"bpf_map_update_value",		/* bpf()'s updates where the type's function is not traced */
+	"perf_event_output",		/* full buffers of the tracing programs' perf output */
+	"perf_event_fd_array_get_ptr",	/* which perf event array holds which event */
+};
+
+/* The tracing programs' perf output helpers: no program of ours (no ftrace
+ * entry, ever: kernel/trace/), listed as not counted, or as counted but for
+ * their refusals before the buffer (perf_event_output()). */
+static const char *const perf_helpers[] = { "bpf_perf_event_output", "bpf_perf_event_output_raw_tp" };
+
+/* What is not counted, as bit sets over ctr_funcs (kept in mapsize_ctrs_g
+ * for a pinned reader): missing; of those, refused with EBUSY where
+ * tracefs shows no ftrace entry, or where it shows one; and those whose
+ * bpf() writes are still counted (at bpf_map_update_value). */
+struct ctr_missing {
+	uint64_t missing, noftrace, busy, syscall_only, partial_perf;
 };
 
 #define PIN_COUNTERS "counters"
@@ -55,7 +72,7 @@ static const char *const ctr_funcs[] = {
 struct mapsize_counters {
 	struct counters_bpf *skel;	/* NULL when opened from pins */
 	int ctr_fd, global_fd;		/* owned only when opened from pins */
-	char unavailable[512];
+	char unavailable[1024];
 };
 
 static int func_index(const char *func)
@@ -73,15 +90,28 @@ static const char *prog_func(const struct bpf_program *p)
 	return slash ? slash + 1 : sec;
 }
 
-static void unavailable_text(struct mapsize_counters *c, uint64_t missing)
+static void unavailable_text(struct mapsize_counters *c, const struct ctr_missing *m)
 {
 	size_t n = 0;
 
 	c->unavailable[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(ctr_funcs); i++)
-		if (missing & (1ull << i))
-			n += (size_t)snprintf(c->unavailable + n, n < sizeof(c->unavailable) ?
-					      sizeof(c->unavailable) - n : 0, "%s%s", n ? "," : "", ctr_funcs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(ctr_funcs); i++) {
+		uint64_t bit = 1ull << i;
+		const char *why = "";
+
+		if (!(m->missing & bit))
+			continue;
+		if (m->noftrace & bit)
+			why = m->syscall_only & bit ? "(no ftrace entry: writes by BPF programs)" : "(no ftrace entry)";
+		else if (m->busy & bit)
+			why = m->syscall_only & bit ? "(EBUSY: writes by BPF programs)" : "(EBUSY)";
+		else if (m->syscall_only & bit)
+			why = "(writes by BPF programs)";
+		if (m->partial_perf & bit)
+			why = m->noftrace & bit ? "(no ftrace entry: only full buffers counted)" : "(only full buffers counted)";
+		n += (size_t)snprintf(c->unavailable + n, n < sizeof(c->unavailable) ? sizeof(c->unavailable) - n : 0,
+				      "%s%s%s", n ? "," : "", ctr_funcs[i], why);
+	}
 }
 
 /* libbpf's last warning while loading, for the message when the cause is
@@ -195,30 +225,151 @@ static int pin_all(struct counters_bpf *skel, const char *dir, struct mapsize_er
 	return ret;
 }
 
-/* Attach one by one: a kernel may refuse one function (6.18 answers EBUSY
- * for trie_update_elem) and allow the rest; those are reported missing.
- * Fails only when nothing attaches. */
-static int attach_each(struct counters_bpf *skel, uint64_t *missing)
+/* Map types whose bpf() updates bpf_map_update_value() can count when
+ * `func` cannot be traced. */
+static uint64_t syscall_types(const char *func)
 {
-	int attached = 0, first_err = 0;
+	if (!strcmp(func, "trie_update_elem"))
+		return 1ull << BPF_MAP_TYPE_LPM_TRIE;
+	if (!strcmp(func, "queue_stack_map_push_elem"))
+		return 1ull << BPF_MAP_TYPE_QUEUE | 1ull << BPF_MAP_TYPE_STACK;
+	return 0;
+}
+
+/* Whether `func` has an ftrace entry, from tracefs: 1, 0, or -1 when
+ * tracefs cannot be read. */
+static int has_ftrace_entry(const char *func)
+{
+	static const char *const paths[] = { "/sys/kernel/tracing/available_filter_functions",
+					     "/sys/kernel/debug/tracing/available_filter_functions" };
+	size_t len = strlen(func);
+	char line[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		FILE *f = fopen(paths[i], "r");
+		int found = 0;
+
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			found = !strncmp(line, func, len) && (line[len] == '\n' || line[len] == ' ');
+		fclose(f);
+		return found;
+	}
+	return -1;
+}
+
+/* Run the iterator that records the events of the perf event arrays filled
+ * before attach: 0 or -errno. */
+static int seed_perf_arrays(struct counters_bpf *skel)
+{
+	struct bpf_link *link;
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	if (!bpf_program__autoload(skel->progs.seed_perf_arrays))
+		return -ENOENT;
+	link = bpf_program__attach_iter(skel->progs.seed_perf_arrays, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		fd = -errno;
+		bpf_link__destroy(link);
+		return fd;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	bpf_link__destroy(link);
+	return (int)n;
+}
+
+/* The tracing programs' perf output: counted at perf_event_output() when it
+ * and the event-to-map table both attached and the table is seeded. */
+static void perf_output(struct counters_bpf *skel, struct ctr_missing *m)
+{
+	bool counted = skel->links.ctr_perf_event_output && skel->links.ctr_perf_event_fd_array_get_ptr;
+
+	if (counted && seed_perf_arrays(skel)) {
+		m->missing |= 1ull << func_index("perf_event_fd_array_get_ptr");
+		counted = false;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(perf_helpers); i++) {
+		uint64_t bit = 1ull << func_index(perf_helpers[i]);
+
+		m->missing |= bit;
+		if (has_ftrace_entry(perf_helpers[i]) == 0)
+			m->noftrace |= bit;
+		if (counted)
+			m->partial_perf |= bit;
+	}
+}
+
+/* Attach one by one: a kernel may refuse one function and allow the rest;
+ * what is not counted is reported (*missing), with why for EBUSY
+ * (*noftrace, *busy) and whether bpf()'s writes are still counted
+ * (*syscall_only).  Fails only when nothing attaches. */
+static int attach_each(struct counters_bpf *skel, struct ctr_missing *m)
+{
+	int attached = 0, first_err = 0, upd = -1;
+	uint64_t fallback_types = 0, fallback_funcs = 0;
 
 	for (int i = 0; i < skel->skeleton->prog_cnt; i++) {
 		struct bpf_program *p = *skel->skeleton->progs[i].prog;
 		struct bpf_link *link;
-		int idx = func_index(prog_func(p));
+		int idx = func_index(prog_func(p)), ret;
 
 		if (!bpf_program__autoload(p))
 			continue;
-		link = bpf_program__attach(p);
-		if (!link) {
-			if (!first_err)
-				first_err = -errno;
-			if (idx >= 0)
-				*missing |= 1ull << idx;
+		if (!strcmp(prog_func(p), "bpf_map_update_value")) {
+			upd = i;	/* only where needed, below */
 			continue;
 		}
-		*skel->skeleton->progs[i].link = link;
-		attached++;
+		if (p == skel->progs.seed_perf_arrays)
+			continue;	/* run once, by perf_output() */
+		link = bpf_program__attach(p);
+		if (link) {
+			*skel->skeleton->progs[i].link = link;
+			attached++;
+			continue;
+		}
+		ret = -errno;
+		if (!first_err)
+			first_err = ret;
+		if (idx < 0)
+			continue;
+		m->missing |= 1ull << idx;
+		/* the trampoline answers EBUSY where it finds no ftrace entry
+		 * to patch (or another direct caller holds it) */
+		if (ret == -EBUSY) {
+			int entry = has_ftrace_entry(prog_func(p));
+
+			if (entry == 0)
+				m->noftrace |= 1ull << idx;
+			else if (entry == 1)
+				m->busy |= 1ull << idx;
+		}
+		if (syscall_types(prog_func(p))) {
+			fallback_types |= syscall_types(prog_func(p));
+			fallback_funcs |= 1ull << idx;
+		}
+	}
+	perf_output(skel, m);
+	/* elsewhere the types' own functions count bpf()'s writes */
+	m->missing &= ~(1ull << func_index("bpf_map_update_value"));
+	if (fallback_types) {
+		struct bpf_link *link = NULL;
+
+		skel->bss->fallback_types = fallback_types;
+		if (upd >= 0 && (link = bpf_program__attach(*skel->skeleton->progs[upd].prog))) {
+			*skel->skeleton->progs[upd].link = link;
+			m->syscall_only |= fallback_funcs;
+		} else {
+			m->missing |= 1ull << func_index("bpf_map_update_value");
+		}
 	}
 	return attached ? 0 : first_err ? first_err : -ENOENT;
 }
@@ -232,7 +383,7 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 	struct bpf_program *p;
 	libbpf_print_fn_t prev;
 	struct btf *vmlinux;
-	uint64_t missing = 0;
+	struct ctr_missing m = { 0 };
 	int ret;
 
 	*out = NULL;
@@ -275,15 +426,26 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 		/* the map-free program also walks the counter table */
 		bool needs_walk = !strcmp(prog_func(p), "security_bpf_map_free");
 
+		if (p == c->skel->progs.seed_perf_arrays) {
+			if (btf__find_by_name_kind(vmlinux, "bpf_loop", BTF_KIND_FUNC) < 0)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+
+		/* tells the tracing helpers' output from the rest (per-CPU
+		 * variables are in BTF from 5.15's pahole on) */
+		bool needs_sds = p == c->skel->progs.ctr_perf_event_output;
+
 		if (btf__find_by_name_kind(vmlinux, prog_func(p), BTF_KIND_FUNC) < 0 ||
-		    (needs_walk && btf__find_by_name_kind(vmlinux, "bpf_for_each_map_elem", BTF_KIND_FUNC) < 0)) {
+		    (needs_walk && btf__find_by_name_kind(vmlinux, "bpf_for_each_map_elem", BTF_KIND_FUNC) < 0) ||
+		    (needs_sds && btf__find_by_name_kind(vmlinux, "bpf_trace_sds", BTF_KIND_VAR) < 0)) {
 			bpf_program__set_autoload(p, false);
 			if (idx >= 0)
-				missing |= 1ull << idx;
+				m.missing |= 1ull << idx;
 		}
 	}
 	if (btf__find_by_name_kind(vmlinux, "bpf_prog_active", BTF_KIND_VAR) < 0)
-		missing |= 1ull << func_index("bpf_prog_active");
+		m.missing |= 1ull << func_index("bpf_prog_active");
 	btf__free(vmlinux);
 	libbpf_last[0] = '\0';
 	prev = libbpf_set_print(keep_last);	/* the refusal is one line, not libbpf's log */
@@ -291,15 +453,19 @@ int mapsize_counters__attach(const struct mapsize_counters_attach_opts *opts, st
 	if (ret)
 		ret = ret < 0 ? ret : -errno;
 	else
-		ret = attach_each(c->skel, &missing);
+		ret = attach_each(c->skel, &m);
 	libbpf_set_print(prev);
 	if (ret) {
 		mapsize_counters__free(c);
 		return refusal(err, ret);
 	}
 	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_SINCE, (uint64_t)time(NULL));
-	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_MISSING, missing);
-	unavailable_text(c, missing);
+	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_MISSING, m.missing);
+	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_NOFTRACE, m.noftrace);
+	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_BUSY, m.busy);
+	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_SYSCALL_ONLY, m.syscall_only);
+	global_set(bpf_map__fd(c->skel->maps.mapsize_ctrs_g), G_PARTIAL_PERF, m.partial_perf);
+	unavailable_text(c, &m);
 	if (pin_dir && (ret = pin_all(c->skel, pin_dir, err))) {
 		mapsize_counters__free(c);
 		return ret;
@@ -329,7 +495,15 @@ int mapsize_counters__open_pinned(const char *pin_dir, struct mapsize_counters *
 		mapsize_counters__free(c);
 		return error_set(err, ret, NULL, "no kernel counters pinned in %s: %s", pin_dir, strerror(-ret));
 	}
-	unavailable_text(c, global_get(c->global_fd, G_MISSING));
+	{
+		struct ctr_missing m = {
+			.missing = global_get(c->global_fd, G_MISSING), .noftrace = global_get(c->global_fd, G_NOFTRACE),
+			.busy = global_get(c->global_fd, G_BUSY), .syscall_only = global_get(c->global_fd, G_SYSCALL_ONLY),
+			.partial_perf = global_get(c->global_fd, G_PARTIAL_PERF),
+		};
+
+		unavailable_text(c, &m);
+	}
 	*out = c;
 	return 0;
 }

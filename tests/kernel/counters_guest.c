@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -20,6 +23,7 @@
 
 #include <mapsize/counters.h>
 #include "counters_writer.skel.h"
+#include "counters_guest.h"
 
 static int passed, failed;
 
@@ -66,6 +70,29 @@ static uint32_t map_id(int fd)
 
 static struct mapsize_counters *ctr;
 static int skipped;
+static bool syscall_writer;	/* the maps being checked were written through bpf() */
+
+/* Whether __unavailable() says `func`'s counts are missing for the writer
+ * checked: a token "func" or "func(why)"; "(...writes by BPF programs)"
+ * means bpf()'s writes are still counted. */
+static bool not_counted(const char *func)
+{
+	const char *list = mapsize_counters__unavailable(ctr), *t = list;
+	size_t len = strlen(func);
+
+	while ((t = strstr(t, func))) {
+		const char *end = t + len;
+
+		if ((t == list || t[-1] == ',') && (*end == '\0' || *end == ',' || *end == '(')) {
+			const char *close = strchr(end, ')');
+
+			return !(syscall_writer && *end == '(' && close &&
+				 close - end > 22 && !strncmp(close - 22, "writes by BPF programs", 22));
+		}
+		t = end;
+	}
+	return false;
+}
 
 /* Expect exactly these counts on map `fd` (a missing row is all zero),
  * unless the kernel function that counts them is missing or refused here. */
@@ -77,7 +104,7 @@ static void expect(const char *what, const char *func, int fd, uint64_t e2big, u
 
 	if (!m)
 		m = &z;
-	if (strstr(mapsize_counters__unavailable(ctr), func)) {
+	if (not_counted(func)) {
 		printf("SKIP counters: %s: %s is not attachable on this kernel\n", what, func);
 		skipped++;
 		return;
@@ -99,9 +126,9 @@ static void expect_syscall(const char *what, const char *func, int fd, uint64_t 
 {
 	const struct mapsize_map_counters *m = find(map_id(fd));
 
-	if (strstr(mapsize_counters__unavailable(ctr), func))
+	if (not_counted(func))
 		return;
-	if (strstr(mapsize_counters__unavailable(ctr), "bpf_prog_active")) {
+	if (not_counted("bpf_prog_active")) {
 		printf("SKIP counters: %s: failures not split by writer on this kernel\n", what);
 		skipped++;
 		return;
@@ -111,7 +138,7 @@ static void expect_syscall(const char *what, const char *func, int fd, uint64_t 
 	      m ? (unsigned long long)m->syscall_failures : 0ull, (unsigned long long)n);
 }
 
-static uint64_t live_entries(int fd, size_t key_size)
+uint64_t live_entries(int fd, size_t key_size)
 {
 	char key[64], next[64];
 	uint64_t n = 0;
@@ -125,7 +152,7 @@ static uint64_t live_entries(int fd, size_t key_size)
 	return n;
 }
 
-static int run(struct bpf_program *p, uint32_t *n_var, uint32_t n)
+int writer_run(struct bpf_program *p, uint32_t *n_var, uint32_t n)
 {
 	char pkt[64] = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = 1);
@@ -134,7 +161,40 @@ static int run(struct bpf_program *p, uint32_t *n_var, uint32_t n)
 	return bpf_prog_test_run_opts(bpf_program__fd(p), &t);
 }
 
-static int user_inserts(int fd, uint32_t n, uint64_t flags, int ncpu)
+/* Run the raw tracepoint writer on CPU 0 (its perf output goes to the
+ * event of the CPU it runs on). */
+static int run_raw_tp_cpu0(struct bpf_program *p, uint32_t *n_var, uint32_t n)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = 0);
+
+	*n_var = n;
+	return bpf_prog_test_run_opts(bpf_program__fd(p), &t);
+}
+
+/* A BPF output event on CPU 0 with a 4 KiB buffer that nobody reads, in
+ * slot 0 of perf event array `map_fd`: -1 or the event's fd. */
+static int perf_output_event_cpu0(int map_fd)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(attr), .config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW, .sample_period = 1, .wakeup_events = 1,
+	};
+	uint32_t slot = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* the control page and one page of data */
+	if (mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED ||
+	    bpf_map_update_elem(map_fd, &slot, &fd, BPF_ANY)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int user_inserts(int fd, uint32_t n, uint64_t flags, int ncpu)
 {
 	uint32_t vals[256] = { 0 };
 	int fails = 0;
@@ -353,232 +413,24 @@ static int count_ours(void)
 	return n;
 }
 
-/* Pin `fd` as DIR/NAME: 0, or 1 having said why. */
-static int pin_as(int fd, const char *dir, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (bpf_obj_pin(fd, path))
-		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
-	return 0;
-}
-
-/* fill()'s maps for the writer split and for --rules with evictions only:
- * w_hash written by the program, then by user space (DIR/bpfhash), and an
- * emptied LRU that evicted (DIR/lru0).  Prints "lru0_evicted=N". */
-static int fill_more_maps(const char *dir, struct counters_writer *w)
-{
-	int l0 = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_cli_lru0", 4, 4, 8, NULL);
-	int h = bpf_map__fd(w->maps.w_hash);
-	uint64_t live;
-
-	if (l0 < 0)
-		return printf("FAIL counters --fill: create ctr_cli_lru0: %s\n", strerror(errno)), 1;
-	run(w->progs.write_hash, &w->bss->n_inserts, 10);	/* keys 0..3 in, 6 E2BIG */
-	user_inserts(h, 7, BPF_ANY, 0);				/* 0..3 replaced, 3 E2BIG */
-	user_inserts(l0, 40, BPF_ANY, 0);
-	live = live_entries(l0, 4);
-	for (uint32_t k = 0; k < 40; k++)
-		bpf_map_delete_elem(l0, &k);
-	printf("lru0_evicted=%llu\n", (unsigned long long)(40 - live));
-	if (pin_as(h, dir, "bpfhash") || pin_as(l0, dir, "lru0"))
-		return 1;
-	close(l0);
-	return 0;
-}
-
-/* --more DIR BASE WHAT: between two `status --watch` rounds, for each of
- * the comma-separated WHAT: "hash" 2 more E2BIG into the full DIR/hash,
- * "lru" 10 inserts into DIR/lru, both of keys BASE.. (new keys: a present
- * key's update may evict too, and then the LRU's lost keys no longer tell
- * its evictions), "rb" 10 records from a program into the full, never read
- * DIR/rb (the writer's program on the pinned map); prints "hash_failed=N
- * lru_evicted=M rb_failed=K". */
-static int more(const char *dir, uint32_t base, const char *what)
-{
-	char path[256];
-	int h, l, r, fails = 0;
-	uint64_t evicted = 0, live;
-	unsigned int rb_failed = 0;
-
-	snprintf(path, sizeof(path), "%s/hash", dir);
-	h = bpf_obj_get(path);
-	snprintf(path, sizeof(path), "%s/lru", dir);
-	l = bpf_obj_get(path);
-	snprintf(path, sizeof(path), "%s/rb", dir);
-	r = bpf_obj_get(path);
-	if (h < 0 || l < 0 || r < 0)
-		return printf("FAIL counters --more: open the pinned maps in %s: %s\n", dir, strerror(errno)), 1;
-	for (uint32_t k = base; strstr(what, "hash") && k < base + 2; k++)
-		if (bpf_map_update_elem(h, &k, &k, BPF_ANY))
-			fails++;
-	if (strstr(what, "lru")) {
-		live = live_entries(l, 4);
-		for (uint32_t k = base; k < base + 10; k++)
-			bpf_map_update_elem(l, &k, &k, BPF_ANY);
-		evicted = live + 10 - live_entries(l, 4);
-	}
-	if (strstr(what, "rb")) {
-		struct counters_writer *w = counters_writer__open();
-
-		if (!w || bpf_map__reuse_fd(w->maps.w_rb_out, r) || counters_writer__load(w))
-			return printf("FAIL counters --more: load the writer on %s: %s\n", path, strerror(errno)), 1;
-		memset(w->bss->record, 1, sizeof(w->bss->record));
-		run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
-		rb_failed = w->bss->n_failed;
-		counters_writer__destroy(w);
-	}
-	printf("hash_failed=%d lru_evicted=%llu rb_failed=%u\n", fails, (unsigned long long)evicted, rb_failed);
-	close(h);
-	close(l);
-	close(r);
-	return 0;
-}
-
-/* --fill DIR: maps for tests/qemu/guest-counters.sh, pinned in DIR and
- * overfilled, left behind for `mapsize status` to read: ctr_cli_hash (4
- * entries, 7 inserts from user space: 3 E2BIG), ctr_cli_lru (8 entries, 40
- * inserts: prints how many it evicted), w_rb_out (4 KiB ring buffer, 10
- * records of 1,000 bytes from BPF: 6 drops), ctr_cli_drain (4 entries, 7
- * inserts: 3 E2BIG, then emptied), w_hash (4 entries, 10 inserts from BPF,
- * then keys 0..6 from user space: 6 + 3 E2BIG, 3 of them through bpf()),
- * ctr_cli_lru0 (8-entry LRU, 40 inserts, then emptied: prints its
- * evictions). */
-static int fill(const char *dir)
-{
-	char path[256];
-	struct counters_writer *w = counters_writer__open_and_load();
-	int h = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_hash", 4, 4, 4, NULL);
-	int l = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ctr_cli_lru", 4, 4, 8, NULL);
-	int d = bpf_map_create(BPF_MAP_TYPE_HASH, "ctr_cli_drain", 4, 4, 4, NULL);
-
-	if (!w || h < 0 || l < 0 || d < 0) {
-		printf("FAIL counters --fill: cannot create the maps: %s\n", strerror(errno));
-		return 1;
-	}
-	user_inserts(h, 7, BPF_ANY, 0);
-	user_inserts(l, 40, BPF_ANY, 0);
-	user_inserts(d, 7, BPF_ANY, 0);	/* 3 refused, then emptied: fill 0 */
-	for (uint32_t k = 0; k < 4; k++)
-		bpf_map_delete_elem(d, &k);
-	memset(w->bss->record, 1, sizeof(w->bss->record));
-	run(w->progs.write_rb_output, &w->bss->n_inserts, 10);
-	if (fill_more_maps(dir, w))
-		return 1;
-	snprintf(path, sizeof(path), "%s/hash", dir);
-	if (bpf_obj_pin(h, path))
-		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
-	snprintf(path, sizeof(path), "%s/lru", dir);
-	if (bpf_obj_pin(l, path))
-		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
-	snprintf(path, sizeof(path), "%s/drain", dir);
-	if (bpf_obj_pin(d, path))
-		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
-	snprintf(path, sizeof(path), "%s/rb", dir);
-	if (bpf_map__pin(w->maps.w_rb_out, path))
-		return printf("FAIL counters --fill: pin %s: %s\n", path, strerror(errno)), 1;
-	printf("lru_evicted=%llu rb_failed=%u\n", (unsigned long long)(40 - live_entries(l, 4)), w->bss->n_failed);
-	counters_writer__destroy(w);
-	return 0;
-}
-
-/* ns per update of one run of `p` (64 updates), the median of `rounds`
- * BPF_PROG_TEST_RUN calls of `repeat` runs each (the kernel's own timing). */
-static double ns_per_update(struct bpf_program *p, int rounds, int repeat)
-{
-	double v[64];
-	char pkt[64] = { 0 };
-
-	for (int r = 0; r < rounds && r < 64; r++) {
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
-
-		if (bpf_prog_test_run_opts(bpf_program__fd(p), &t))
-			return -1;
-		v[r] = t.duration / 64.0;
-	}
-	for (int i = 1; i < rounds; i++)	/* insertion sort: a handful of values */
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[rounds / 2];
-}
-
-static double median5(double *v)
-{
-	for (int i = 1; i < 5; i++)
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[2];
-}
-
-/* --bench: ns per successful and per failed hash update from a BPF program,
- * without and with the counters attached, in one run (issue 18's benchmark;
- * markdown lines for bench/results.md). */
-static int bench(void)
-{
-	struct counters_writer *w = counters_writer__open_and_load();
-	struct mapsize_counters *c = NULL;
-	struct mapsize_error err = { 0 };
-	double ok0, fail0, ok1, fail1;
-	const int rounds = 9, repeat = 1000;
-
-	if (!w)
-		return printf("FAIL counters --bench: load: %s\n", strerror(errno)), 1;
-	for (uint32_t k = 0; k < 64; k++) {
-		uint64_t v = k;
-
-		bpf_map_update_elem(bpf_map__fd(w->maps.w_bench), &k, &v, BPF_ANY);
-	}
-	/* alternate without / with five times: TCG's speed drifts with the host's load */
-	{
-		double o0[5], f0[5], o1[5], f1[5];
-
-		for (int i = 0; i < 5; i++) {
-			o0[i] = ns_per_update(w->progs.bench_update, rounds, repeat);
-			f0[i] = ns_per_update(w->progs.bench_fail, rounds, repeat);
-			if (mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
-				.sz = sizeof(struct mapsize_counters_attach_opts) }, &c, &err))
-				return printf("FAIL counters --bench: attach: %s\n", err.msg), 1;
-			o1[i] = ns_per_update(w->progs.bench_update, rounds, repeat);
-			f1[i] = ns_per_update(w->progs.bench_fail, rounds, repeat);
-			mapsize_counters__free(c);
-		}
-		ok0 = median5(o0);
-		fail0 = median5(f0);
-		ok1 = median5(o1);
-		fail1 = median5(f1);
-	}
-	counters_writer__destroy(w);
-	printf("| hash update | without counters (ns) | with counters (ns) | ratio |\n|---|---:|---:|---:|\n");
-	printf("| success (present key) | %.1f | %.1f | %.2f× |\n", ok0, ok1, ok1 / ok0);
-	printf("| failure (E2BIG, full map) | %.1f | %.1f | %.2f× |\n", fail0, fail1, fail1 / fail0);
-	printf("BENCH counters: success_ratio %.2f failure_ratio %.2f\n", ok1 / ok0, fail1 / fail0);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct mapsize_counters *c = NULL, *c2 = NULL;
 	struct mapsize_error err = { 0 };
 	struct counters_writer *w;
 	char dir[] = "/tmp/mapsize-ctr-XXXXXX", pin[64];
-	int ncpu = libbpf_num_possible_cpus(), ret, fds[100];
+	int ncpu = libbpf_num_possible_cpus(), ret, fds[100], perf_fd;
+	uint32_t perf_rt_full;
 	bool already = false;
 
 	if (argc == 3 && !strcmp(argv[1], "--fill"))
-		return fill(argv[2]);
+		return counters_fill(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "--more"))
-		return more(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);
+		return counters_more(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "--bench"))
-		return bench();
+		return counters_bench();
+	if (argc == 2 && !strcmp(argv[1], "--bench-base"))
+		return counters_bench_base();
 	if (argc == 2 && !strcmp(argv[1], "--count-ours")) {
 		printf("%d\n", count_ours());
 		return 0;
@@ -605,19 +457,60 @@ int main(int argc, char **argv)
 	if (!w)
 		goto out;
 	memset(w->bss->record, 1, sizeof(w->bss->record));
-	CHECK(!run(w->progs.write_hash, &w->bss->n_inserts, 10), "run write_hash");
-	CHECK(!run(w->progs.write_lru, &w->bss->n_inserts, 40), "run write_lru");
-	CHECK(!run(w->progs.write_percpu, &w->bss->n_inserts, 10), "run write_percpu");
-	CHECK(!run(w->progs.write_queue, &w->bss->n_inserts, 10), "run write_queue");
-	CHECK(!run(w->progs.write_lpm, &w->bss->n_inserts, 10), "run write_lpm");
-	CHECK(!run(w->progs.write_rb_output, &w->bss->n_inserts, 10), "run write_rb_output");
+	CHECK(!writer_run(w->progs.write_hash, &w->bss->n_inserts, 10), "run write_hash");
+	CHECK(!writer_run(w->progs.write_lru, &w->bss->n_inserts, 40), "run write_lru");
+	CHECK(!writer_run(w->progs.write_percpu, &w->bss->n_inserts, 10), "run write_percpu");
+	CHECK(!writer_run(w->progs.write_queue, &w->bss->n_inserts, 10), "run write_queue");
+	CHECK(!writer_run(w->progs.write_lpm, &w->bss->n_inserts, 10), "run write_lpm");
+	CHECK(!writer_run(w->progs.write_rb_output, &w->bss->n_inserts, 10), "run write_rb_output");
 	CHECK(w->bss->n_failed == 6, "ringbuf_output: the writer saw %u fail, expected 6", w->bss->n_failed);
 	w->bss->n_failed = 0;
-	CHECK(!run(w->progs.write_rb_reserve, &w->bss->n_inserts, 10), "run write_rb_reserve");
+	CHECK(!writer_run(w->progs.write_rb_reserve, &w->bss->n_inserts, 10), "run write_rb_reserve");
 	CHECK(w->bss->n_failed == 6, "ringbuf_reserve: the writer saw %u fail, expected 6", w->bss->n_failed);
 	w->bss->n_failed = 0;
-	CHECK(!run(w->progs.write_perf, &w->bss->n_inserts, 5), "run write_perf");
+	CHECK(!writer_run(w->progs.write_perf, &w->bss->n_inserts, 5), "run write_perf");
 	CHECK(w->bss->n_failed == 5, "perf output: the writer saw %u fail, expected 5", w->bss->n_failed);
+	/* perf output from a tracing program: first no event (every write
+	 * fails), then an event whose buffer fills */
+	w->bss->n_failed = 0;
+	CHECK(!run_raw_tp_cpu0(w->progs.write_perf_raw_tp, &w->bss->n_inserts, 5), "run write_perf_raw_tp: %s",
+	      strerror(errno));
+	CHECK(w->bss->n_failed == 5, "raw_tp perf output, no event: the writer saw %u fail, expected 5", w->bss->n_failed);
+	perf_fd = perf_output_event_cpu0(bpf_map__fd(w->maps.w_perf_rt));
+	CHECK(perf_fd >= 0, "BPF output perf event on CPU 0: %s", strerror(errno));
+	CHECK(!run_raw_tp_cpu0(w->progs.write_perf_raw_tp, &w->bss->n_inserts, 10), "run write_perf_raw_tp: %s",
+	      strerror(errno));
+	/* records of 1,016 bytes (header, size, 1,000 bytes padded to 8) in
+	 * 4,096: 4 fit, 6 do not */
+	CHECK(w->bss->n_failed == 5 + 6, "raw_tp perf output, 4 KiB buffer: the writer saw %u fail, expected 5 + 6",
+	      w->bss->n_failed);
+	perf_rt_full = w->bss->n_failed - 5;
+	/* a second attach finds the event already in the array (the seeding
+	 * iterator) and counts the next 10, all refused: the buffer is full */
+	if (!not_counted("perf_event_output")) {
+		struct mapsize_counters *c3 = NULL;
+		struct mapsize_map_counters *m3 = NULL;
+		size_t n3 = 0;
+		uint64_t d3 = 0;
+
+		ret = mapsize_counters__attach(&(struct mapsize_counters_attach_opts){
+			.sz = sizeof(struct mapsize_counters_attach_opts) }, &c3, &err);
+		CHECK(!ret, "attach a second time, unpinned: %s", err.msg);
+		CHECK(!run_raw_tp_cpu0(w->progs.write_perf_raw_tp, &w->bss->n_inserts, 10), "run write_perf_raw_tp");
+		CHECK(w->bss->n_failed == 5 + 6 + 10, "raw_tp perf output, full: the writer saw %u fail, expected 21",
+		      w->bss->n_failed);
+		perf_rt_full += 10;
+		if (c3 && !mapsize_counters__read(c3, &m3, &n3))
+			for (size_t i = 0; i < n3; i++)
+				if (m3[i].id == map_id(bpf_map__fd(w->maps.w_perf_rt)))
+					d3 = m3[i].drops;
+		printf("counters: raw_tp perf output, array filled before attach: dropped %llu\n", (unsigned long long)d3);
+		CHECK(d3 == 10, "perf event array filled before attach: %llu drops counted, expected 10",
+		      (unsigned long long)d3);
+		free(m3);
+		mapsize_counters__free(c3);
+	}
+	w->bss->n_failed = 0;
 	reread(c);
 	expect("bpf hash 4, 10 inserts", "htab_map_update_elem", bpf_map__fd(w->maps.w_hash), 6, 0, 0, 0, 0, 0);
 	{
@@ -635,6 +528,13 @@ int main(int argc, char **argv)
 	expect("bpf ringbuf_output 4K", "bpf_ringbuf_output", bpf_map__fd(w->maps.w_rb_out), 0, 0, 0, 0, 0, 6);
 	expect("bpf perf output, no event", "bpf_skb_event_output", bpf_map__fd(w->maps.w_perf), 0, 0, 0, 0, 0, 5);
 	expect("bpf ringbuf_reserve 4K", "bpf_ringbuf_reserve", bpf_map__fd(w->maps.w_rb_res), 0, 0, 0, 0, 0, 6);
+	/* its refusals before the buffer (no event: 5) are not seen, only full buffers */
+	expect("raw_tp perf output", "perf_event_output", bpf_map__fd(w->maps.w_perf_rt), 0, 0, 0, 0, 0, perf_rt_full);
+	if (!not_counted("perf_event_output"))
+		CHECK(strstr(mapsize_counters__unavailable(c), "bpf_perf_event_output_raw_tp(no ftrace entry: only full buffers counted)"),
+		      "unavailable line does not say that tracing programs' perf output counts only full buffers");
+	if (perf_fd >= 0)
+		close(perf_fd);
 
 	/* ---- user-space writer: the same kinds of maps, through bpf() ---- */
 	{
@@ -667,6 +567,7 @@ int main(int argc, char **argv)
 		}
 		CHECK(lpm_fails == 3, "user lpm: %d inserts failed, expected 3", lpm_fails);
 		reread(c);
+		syscall_writer = true;
 		expect("user hash 4, 7 inserts", "htab_map_update_elem", h, 3, 0, 0, 0, 0, 0);
 		expect_syscall("user hash 4, 7 inserts", "htab_map_update_elem", h, 3);
 		expect("user lru 8, 40 inserts", "htab_lru_map_delete_node", l, 0, 0, 0, 0, 40 - live_entries(l, 4), 0);
@@ -675,6 +576,7 @@ int main(int argc, char **argv)
 		expect("user lpm 4, 7 inserts", "trie_update_elem", t, 0, 3, 0, 0, 0, 0);
 		expect_syscall("user lpm 4, 7 inserts", "trie_update_elem", t, 3);
 		expect_syscall("user percpu 4, 7 inserts", "bpf_percpu_hash_update", p, 3);
+		expect_syscall("user queue 4, 7 pushes", "queue_stack_map_push_elem", q, 3);
 
 		/* map-in-map: a full hash of maps refuses a third slot */
 		{

@@ -31,6 +31,7 @@
 #include <mapsize/bpf.h>
 #include "rhash_apply.skel.h"
 #include "rhash_bench.skel.h"
+#include "bench_ns.h"
 
 #define CAP	300
 #define INITIAL	16
@@ -305,43 +306,6 @@ struct bench_kind {
 	struct mapsize_mem_map model;
 };
 
-/* ns per operation: the median of `rounds` BPF_PROG_TEST_RUN calls of
- * `repeat` runs (the kernel's own timing); -1 when a run fails or one of
- * its operations did (the program returns how many). */
-static double ns_per_op(struct bpf_program *p, int rounds, int repeat)
-{
-	double v[16];
-	unsigned char pkt[64] = { 0 };
-
-	for (int r = 0; r < rounds && r < 16; r++) {
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
-
-		if (bpf_prog_test_run_opts(bpf_program__fd(p), &t) || t.retval)
-			return -1;
-		v[r] = t.duration / (double)BENCH_OPS;
-	}
-	for (int i = 1; i < rounds; i++)	/* insertion sort: a handful of values */
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[rounds / 2];
-}
-
-static double median(double *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[n / 2];
-}
-
 /* Same key set in all three maps, filled from user space level by level;
  * at each level memory (fdinfo memlock and the model) and, alternating the
  * three kinds nine times against TCG's drift, ns per update of a present
@@ -406,8 +370,8 @@ static int bench(void)
 			mem[i] = memlock(bpf_map__fd(kinds[i].map));
 		for (int a = 0; a < ALTERNATIONS; a++)
 			for (int i = 0; i < 3; i++) {
-				upd[i][a] = ns_per_op(kinds[i].update, ROUNDS, REPEAT);
-				look[i][a] = ns_per_op(kinds[i].lookup, ROUNDS, REPEAT);
+				upd[i][a] = bench_ns_per_op(kinds[i].update, ROUNDS, REPEAT, BENCH_OPS, true);
+				look[i][a] = bench_ns_per_op(kinds[i].lookup, ROUNDS, REPEAT, BENCH_OPS, true);
 				if (upd[i][a] < 0 || look[i][a] < 0) {
 					printf("FAIL rhashfill --bench: %s: an update or lookup of a present key "
 					       "failed\n", kinds[i].name);
@@ -416,12 +380,12 @@ static int bench(void)
 				}
 			}
 		{
-			double u0 = median(upd[0], ALTERNATIONS), l0 = median(look[0], ALTERNATIONS);
+			double u0 = bench_median(upd[0], ALTERNATIONS), l0 = bench_median(look[0], ALTERNATIONS);
 
 			for (int i = 0; i < 3; i++) {
 				uint64_t model = 0;
 				int err = mapsize_memlock(&kinds[i].model, &kc, MAPSIZE_MEM_ERA_MEM_USAGE, want, &model);
-				double u = median(upd[i], ALTERNATIONS), lk = median(look[i], ALTERNATIONS);
+				double u = bench_median(upd[i], ALTERNATIONS), lk = bench_median(look[i], ALTERNATIONS);
 				bool equal = !err && mem[i] == (long long)model;
 
 				mismatches += !equal;

@@ -136,6 +136,24 @@ int write_perf(struct __sk_buff *skb)
 	return 0;
 }
 
+/* The perf output helper of tracing programs: a raw tracepoint program
+ * (BPF_PROG_TEST_RUN runs it; its helper is bpf_perf_event_output_raw_tp)
+ * writes records of 1,000 bytes into w_perf_rt, whose slot for the CPU is
+ * empty (-ENOENT) or holds an event with a 4 KiB buffer nobody reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} w_perf_rt SEC(".maps");
+
+SEC("raw_tp")
+int write_perf_raw_tp(void *ctx)
+{
+	LOOP(if (bpf_perf_event_output(ctx, &w_perf_rt, BPF_F_CURRENT_CPU, record, sizeof(record))) n_failed++);
+	return 0;
+}
+
 /* `counters-static --bench`: 64 updates per run into a full 64-entry hash,
  * of present keys (success) or of new keys (E2BIG). */
 struct {
