@@ -300,8 +300,10 @@ static int read_kconfig_map(struct object_maps_reader *r)
 		vars[i].size = btf__resolve_size(r->btf, v->type);
 		vars[i].align = btf__align_of(r->btf, v->type);
 		if (vars[i].size <= 0 || vars[i].align <= 0) {
+			const char *name = vars[i].name;	/* BTF's string, not vars' */
+
 			free(vars);
-			return object_maps__fail(r, -EINVAL, "section .kconfig: extern '%s': cannot size its type", vars[i].name);
+			return object_maps__fail(r, -EINVAL, "section .kconfig: extern '%s': cannot size its type", name);
 		}
 	}
 	qsort(vars, n, sizeof(*vars), kcfg_cmp);

@@ -208,7 +208,8 @@ static void test_own_objects_match_libbpf(void **state)
 		size_t size;
 		char *buf;
 
-		if (fnmatch("*.bpf.o", e->d_name, 0))
+		/* om_kconfig_fwd: refused on purpose (test_errors_name_file_section_map) */
+		if (fnmatch("*.bpf.o", e->d_name, 0) || !strcmp(e->d_name, "om_kconfig_fwd.bpf.o"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		buf = read_all(path, &size);
@@ -440,6 +441,13 @@ static void test_errors_name_file_section_map(void **state)
 	assert_true(ret < 0);
 	assert_null(m);
 	free(buf);
+	/* a .kconfig extern of a type without a size, named in the error (ASan:
+	 * the name was once read from the freed list of externs) */
+	ret = object_maps__read_file(tk_build_path(path, sizeof(path), "tests/bpf/om_kconfig_fwd.bpf.o"), &m, &err);
+	assert_int_equal(ret, -EINVAL);
+	assert_null(m);
+	assert_string_equal(err.msg, "section .kconfig: extern 'CONFIG_MAPSIZE_UNSIZED': cannot size its type");
+	tk_build_path(path, sizeof(path), "tests/bpf/om_names.bpf.o");
 	/* an object is not a host of embedded objects */
 	{
 		struct object_embedded *v;
