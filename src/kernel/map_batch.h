@@ -62,6 +62,7 @@ int map_key_walk__init(struct map_key_walk *w, int fd, uint32_t key_size, uint64
 /* 1 with w->key holding the next key, 0 at the end, -EAGAIN when a key
  * past the budget was found, else -errno of get_next_key. */
 int map_key_walk__next(struct map_key_walk *w);
+/* Also for a zeroed walk that was never initialised. */
 void map_key_walk__free(struct map_key_walk *w);
 
 #endif
