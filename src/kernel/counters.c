@@ -16,6 +16,7 @@
 
 #include <mapsize/counters.h>
 #include "internal.h"
+#include "map_batch.h"
 #include "counters.skel.h"
 
 /* struct counters_key / counters_val of counters.bpf.c */
@@ -562,23 +563,24 @@ static int cmp_id(const void *a, const void *b)
 
 int mapsize_counters__read(struct mapsize_counters *c, struct mapsize_map_counters **maps, size_t *cnt)
 {
-	struct ctr_key key, next;
+	struct ctr_key key;
 	struct ctr_val val;
 	struct mapsize_map_counters *out = NULL;
+	struct map_key_walk w;
 	size_t n = 0, cap = 0;
-	int fd = ctr_fd(c), ret;
-	void *prev = NULL;
+	int ret;
 
 	*maps = NULL;
 	*cnt = 0;
-	while (!(ret = bpf_map_get_next_key(fd, prev, &next))) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
+	ret = map_key_walk__init(&w, ctr_fd(c), sizeof(key), MAP_KEY_WALK_NO_BUDGET);
+	while (!ret && (ret = map_key_walk__next(&w)) > 0) {
+		ret = 0;
+		memcpy(&key, w.key, sizeof(key));
+		if (bpf_map_lookup_elem(w.fd, &key, &val))
 			continue;	/* freed meanwhile */
 		if (array_reserve((void **)&out, &cap, n + 1, sizeof(*out))) {
-			free(out);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			break;
 		}
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].id = key.id;
@@ -591,8 +593,8 @@ int mapsize_counters__read(struct mapsize_counters *c, struct mapsize_map_counte
 		out[n].syscall_failures = val.syscall_failures;
 		n++;
 	}
-	if (ret && errno != ENOENT) {
-		ret = -errno;
+	map_key_walk__free(&w);
+	if (ret) {
 		free(out);
 		return ret;
 	}

@@ -197,32 +197,24 @@ static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t n
 		     __u64 update_flags, struct key_set *seen, const struct key_set *skip)
 {
 	size_t vsz = value_bytes(in);
-	void *key = calloc(2, in->key_size), *next, *val = calloc(1, vsz ? vsz : 1);
-	int ret = 0;
-	bool first = true;
+	void *val = calloc(1, vsz ? vsz : 1);
+	struct map_key_walk w;
+	int ret = map_key_walk__init(&w, from, in->key_size, MAP_KEY_WALK_NO_BUDGET);
 
-	next = key ? (char *)key + in->key_size : NULL;
-	if (!key || !val) {
+	if (!ret && !val)
 		ret = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
+	while (!ret && (ret = map_key_walk__next(&w)) > 0) {
+		void *key = w.key;
 		int keep;
 
-		ret = bpf_map_get_next_key(from, first ? NULL : key, next);
-		if (ret == -ENOENT) {
-			ret = 0;
-			break;
-		}
-		if (ret)
-			break;
-		first = false;
-		memcpy(key, next, in->key_size);
+		ret = 0;
 		if (skip && key_set_has(skip, key))
 			continue;
 		ret = bpf_map_lookup_elem(from, key, val);
-		if (ret == -ENOENT)
+		if (ret == -ENOENT) {
+			ret = 0;
 			continue;	/* deleted since: the user space writer's own change */
+		}
 		if (ret)
 			break;
 		keep = array_keep(in, key, val, vsz, new_max);
@@ -244,8 +236,7 @@ static int copy_iter(int from, int to, const struct bpf_map_info *in, uint32_t n
 			break;
 		(*copied)++;
 	}
-out:
-	free(key);
+	map_key_walk__free(&w);
 	free(val);
 	return ret;
 }

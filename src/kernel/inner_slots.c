@@ -10,6 +10,7 @@
 
 #include <mapsize/bpf.h>
 #include "internal.h"
+#include "map_batch.h"
 
 static int cmp_slot(const void *a, const void *b)
 {
@@ -22,10 +23,9 @@ int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slo
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
-	unsigned char key[8], next[8];
 	struct mapsize_inner_slot *v = NULL;
+	struct map_key_walk w = { 0 };	/* freed also when never started */
 	size_t n = 0, cap = 0;
-	bool first = true;
 	int fd, ret;
 
 	if (!slots || !cnt)
@@ -39,21 +39,16 @@ int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slo
 	ret = bpf_obj_get_info_by_fd(fd, &info, &len);
 	if (!ret && !bpf_map_type_has(info.type, MAPSIZE_TRAIT_MAP_IN_MAP))
 		ret = -EINVAL;
-	if (!ret && (info.key_size > sizeof(key) || !info.key_size))
+	if (!ret && (info.key_size > sizeof(uint64_t) || !info.key_size))
 		ret = -EOPNOTSUPP;
-	while (!ret) {
+	if (!ret)
+		ret = map_key_walk__init(&w, fd, info.key_size, MAP_KEY_WALK_NO_BUDGET);
+	while (!ret && (ret = map_key_walk__next(&w)) > 0) {
+		const unsigned char *key = w.key;
 		uint32_t id = 0;
 		uint64_t k = 0;
 
-		ret = bpf_map_get_next_key(fd, first ? NULL : key, next);
-		if (ret == -ENOENT) {
-			ret = 0;
-			break;
-		}
-		if (ret)
-			break;
-		first = false;
-		memcpy(key, next, info.key_size);
+		ret = 0;
 		/* user space reads an fd map's slot as the inner map's id */
 		if (bpf_map_lookup_elem(fd, key, &id) || !id)
 			continue;	/* empty array slot, or deleted since */
@@ -81,6 +76,7 @@ int mapsize_inner__list_slots(uint32_t outer_id, struct mapsize_inner_slot **slo
 		}
 		v[n++] = (struct mapsize_inner_slot){ .key = k, .inner_id = id };
 	}
+	map_key_walk__free(&w);
 	close(fd);
 	if (ret) {
 		free(v);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* BPF_MAP_LOOKUP_BATCH walks with a token buffer the size the kernel
- * writes (map_batch.h). */
+ * writes, and the get_next_key key walk (map_batch.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,4 +90,45 @@ void map_batch__free(struct map_batch *b)
 	free(b->vals);
 	free(b->token);
 	b->keys = b->vals = b->token = NULL;
+}
+
+int map_key_walk__init(struct map_key_walk *w, int fd, uint32_t key_size, uint64_t budget)
+{
+	/* one allocation for both keys; a 0-byte key still gets a buffer */
+	char *buf = calloc(2, key_size ? key_size : 1);
+
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->key_size = key_size;
+	w->left = budget;
+	if (!buf)
+		return -ENOMEM;
+	w->key = buf;
+	w->next = buf + (key_size ? key_size : 1);
+	return 0;
+}
+
+int map_key_walk__next(struct map_key_walk *w)
+{
+	void *swap;
+	int err;
+
+	err = bpf_map_get_next_key(w->fd, w->started ? w->key : NULL, w->next);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (w->left != MAP_KEY_WALK_NO_BUDGET) {
+		if (!w->left)
+			return -EAGAIN;	/* and again on every later call */
+		w->left--;
+	}
+	w->started = true;
+	swap = w->key, w->key = w->next, w->next = swap;
+	return 1;
+}
+
+void map_key_walk__free(struct map_key_walk *w)
+{
+	/* key and next are the two halves of one allocation */
+	free(w->key < w->next ? w->key : w->next);
+	w->key = w->next = NULL;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* One walk of a map with BPF_MAP_LOOKUP_BATCH, chunk by chunk: used by
  * status counting (status_count.c) and the inner instance copy
- * (inner_grow.c). */
+ * (inner_grow.c).  Beside it the one BPF_MAP_GET_NEXT_KEY key walk, for
+ * types or kernels without batch ops and for walks that want keys only. */
 #ifndef MAPSIZE_MAP_BATCH_H
 #define MAPSIZE_MAP_BATCH_H
 
@@ -40,5 +41,28 @@ int map_batch__init(struct map_batch *b, int fd, unsigned int bpf_type, uint32_t
  * when the map has no batch ops (first call only), else -errno. */
 int map_batch__next(struct map_batch *b);
 void map_batch__free(struct map_batch *b);
+
+/* Key by key with get_next_key: restarts from NULL, then from the last key
+ * read.  A hash (or trie) restarts from its first key when that key was
+ * deleted meanwhile, so a walk under deletes may see keys again: `budget`
+ * bounds the keys returned (MAP_KEY_WALK_NO_BUDGET: unbounded). */
+#define MAP_KEY_WALK_NO_BUDGET UINT64_MAX
+
+struct map_key_walk {
+	int fd;
+	uint32_t key_size;
+	void *key;		/* the key the last __next returned: key_size bytes */
+	void *next;		/* get_next_key's output, swapped with key */
+	uint64_t left;		/* keys the budget still allows */
+	bool started;
+};
+
+/* 0 or -ENOMEM. */
+int map_key_walk__init(struct map_key_walk *w, int fd, uint32_t key_size, uint64_t budget);
+/* 1 with w->key holding the next key, 0 at the end, -EAGAIN when a key
+ * past the budget was found, else -errno of get_next_key. */
+int map_key_walk__next(struct map_key_walk *w);
+/* Also for a zeroed walk that was never initialised. */
+void map_key_walk__free(struct map_key_walk *w);
 
 #endif

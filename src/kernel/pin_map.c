@@ -231,45 +231,28 @@ int pin_map__update_many(const struct pin_map *m, const void *keys, const void *
 	return 0;
 }
 
-/* get_next_key from the previous key.  A hash (or trie) restarts from its
- * first key when the previous one was deleted meanwhile, so a walk under
- * heavy deletes may see keys again: bounded to 4 passes of max_entries. */
+/* Key by key (map_key_walk); a walk under heavy deletes may see keys
+ * again (hash restarts): bounded to 4 passes of max_entries, then -EAGAIN. */
 static int walk_keys(const struct pin_map *m, uint32_t chunk, pin_map_chunk_fn cb, void *ctx)
 {
 	size_t ks = m->info.key_size, vs = m->value_bytes;
 	char *keys = malloc((size_t)chunk * ks), *vals = malloc((size_t)chunk * vs);
-	char *prev = calloc(2, ks), *next = prev ? prev + ks : NULL;
 	uint64_t budget = 4ULL * (m->info.max_entries ? m->info.max_entries : 1) + 16;
+	struct map_key_walk w;
 	uint32_t n = 0;
-	bool first = true;
-	int err = 0;
+	int err = map_key_walk__init(&w, m->fd, ks, budget);
 
-	if (!keys || !vals || !prev) {
+	if (!err && (!keys || !vals))
 		err = -ENOMEM;
-		goto out;
-	}
-	while (!err) {
-		err = bpf_map_get_next_key(m->fd, first ? NULL : prev, next);
-		if (err == -ENOENT) {
-			err = 0;
-			break;
-		}
-		if (err)
-			break;
-		if (!budget--) {
-			err = -EAGAIN;
-			break;
-		}
-		first = false;
-		memcpy(prev, next, ks);
-		err = pin_map__lookup(m, next, vals + (size_t)n * vs);
+	while (!err && (err = map_key_walk__next(&w)) > 0) {
+		err = pin_map__lookup(m, w.key, vals + (size_t)n * vs);
 		if (err == -ENOENT) {
 			err = 0;	/* deleted since get_next_key: nothing to copy */
 			continue;
 		}
 		if (err)
 			break;
-		memcpy(keys + (size_t)n * ks, next, ks);
+		memcpy(keys + (size_t)n * ks, w.key, ks);
 		if (++n == chunk) {
 			err = cb(ctx, keys, vals, n);
 			n = 0;
@@ -277,10 +260,9 @@ static int walk_keys(const struct pin_map *m, uint32_t chunk, pin_map_chunk_fn c
 	}
 	if (!err && n)
 		err = cb(ctx, keys, vals, n);
-out:
+	map_key_walk__free(&w);
 	free(keys);
 	free(vals);
-	free(prev);
 	return err;
 }
 

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "internal.h"
+#include "map_batch.h"
 #include "pin_migrate.h"
 
 /* A reason naming a long path is cut at the end of the result's buffer. */
@@ -137,17 +138,20 @@ static int create_new(const struct pin_map *old, uint32_t max_entries, uint32_t 
 		}
 	}
 	if (old->of_maps) {
-		char *key = calloc(1, old->info.key_size), *val = calloc(1, old->value_bytes);
+		char *val = calloc(1, old->value_bytes);
+		struct map_key_walk w;
 		__u32 id = 0;
 
-		err = key && val ? 0 : -ENOMEM;
-		/* the first key holding an inner map (array slots may be empty) */
-		for (bool first = true; !err && !id; first = false) {
-			err = bpf_map_get_next_key(old->fd, first ? NULL : key, key);
-			if (!err && !pin_map__lookup(old, key, val))
+		err = map_key_walk__init(&w, old->fd, old->info.key_size, MAP_KEY_WALK_NO_BUDGET);
+		if (!err && !val)
+			err = -ENOMEM;
+		/* the first key holding an inner map (array slots may be empty);
+		 * an error ends the search like the end of the map does */
+		while (!err && !id && map_key_walk__next(&w) > 0) {
+			if (!pin_map__lookup(old, w.key, val))
 				memcpy(&id, val, sizeof(id));
 		}
-		free(key);
+		map_key_walk__free(&w);
 		free(val);
 		if (id)
 			inner_fd = bpf_map_get_fd_by_id(id);

@@ -87,35 +87,24 @@ static int count_batch(const struct status_counter_env *env, int fd, const struc
 static int count_iterate(const struct status_counter_env *env, int fd, const struct mapsize_live_map *m,
 			 uint64_t *n, bool *truncated, const char **why)
 {
-	char *keys = calloc(2, m->key_size ? m->key_size : 1);
-	char *cur = keys, *next = keys + m->key_size;
-	bool first = true;
-	int ret = 0;
+	struct map_key_walk w;
+	int ret;
 
-	if (!has(m->bpf_type, MAPSIZE_TRAIT_WALKABLE)) {
-		free(keys);
+	if (!has(m->bpf_type, MAPSIZE_TRAIT_WALKABLE))
 		return *why = "its keys cannot be walked", -EOPNOTSUPP;
-	}
-	if (!keys)
-		return -ENOMEM;
+	ret = map_key_walk__init(&w, fd, m->key_size, env->max_walk);
+	if (ret)
+		return ret;
 	*n = 0;
 	*truncated = false;
-	for (;;) {
-		char *swap;
-
-		if (bpf_map_get_next_key(fd, first ? NULL : cur, next)) {
-			ret = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-		if (*n >= env->max_walk) {
-			*truncated = true;
-			break;
-		}
+	while ((ret = map_key_walk__next(&w)) > 0)
 		(*n)++;
-		first = false;
-		swap = cur, cur = next, next = swap;
+	if (ret == -EAGAIN) {
+		/* a key past max_walk: the count so far is a lower bound */
+		*truncated = true;
+		ret = 0;
 	}
-	free(keys);
+	map_key_walk__free(&w);
 	if (ret)
 		*why = "key walk failed";
 	return ret;

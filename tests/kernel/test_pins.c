@@ -13,7 +13,8 @@
  *  - a shrink the entries do not fit, and a pinned map of another value
  *    size, are refused with their reasons, keep or not for the latter;
  *  - pin_live__read(): -ENOENT for nothing pinned, -EMEDIUMTYPE for a
- *    pinned program, the live count of the map.
+ *    pinned program, the live count of the map;
+ *  - map_key_walk, the key walk under pin_map.c's copy: counts and budgets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 
 #include "test_kernel.h"
 #include "../../src/kernel/pin_live.h"
+#include "../../src/kernel/map_batch.h"
 
 #define PINS_OBJ "tests/bpf/pins.bpf.o"
 #define FILLED 9000
@@ -458,6 +460,79 @@ static void test_xdpfilt(void **state)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* map_key_walk (map_batch.c), the key walk pin_map.c and the other key by
+ * key walks share: a hash of 100 keys is walked exactly 100 times, every
+ * key once; a budget of 100 still ends at 0, one of 10 gives -EAGAIN after
+ * 10 keys and on every later call; an array walks its indices in order; a
+ * bad fd is -EBADF. */
+static void test_map_key_walk(void **state)
+{
+	bool seen[100] = { 0 };
+	struct map_key_walk w;
+	uint32_t k, got;
+	uint64_t v = 7;
+	int fd, afd, ret;
+
+	(void)state;
+	REQUIRE_BPF();
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "kw_hash", 4, 8, 128, NULL);
+	assert_true(fd >= 0);
+	/* an empty map: the end at once, and a budget of 0 is no error */
+	assert_int_equal(map_key_walk__init(&w, fd, 4, 0), 0);
+	assert_int_equal(map_key_walk__next(&w), 0);
+	map_key_walk__free(&w);
+	for (k = 0; k < 100; k++)
+		assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
+	for (int round = 0; round < 2; round++) {
+		uint64_t budget = round ? 100 : MAP_KEY_WALK_NO_BUDGET;
+
+		memset(seen, 0, sizeof(seen));
+		got = 0;
+		assert_int_equal(map_key_walk__init(&w, fd, 4, budget), 0);
+		while ((ret = map_key_walk__next(&w)) == 1) {
+			memcpy(&k, w.key, sizeof(k));
+			assert_true(k < 100);
+			assert_false(seen[k]);
+			seen[k] = true;
+			got++;
+		}
+		assert_int_equal(ret, 0);
+		assert_int_equal(got, 100);
+		assert_int_equal(map_key_walk__next(&w), 0);	/* the end stays the end */
+		map_key_walk__free(&w);
+	}
+	got = 0;
+	assert_int_equal(map_key_walk__init(&w, fd, 4, 10), 0);
+	while ((ret = map_key_walk__next(&w)) == 1)
+		got++;
+	assert_int_equal(ret, -EAGAIN);
+	assert_int_equal(got, 10);
+	assert_int_equal(map_key_walk__next(&w), -EAGAIN);
+	map_key_walk__free(&w);
+	assert_int_equal(map_key_walk__init(&w, fd, 4, 0), 0);
+	assert_int_equal(map_key_walk__next(&w), -EAGAIN);
+	map_key_walk__free(&w);
+	close(fd);
+
+	afd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "kw_array", 4, 8, 8, NULL);
+	assert_true(afd >= 0);
+	got = 0;
+	assert_int_equal(map_key_walk__init(&w, afd, 4, MAP_KEY_WALK_NO_BUDGET), 0);
+	while ((ret = map_key_walk__next(&w)) == 1) {
+		memcpy(&k, w.key, sizeof(k));
+		assert_int_equal(k, got);
+		got++;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(got, 8);
+	map_key_walk__free(&w);
+	close(afd);
+
+	assert_int_equal(map_key_walk__init(&w, afd, 4, MAP_KEY_WALK_NO_BUDGET), 0);	/* closed above */
+	assert_int_equal(map_key_walk__next(&w), -EBADF);
+	map_key_walk__free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_policy),
 		cmocka_unit_test(test_refused_shrink_and_shape),
 		cmocka_unit_test(test_xdpfilt),
+		cmocka_unit_test(test_map_key_walk),
 	};
 
 	return cmocka_run_group_tests_name("pinned maps through apply", tests, setup, teardown);
