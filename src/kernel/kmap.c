@@ -8,14 +8,33 @@
 
 #include <mapsize/bpf.h>
 #include "internal.h"
+#include "kmap.h"
+
+int kmap_memlock(int map_fd, uint64_t *bytes)
+{
+	char path[64], line[256];
+	unsigned long long v;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", map_fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1) {
+			*bytes = v;
+			found = true;
+			break;
+		}
+	fclose(f);
+	return found ? 0 : -ENODATA;
+}
 
 int mapsize_kernel_map__read(int map_fd, struct mapsize_kernel_map *out)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
-	char path[64], line[256];
-	bool found = false;
-	FILE *f;
 
 	if (!out || out->sz < sizeof(*out))
 		return -EINVAL;
@@ -30,15 +49,5 @@ int mapsize_kernel_map__read(int map_fd, struct mapsize_kernel_map *out)
 	out->value_size = info.value_size;
 	out->max_entries = info.max_entries;
 	out->map_flags = info.map_flags;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", map_fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", (unsigned long long *)&out->memlock_bytes) == 1) {
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found ? 0 : -ENODATA;
+	return kmap_memlock(map_fd, &out->memlock_bytes);
 }

@@ -14,6 +14,7 @@
 
 #include <mapsize/bpf.h>
 #include "internal.h"
+#include "kmap.h"
 #include "pin_live.h"
 #include "status_internal.h"
 
@@ -62,11 +63,11 @@ static int read_info(int fd, struct pin_live *out)
 int pin_live__count(int fd, struct pin_live *live)
 {
 	struct status_counter_env env = { .method = MAPSIZE_COUNT_AUTO, .max_walk = UINT64_MAX };
-	struct mapsize_kernel_map k = { .sz = sizeof(k) };
 	struct mapsize_live_map m = { 0 };
 	int ret;
 
-	ret = mapsize_kernel_map__read(fd, &k);
+	/* the rest of what status counts with is in `live` already */
+	ret = kmap_memlock(fd, &m.memlock_bytes);
 	if (ret)
 		return ret;
 	env.possible_cpus = live->possible_cpus ? live->possible_cpus : 1;
@@ -76,7 +77,6 @@ int pin_live__count(int fd, struct pin_live *live)
 	m.value_size = live->value_size;
 	m.max_entries = live->max_entries;
 	m.map_flags = live->map_flags;
-	m.memlock_bytes = k.memlock_bytes;
 	status_count_map(&env, fd, &m);
 	live->entries_known = m.has_entries;
 	live->entries = m.has_entries ? m.entries : 0;
