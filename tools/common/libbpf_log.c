@@ -197,25 +197,30 @@ static bool closing_message(const char *s, const char *e)
 	return false;
 }
 
+/* Walking a log backwards: the line that ends at `le` (> begin; its '\n',
+ * if any, excluded) starts at the return value and its text ends at *ce. */
+static const char *line_before(const char *begin, const char *le, const char **ce)
+{
+	const char *ls = le;
+
+	if (ls[-1] == '\n')
+		ls--;
+	*ce = ls;
+	while (ls > begin && ls[-1] != '\n')
+		ls--;
+	return ls;
+}
+
 /* The last line in [begin, end) for which `skip` is false, into buf. */
 static bool last_line(const char *begin, const char *end, bool (*skip)(const char *, const char *),
 		      char *buf, size_t size)
 {
-	const char *le = end;
-
-	while (le > begin) {
-		const char *ls = le, *ce;
-
-		if (ls[-1] == '\n')
-			ls--;
-		ce = ls;
-		while (ls > begin && ls[-1] != '\n')
-			ls--;
+	for (const char *le = end, *ls, *ce; le > begin; le = ls) {
+		ls = line_before(begin, le, &ce);
 		if (!skip(ls, ce)) {
 			copy_line(buf, size, ls, ce);
 			return true;
 		}
-		le = ls;
 	}
 	return false;
 }
@@ -269,17 +274,11 @@ int libbpf_log__verifier_tail(const char *prog, int lines, char *buf, size_t siz
 		return -ENOENT;
 	/* the last `lines` lines that are not the summary, oldest first */
 	for (le = end; le > begin && n < lines;) {
-		const char *ls = le, *ce;
+		const char *ce, *ls = line_before(begin, le, &ce);
 
-		if (ls[-1] == '\n')
-			ls--;
-		ce = ls;
-		while (ls > begin && ls[-1] != '\n')
-			ls--;
+		if (!verifier_epilogue(ls, ce))
+			n++;
 		le = ls;
-		if (verifier_epilogue(ls, ce))
-			continue;
-		n++;
 	}
 	for (p = le; p < end && n > 0;) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
