@@ -51,6 +51,19 @@ finish() {
 	[ "$_fail" -eq 0 ]
 }
 
+# in_private_mount_ns WHAT: run this script again in a private mount
+# namespace, where its bpffs mounts and pins stay, and exit with its status;
+# in that run, return.  Without root or unshare -m: one skip of WHAT.
+in_private_mount_ns() {
+	[ -n "${MAPSIZE_TEST_MOUNT_NS:-}" ] && return 0
+	if [ "$(id -u)" != 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
+		skip "$1" "needs root and unshare -m (a private mount namespace)"
+		finish; exit
+	fi
+	MAPSIZE_TEST_MOUNT_NS=1 O=$O MAPSIZE=$MAPSIZE unshare -m --propagation private bash "$0"
+	exit
+}
+
 # memcg_dir: "v1 DIR" or "v2 DIR": this process's memory cgroup directory (v1 when the memory
 # controller is mounted there, else v2), nothing when neither holds one
 memcg_dir() {

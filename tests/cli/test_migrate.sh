@@ -15,14 +15,7 @@
 #  - bad --min-change: exit 2; the table and JSON say the same.
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${MAPSIZE_MIGRATE_NS:-}" ]; then
-	if [ "$(id -u)" != 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
-		skip "migrate" "needs root and unshare -m (a private mount namespace)"
-		finish; exit
-	fi
-	MAPSIZE_MIGRATE_NS=1 O=$O MAPSIZE=$MAPSIZE unshare -m --propagation private bash "$0"
-	exit
-fi
+in_private_mount_ns "migrate"
 
 OBJ=$O/tests/bpf/pins.bpf.o
 FS=$TMP/fs

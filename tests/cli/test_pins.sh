@@ -15,14 +15,7 @@
 # pins alone.
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${MAPSIZE_PINS_NS:-}" ]; then
-	if [ "$(id -u)" != 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
-		skip "pinned maps" "needs root and unshare -m (a private mount namespace)"
-		finish; exit
-	fi
-	MAPSIZE_PINS_NS=1 O=$O MAPSIZE=$MAPSIZE unshare -m --propagation private bash "$0"
-	exit
-fi
+in_private_mount_ns "pinned maps"
 if ! mount -t bpf bpf /sys/fs/bpf; then
 	fail "a private bpffs on /sys/fs/bpf in the test's mount namespace"
 	finish; exit
